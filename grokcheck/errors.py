@@ -1,0 +1,72 @@
+"""One exception tree for grokcheck.
+
+Every error grokcheck raises on bad input derives from :class:`GrokcheckError`
+and also from the matching builtin, so ``except ValueError`` keeps working.
+Messages name the culprit (the row, the triple, the step) and, where there is
+one, a fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GrokcheckError(Exception):
+    """Base class of every error raised by grokcheck."""
+
+
+class GroupInputError(GrokcheckError, ValueError):
+    """A group description (name, cycle string, generator array, file) is malformed.
+
+    Attributes
+    ----------
+    text : the offending input, or the part of it that could not be read.
+    """
+
+    def __init__(self, message: str, *, text: Any = None):
+        super().__init__(message)
+        self.text = text
+
+
+class NotAGroupError(GrokcheckError, ValueError):
+    """A Cayley table does not define a group.
+
+    Attributes
+    ----------
+    reason : one of ``"shape"``, ``"range"``, ``"latin"``, ``"identity"``,
+        ``"associativity"``.
+    witness : the evidence: the bad shape, the ``(row, col, value)`` out of range,
+        the ``(row_or_col, index, repeated_value)`` of a Latin-square failure, or
+        the non-associative triple ``(a, b, c)``.
+    """
+
+    def __init__(self, message: str, *, reason: str, witness: Any = None):
+        super().__init__(message)
+        self.reason = reason
+        self.witness = witness
+
+
+class CertificationError(GrokcheckError, ArithmeticError):
+    """A computed object failed its own certificate (a residual above tolerance).
+
+    Attributes
+    ----------
+    residuals : mapping from the name of the residual to its measured value.
+    """
+
+    def __init__(self, message: str, *, residuals: dict | None = None):
+        super().__init__(message)
+        self.residuals = dict(residuals or {})
+
+
+class NumericalFailure(GrokcheckError, FloatingPointError):
+    """A NaN/Inf or a diverging step, with where it happened.
+
+    Attributes
+    ----------
+    where : a mapping such as ``{"seed": 3, "step": 120}``.
+    """
+
+    def __init__(self, message: str, *, where: dict | None = None):
+        super().__init__(message)
+        self.where = dict(where or {})

@@ -1,0 +1,25 @@
+"""Test configuration: hypothesis profiles, shared fixtures.
+
+Profiles: ``ci`` (default; derandomized, bounded examples, no deadline so a slow
+2-core CI machine never flakes on timing), ``dev`` (random), ``thorough`` (many
+examples). Select with ``--hypothesis-profile=NAME``.
+"""
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile(
+    "thorough",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("ci")

@@ -1,0 +1,17 @@
+"""Exact group theory: finite groups, conjugacy classes, character tables, irreps, Fourier."""
+
+from grokcheck.theory._character_table import CharacterTable, compute_character_table
+from grokcheck.theory._cyclotomic import Cyclotomic
+from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, check_cayley_table
+from grokcheck.theory._permutations import parse_cycles, permutation_group_table
+
+__all__ = [
+    "MAX_ORDER",
+    "CharacterTable",
+    "Cyclotomic",
+    "FiniteGroup",
+    "check_cayley_table",
+    "compute_character_table",
+    "parse_cycles",
+    "permutation_group_table",
+]

@@ -1,0 +1,222 @@
+"""Exact cyclotomic integers: sums of roots of unity with integer coefficients.
+
+A character value ``χ(g)`` with ``g`` of order ``o`` is the trace of a matrix whose
+eigenvalues are ``o``-th roots of unity, so it is exactly
+``Σ_j m_j ζ_o^j`` with ``ζ_o = exp(2πi/o)`` and non-negative integers ``m_j``
+(the eigenvalue multiplicities). :class:`Cyclotomic` stores such a sum exactly,
+in the canonical basis ``1, ζ_N, …, ζ_N^{φ(N)-1}`` of ``Z[ζ_N]`` (reduction
+modulo the cyclotomic polynomial ``Φ_N``), so equality is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from math import gcd
+
+import numpy as np
+import sympy
+
+__all__ = ["Cyclotomic"]
+
+
+@lru_cache(maxsize=None)
+def _cyclotomic_poly(n: int) -> tuple[int, ...]:
+    """Coefficients of Φ_n, highest degree first (monic, integer)."""
+    x = sympy.Symbol("x")
+    return tuple(int(c) for c in sympy.Poly(sympy.cyclotomic_poly(n, x), x).all_coeffs())
+
+
+def _reduce(coeffs: np.ndarray, n: int) -> tuple[int, ...]:
+    """Reduce Σ c_j x^j (j < n, x^n = 1) modulo Φ_n; return the φ(n) low coefficients."""
+    phi = _cyclotomic_poly(n)
+    deg = len(phi) - 1
+    c = [int(v) for v in coeffs]  # python ints: no overflow
+    for top in range(len(c) - 1, deg - 1, -1):
+        lead = c[top]
+        if lead:
+            # subtract lead · x^(top-deg) · Φ_n
+            for k, p in enumerate(phi):
+                c[top - k] -= lead * p
+    out = c[:deg] + [0] * max(0, deg - len(c))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Cyclotomic:
+    """An exact element of ``Z[ζ_N]``, canonical in the power basis mod ``Φ_N``.
+
+    Build with :meth:`from_exponents` (``Σ m_j ζ_o^j``) or :meth:`integer`.
+    Supports ``+``, ``-``, ``*``, complex conjugation, exact ``==`` and conversion
+    to a sympy expression (:meth:`to_sympy`) or a complex number.
+    """
+
+    N: int
+    coeffs: tuple[int, ...]
+
+    @classmethod
+    def from_exponents(cls, mult, o: int, N: int | None = None) -> "Cyclotomic":
+        """``Σ_j mult[j] ζ_o^j`` as an element of ``Z[ζ_N]`` (``o`` divides ``N``)."""
+        N = o if N is None else N
+        if N % o:
+            raise ValueError(f"order {o} does not divide the conductor {N}")
+        full = np.zeros(N, dtype=object)
+        step = N // o
+        for j, m in enumerate(mult):
+            if m:
+                full[(j * step) % N] += int(m)
+        return cls(N, _reduce(full, N))
+
+    @classmethod
+    def integer(cls, v: int, N: int = 1) -> "Cyclotomic":
+        full = np.zeros(N, dtype=object)
+        full[0] = int(v)
+        return cls(N, _reduce(full, N))
+
+    def _full(self) -> np.ndarray:
+        full = np.zeros(self.N, dtype=object)
+        full[: len(self.coeffs)] = self.coeffs
+        return full
+
+    def lift(self, N: int) -> "Cyclotomic":
+        """The same number in ``Z[ζ_N]`` for a multiple ``N`` of ``self.N``."""
+        if N % self.N:
+            raise ValueError(f"{N} is not a multiple of {self.N}")
+        full = np.zeros(N, dtype=object)
+        step = N // self.N
+        for j, c in enumerate(self.coeffs):
+            full[j * step] += c
+        return Cyclotomic(N, _reduce(full, N))
+
+    def _common(self, other: "Cyclotomic | int") -> tuple["Cyclotomic", "Cyclotomic"]:
+        if not isinstance(other, Cyclotomic):
+            other = Cyclotomic.integer(int(other), self.N)
+        N = self.N * other.N // gcd(self.N, other.N)
+        return self.lift(N), other.lift(N)
+
+    def __add__(self, other):
+        a, b = self._common(other)
+        return Cyclotomic(a.N, tuple(x + y for x, y in zip(a.coeffs, b.coeffs)))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Cyclotomic(self.N, tuple(-x for x in self.coeffs))
+
+    def __sub__(self, other):
+        return self + (-other if isinstance(other, Cyclotomic) else -int(other))
+
+    def __mul__(self, other):
+        a, b = self._common(other)
+        N = a.N
+        full = np.zeros(N, dtype=object)
+        for i, x in enumerate(a.coeffs):
+            if x:
+                for j, y in enumerate(b.coeffs):
+                    if y:
+                        full[(i + j) % N] += x * y
+        return Cyclotomic(N, _reduce(full, N))
+
+    __rmul__ = __mul__
+
+    def galois(self, k: int) -> "Cyclotomic":
+        """The Galois conjugate ``ζ_N ↦ ζ_N^k`` (``k`` coprime to ``N``)."""
+        if gcd(k, self.N) != 1:
+            raise ValueError(f"{k} is not a unit mod {self.N}")
+        full = np.zeros(self.N, dtype=object)
+        for j, c in enumerate(self.coeffs):
+            full[(j * k) % self.N] += c
+        return Cyclotomic(self.N, _reduce(full, self.N))
+
+    def conjugate(self) -> "Cyclotomic":
+        """Complex conjugation, ``ζ ↦ ζ⁻¹``."""
+        return self.galois(self.N - 1) if self.N > 2 else self
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (int, np.integer)):
+            other = Cyclotomic.integer(int(other), self.N)
+        if not isinstance(other, Cyclotomic):
+            return NotImplemented
+        a, b = self._common(other)
+        return a.coeffs == b.coeffs
+
+    def __hash__(self):
+        return hash(self.__complex__())
+
+    def __complex__(self) -> complex:
+        z = np.exp(2j * np.pi * np.arange(len(self.coeffs)) / self.N)
+        return complex(np.dot(np.array(self.coeffs, dtype=float), z))
+
+    @property
+    def is_rational(self) -> bool:
+        return all(c == 0 for c in self.coeffs[1:])
+
+    def conjugates(self) -> list["Cyclotomic"]:
+        """The distinct Galois conjugates, ``self`` first."""
+        seen = [self]
+        for k in range(2, self.N):
+            if gcd(k, self.N) == 1:
+                c = self.galois(k)
+                if c not in seen:
+                    seen.append(c)
+        return seen
+
+    def minimal_polynomial(self) -> list[int]:
+        """Integer coefficients (highest first) of the minimal polynomial over Q."""
+        conj = self.conjugates()
+        x = sympy.Symbol("x")
+        poly = sympy.Integer(1)
+        for c in conj:
+            poly = sympy.expand(poly * (x - c.to_sympy_raw()))
+        p = sympy.Poly(sympy.nsimplify(poly), x)
+        # Coefficients are rational integers (symmetric functions of conjugate algebraic integers).
+        return [int(sympy.nsimplify(sympy.re(sympy.N(cf, 50)))) for cf in p.all_coeffs()]
+
+    def to_sympy_raw(self):
+        """``Σ c_j exp(2πi j/N)`` as an unevaluated-but-exact sympy sum."""
+        terms = [c * sympy.exp(2 * sympy.pi * sympy.I * sympy.Rational(j, self.N)) for j, c in enumerate(self.coeffs) if c]
+        return sympy.Add(*terms) if terms else sympy.Integer(0)
+
+    def to_sympy(self):
+        """An exact sympy expression, in closed radical form when of degree ≤ 2.
+
+        Rationals come back as ``Integer``; quadratic irrationalities as
+        ``(s ± sqrt(D))/2`` with the sign fixed by the numeric value; higher degree
+        as a sum of ``exp(2πi j/N)`` terms (exact; ``.rewrite(sympy.cos)`` if wanted).
+        """
+        if self.is_rational:
+            return sympy.Integer(self.coeffs[0])
+        conj = self.conjugates()
+        if len(conj) == 2:
+            s = self + conj[1]
+            p = self * conj[1]
+            assert s.is_rational and p.is_rational  # symmetric functions of a Galois orbit
+            s0, p0 = s.coeffs[0], p.coeffs[0]
+            disc = s0 * s0 - 4 * p0
+            z = complex(self)
+            root = sympy.sqrt(disc)
+            cand = (sympy.Integer(s0) + root) / 2
+            if abs(complex(cand.evalf(30)) - z) > 1e-9:
+                cand = (sympy.Integer(s0) - root) / 2
+            return sympy.nsimplify(sympy.expand(cand))
+        return self.to_sympy_raw()
+
+    def gap_string(self) -> str:
+        """GAP's notation: a sum of ``E(N)^j`` terms."""
+        if self.is_rational:
+            return str(self.coeffs[0])
+        parts = []
+        for j, c in enumerate(self.coeffs):
+            if not c:
+                continue
+            base = "1" if j == 0 else (f"E({self.N})" if j == 1 else f"E({self.N})^{j}")
+            if j == 0:
+                term = str(c)
+            elif c == 1:
+                term = base
+            elif c == -1:
+                term = "-" + base
+            else:
+                term = f"{c}*{base}"
+            parts.append(term)
+        return "+".join(parts).replace("+-", "-")
