@@ -16,12 +16,14 @@ def add_group_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def group_from_args(args: argparse.Namespace):
-    from grokcheck.theory import FiniteGroup, group
+    from grokcheck.theory import FiniteGroup
 
     given = [x for x in (args.group, args.perms, args.cayley) if x]
     if len(given) != 1:
         raise GroupInputError("give exactly one of: a group NAME, --perms CYCLES..., or --cayley FILE")
     if args.group:
+        from grokcheck.theory import group
+
         return group(args.group)
     if args.perms:
         return FiniteGroup.from_permutations(args.perms)

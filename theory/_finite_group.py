@@ -37,11 +37,21 @@ def _as_table(table) -> np.ndarray:
     if isinstance(table, np.ndarray):
         arr = table
     else:
+        if isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
+            raise NotAGroupError(
+                f"a Cayley table must be a list of lists or a 2-D array, got {type(table).__name__}",
+                reason="shape",
+                witness=None,
+            )
         rows = list(table)
         if len(rows) == 0:
             raise NotAGroupError("the Cayley table is empty", reason="shape", witness=(0,))
         lengths = []
         for i, r in enumerate(rows):
+            if isinstance(r, (str, bytes, dict)):
+                raise NotAGroupError(
+                    f"row {i} of the Cayley table is not a list: {r!r}", reason="shape", witness=(i,)
+                )
             try:
                 lengths.append(len(r))
             except TypeError:
@@ -77,7 +87,7 @@ def _as_table(table) -> np.ndarray:
                 reason="range",
                 witness=(int(idx[0]), int(idx[1]), v),
             )
-        if float(v) != int(v):
+        if not np.isfinite(float(v)) or float(v) != int(v) or abs(int(v)) > 2**62:
             raise NotAGroupError(
                 f"entry {idx} of the Cayley table is {v!r}, expected an integer element index",
                 reason="range",

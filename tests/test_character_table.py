@@ -1,0 +1,150 @@
+"""Character tables: exact oracles, orthogonality, degrees, indicators, relabelling."""
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from _oracles import ORACLES, oracle_group, tables_match
+from grokcheck.theory import Cyclotomic, FiniteGroup
+
+
+def _cyclic(n):
+    a = np.arange(n)
+    return FiniteGroup.from_table((a[:, None] + a[None, :]) % n)
+
+
+SMALL = {
+    **{name: (lambda name=name: oracle_group(name)) for name in ORACLES},
+    "C1": lambda: _cyclic(1),
+    "C2": lambda: _cyclic(2),
+    "C12": lambda: _cyclic(12),
+    "S5": lambda: FiniteGroup.from_permutations(["(1,2)", "(1,2,3,4,5)"]),
+    "D5": lambda: FiniteGroup.from_permutations(["(1,2,3,4,5)", "(2,5)(3,4)"]),
+    "C2xC2xC2": lambda: FiniteGroup.from_permutations(["(1,2)", "(3,4)", "(5,6)"]),
+    "Q16": lambda: FiniteGroup.from_permutations(
+        ["(1,2,3,4,5,6,7,8)(9,10,11,12,13,14,15,16)", "(1,9,5,13)(2,16,6,12)(3,15,7,11)(4,14,8,10)"]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_hand_known_tables_exactly(name):
+    G = oracle_group(name)
+    ct = G.character_table
+    cols = [(int(G.element_orders[r]), int(s)) for r, s in zip(G.class_representatives, G.class_sizes)]
+    _, known_cols, known = ORACLES[name]
+    ours = [[ct.exact[i, j] for j in range(G.num_classes)] for i in range(ct.num_irreps)]
+    assert tables_match(ours, cols, known, known_cols)
+
+
+def test_oracle_comparison_can_fail():
+    # A wrong table (two entries of A4 swapped within a row) must not match.
+    _, cols, known = ORACLES["A4"]
+    wrong = [row[:] for row in known]
+    wrong[1][2], wrong[1][3] = wrong[1][3], wrong[1][2]
+    wrong[2][2], wrong[2][3] = 0, 0
+    G = oracle_group("A4")
+    ct = G.character_table
+    ours = [[ct.exact[i, j] for j in range(4)] for i in range(4)]
+    assert not tables_match(ours, [(int(G.element_orders[r]), int(s)) for r, s in zip(G.class_representatives, G.class_sizes)], wrong, cols)
+
+
+def test_a5_golden_ratio_is_exact_sympy():
+    ct = oracle_group("A5").character_table
+    vals = set(ct.exact[1, :]) | set(ct.exact[2, :])
+    assert sympy.expand((1 + sympy.sqrt(5)) / 2) in vals
+    assert sympy.expand((1 - sympy.sqrt(5)) / 2) in vals
+
+
+def _orthogonality_exact(G):
+    """Row orthogonality Σ_i |C_i| χ(g_i) ψ̄(g_i) = |G| δ, in exact cyclotomic arithmetic."""
+    ct = G.character_table
+    k = G.num_classes
+    vals = [[ct.cyclotomic(x, c) for c in range(k)] for x in range(k)]
+    for x in range(k):
+        for y in range(x, k):
+            s = Cyclotomic.integer(0)
+            for c in range(k):
+                s = s + int(G.class_sizes[c]) * vals[x][c] * vals[y][c].conjugate()
+            assert s == (G.order if x == y else 0)
+
+
+@pytest.mark.parametrize("name", ["S3", "Q8", "A4", "F21", "SL(2,3)", "D5", "C12"])
+def test_orthogonality_in_exact_arithmetic(name):
+    _orthogonality_exact(SMALL[name]())
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_table_invariants(name):
+    G = SMALL[name]()
+    ct = G.character_table
+    k = G.num_classes
+    d = ct.degrees
+    assert ct.num_irreps == k
+    assert int((d**2).sum()) == G.order
+    assert np.all(G.order % d == 0)
+    assert set(ct.fs_indicators.tolist()) <= {-1, 0, 1}
+    v = ct.values
+    # Row and column orthogonality; values are exact, float error is ~1e-15·|G|.
+    gram = (v * G.class_sizes) @ v.conj().T / G.order
+    assert np.allclose(gram, np.eye(k), atol=1e-10)
+    col = v.conj().T @ v
+    assert np.allclose(col, np.diag(G.centralizer_orders.astype(float)), atol=1e-9)
+    # trivial character first, and χ(1) = degree
+    assert np.allclose(v[0], 1)
+    assert np.allclose(v[:, 0], d)
+    # the dual permutation is an involution matching conjugate values, ι=0 iff χ ≠ χ̄
+    assert np.array_equal(ct.dual[ct.dual], np.arange(k))
+    assert np.all((ct.dual != np.arange(k)) == (ct.fs_indicators == 0))
+
+
+def test_indicators_of_known_groups():
+    assert oracle_group("Q8").character_table.fs_indicators.tolist() == [1, 1, 1, 1, -1]
+    assert sorted(oracle_group("F21").character_table.fs_indicators.tolist()) == [0, 0, 0, 0, 1]
+    Q16 = SMALL["Q16"]()
+    assert int((Q16.element_orders == 2).sum()) == 1  # generalized quaternion: one involution
+    # its two faithful 2-dim irreps (character ±√2 on order-8 elements) are quaternionic
+    assert Q16.character_table.fs_indicators.tolist().count(-1) == 2
+    assert all(i == 1 for i in oracle_group("S4").character_table.fs_indicators)
+
+
+@given(st.sampled_from(["S3", "Q8", "A4", "F21", "SL(2,3)", "D5"]), st.integers(0, 2**32 - 1))
+def test_cayley_input_with_shuffled_labels_gives_the_same_table(name, seed):
+    G = SMALL[name]()
+    perm = np.random.default_rng(seed).permutation(G.order)
+    H = FiniteGroup.from_table(G.relabel(perm).table)  # validated, identity moves
+    ours = {tuple(np.round(r, 9)) for r in G.character_table.on_elements()}
+    # element g of G is element perm[g] of H
+    theirs = {tuple(np.round(r[perm], 9)) for r in H.character_table.on_elements()}
+    assert ours == theirs
+    assert H.character_table.fs_indicators.tolist() == G.character_table.fs_indicators.tolist()
+
+
+def test_json_schema():
+    G = oracle_group("S3")
+    data = G.character_table.to_json()
+    assert data["order"] == 6
+    assert sorted(sum(data["classes"], [])) == list(range(6))
+    assert [r["dim"] for r in data["irreps"]] == [1, 1, 2]
+    for r in data["irreps"]:
+        assert len(r["character"]) == 6 and all(len(z) == 2 for z in r["character"])
+
+
+def test_display_names_irrationalities():
+    text = oracle_group("A5").character_table.display()
+    assert "A = " in text and "sqrt(5)" in text
+    assert "*A" in text  # the Galois conjugate
+    text = oracle_group("F21").character_table.display()
+    assert "/A" in text and "sqrt(7)" in text
+
+
+def test_cyclotomic_arithmetic():
+    z3 = Cyclotomic.from_exponents([0, 1, 0], 3)
+    assert z3 * z3 * z3 == 1
+    assert z3 + z3.conjugate() == -1
+    assert z3.to_sympy() == sympy.Rational(-1, 2) + sympy.sqrt(3) * sympy.I / 2
+    z5 = Cyclotomic.from_exponents([0, 1, 0, 0, 1], 5)
+    assert z5.minimal_polynomial() == [1, 1, -1]
+    assert Cyclotomic.from_exponents([0, 0, 1, 0], 4) == -1
