@@ -63,42 +63,89 @@ def class_structure_constants(G: FiniteGroup) -> np.ndarray:
     return np.bincount(flat.ravel(), minlength=k**3).reshape(k, k, k)
 
 
-def _split(mats: np.ndarray, rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """Joint eigenvectors of commuting normal matrices ``mats[i]`` (k×k), as columns."""
-    k = mats.shape[1]
-    pending = [np.eye(k, dtype=complex)]
+def _class_matrix_combination(G: FiniteGroup, z: np.ndarray) -> np.ndarray:
+    """``Σ_i z_i A_i`` with ``A_i[j, l] = N[i, j, l]``, in O(n·k) without the k³ tensor.
+
+    ``(Σ_i z_i A_i)[j, l] = Σ_{x ∈ G} z_{class(x)} [x⁻¹ g_l ∈ C_j]``.
+    """
+    k, n = G.num_classes, G.order
+    reps = G.class_representatives
+    y = G.table[G.inverses][:, reps]  # y[x, l] = x⁻¹ g_l, shape (n, k)
+    w = np.broadcast_to(z[G.class_of][:, None], y.shape)
+    flat = G.class_of[y] * k + np.arange(k)[None, :]
+    out = np.bincount(flat.ravel(), weights=w.real.ravel(), minlength=k * k)
+    if np.iscomplexobj(z):
+        out = out + 1j * np.bincount(flat.ravel(), weights=w.imag.ravel(), minlength=k * k)
+    return out.reshape(k, k)
+
+
+def _clusters(lam: np.ndarray, tol: float) -> list[np.ndarray]:
+    """Connected components of the points ``lam`` under the relation |a − b| < tol."""
+    from scipy.sparse.csgraph import connected_components
+
+    m = len(lam)
+    if m <= 1:
+        return [np.arange(m)]
+    order = np.argsort(lam.real)
+    srt = lam[order]
+    # Only pairs whose real parts are within tol can be close: a banded search.
+    rows, cols = [], []
+    for shift in range(1, m):
+        near = np.abs(srt[shift:] - srt[:-shift]) < tol
+        close_re = (srt[shift:].real - srt[:-shift].real) < tol
+        if not close_re.any():
+            break
+        idx = np.nonzero(near)[0]
+        rows.append(order[idx])
+        cols.append(order[idx + shift])
+    import scipy.sparse
+
+    r = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
+    graph = scipy.sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(m, m))
+    ncomp, labels = connected_components(graph, directed=False)
+    return [np.nonzero(labels == i)[0] for i in range(ncomp)]
+
+
+def _split(combo, k: int, inv_class: np.ndarray, rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """Joint eigenvectors (as columns) of the commuting normal matrices behind ``combo``.
+
+    ``combo(z)`` returns ``Σ_i z_i B_i`` (k×k). With ``z`` symmetric under class
+    inversion (``z_{i*} = z̄_i``) that matrix is Hermitian (its eigenvalues
+    ``Σ_i z_i χ(g_i)/χ(1)`` are real), so each splitting step is a Hermitian
+    eigenproblem. The first step uses real ``z`` (a real symmetric matrix, which
+    cannot separate χ from χ̄); later steps use complex ``z`` on the clusters left.
+    """
+    pending = [(np.eye(k), True)]
     done: list[np.ndarray] = []
     attempts = 0
     while pending:
-        Q = pending.pop()
+        Q, real_step = pending.pop()
         if Q.shape[1] == 1:
             done.append(Q)
             continue
         attempts += 1
-        if attempts > 50 * k:
+        if attempts > 50 + 4 * k:
             raise CertificationError(
                 "the class-matrix eigenspaces did not split into 1-dimensional pieces; "
                 "the class structure constants are inconsistent"
             )
-        z = (rng.standard_normal(len(mats)) + 1j * rng.standard_normal(len(mats))) * weights
-        B = np.tensordot(z, mats, axes=1)
+        if real_step:
+            z0 = rng.standard_normal(k)
+            z = (z0 + z0[inv_class]) / 2 * weights
+        else:
+            z0 = rng.standard_normal(k) + 1j * rng.standard_normal(k)
+            z = (z0 + np.conj(z0[inv_class])) / 2 * weights
+        B = combo(z)
         M = Q.conj().T @ B @ Q
-        T, Z = scipy.linalg.schur(M, output="complex")
-        lam = np.diag(T)
-        order = np.argsort(lam.real)
-        lam, Z = lam[order], Z[:, order]
-        # connected components of eigenvalues closer than the tolerance
-        m = len(lam)
-        comp = np.arange(m)
-        for a in range(m):
-            for b in range(a + 1, m):
-                if abs(lam[a] - lam[b]) < _CLUSTER_TOL and comp[b] != comp[a]:
-                    comp[comp == comp[b]] = comp[a]
-        for c in np.unique(comp):
-            cols = np.nonzero(comp == c)[0]
-            sub = Q @ Z[:, cols]
-            sub, _ = np.linalg.qr(sub)
-            pending.append(sub)
+        M = (M + M.conj().T) / 2
+        lam, Z = np.linalg.eigh(M)
+        QZ = Q @ Z
+        for cols in _clusters(lam.astype(complex), _CLUSTER_TOL):
+            sub = QZ[:, cols]
+            if len(cols) > 1:
+                sub, _ = np.linalg.qr(sub)
+            pending.append((sub, False))
     return np.hstack(done)
 
 
@@ -108,12 +155,15 @@ def _numeric_characters(G: FiniteGroup, seed: int) -> np.ndarray:
     sizes = G.class_sizes.astype(float)
     if k == 1:
         return np.ones((1, 1), dtype=complex)
-    N = class_structure_constants(G).astype(float)
     d = np.sqrt(sizes)
-    # B_i = D⁻¹ A_i D with A_i[j, l] = N[i, j, l]; normal matrices.
-    mats = N / d[None, :, None] * d[None, None, :]
+
+    def combo(z):
+        # D⁻¹ (Σ z_i A_i) D: a normal matrix (Hermitian for inversion-symmetric z)
+        return _class_matrix_combination(G, z) / d[:, None] * d[None, :]
+
+    inv_class = G.class_of[G.inverses[G.class_representatives]]
     rng = np.random.default_rng(seed)
-    U = _split(mats, rng, weights=1.0 / sizes)
+    U = _split(combo, k, inv_class, rng, weights=1.0 / sizes)
     omega = U * d[:, None]  # back to eigenvectors of A: ω = D u
     omega = omega / omega[0:1, :]  # ω(identity class) = 1
     deg = np.sqrt(n / np.sum(np.abs(omega) ** 2 / sizes[:, None], axis=0))
@@ -121,13 +171,59 @@ def _numeric_characters(G: FiniteGroup, seed: int) -> np.ndarray:
     return chars
 
 
-def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> list[list[np.ndarray]]:
-    """Round ``m_j = (1/o) Σ_t χ(g^t) ζ_o^{-jt}`` to certified integers, per character and class."""
+def _abelian_characters(G: FiniteGroup) -> np.ndarray:
+    """Exact linear characters of an Abelian group as exponents: ``χ(g) = ζ_e^{a[χ, g]}``.
+
+    Extends characters along a chain ``H_0 = 1 < H_1 < …`` with ``H_i = ⟨H_{i-1}, s_i⟩``:
+    each element of ``H_i`` is uniquely ``h·s_i^j`` (``h ∈ H_{i-1}``, ``0 ≤ j < m_i``,
+    ``m_i`` the relative order), and a character of ``H_{i-1}`` has exactly ``m_i``
+    extensions, ``χ(s_i) = `` the ``m_i``-th roots of ``χ(s_i^{m_i})``. O(n²), exact.
+    Returns ``(n_characters, n)`` int array of exponents mod ``e = exponent``.
+    """
+    n, e, t, ident = G.order, G.exponent, G.table, G.identity
+    members = np.array([ident])  # elements of H, in a fixed order
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[ident] = 0
+    chars = np.zeros((1, 1), dtype=np.int64)  # chars[χ, position of h in members]
+    for s in G.generators:
+        # relative order m and s^m ∈ H
+        m, p = 1, s
+        while pos[p] < 0:
+            p = int(t[p, s])
+            m += 1
+        # cosets h·s^j, j = 0..m-1
+        new_members = [members]
+        cur = members
+        for _ in range(1, m):
+            cur = t[cur, s]
+            new_members.append(cur)
+        # extension: χ(s) = ζ_e^b with m·b ≡ a(s^m) (mod e); the m solutions differ by e/m
+        a_sm = chars[:, pos[p]]
+        if a_sm.size and np.any(a_sm % m):
+            raise CertificationError("abelian character extension failed: e is not a multiple of m")
+        base = a_sm // m
+        ext = [(base + r * (e // m)) % e for r in range(m)]
+        new_chars = []
+        for r in range(m):
+            b = ext[r]
+            new_chars.append(np.concatenate([(chars + j * b[:, None]) % e for j in range(m)], axis=1))
+        chars = np.concatenate(new_chars, axis=0)
+        members = np.concatenate(new_members)
+        pos[members] = np.arange(len(members))
+    out = np.empty((chars.shape[0], n), dtype=np.int64)
+    out[:, members] = chars
+    return out
+
+
+def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Round ``m_j = (1/o) Σ_t χ(g^t) ζ_o^{-jt}`` to certified integers.
+
+    Returns one int array per class ``c`` of shape ``(num_characters, o_c)``.
+    """
     k = G.num_classes
     reps = G.class_representatives
     orders = G.element_orders[reps]
-    out: list[list[np.ndarray]] = [[None] * k for _ in range(chars.shape[0])]  # type: ignore[list-item]
-    worst = 0.0
+    out = []
     for c in range(k):
         o = int(orders[c])
         pw = np.empty(o, dtype=np.int64)
@@ -135,20 +231,48 @@ def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> list[list[np.nda
         for t in range(o):
             pw[t] = G.class_of[g]
             g = int(G.table[g, reps[c]])
-        vals = chars[:, pw]  # χ(g^t), shape (nchar, o)
-        m = np.fft.fft(vals, axis=1) / o  # Σ_t v_t e^{-2πi jt/o}
+        m = np.fft.fft(chars[:, pw], axis=1) / o  # Σ_t χ(g^t) e^{-2πi jt/o} / o
         r = np.rint(m.real)
-        err = np.max(np.abs(m - r), initial=0.0)
-        worst = max(worst, err)
+        err = float(np.max(np.abs(m - r), initial=0.0))
         if err > _ROUND_TOL or (r < 0).any():
             raise CertificationError(
                 f"eigenvalue multiplicities on class {c} are not integers (error {err:.2e}); "
                 "the numeric character table is not accurate enough",
-                residuals={"multiplicity_rounding": float(err)},
+                residuals={"multiplicity_rounding": err},
             )
-        for x in range(chars.shape[0]):
-            out[x][c] = r[x].astype(np.int64)
-    return out
+        r = r.astype(np.int64)
+        r.flags.writeable = False
+        out.append(r)
+    return tuple(out)
+
+
+def _values_from_multiplicities(mult: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``χ(g_c) = Σ_j m[c][χ, j] ζ_{o_c}^j`` for all χ, c at once (one sparse product)."""
+    import scipy.sparse
+
+    lengths = np.array([m.shape[1] for m in mult])
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    rows = np.concatenate([off + np.arange(o) for off, o in zip(offsets, lengths)])
+    cols = np.repeat(np.arange(len(mult)), lengths)
+    j = rows - np.repeat(offsets, lengths)
+    roots = np.exp(2j * np.pi * j / np.repeat(lengths, lengths))
+    W = scipy.sparse.csr_matrix((roots, (rows, cols)), shape=(int(lengths.sum()), len(mult)))
+    M = np.concatenate(mult, axis=1).astype(float)
+    return np.asarray((W.T @ M.T).T)
+
+
+def _abelian_multiplicities(G: FiniteGroup) -> tuple[np.ndarray, ...]:
+    """Eigenvalue multiplicities (one-hot) from the exact abelian characters."""
+    a = _abelian_characters(G)
+    e = G.exponent
+    out = []
+    for c, rep in enumerate(G.class_representatives):
+        o = int(G.element_orders[rep])
+        m = np.zeros((a.shape[0], o), dtype=np.int64)
+        m[np.arange(a.shape[0]), (a[:, rep] * o) // e] = 1  # ζ_e^a = ζ_o^{a·o/e}
+        m.flags.writeable = False
+        out.append(m)
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,8 +282,10 @@ class CharacterTable:
     Attributes
     ----------
     group : the group.
-    multiplicities : ``multiplicities[χ][c]`` is an int array of length ``o_c``
-        (order of the class-``c`` elements): ``χ(g_c) = Σ_j m_j exp(2πi j/o_c)``.
+    multiplicities : one int array per class ``c``, of shape ``(num_irreps, o_c)``
+        with ``o_c`` the order of the class-``c`` elements:
+        ``χ(g_c) = Σ_j multiplicities[c][χ, j] exp(2πi j/o_c)`` (the eigenvalue
+        multiplicities of ``ρ_χ(g_c)``).
     residuals : certificate numbers: ``multiplicity_rounding`` (largest distance
         of a multiplicity from its integer before rounding), ``orthogonality``
         (largest deviation of the exact table from the orthogonality relations,
@@ -172,7 +298,7 @@ class CharacterTable:
 
     @property
     def num_irreps(self) -> int:
-        return len(self.multiplicities)
+        return int(self.multiplicities[0].shape[0])
 
     def __len__(self) -> int:
         return self.num_irreps
@@ -180,24 +306,19 @@ class CharacterTable:
     @cached_property
     def values(self) -> np.ndarray:
         """``(k, k)`` complex array, character × class, derived from the exact values."""
-        k = self.group.num_classes
-        out = np.empty((self.num_irreps, k), dtype=complex)
-        for x, row in enumerate(self.multiplicities):
-            for c, m in enumerate(row):
-                o = len(m)
-                out[x, c] = np.dot(m, np.exp(2j * np.pi * np.arange(o) / o))
+        out = _values_from_multiplicities(self.multiplicities)
         out.flags.writeable = False
         return out
 
     @cached_property
     def degrees(self) -> np.ndarray:
-        d = np.array([int(row[0].sum()) for row in self.multiplicities], dtype=np.int64)
+        d = self.multiplicities[0].sum(axis=1).astype(np.int64)  # identity class: o = 1
         d.flags.writeable = False
         return d
 
     def cyclotomic(self, chi: int, cls: int) -> Cyclotomic:
         """``χ(g_cls)`` as an exact :class:`Cyclotomic` in ``Z[ζ_o]``."""
-        m = self.multiplicities[chi][cls]
+        m = self.multiplicities[cls][chi]
         return Cyclotomic.from_exponents(m, len(m))
 
     @cached_property
@@ -229,11 +350,11 @@ class CharacterTable:
     @cached_property
     def dual(self) -> np.ndarray:
         """``dual[χ]`` is the index of the complex-conjugate character ``χ̄``."""
-        vals = self.values
-        out = np.empty(self.num_irreps, dtype=np.int64)
-        for x in range(self.num_irreps):
-            dist = np.max(np.abs(vals - vals[x].conj()[None, :]), axis=1)
-            out[x] = int(np.argmin(dist))
+        # Conjugation reverses eigenvalues: multiplicity of ζ^j in ρ̄(g) is that of ζ^{-j} in ρ(g).
+        mine = np.concatenate(self.multiplicities, axis=1)
+        conj = np.concatenate([m[:, (-np.arange(m.shape[1])) % m.shape[1]] for m in self.multiplicities], axis=1)
+        keys = {mine[x].tobytes(): x for x in range(self.num_irreps)}
+        out = np.array([keys[conj[x].tobytes()] for x in range(self.num_irreps)], dtype=np.int64)
         out.flags.writeable = False
         return out
 
@@ -352,28 +473,26 @@ class CharacterTable:
 
 def compute_character_table(G: FiniteGroup, *, seed: int = 0) -> CharacterTable:
     """Compute and certify the character table of ``G`` (see the module docstring)."""
-    chars = _numeric_characters(G, seed)
-    mult = _exact_multiplicities(G, chars)
+    if G.is_abelian:
+        mult = _abelian_multiplicities(G)
+    else:
+        mult = _exact_multiplicities(G, _numeric_characters(G, seed))
     k = G.num_classes
     if len(mult) != k:  # pragma: no cover - _split always returns k vectors
         raise CertificationError(f"found {len(mult)} characters for {k} classes")
-    # Order: degree, then values.
-    tmp = CharacterTable(G, tuple(tuple(row) for row in mult))
-    vals = tmp.values
-    keys = [
-        (int(tmp.degrees[x]),)
-        + tuple(float(np.round(-v, 9)) for v in vals[x].real)
-        + tuple(float(np.round(-v, 9)) for v in vals[x].imag)
-        for x in range(k)
-    ]
-    order = sorted(range(k), key=lambda x: keys[x])
-    table = CharacterTable(G, tuple(tuple(mult[x]) for x in order))
-    vals = table.values
+    # Order: degree, then values (real parts, then imaginary parts, class by class).
+    vals = _values_from_multiplicities(mult)
+    degs = mult[0].sum(axis=1)
+    rv = np.round(vals, 9)
+    order = np.lexsort(tuple(-rv.imag.T[::-1]) + tuple(-rv.real.T[::-1]) + (degs,))
+    mult = tuple(np.ascontiguousarray(m[order]) for m in mult)
+    vals = vals[order]
+    table = CharacterTable(G, mult)
     sizes = G.class_sizes
     gram = (vals * sizes[None, :]) @ vals.conj().T / G.order
     orth = float(np.max(np.abs(gram - np.eye(k))))
     col = (vals.conj().T @ vals) * sizes[:, None] / G.order  # Σ_χ conj χ(g_i) χ(g_j) = |C_G(g_i)| δ
-    col_err = float(np.max(np.abs(col - np.diag(np.diag(col)) * 0 - np.eye(k))))
+    col_err = float(np.max(np.abs(col - np.eye(k))))
     degs = table.degrees
     residuals = {"orthogonality": max(orth, col_err)}
     # Integral degrees, Σ d² = |G|: exact integer checks.
@@ -381,4 +500,7 @@ def compute_character_table(G: FiniteGroup, *, seed: int = 0) -> CharacterTable:
         raise CertificationError(f"degrees {degs.tolist()} violate Σd² = |G| or d | |G|", residuals=residuals)
     if residuals["orthogonality"] > 1e-8:  # exact table: float error of the sums is ≤ 1e-12·|G|
         raise CertificationError("the character table fails the orthogonality relations", residuals=residuals)
-    return CharacterTable(G, table.multiplicities, residuals=residuals)
+    out = CharacterTable(G, mult, residuals=residuals)
+    vals.flags.writeable = False
+    out.__dict__["values"] = vals  # prefill the cached_property with the same exact-derived numbers
+    return out
