@@ -109,3 +109,18 @@ def test_construction_seed_gives_equivalent_reps(seed):
     a, b = compute_irreps(G, seed=0), compute_irreps(G, seed=seed)
     for ra, rb in zip(a, b):
         assert np.allclose(np.trace(ra.matrices, axis1=1, axis2=2), np.trace(rb.matrices, axis1=1, axis2=2), atol=1e-10)
+
+
+def test_real_basis_change_recovers_a_real_form():
+    from grokcheck.theory import real_basis_change
+
+    G = oracle_group("A5")
+    rho = G.irreps[3]  # degree 4, ι = +1
+    rng = np.random.default_rng(5)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4)))
+    complex_form = Q.conj().T[None] @ rho.matrices @ Q[None]
+    assert np.max(np.abs(complex_form.imag)) > 0.1  # really complex before
+    C = real_basis_change(complex_form, rng)
+    back = C.conj().T[None] @ complex_form @ C[None]
+    assert np.max(np.abs(back.imag)) < TOL
+    assert np.allclose(C.conj().T @ C, np.eye(4), atol=TOL)

@@ -16,8 +16,10 @@ from grokcheck.theory._irreps import (
     RealIrrep,
     assert_representation,
     is_representation,
+    real_basis_change,
     representation_residuals,
 )
+from grokcheck.theory._names import group
 from grokcheck.theory._permutations import parse_cycles, permutation_group_table
 
 __all__ = [
@@ -26,11 +28,13 @@ __all__ = [
     "assert_representation",
     "convolve",
     "fourier_transform",
+    "group",
     "inner_product_fourier",
     "inverse_fourier_transform",
     "irrep_energy",
     "is_representation",
     "orbit_energy",
+    "real_basis_change",
     "representation_residuals",
     "MAX_ORDER",
     "CharacterTable",

@@ -276,7 +276,7 @@ class FiniteGroup:
 
         Cycle strings use GAP's notation, e.g. ``"(1,2,3)(4,5)"``; image arrays
         list the image of each point ``0..m-1``. See
-        :func:`grokcheck.theory.permutations.permutation_group_table`.
+        :func:`grokcheck.theory.permutation_group_table`.
         """
         from grokcheck.theory._permutations import permutation_group_table
 

@@ -15,10 +15,12 @@ representation ``ρ(g) = B* L(g) B``; it is computed row-wise from
 
 Real forms by Frobenius–Schur indicator ι:
 
-* ι = +1: an invariant symmetric unitary form ``S`` (``ρᵀ S ρ = S``) gives the
-  antiunitary ``J v = conj(S v)`` with ``J² = 1`` commuting with ρ; an orthonormal
-  basis of its fixed space makes ρ real orthogonal. grokcheck then uses this real
-  form as the unitary form too.
+* ι = +1: the real group algebra's χ-block is ``M_d(R)``, so the whole
+  construction above runs in real arithmetic (real ``P_χ``, real symmetric ``H``)
+  and returns a real orthogonal ρ, which grokcheck also uses as the unitary form.
+  (:func:`real_basis_change` does the same for a given complex unitary ρ with
+  ι = +1: an invariant symmetric unitary form ``S`` gives the antiunitary
+  ``J v = conj(S v)``, ``J² = 1``, and an orthonormal basis of its fixed space.)
 * ι = 0 (the pair {ρ, ρ̄}) and ι = −1 (quaternionic): the realification
   ``[[Re ρ, −Im ρ], [Im ρ, Re ρ]]``, irreducible over R of dimension 2d.
 
@@ -51,6 +53,7 @@ __all__ = [
     "compute_irreps",
     "compute_real_irreps",
     "representation_residuals",
+    "real_basis_change",
     "is_representation",
     "assert_representation",
 ]
@@ -175,33 +178,53 @@ class RealIrrep:
         return self.matrices[g]
 
 
-def _isotypic_basis(G: FiniteGroup, chi: np.ndarray, d: int, rng: np.random.Generator) -> np.ndarray:
-    """Orthonormal basis (n × d²) of the χ-isotypic block of the regular representation."""
+def _orthonormalize(X: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the columns of a full-rank ``X`` by Cholesky-QR, twice.
+
+    All BLAS-3 work (a Gram matrix and a triangular solve), much faster here than
+    Householder QR or an SVD; the second pass restores orthogonality to 1e-15.
+    """
+    for _ in range(2):
+        L = np.linalg.cholesky(X.conj().T @ X)
+        X = scipy.linalg.solve_triangular(L, X.conj().T, lower=True).conj().T
+    return X
+
+
+def _isotypic_basis(G: FiniteGroup, chi: np.ndarray, d: int, rng: np.random.Generator, real: bool) -> np.ndarray:
+    """Orthonormal basis (n × d²) of the χ-isotypic block of the regular representation.
+
+    ``P_χ Ω`` for a random ``Ω`` with d² columns spans the block (rank d²) almost
+    surely. With ``real`` (χ real-valued) everything stays in real arithmetic.
+    """
     n = G.order
     t, inv = G.table, G.inverses
-    omega = rng.standard_normal((n, d * d + 4)) + 1j * rng.standard_normal((n, d * d + 4))
-    out = np.empty_like(omega)
+    cchi = np.conj(chi).real if real else np.conj(chi)
     chunk = max(1, int(4e6 // n))
-    cchi = np.conj(chi)
-    for start in range(0, n, chunk):
-        xs = np.arange(start, min(n, start + chunk))
-        P = cchi[t[xs][:, inv]] * (d / n)  # P[x, h] = (d/n) χ̄(x h⁻¹)
-        out[xs] = P @ omega
-    # The block has dimension exactly d²: take the dominant left singular vectors.
-    U, s, _ = np.linalg.svd(out, full_matrices=False)
-    if s[d * d - 1] < 1e-6 * s[0] or (len(s) > d * d and s[d * d] > 1e-8 * s[0]):
-        raise CertificationError(f"the isotypic block does not have dimension {d * d}", residuals={"svals": float(s[d * d - 1])})
-    return U[:, : d * d]
+    for attempt in range(4):
+        omega = rng.standard_normal((n, d * d))
+        if not real:
+            omega = omega + 1j * rng.standard_normal((n, d * d))
+        out = np.empty_like(omega)
+        for start in range(0, n, chunk):
+            xs = np.arange(start, min(n, start + chunk))
+            P = cchi[t[xs][:, inv]] * (d / n)  # P[x, h] = (d/n) χ̄(x h⁻¹)
+            out[xs] = P @ omega
+        try:
+            return _orthonormalize(out)
+        except np.linalg.LinAlgError:
+            continue  # an unlucky Ω missed part of the block; draw again
+    raise CertificationError(f"could not find a basis of the isotypic block of dimension {d * d}")
 
 
 def _one_copy(G: FiniteGroup, U: np.ndarray, d: int, rng: np.random.Generator) -> np.ndarray:
     """An orthonormal basis (n × d) of one irreducible left-invariant subspace of span(U)."""
     n = G.order
     t = G.table
+    real = not np.iscomplexobj(U)
     for attempt in range(8):
         k = min(n, 3 + 2 * attempt)
         s = rng.choice(n, size=k, replace=False)
-        c = rng.standard_normal(k) + 1j * rng.standard_normal(k)
+        c = rng.standard_normal(k) if real else rng.standard_normal(k) + 1j * rng.standard_normal(k)
         HU = np.zeros_like(U)
         for ci, si in zip(c, s):
             HU += ci * U[t[:, si]] + np.conj(ci) * U[t[:, G.inverses[si]]]  # (R(s)f)(x) = f(x·s)
@@ -227,8 +250,8 @@ def _matrices_from_basis(G: FiniteGroup, B: np.ndarray) -> np.ndarray:
     return BS_inv[None, :, :] @ B[idx]
 
 
-def _real_basis_change(mats: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """For ι = +1: a unitary ``C`` with ``C* ρ(g) C`` real for all g."""
+def real_basis_change(mats: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For a unitary ρ ``(n, d, d)`` with ι = +1: a unitary ``C`` with ``C* ρ(g) C`` real for all g."""
     d = mats.shape[1]
     A = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
     A = A + A.T
@@ -268,12 +291,12 @@ def compute_irreps(G: FiniteGroup, *, seed: int = 0) -> tuple[Irrep, ...]:
         if d == 1:
             mats = chi.reshape(-1, 1, 1).astype(complex)
         else:
-            U = _isotypic_basis(G, chi, d, rng)
+            # ι = +1: the real group algebra's block is M_d(R), so the construction
+            # can run in real arithmetic and directly yields a real orthogonal form.
+            real = bool(ct.fs_indicators[x] == 1)
+            U = _isotypic_basis(G, chi, d, rng, real)
             B = _one_copy(G, U, d, rng)
             mats = _matrices_from_basis(G, B)
-            if ct.fs_indicators[x] == 1:
-                C = _real_basis_change(mats, rng)
-                mats = C.conj().T[None] @ mats @ C[None]
         res = representation_residuals(G, mats, character=chi)
         if ct.fs_indicators[x] == 1:
             res["imaginary"] = float(np.max(np.abs(mats.imag)))

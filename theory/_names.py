@@ -1,0 +1,474 @@
+"""Named finite groups: a small grammar that round-trips, ``group(str(G)) == G``.
+
+Grammar
+-------
+Whitespace is ignored everywhere; letters are case-sensitive exactly as written::
+
+    name    := factor ( "x" factor )*          direct product, left to right
+    factor  := "C" n | "Z" n                   cyclic group of order n          (Zn is an alias of Cn)
+             | "D" n                           dihedral group of ORDER 2n       (D1 ≅ C2, D2 ≅ C2xC2)
+             | "S" n | "A" n                   symmetric / alternating group on n points
+             | "Q8"                            quaternion group (same table as Dic2)
+             | "Dic" n                         dicyclic group of order 4n       (Dic1 ≅ C4, Dic2 ≅ Q8)
+             | "F21" | "F20"                   Frobenius groups C7⋊C3 and AGL(1,5) = C5⋊C4
+             | "SL(2," p ")" | "GL(2," p ")" | "PSL(2," p ")"    2×2 matrices over Z/p
+    n       := positive decimal integer
+    p       := prime
+
+``×`` is accepted in place of ``x``. The dihedral convention matters: the
+literature writes the dihedral group of order 2n both as ``D_n`` and as
+``D_{2n}``; here ``D4`` is the symmetry group of the square, of order 8.
+Every name is refused with :class:`~grokcheck.errors.GroupInputError` before
+anything is built if its order exceeds
+:data:`~grokcheck.theory._finite_group.MAX_ORDER`.
+
+Conventions
+-----------
+Element labels are fixed and documented, so that a name always gives the same
+table (the identity is element 0 in every named group):
+
+* ``Cn``: the residue ``a`` in ``0..n-1``; ``a·b = a + b mod n``.
+* ``Dn``: ``r^k s^e`` has index ``e·n + k`` (``r`` a rotation of order n,
+  ``s`` a reflection, ``s r s = r⁻¹``).
+* ``Dicn``: ``a^k x^e`` has index ``e·2n + k`` with ``a^{2n} = 1``,
+  ``x² = a^n``, ``x a x⁻¹ = a⁻¹``.
+* ``Sn``, ``An``: permutations of ``0..n-1`` as image arrays, in lexicographic
+  order; the product ``p·q`` applies ``p`` first (GAP / sympy, the same as
+  :meth:`FiniteGroup.from_permutations`).
+* ``F21``: affine maps ``x ↦ ax + b`` of Z/7 with ``a ∈ {1, 2, 4}``; ``(a, b)``
+  has index ``i·7 + b`` where ``a`` is the ``i``-th of ``(1, 2, 4)``, and
+  ``(a, b)(a', b') = (aa' mod 7, b + ab' mod 7)`` (MATH.md §1.3).
+  ``F20``: the same with ``a ∈ (1, 2, 3, 4)`` over Z/5.
+* ``SL(2,p)``, ``GL(2,p)``: matrices ``[[a, b], [c, d]]`` mod p with the matrix
+  product, ordered by the code ``((a·p + b)·p + c)·p + d`` with the identity
+  moved to the front. ``PSL(2,p)`` = ``SL(2,p)/{±I}``: each coset is
+  represented by its member of smaller code, in the same order.
+* ``AxB``: :meth:`FiniteGroup.direct_product`, ``(a, b)`` has index
+  ``a·|B| + b``; the product is associative on labels too, so ``AxBxC`` is
+  the same table however it is bracketed.
+
+Class numbers (tested): ``Cn``: n; ``Dn``: (n+6)/2 (n even), (n+3)/2 (n odd);
+``Sn``: partitions of n; ``Dicn``: n+3; ``SL(2,p)``: p+4 and ``PSL(2,p)``:
+(p+5)/2 for odd p ≥ 5; ``GL(2,p)``: p²−1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+
+from grokcheck.errors import GroupInputError
+from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup
+
+__all__ = ["group", "GRAMMAR", "FAMILIES", "named_factors"]
+
+#: The families of the grammar, in the order hypothesis shrinks through them
+#: (roughly by the order of their smallest non-trivial member).
+FAMILIES = ("C", "D", "S", "A", "Dic", "SL", "GL", "PSL", "Q8", "F20", "F21")
+
+#: The grammar, quoted in every error message about a malformed name.
+GRAMMAR = (
+    "a group name is one or more factors joined by 'x' (direct product), each factor one of: "
+    "Cn or Zn (cyclic, order n), Dn (dihedral of order 2n), Sn, An (symmetric/alternating on n points), "
+    "Q8, Dicn (dicyclic, order 4n), F21, F20, SL(2,p), GL(2,p), PSL(2,p) with p prime; "
+    "n is a positive integer; examples: 'C12', 'D4', 'S4', 'SL(2,5)', 'C3xC5', 'S3xC4'"
+)
+
+# Tables of at most this order are memoised (≤ 2 MB each), so their cached
+# properties (classes, character table, irreps) are shared between callers.
+_MEMO_ORDER = 512
+# An integer with more digits than this is certainly above MAX_ORDER.
+_MAX_DIGITS = 9
+
+_FAMILY_RE = re.compile(r"(Dic|C|Z|D|S|A)(\d+)|(Q8|F21|F20)|(PSL|SL|GL)\(2,(\d+)\)")
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """One parsed factor: ``family`` in {C, D, S, A, Dic, Q8, F21, F20, SL, GL, PSL}."""
+
+    family: str
+    param: int  # n, or the prime p; 0 for Q8/F21/F20
+
+    @property
+    def name(self) -> str:
+        if self.family in ("Q8", "F21", "F20"):
+            return self.family
+        if self.family in ("SL", "GL", "PSL"):
+            return f"{self.family}(2,{self.param})"
+        return f"{self.family}{self.param}"
+
+
+# ----------------------------------------------------------------- orders
+def _factor_order(f: _Factor) -> int:
+    """|factor|, computed without building anything (capped for huge n: > MAX_ORDER suffices)."""
+    n = f.param
+    if f.family == "C":
+        return n
+    if f.family == "D":
+        return 2 * n
+    if f.family == "Dic":
+        return 4 * n
+    if f.family == "S":
+        return math.factorial(n) if n <= 20 else math.factorial(20)
+    if f.family == "A":
+        return 1 if n <= 2 else (math.factorial(n) if n <= 20 else math.factorial(20)) // 2
+    if f.family == "Q8":
+        return 8
+    if f.family == "F21":
+        return 21
+    if f.family == "F20":
+        return 20
+    p = n
+    if f.family == "SL":
+        return p * (p * p - 1)
+    if f.family == "GL":
+        return (p * p - 1) * (p * p - p)
+    if f.family == "PSL":
+        return p * (p * p - 1) // (1 if p == 2 else 2)
+    raise AssertionError(f.family)  # pragma: no cover - the parser only makes the families above
+
+
+def _is_abelian_factor(f: _Factor) -> bool:
+    """Whether the factor is Abelian (from the family, without building it)."""
+    if f.family == "C":
+        return True
+    if f.family in ("D", "S"):
+        return f.param <= 2
+    if f.family == "A":
+        return f.param <= 3
+    if f.family == "Dic":
+        return f.param == 1
+    return False  # Q8, F21, F20 and the matrix groups (SL(2,2) ≅ GL(2,2) ≅ S3) are not
+
+
+# ------------------------------------------------------------------ parse
+def _bad(text, message: str) -> GroupInputError:
+    return GroupInputError(f"cannot read the group name {text!r}: {message}. Expected: {GRAMMAR}", text=text)
+
+
+def _is_prime(p: int) -> bool:
+    if p < 2:
+        return False
+    return all(p % q for q in range(2, math.isqrt(p) + 1))
+
+
+def _parse(text) -> tuple[_Factor, ...]:
+    """Split a name into factors, or raise :class:`GroupInputError` saying what was expected."""
+    if not isinstance(text, str):
+        raise GroupInputError(f"a group name must be a string, got {text!r}. Expected: {GRAMMAR}", text=text)
+    s = "".join(text.split()).replace("×", "x")
+    if s == "":
+        raise _bad(text, "the name is empty")
+    pieces = s.split("x")
+    factors = []
+    for i, piece in enumerate(pieces):
+        if piece == "":
+            where = "at the start" if i == 0 else ("at the end" if i == len(pieces) - 1 else "in the middle")
+            raise _bad(text, f"a factor is missing {where} of the product")
+        m = _FAMILY_RE.fullmatch(piece)
+        if m is None:
+            raise _bad(text, f"{piece!r} is not a group name")
+        fam, digits, fixed, mat, pdigits = m.groups()
+        if fixed is not None:
+            factors.append(_Factor(fixed, 0))
+            continue
+        digits = digits if digits is not None else pdigits
+        stripped = digits.lstrip("0")
+        if len(stripped) > _MAX_DIGITS:
+            raise GroupInputError(
+                f"the group {piece!r} in {text!r} has order above grokcheck's dense-table limit "
+                f"MAX_ORDER = {MAX_ORDER}",
+                text=text,
+            )
+        value = int(digits)
+        if mat is not None:
+            if not _is_prime(value):
+                raise _bad(text, f"{mat}(2,{value}) needs a prime p, and {value} is not prime")
+            factors.append(_Factor(mat, value))
+        else:
+            if value < 1:
+                raise _bad(text, f"{piece!r}: n must be a positive integer, got {value}")
+            factors.append(_Factor("C" if fam == "Z" else fam, value))
+    return tuple(factors)
+
+
+# ----------------------------------------------------------------- tables
+def _table_from_generators(
+    elems: np.ndarray,
+    gens: np.ndarray,
+    mul: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    index_of: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """``(N, N)`` Cayley table of the group whose elements are the rows of ``elems`` ``(N, k)``.
+
+    ``elems[0]`` must be the identity and ``gens`` ``(s, k)`` must generate the
+    group; ``mul`` multiplies broadcast stacks of rows, ``index_of`` maps rows to
+    element indices. Only the ``s`` left-multiplication maps ``L_s[a] = g_s·a``
+    are computed by ``mul``; every row then follows from a breadth-first
+    spanning tree of the Cayley graph: if ``j = g_s·i`` then ``j·x = L_s[i·x]``.
+    This is N vectorised gathers of length N (no N² Python loop, no N²·k tensor).
+    """
+    n = elems.shape[0]
+    if len(gens) == 0:  # the trivial group
+        gens = elems[:1]
+    left = np.stack([index_of(mul(g[None, :], elems)) for g in gens])  # (s, N)
+    parent = np.full(n, -1, dtype=np.int64)
+    via = np.full(n, -1, dtype=np.int64)
+    seen = np.zeros(n, dtype=bool)
+    seen[0] = True
+    bfs = [np.array([0])]
+    frontier = bfs[0]
+    while frontier.size:
+        found = []
+        for s in range(len(gens)):
+            img = left[s, frontier]
+            fresh = ~seen[img]
+            new, first = np.unique(img[fresh], return_index=True)
+            parent[new] = frontier[fresh][first]
+            via[new] = s
+            seen[new] = True
+            found.append(new)
+        frontier = np.concatenate(found)
+        bfs.append(frontier)
+    assert seen.all(), "internal error: the generators do not generate the group"
+    table = np.empty((n, n), dtype=np.int64)
+    table[0] = np.arange(n)
+    for j in np.concatenate(bfs[1:]).tolist():
+        table[j] = left[via[j], table[parent[j]]]
+    return table
+
+
+def _cyclic(n: int) -> np.ndarray:
+    """``a·b = a + b mod n``: row ``a`` is ``0..n-1`` rotated left by ``a``."""
+    doubled = np.concatenate([np.arange(n), np.arange(n)])
+    return np.lib.stride_tricks.sliding_window_view(doubled, n)[:n].copy()
+
+
+def _dihedral(n: int) -> np.ndarray:
+    """``r^k s^e`` (row ``(k, e)``, index ``e·n + k``); ``r^k s^e · r^l s^f = r^{k + (-1)^e l} s^{e+f}``."""
+    idx = np.arange(2 * n)
+    elems = np.stack([idx % n, idx // n], axis=-1)
+
+    def mul(x, y):
+        k, e, l, f = x[..., 0], x[..., 1], y[..., 0], y[..., 1]
+        return np.stack([(k + (1 - 2 * e) * l) % n, (e + f) % 2], axis=-1)
+
+    gens = np.array([[1, 0], [0, 1]]) if n > 1 else np.array([[0, 1]])
+    return _table_from_generators(elems, gens, mul, lambda r: r[..., 1] * n + r[..., 0])
+
+
+def _dicyclic(n: int) -> np.ndarray:
+    """``a^k x^e`` (index ``e·2n + k``), ``a^{2n} = 1``, ``x² = a^n``, ``x a^l = a^{-l} x``."""
+    m = 2 * n
+    idx = np.arange(2 * m)
+    elems = np.stack([idx % m, idx // m], axis=-1)
+
+    def mul(x, y):  # a^k x^e · a^l x^f = a^{k + (-1)^e l + n·e·f} x^{e+f}
+        k, e, l, f = x[..., 0], x[..., 1], y[..., 0], y[..., 1]
+        return np.stack([(k + (1 - 2 * e) * l + n * e * f) % m, (e + f) % 2], axis=-1)
+
+    return _table_from_generators(elems, np.array([[1, 0], [0, 1]]), mul, lambda r: r[..., 1] * m + r[..., 0])
+
+
+def _affine(p: int, mults: tuple[int, ...]) -> np.ndarray:
+    """Affine maps ``x ↦ ax + b`` of Z/p, ``a`` in ``mults``; ``(a, b)(a', b') = (aa', b + ab')``.
+
+    ``(a, b)`` has index ``i·p + b`` with ``a = mults[i]``; ``mults[0]`` must be 1.
+    """
+    mults_arr = np.array(mults)
+    pos = np.full(p, -1)
+    pos[mults_arr] = np.arange(len(mults))
+    idx = np.arange(len(mults) * p)
+    a, b = mults_arr[idx // p], idx % p
+    a1, b1, a2, b2 = a[:, None], b[:, None], a[None, :], b[None, :]
+    return pos[(a1 * a2) % p] * p + (b1 + a1 * b2) % p
+
+
+def _permutations(n: int, even_only: bool) -> np.ndarray:
+    """S_n or A_n on points ``0..n-1``, permutations as image arrays in lexicographic order."""
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
+    if even_only:
+        inversions = (perms[:, :, None] > perms[:, None, :]) & np.triu(np.ones((n, n), dtype=bool), 1)
+        perms = perms[inversions.sum(axis=(1, 2)) % 2 == 0]
+    weights = n ** np.arange(n, dtype=np.int64)
+    lookup = np.full(n**n, -1, dtype=np.int64)
+    lookup[perms @ weights] = np.arange(len(perms))
+
+    def cycle(*pts):
+        img = np.arange(n)
+        img[list(pts)] = np.roll(pts, -1)
+        return img
+
+    if even_only:  # the 3-cycles (0,1,k) generate A_n
+        gens = [cycle(0, 1, k) for k in range(2, n)]
+    else:  # a transposition and an n-cycle generate S_n
+        gens = [cycle(0, 1), cycle(*range(n))] if n >= 2 else []
+    gens = np.array(gens, dtype=np.int64).reshape(-1, n)
+
+    def mul(p, q):  # p·q applies p first: (p·q)[x] = q[p[x]]
+        p, q = np.broadcast_arrays(p, q)
+        return np.take_along_axis(q, p, axis=-1)
+
+    return _table_from_generators(perms, gens, mul, lambda r: lookup[r @ weights])
+
+
+def _primitive_root(p: int) -> int:
+    return next(g for g in range(1, p) if len({pow(g, k, p) for k in range(1, p)}) == p - 1)
+
+
+def _matrices(p: int, kind: str) -> np.ndarray:
+    """SL(2,p), GL(2,p) or PSL(2,p) as matrices ``(a, b, c, d)`` mod p."""
+    all_m = np.stack(np.meshgrid(*[np.arange(p)] * 4, indexing="ij"), axis=-1).reshape(-1, 4)
+    det = (all_m[:, 0] * all_m[:, 3] - all_m[:, 1] * all_m[:, 2]) % p
+    elems = all_m[det != 0] if kind == "GL" else all_m[det == 1]  # already sorted by code
+    weights = p ** np.arange(3, -1, -1, dtype=np.int64)
+    code = elems @ weights
+    partner = code
+    if kind == "PSL":
+        neg_code = ((-elems) % p) @ weights
+        keep = code <= neg_code
+        elems, partner, code = elems[keep], neg_code[keep], code[keep]
+    ident = int(np.array([1, 0, 0, 1]) @ weights)
+    order = np.argsort(code != ident, kind="stable")  # identity first, the others by code
+    elems, code, partner = elems[order], code[order], partner[order]
+    lookup = np.full(p**4, -1, dtype=np.int64)
+    lookup[partner] = np.arange(len(elems))
+    lookup[code] = np.arange(len(elems))
+    # The elementary matrices generate SL(2,p); with diag(g, 1), g a primitive root, GL(2,p).
+    gens = [[1, 1, 0, 1], [1, 0, 1, 1]] + ([[_primitive_root(p), 0, 0, 1]] if kind == "GL" and p > 2 else [])
+    gens = np.array(gens, dtype=np.int64)
+
+    def mul(x, y):
+        a, b, c, d = (x[..., i] for i in range(4))
+        e, f, g, h = (y[..., i] for i in range(4))
+        return np.stack([a * e + b * g, a * f + b * h, c * e + d * g, c * f + d * h], axis=-1) % p
+
+    def index_of(r):
+        idx = lookup[r @ weights]
+        assert (idx >= 0).all(), "internal error: a product left the matrix group"
+        return idx
+
+    return _table_from_generators(elems, gens, mul, index_of)
+
+
+def _factor_table(f: _Factor) -> np.ndarray:
+    fam, n = f.family, f.param
+    if fam == "C":
+        return _cyclic(n)
+    if fam == "D":
+        return _dihedral(n)
+    if fam == "Dic":
+        return _dicyclic(n)
+    if fam == "Q8":
+        return _dicyclic(2)
+    if fam == "F21":
+        return _affine(7, (1, 2, 4))
+    if fam == "F20":
+        return _affine(5, (1, 2, 3, 4))
+    if fam in ("S", "A"):
+        return _permutations(n, even_only=fam == "A")
+    return _matrices(n, fam)
+
+
+def _factor_group(f: _Factor) -> FiniteGroup:
+    if _factor_order(f) <= _MEMO_ORDER:
+        return _factor_group_memo(f)
+    return FiniteGroup(_factor_table(f), name=f.name, source="name")
+
+
+@lru_cache(maxsize=256)
+def _factor_group_memo(f: _Factor) -> FiniteGroup:
+    return FiniteGroup(_factor_table(f), name=f.name, source="name")
+
+
+def _build(factors: tuple[_Factor, ...]) -> FiniteGroup:
+    g = _factor_group(factors[0])
+    for f in factors[1:]:
+        g = g.direct_product(_factor_group(f))
+    return g
+
+
+@lru_cache(maxsize=256)
+def _build_memo(factors: tuple[_Factor, ...]) -> FiniteGroup:
+    return _build(factors)
+
+
+# ----------------------------------------------------------------- public
+def group(name: str) -> FiniteGroup:
+    """The finite group called ``name`` (grammar in the module docstring).
+
+    Parameters
+    ----------
+    name : e.g. ``"C12"``, ``"Z5"``, ``"D4"`` (order 8), ``"S4"``, ``"A5"``,
+        ``"Q8"``, ``"Dic3"``, ``"F21"``, ``"F20"``, ``"SL(2,5)"``,
+        ``"GL(2,3)"``, ``"PSL(2,7)"``, ``"C3xC5"``, ``"S3 x C4"``.
+
+    Returns
+    -------
+    FiniteGroup whose ``str`` is the canonical name (``"Z5"`` → ``"C5"``,
+    whitespace removed), and ``group(str(G)) == G``. Groups of order ≤ 512 are
+    memoised, so repeated calls share one immutable object and its cached
+    classes and character table.
+
+    Raises
+    ------
+    GroupInputError : the name is malformed (the message quotes the grammar),
+        or its order exceeds ``MAX_ORDER``.
+
+    Examples
+    --------
+    >>> G = group("S3 x C4")
+    >>> str(G), G.order, G.is_abelian
+    ('S3xC4', 24, False)
+    >>> group("D4").order   # dihedral of order 2n
+    8
+    """
+    factors = _parse(name)
+    order = math.prod(_factor_order(f) for f in factors)
+    if order > MAX_ORDER:
+        canonical = "x".join(f.name for f in factors)
+        raise GroupInputError(
+            f"the group {canonical!r} has order {order if order < 10**12 else 'above 10^12'}, above grokcheck's "
+            f"dense-table limit MAX_ORDER = {MAX_ORDER}",
+            text=name,
+        )
+    return _build_memo(factors) if order <= _MEMO_ORDER else _build(factors)
+
+
+def named_factors(max_order: int) -> tuple[tuple[str, int, bool, str], ...]:
+    """Every single-factor name of order ≤ ``max_order``, as ``(name, order, is_abelian, family)``.
+
+    ``family`` is one of :data:`FAMILIES`. Sorted by order, then by family (in
+    the order of :data:`FAMILIES`), then by parameter. Nothing is built; orders
+    and Abelian-ness come from the family formulas. Used by
+    :func:`grokcheck.theory.strategies.groups`.
+    """
+    max_order = min(int(max_order), MAX_ORDER)
+    out: list[_Factor] = []
+    out += [_Factor("C", n) for n in range(1, max_order + 1)]
+    out += [_Factor("D", n) for n in range(1, max_order // 2 + 1)]
+    out += [_Factor("Dic", n) for n in range(1, max_order // 4 + 1)]
+    out += [_Factor(f, 0) for f in ("Q8", "F20", "F21")]
+    for fam in ("S", "A"):
+        n = 1
+        while _factor_order(_Factor(fam, n)) <= max_order:
+            out.append(_Factor(fam, n))
+            n += 1
+    for fam in ("SL", "GL", "PSL"):
+        p = 2
+        while _factor_order(_Factor(fam, p)) <= max_order:
+            out.append(_Factor(fam, p))
+            p += 1
+            while not _is_prime(p):
+                p += 1
+    rank = {fam: i for i, fam in enumerate(FAMILIES)}
+    out = [f for f in out if _factor_order(f) <= max_order]
+    out.sort(key=lambda f: (_factor_order(f), rank[f.family], f.param))
+    return tuple((f.name, _factor_order(f), _is_abelian_factor(f), f.family) for f in out)
