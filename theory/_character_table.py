@@ -471,9 +471,17 @@ class CharacterTable:
         return self.display()
 
 
-def compute_character_table(G: FiniteGroup, *, seed: int = 0) -> CharacterTable:
-    """Compute and certify the character table of ``G`` (see the module docstring)."""
-    if G.is_abelian:
+def compute_character_table(G: FiniteGroup, *, seed: int = 0, method: str = "auto") -> CharacterTable:
+    """Compute and certify the character table of ``G`` (see the module docstring).
+
+    ``method``: ``"auto"`` (exact extension for Abelian groups, Burnside–Dixon
+    otherwise), ``"dixon"`` or ``"abelian"`` to force one (tests cross-check them).
+    """
+    if method not in ("auto", "dixon", "abelian"):
+        raise ValueError(f"method must be 'auto', 'dixon' or 'abelian', got {method!r}")
+    if method == "abelian" and not G.is_abelian:
+        raise ValueError("method='abelian' needs an Abelian group")
+    if method == "abelian" or (method == "auto" and G.is_abelian):
         mult = _abelian_multiplicities(G)
     else:
         mult = _exact_multiplicities(G, _numeric_characters(G, seed))
