@@ -1,0 +1,27 @@
+"""``grokcheck checks``: list the registry (id, claim, source, hypotheses)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("checks", help="list the registered checks", description="List every registered check.")
+    p.add_argument("--json", action="store_true", help="print the registry as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import json
+
+    from grokcheck.checks._registry import all_checks
+
+    checks = all_checks()
+    if args.json:
+        print(json.dumps([c.to_json() for c in checks], indent=2))
+        return 0
+    for c in checks:
+        flag = "  [published statement grokcheck shows false]" if c.published_false else ""
+        print(f"{c.id}{flag}\n    {c.claim}\n    source: {c.source}")
+        if c.hypotheses:
+            print("    hypotheses: " + "; ".join(h.name for h in c.hypotheses))
+    print(f"\n{len(checks)} checks.")
+    return 0

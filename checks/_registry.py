@@ -1,0 +1,314 @@
+"""The registry of checks: each claim of the seeds as prediction, measurement and verdict.
+
+A :class:`Check` is a small declarative value: an id, the claim in one sentence,
+its source, its hypotheses (predicates on the group and the setting), a
+prediction, a measurement and a comparison with a tolerance whose reason is
+written down. :func:`run_check` turns it into a :class:`CheckResult` with a
+:class:`Verdict`: PASS, FAIL, NOT APPLICABLE (naming the failed hypothesis) or
+ERROR (with the exception). A check never raises.
+
+Registering a check is one small module ``grokcheck.checks._check_<topic>`` that
+defines ``CHECKS = (Check(...), ...)``; :func:`all_checks` discovers them.
+Published statements that grokcheck has shown to be false are registered *as
+printed* with ``published_false=True``: they must FAIL, and the report shows the
+counterexample.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import pkgutil
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "Verdict",
+    "Tolerance",
+    "Hypothesis",
+    "Measured",
+    "Check",
+    "CheckResult",
+    "VerifyContext",
+    "all_checks",
+    "get_check",
+    "run_check",
+    "compare",
+]
+
+
+class Verdict(str, enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT APPLICABLE"
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """A tolerance with the reason it has that size.
+
+    ``kind``: ``"close"`` (|measured − predicted| ≤ value, elementwise max),
+    ``"at_most"`` (measured ≤ predicted + value), ``"at_least"`` (measured ≥
+    predicted − value), ``"equal"`` (exact equality; value ignored).
+    """
+
+    value: float
+    reason: str
+    kind: str = "close"
+
+    def __post_init__(self):
+        if self.kind not in ("close", "at_most", "at_least", "equal"):
+            raise ValueError(f"unknown tolerance kind {self.kind!r}")
+
+    def to_json(self) -> dict:
+        return {"value": self.value, "kind": self.kind, "reason": self.reason}
+
+
+def compare(predicted, measured, tol: Tolerance) -> bool:
+    """Whether ``measured`` agrees with ``predicted`` under ``tol`` (NaN never agrees)."""
+    if tol.kind == "equal":
+        if isinstance(predicted, (list, tuple, np.ndarray)) or isinstance(measured, (list, tuple, np.ndarray)):
+            return np.array_equal(np.asarray(predicted, dtype=object), np.asarray(measured, dtype=object))
+        return bool(predicted == measured)
+    p = np.asarray(predicted, dtype=float)
+    m = np.asarray(measured, dtype=float)
+    if m.size == 0 or np.isnan(m).any() or np.isnan(p).any():
+        return False
+    if tol.kind == "close":
+        return bool(np.max(np.abs(m - p)) <= tol.value)
+    if tol.kind == "at_most":
+        return bool(np.all(m <= p + tol.value))
+    return bool(np.all(m >= p - tol.value))
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A named predicate on the context; ``why_not`` explains a failure in words."""
+
+    name: str
+    holds: Callable[["VerifyContext"], bool]
+    why_not: Callable[["VerifyContext"], str] = lambda ctx: "it does not hold here"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A measurement (or prediction) with the numbers behind it."""
+
+    value: Any
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim, declaratively.
+
+    ``predict(ctx)`` and ``measure(ctx)`` return a value or a :class:`Measured`;
+    the verdict compares them with ``tolerance``.
+    """
+
+    id: str
+    claim: str
+    source: str
+    predict: Callable[["VerifyContext"], Any]
+    measure: Callable[["VerifyContext"], Any]
+    tolerance: Tolerance
+    hypotheses: tuple[Hypothesis, ...] = ()
+    published_false: bool = False
+    layer: str = "theory"  # theory | numerics | training: what it exercises
+    figure: str | None = None  # name of a figure the check contributes, if any
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "claim": self.claim,
+            "source": self.source,
+            "hypotheses": [h.name for h in self.hypotheses],
+            "published_false": self.published_false,
+            "layer": self.layer,
+            "tolerance": self.tolerance.to_json(),
+        }
+
+
+def _jsonable(x):
+    """Convert numbers, arrays, sympy values to JSON-friendly objects."""
+    import sympy
+
+    if isinstance(x, Measured):
+        return _jsonable(x.value)
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if np.isfinite(v) else str(v)
+    if isinstance(x, (complex, np.complexfloating)):
+        return [float(x.real), float(x.imag)]
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, sympy.Basic):
+        return {"exact": str(x), "float": float(sympy.N(x)) if x.is_real else str(sympy.N(x))}
+    if isinstance(x, (int, str, bool)) or x is None:
+        return x
+    return str(x)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check on one group."""
+
+    id: str
+    claim: str
+    source: str
+    verdict: Verdict
+    prediction: Any = None
+    measurement: Any = None
+    tolerance: Tolerance | None = None
+    details: dict = field(default_factory=dict)
+    reason: str = ""
+    published_false: bool = False
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "claim": self.claim,
+            "source": self.source,
+            "verdict": self.verdict.value,
+            "prediction": _jsonable(self.prediction),
+            "measurement": _jsonable(self.measurement),
+            "tolerance": self.tolerance.to_json() if self.tolerance else None,
+            "details": _jsonable(self.details),
+            "reason": self.reason,
+            "published_false": self.published_false,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class VerifyContext:
+    """What a check sees: the group, the budget, the seed, and shared artifacts.
+
+    Expensive measurements shared by several checks (a flow run, a trained
+    network) are computed once per context through :meth:`artifact`; everything
+    random is seeded from ``seed`` so a rerun gives the same report.
+    """
+
+    def __init__(self, group, *, budget: str = "small", seed: int = 0, progress: bool = False, device: str = "cpu"):
+        if budget not in ("small", "full"):
+            raise ValueError(f"budget must be 'small' or 'full', got {budget!r}")
+        self.group = group
+        self.budget = budget
+        self.seed = int(seed)
+        self.progress = progress
+        self.device = device
+        self._artifacts: dict[str, Any] = {}
+        self.figures: dict[str, Any] = {}  # name -> callable(path) writing a PNG
+
+    def artifact(self, name: str, build: Callable[[], Any]):
+        """The artifact ``name``, built on first use (exceptions are cached too)."""
+        if name not in self._artifacts:
+            try:
+                self._artifacts[name] = ("ok", build())
+            except Exception as exc:  # noqa: BLE001 - re-raised for every user of the artifact
+                self._artifacts[name] = ("error", exc)
+        status, value = self._artifacts[name]
+        if status == "error":
+            raise value
+        return value
+
+    def rng(self, salt: str) -> np.random.Generator:
+        """A generator determined by the seed and a per-use salt (order independent)."""
+        h = int.from_bytes(salt.encode(), "little") % (2**32)
+        return np.random.default_rng([self.seed, h])
+
+
+def _value_and_details(x) -> tuple[Any, dict]:
+    if isinstance(x, Measured):
+        return x.value, dict(x.details)
+    return x, {}
+
+
+def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
+    """Evaluate ``check`` on ``ctx``; never raises."""
+    import time
+
+    t0 = time.perf_counter()
+    base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false)
+    for h in check.hypotheses:
+        try:
+            ok = bool(h.holds(ctx))
+        except Exception as exc:  # noqa: BLE001
+            return CheckResult(**base, verdict=Verdict.ERROR, reason=f"hypothesis {h.name!r} raised {exc!r}",
+                               seconds=time.perf_counter() - t0)
+        if not ok:
+            return CheckResult(
+                **base,
+                verdict=Verdict.NOT_APPLICABLE,
+                reason=f"hypothesis '{h.name}' fails: {h.why_not(ctx)}",
+                tolerance=check.tolerance,
+                seconds=time.perf_counter() - t0,
+            )
+    try:
+        pred, pdet = _value_and_details(check.predict(ctx))
+        meas, mdet = _value_and_details(check.measure(ctx))
+    except Exception as exc:  # noqa: BLE001 - a check reports, it does not crash the run
+        return CheckResult(
+            **base,
+            verdict=Verdict.ERROR,
+            reason=f"{type(exc).__name__}: {exc}",
+            details={"traceback": traceback.format_exc(limit=6)},
+            tolerance=check.tolerance,
+            seconds=time.perf_counter() - t0,
+        )
+    ok = compare(pred, meas, check.tolerance)
+    details = {**pdet, **mdet}
+    reason = ""
+    if check.published_false:
+        reason = (
+            "published statement, registered as printed; grokcheck shows it false here"
+            if not ok
+            else "published statement, registered as printed; it holds on this group"
+        )
+    return CheckResult(
+        **base,
+        verdict=Verdict.PASS if ok else Verdict.FAIL,
+        prediction=pred,
+        measurement=meas,
+        tolerance=check.tolerance,
+        details=details,
+        reason=reason,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def all_checks() -> tuple[Check, ...]:
+    """Every registered check, from the modules ``grokcheck.checks._check_*``, sorted by id."""
+    import grokcheck.checks as pkg
+
+    found: list[Check] = []
+    for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if m.name.startswith("_check_"):
+            mod = importlib.import_module(f"grokcheck.checks.{m.name}")
+            found.extend(getattr(mod, "CHECKS", ()))
+    ids = [c.id for c in found]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise RuntimeError(f"duplicate check ids: {sorted(dup)}")
+    return tuple(sorted(found, key=lambda c: c.id))
+
+
+def get_check(check_id: str) -> Check:
+    for c in all_checks():
+        if c.id == check_id:
+            return c
+    from grokcheck.errors import GrokcheckError
+
+    raise GrokcheckError(f"no registered check {check_id!r}; `grokcheck checks` lists them")
