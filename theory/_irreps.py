@@ -241,13 +241,27 @@ def _one_copy(G: FiniteGroup, U: np.ndarray, d: int, rng: np.random.Generator) -
 
 
 def _matrices_from_basis(G: FiniteGroup, B: np.ndarray) -> np.ndarray:
-    """``ρ(g) = B* L(g) B`` for all g, via d well-conditioned rows of B."""
-    d = B.shape[1]
+    """``ρ(g) = B* L(g) B`` for all g, where ``(L(g)B)[x] = B[g⁻¹x]``.
+
+    The full projection (n²d² work, one GEMM per chunk of elements) keeps ρ unitary
+    to rounding; above ~3·10⁹ operations it switches to solving on d
+    well-conditioned rows of B (n·d³ work), exact for an exactly invariant B.
+    """
+    n, d = B.shape
+    idx_all = G.table[G.inverses]  # idx_all[g, x] = g⁻¹·x
+    if n * n * d * d <= 3e9:
+        out = np.empty((n, d, d), dtype=B.dtype)
+        BH = B.conj().T
+        chunk = max(1, int(2e7 // (n * d)))
+        for start in range(0, n, chunk):
+            gs = np.arange(start, min(n, start + chunk))
+            moved = B[idx_all[gs]]  # (c, n, d)
+            out[gs] = BH[None] @ moved
+        return out
     _, _, piv = scipy.linalg.qr(B.T, pivoting=True, mode="economic")
     rows = np.sort(piv[:d])
     BS_inv = np.linalg.inv(B[rows])
-    idx = G.table[G.inverses[:, None], rows[None, :]]  # g⁻¹·x for x in rows
-    return BS_inv[None, :, :] @ B[idx]
+    return BS_inv[None, :, :] @ B[idx_all[:, rows]]
 
 
 def real_basis_change(mats: np.ndarray, rng: np.random.Generator) -> np.ndarray:
