@@ -37,6 +37,7 @@ __all__ = [
     "get_check",
     "run_check",
     "compare",
+    "assert_check_passes",
 ]
 
 
@@ -201,7 +202,16 @@ class VerifyContext:
     random is seeded from ``seed`` so a rerun gives the same report.
     """
 
-    def __init__(self, group, *, budget: str = "small", seed: int = 0, progress: bool = False, device: str = "cpu"):
+    def __init__(
+        self,
+        group,
+        *,
+        budget: str = "small",
+        seed: int = 0,
+        progress: bool = False,
+        device: str = "cpu",
+        artifacts: dict | None = None,
+    ):
         if budget not in ("small", "full"):
             raise ValueError(f"budget must be 'small' or 'full', got {budget!r}")
         self.group = group
@@ -209,7 +219,9 @@ class VerifyContext:
         self.seed = int(seed)
         self.progress = progress
         self.device = device
-        self._artifacts: dict[str, Any] = {}
+        # Pre-seeded artifacts (e.g. a user's own trained weights under the key a check
+        # reads, see that check's docstring) replace what the check would compute.
+        self._artifacts: dict[str, Any] = {k: ("ok", v) for k, v in (artifacts or {}).items()}
         self.figures: dict[str, Any] = {}  # name -> callable(path) writing a PNG
 
     def artifact(self, name: str, build: Callable[[], Any]):
@@ -312,3 +324,21 @@ def get_check(check_id: str) -> Check:
     from grokcheck.errors import GrokcheckError
 
     raise GrokcheckError(f"no registered check {check_id!r}; `grokcheck checks` lists them")
+
+
+def assert_check_passes(check_id: str, group, *, budget: str = "small", seed: int = 0, artifacts: dict | None = None,
+                        expect: str = "PASS") -> CheckResult:
+    """Run one registered check and raise ``AssertionError`` unless its verdict is ``expect``.
+
+    For use in a user's own test suite (the pytest plugin exposes it as the
+    ``grokcheck_check`` fixture). ``artifacts`` injects the user's own data, e.g.
+    trained weights, under the keys the check documents.
+    """
+    ctx = VerifyContext(group, budget=budget, seed=seed, artifacts=artifacts)
+    result = run_check(get_check(check_id), ctx)
+    if result.verdict.value != expect:
+        raise AssertionError(
+            f"check {check_id} on {group}: expected {expect}, got {result.verdict.value}"
+            f" (predicted {result.prediction!r}, measured {result.measurement!r}; {result.reason})"
+        )
+    return result

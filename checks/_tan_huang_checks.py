@@ -1,0 +1,357 @@
+"""Tan & Huang's claims as checks: each returns ``(prediction, measurement, tolerance, verdict)``.
+
+Every function is plain: it takes the prediction under test (defaulting to the published one)
+and the data, measures, and returns a :class:`ClaimResult` whose ``verdict`` is ``"PASS"`` or
+``"FAIL"``. Each can FAIL: pass a wrong prediction (a smaller constant, a shifted table value,
+a different step) and the verdict flips. They are meant to be registered in grokcheck's
+``verify`` registry by the lead.
+
+Claims (MATH.md §4.4–4.5, §9 rows 14–15):
+
+- Corollary 3.3's curve values (§4.4 table) — :func:`check_corollary33`.
+- Lemmas 5.7, 5.8, 5.11 on unit vectors — :func:`check_lemma57`, :func:`check_lemma58`,
+  :func:`check_lemma511` (the published constants 4, 8, 16 PASS).
+- Theorems 5.9 and 5.12 as published FAIL (output-rescaling counterexample);
+  ``statement="normalized"`` (the Lemma 5.8/5.11 version on normalised features) PASSes —
+  :func:`check_theorem59`, :func:`check_theorem512`.
+- "PMI/PE (and MID/ED) change sharply at t_grok" on a logged run —
+  :func:`check_metric_change_at_grok`.
+- "Standard training fails the abelian test until it groks" — :func:`check_abelian_test_at_grok`.
+- "Perturbed / abelian-regularised training groks earlier" — :func:`check_groks_earlier`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from grokcheck.errors import GrokcheckError
+from grokcheck.numerics._tan_huang import (
+    COROLLARY33_TABLE,
+    corollary33_accuracy,
+    lemma57_sides,
+    lemma58_sides,
+    lemma511_sides,
+    rescaling_counterexample,
+)
+
+__all__ = [
+    "Tolerance",
+    "ClaimResult",
+    "check_corollary33",
+    "check_lemma57",
+    "check_lemma58",
+    "check_lemma511",
+    "check_theorem59",
+    "check_theorem512",
+    "metric_change_step",
+    "check_metric_change_at_grok",
+    "check_abelian_test_at_grok",
+    "check_groks_earlier",
+]
+
+
+class Tolerance(NamedTuple):
+    """A tolerance value and why it is that value."""
+
+    value: float
+    reason: str
+
+
+class ClaimResult(NamedTuple):
+    """``(prediction, measurement, tolerance, verdict)`` with ``verdict`` in {"PASS", "FAIL"}."""
+
+    prediction: object
+    measurement: object
+    tolerance: Tolerance
+    verdict: str
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def check_corollary33(prediction: dict[int, float] | None = None) -> ClaimResult:
+    """Corollary 3.3 with the paper's constants against a table ``{steps: bound}``.
+
+    Default prediction: MATH.md §4.4's table. Tolerance 1e-3: the table is printed to three
+    significant digits, so its rounding error is at most 5e-4 of the largest entry (1.0).
+    """
+    pred = dict(COROLLARY33_TABLE if prediction is None else prediction)
+    steps = sorted(pred)
+    vals = corollary33_accuracy(np.array(steps, dtype=float))
+    meas = {int(s): float(v) for s, v in zip(steps, vals)}
+    err = max(abs(meas[s] - pred[s]) for s in steps)
+    tol = Tolerance(1e-3, "the §4.4 table is printed to 3 significant digits (rounding ≤ 5e-4)")
+    return ClaimResult(pred, {"values": meas, "max_abs_error": err}, tol, _verdict(err <= tol.value))
+
+
+def _unit(rng, shape):
+    v = rng.normal(size=shape)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _perturbed_units(rng, z, scale):
+    return _unit(rng, z.shape) if scale is None else (lambda w: w / np.linalg.norm(w, axis=-1, keepdims=True))(
+        z + scale * rng.normal(size=z.shape))
+
+
+def check_lemma57(constant: float = 4.0, *, n_samples: int = 2000, dim: int = 8, seed: int = 0) -> ClaimResult:
+    """Lemma 5.7 ``|⟨a_i,a_j⟩ − ⟨b_i,b_j⟩| ≤ C(‖a_i−b_i‖ + ‖a_j−b_j‖)`` on unit vectors.
+
+    Samples random unit vectors, small perturbations of them, and the extremal family
+    ``a_i = b_i = a_j``, ``b_j → −a_j`` (ratio → 1, so any ``C < 1`` FAILs). Measurement: the
+    largest ``lhs / rhs`` over all samples; PASS iff it is ≤ 1.
+    """
+    rng = np.random.default_rng(seed)
+    ai, aj = _unit(rng, (n_samples, dim)), _unit(rng, (n_samples, dim))
+    scales = rng.choice([1e-3, 1e-1, 1.0], size=(n_samples, 1))
+    bi = _perturbed_units(rng, ai, scales)
+    bj = _perturbed_units(rng, aj, scales)
+    # extremal family: b_j = -a_j rotated by a small angle φ toward e⊥, a_i = b_i = a_j
+    k = 64
+    base = _unit(rng, (k, dim))
+    perp = _unit(rng, (k, dim))
+    perp = perp - (perp * base).sum(-1, keepdims=True) * base
+    perp /= np.linalg.norm(perp, axis=-1, keepdims=True)
+    phi = np.linspace(1e-3, 0.5, k)[:, None]
+    bj_ext = -np.cos(phi) * base + np.sin(phi) * perp
+    ai = np.concatenate([ai, base]); bi = np.concatenate([bi, base])
+    aj = np.concatenate([aj, base]); bj = np.concatenate([bj, bj_ext])
+    sides = lemma57_sides(ai, aj, bi, bj, constant=constant)
+    ratio = float(np.max(sides.ratio))
+    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every sample (float64 slack 1e-12)")
+    return ClaimResult(f"|Δ⟨·,·⟩| ≤ {constant:g}·(‖Δa_i‖+‖Δa_j‖)", {"max_ratio": ratio, "n_samples": int(len(ai))},
+                       tol, _verdict(sides.holds))
+
+
+def _lemma_trials(rng, n_trials, n, dim, count):
+    """``count`` arrays of unit rows ``(n_trials, n, dim)`` and their perturbations."""
+    scales = rng.choice([1e-3, 1e-2, 1e-1, 1.0], size=(n_trials, 1, 1))
+    zs = [_unit(rng, (n_trials, n, dim)) for _ in range(count)]
+    return zs, [_perturbed_units(rng, z, scales) for z in zs]
+
+
+# Two sample families: (n=2, d=2) is near-extremal for the H₂ / I₂ lemmas (ratios with C = 1 reach
+# ≈ 0.71 and ≈ 0.52 there), (n=12, d=6) is generic.
+_LEMMA_SHAPES = ((2, 2), (12, 6))
+
+
+def check_lemma58(constant: float = 8.0, *, n_trials: int = 500, seed: int = 0) -> ClaimResult:
+    """Lemma 5.8 ``|H₂(G) − H₂(G')| ≤ C Σ_i ‖z_i − z'_i‖`` on random unit rows and perturbations.
+
+    Samples two families (2 vectors in the plane, where the ratio with ``C = 1`` reaches ≈ 0.71,
+    and 12 vectors in R⁶), so a constant below ≈ 0.7 FAILs.
+    """
+    rng = np.random.default_rng(seed)
+    ratio, holds = 0.0, True
+    for n, d in _LEMMA_SHAPES:
+        (z,), (zp,) = _lemma_trials(rng, n_trials, n, d, 1)
+        sides = lemma58_sides(z, zp, constant=constant)
+        ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
+    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every trial (float64 slack 1e-12)")
+    return ClaimResult(f"|ΔH₂| ≤ {constant:g}·Σ‖Δz_i‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
+                       tol, _verdict(holds))
+
+
+def check_lemma511(constant: float = 16.0, *, n_trials: int = 500, seed: int = 0) -> ClaimResult:
+    """Lemma 5.11 ``|ΔI₂| ≤ C Σ_j Σ_i ‖Δz_i⁽ʲ⁾‖`` on random unit rows and perturbations.
+
+    Same two families as :func:`check_lemma58`, with ``Z₂ = Z₁`` in half the trials (the ratio
+    with ``C = 1`` reaches ≈ 0.5 there), so a constant below ≈ 0.5 FAILs.
+    """
+    rng = np.random.default_rng(seed)
+    ratio, holds = 0.0, True
+    for n, d in _LEMMA_SHAPES:
+        (z1, z2), (z1p, z2p) = _lemma_trials(rng, n_trials, n, d, 2)
+        half = n_trials // 2
+        z2[:half], z2p[:half] = z1[:half], z1p[:half]
+        sides = lemma511_sides(z1, z2, z1p, z2p, constant=constant)
+        ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
+    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every trial (float64 slack 1e-12)")
+    return ClaimResult(f"|ΔI₂| ≤ {constant:g}·ΣΣ‖Δz‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
+                       tol, _verdict(holds))
+
+
+def _theorem(theorem, statement, seed):
+    if statement not in ("published", "normalized"):
+        raise GrokcheckError(f"statement must be 'published' or 'normalized', got {statement!r}")
+    ce = rescaling_counterexample(theorem, seed=seed)
+    sides = ce.published if statement == "published" else ce.normalized
+    meas = {"scale": ce.scale, "lhs": float(sides.lhs), "rhs": float(sides.rhs), "ratio": float(sides.ratio),
+            "lhs_at_unit_scale": float(ce.published_unit_scale.lhs), "sigma": ce.sigma, "n_draws": ce.n_draws}
+    tol = Tolerance(1.0, "the bound holds iff lhs/rhs ≤ 1; the counterexample is built with a 10× margin "
+                         "over the Monte-Carlo error of E_Δ")
+    return meas, tol, sides.holds
+
+
+def check_theorem59(statement: str = "published", *, seed: int = 0) -> ClaimResult:
+    """Theorem 5.9 ``ED(f,σ,2) ≤ 8 E Σ‖f(x+Δ) − f(x)‖`` on a rescaled ReLU network.
+
+    ``statement="published"`` (raw outputs) FAILs: ED is invariant to ``f → c f`` while the
+    right side scales with ``c``. ``"normalized"`` (normalised outputs, Lemma 5.8) PASSes.
+    """
+    meas, tol, holds = _theorem("5.9", statement, seed)
+    return ClaimResult(f"Theorem 5.9 ({statement}) holds for every f", meas, tol, _verdict(holds))
+
+
+def check_theorem512(statement: str = "published", *, seed: int = 0) -> ClaimResult:
+    """Theorem 5.12 ``MID(f,σ,2) ≤ 16 E Σ(‖Δf‖ + ‖Δf₁‖)``; as :func:`check_theorem59`."""
+    meas, tol, holds = _theorem("5.12", statement, seed)
+    return ClaimResult(f"Theorem 5.12 ({statement}) holds for every f", meas, tol, _verdict(holds))
+
+
+# --------------------------------------------------------------------------- run-level claims
+
+
+def _series(history: Sequence[dict], key: str, seed: int):
+    steps, vals = [], []
+    for h in history:
+        v = h.get(key)
+        if v is None or v[seed] is None:
+            continue
+        steps.append(int(h["step"]))
+        vals.append(float(v[seed]))
+    return np.array(steps), np.array(vals)
+
+
+def _first_step(history, key, seed, threshold):
+    for h in history:
+        v = h.get(key)
+        if v is not None and v[seed] is not None and v[seed] >= threshold:
+            return int(h["step"])
+    return None
+
+
+def metric_change_step(history: Sequence[dict], metric: str, *, seed: int = 0, skip_first: int = 1) -> int | None:
+    """Step at which the logged ``metric`` changes most between consecutive logs (per unit
+    log-step), ignoring the first ``skip_first`` intervals (the initialisation transient).
+
+    The rate ``|m_k − m_{k−1}| / (log t_k − log t_{k−1})`` is used because the paper plots and
+    reads its metrics against a log-step axis; the returned step is the later end ``t_k``.
+    """
+    steps, vals = _series(history, metric, seed)
+    keep = steps > 0
+    steps, vals = steps[keep], vals[keep]
+    if len(steps) < skip_first + 2:
+        return None
+    rate = np.abs(np.diff(vals)) / np.diff(np.log(steps))
+    rate = rate[skip_first:]
+    return int(steps[skip_first + 1 + int(np.argmax(rate))])
+
+
+def _window(t_grok: int, interval: int, rel: float) -> float:
+    return max(2.0 * interval, rel * t_grok)
+
+
+def check_metric_change_at_grok(
+    history: Sequence[dict],
+    *,
+    metric: str = "pe",
+    predicted_step: int | None = None,
+    seeds: Sequence[int] | None = None,
+    rel_window: float = 0.25,
+) -> ClaimResult:
+    """"``metric`` (PMI, PE, MID, ED) changes sharply at the moment of grokking" (Tan & Huang §5.1).
+
+    Prediction: the step of the sharpest change equals ``t_grok`` (first logged step with test
+    accuracy ≥ 0.95), or ``predicted_step`` if given (e.g. a wrong one, to see a FAIL).
+    Measurement: :func:`metric_change_step` per seed. Tolerance: ``max(2 Δt, rel_window·t_grok)``
+    where Δt is the logging interval of the metric (the change can only be located to within
+    one interval on each side) and ``rel_window = 0.25`` ≈ 0.1 decade on the paper's log-step
+    axis. PASS iff every grokked seed is within tolerance (seeds that never grok are listed but
+    cannot support the claim; if none grokked the verdict is FAIL).
+    """
+    S = len(history[0]["test_acc"])
+    seeds = list(range(S)) if seeds is None else list(seeds)
+    per = []
+    ok_all = True
+    any_grok = False
+    for s in seeds:
+        tg = _first_step(history, "test_acc", s, 0.95)
+        pred = predicted_step if predicted_step is not None else tg
+        steps, _ = _series(history, metric, s)
+        interval = int(np.min(np.diff(steps))) if len(steps) > 1 else 0
+        tc = metric_change_step(history, metric, seed=s)
+        if tg is None or tc is None or pred is None:
+            per.append({"seed": s, "t_grok": tg, "t_change": tc, "predicted": pred, "within": None})
+            continue
+        any_grok = True
+        w = _window(tg, interval, rel_window)
+        within = abs(tc - pred) <= w
+        ok_all &= within
+        per.append({"seed": s, "t_grok": tg, "t_change": tc, "predicted": pred, "window": w, "within": within})
+    tol = Tolerance(rel_window, f"|t_change − t_pred| ≤ max(2·log interval, {rel_window:g}·t_grok): the change is only "
+                                "located to one logging interval each side, and 0.25·t_grok ≈ 0.1 decade on a log-step axis")
+    return ClaimResult(f"sharpest change of {metric} at " + ("t_grok" if predicted_step is None else f"step {predicted_step}"),
+                       {"metric": metric, "per_seed": per}, tol, _verdict(ok_all and any_grok))
+
+
+def check_abelian_test_at_grok(
+    history: Sequence[dict],
+    *,
+    reference: str = "t_grok",
+    threshold: float = 0.95,
+    predicted_step: int | None = None,
+    seeds: Sequence[int] | None = None,
+    rel_window: float = 0.25,
+) -> ClaimResult:
+    """"The abelian test is failed until the model groks (standard training)" or, with
+    ``reference="t_mem"``, "is passed as soon as train accuracy reaches 100%" (perturbed training).
+
+    Measurement: first logged step with ``abelian_acc ≥ threshold`` per seed; prediction: the
+    reference step (``t_grok``: test acc ≥ 0.95; ``t_mem``: train acc ≥ 0.99) or
+    ``predicted_step``. Tolerance as in :func:`check_metric_change_at_grok`.
+    """
+    if reference not in ("t_grok", "t_mem"):
+        raise GrokcheckError("reference must be 't_grok' or 't_mem'")
+    S = len(history[0]["test_acc"])
+    seeds = list(range(S)) if seeds is None else list(seeds)
+    key, thr = ("test_acc", 0.95) if reference == "t_grok" else ("train_acc", 0.99)
+    per, ok_all, any_ref = [], True, False
+    for s in seeds:
+        ref = _first_step(history, key, s, thr)
+        pred = predicted_step if predicted_step is not None else ref
+        steps, _ = _series(history, "abelian_acc", s)
+        interval = int(np.min(np.diff(steps))) if len(steps) > 1 else 0
+        ta = _first_step(history, "abelian_acc", s, threshold)
+        if ref is None or pred is None or ta is None:
+            per.append({"seed": s, reference: ref, "t_abelian": ta, "predicted": pred, "within": None})
+            if ref is not None and ta is None:
+                ok_all = False
+            continue
+        any_ref = True
+        w = _window(ref, interval, rel_window)
+        within = abs(ta - pred) <= w
+        ok_all &= within
+        per.append({"seed": s, reference: ref, "t_abelian": ta, "predicted": pred, "window": w, "within": within})
+    tol = Tolerance(rel_window, f"|t_abelian − t_pred| ≤ max(2·log interval, {rel_window:g}·{reference})")
+    return ClaimResult(f"abelian test (≥ {threshold:g}) first passed at " + (reference if predicted_step is None else f"step {predicted_step}"),
+                       {"per_seed": per, "threshold": threshold}, tol, _verdict(ok_all and any_ref))
+
+
+def check_groks_earlier(plain_t_grok: Sequence[int | None], intervened_t_grok: Sequence[int | None], *,
+                        budget: int, intervention: str = "perturbed", min_ratio: float = 1.0) -> ClaimResult:
+    """"``intervention`` groks earlier than plain training on the same split", seed by seed.
+
+    ``None`` means "not grokked within ``budget`` steps" (counted as ``> budget``). Prediction:
+    ``plain / intervened > min_ratio`` for every seed (``min_ratio = 1``: strictly earlier).
+    Tolerance: none beyond the evaluation resolution, which is the same for both runs.
+    """
+    pairs = []
+    ok = True
+    for p, q in zip(plain_t_grok, intervened_t_grok, strict=True):
+        if q is None:
+            ok = False
+            pairs.append({"plain": p, "intervened": None, "ratio": None})
+            continue
+        pv = math.inf if p is None else p
+        ratio = pv / max(q, 1)
+        ok &= ratio > min_ratio
+        pairs.append({"plain": p, "intervened": q, "ratio": None if math.isinf(ratio) else ratio,
+                      "plain_censored": p is None})
+    tol = Tolerance(min_ratio, "both runs are evaluated on the same step grid, so equal t_grok is a tie, not a win")
+    return ClaimResult(f"{intervention} training groks earlier (ratio > {min_ratio:g}) on every seed",
+                       {"per_seed": pairs, "budget": budget}, tol, _verdict(ok and len(pairs) > 0))

@@ -1,0 +1,123 @@
+"""The verify registry: every check can FAIL, reports are reproducible, the CLI and plugin work."""
+
+import dataclasses
+import json
+
+import pytest
+
+from grokcheck.checks import Verdict, VerifyContext, all_checks, assert_check_passes, run_check, verify
+from grokcheck.checks._registry import Tolerance, compare
+from grokcheck.theory import group
+
+# Groups on which, between them, every registered check is applicable.
+PROBE_GROUPS = ["S3", "Q8", "C3xC5", "C5"]
+
+
+class _Other:
+    """A prediction equal to nothing: makes an exact-equality check fail."""
+
+    def __eq__(self, other):
+        return False
+
+
+def _wrong_prediction(measured, tol: Tolerance):
+    import numpy as np
+
+    if tol.kind == "equal":
+        return _Other()
+    m = np.asarray(measured, dtype=float)
+    step = 2 * tol.value + 1.0 + np.abs(m)  # far outside the tolerance in the failing direction
+    return m - step if tol.kind == "at_most" else m + step
+
+
+def _applicable_contexts():
+    return {name: VerifyContext(group(name), seed=0) for name in PROBE_GROUPS}
+
+
+@pytest.fixture(scope="module")
+def contexts():
+    return _applicable_contexts()
+
+
+def _cheap(check):
+    return check.layer != "training"
+
+
+@pytest.mark.parametrize("check", [c for c in all_checks() if _cheap(c)], ids=lambda c: c.id)
+def test_every_check_can_fail(check, contexts):
+    applicable = False
+    for name, ctx in contexts.items():
+        res = run_check(check, ctx)
+        if res.verdict == Verdict.NOT_APPLICABLE:
+            assert "fails:" in res.reason
+            continue
+        assert res.verdict in (Verdict.PASS, Verdict.FAIL), (name, res.reason, res.details.get("traceback"))
+        applicable = True
+        wrong = dataclasses.replace(check, predict=lambda ctx, m=res.measurement: _wrong_prediction(m, check.tolerance))
+        assert run_check(wrong, ctx).verdict == Verdict.FAIL
+        break
+    assert applicable, f"{check.id} is not applicable on any of {PROBE_GROUPS}"
+
+
+def test_compare_rules():
+    t = Tolerance(0.1, "test", "close")
+    assert compare(1.0, 1.05, t) and not compare(1.0, 1.2, t)
+    assert not compare(1.0, float("nan"), t)
+    assert compare(0.0, 1e-11, Tolerance(1e-10, "t", "at_most")) and not compare(0.0, 1e-9, Tolerance(1e-10, "t", "at_most"))
+    assert compare(0.95, 0.99, Tolerance(0, "t", "at_least")) and not compare(0.95, 0.9, Tolerance(0, "t", "at_least"))
+    assert compare((6, 3), (6, 3), Tolerance(0, "t", "equal")) and not compare((6, 3), (6, 4), Tolerance(0, "t", "equal"))
+
+
+def test_not_applicable_names_the_hypothesis():
+    ctx = VerifyContext(group("S3"))
+    (check,) = [c for c in all_checks() if c.id == "fourier.quaternionic-pairs"]
+    res = run_check(check, ctx)
+    assert res.verdict == Verdict.NOT_APPLICABLE and "indicator −1" in res.reason
+
+
+def test_error_verdict_instead_of_a_crash():
+    (check,) = [c for c in all_checks() if c.id == "irreps.certified"]
+    broken = dataclasses.replace(check, measure=lambda ctx: 1 / 0)
+    res = run_check(broken, VerifyContext(group("S3")))
+    assert res.verdict == Verdict.ERROR and "ZeroDivisionError" in res.reason
+
+
+def test_report_is_reproducible(tmp_path):
+    cheap = [c.id for c in all_checks() if _cheap(c)]
+    a = verify(group("S3"), seed=3, only=cheap, out_dir=tmp_path / "a", progress=False)
+    b = verify(group("S3"), seed=3, only=cheap, out_dir=tmp_path / "b", progress=False)
+    ja = json.loads((tmp_path / "a" / "report.json").read_text())
+    jb = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert ja == jb
+    assert len(ja["checks"]) == len(cheap) and {"id", "claim", "source", "verdict", "prediction", "measurement",
+                                                 "tolerance", "details"} <= set(ja["checks"][0])
+    assert (tmp_path / "a" / "report.md").read_text().startswith("# grokcheck verify S3")
+    assert a.summary() == b.summary()
+
+
+def test_cli(tmp_path, capsys):
+    from grokcheck.checks.cli import main
+
+    assert main(["verify", "Q8", "--only", "irreps", "fourier", "--out", str(tmp_path), "--quiet"]) == 0
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert {c["id"] for c in data["checks"]} >= {"irreps.certified", "fourier.quaternionic-pairs"}
+    assert main(["checks"]) == 0
+    assert "irreps.certified" in capsys.readouterr().out
+    assert main(["verify", "NotAGroup9", "--out", str(tmp_path / "x"), "--quiet"]) == 2
+
+
+def test_assert_check_passes():
+    assert assert_check_passes("irreps.certified", group("A4")).verdict == Verdict.PASS
+    with pytest.raises(AssertionError, match="expected FAIL"):
+        assert_check_passes("irreps.certified", group("A4"), expect="FAIL")
+
+
+def test_pytest_plugin(pytester):
+    pytester.makepyfile(
+        """
+        def test_user(grokcheck_check):
+            grokcheck_check("chartable.sum-of-squares", "C3xC6")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
