@@ -20,11 +20,22 @@ from grokcheck.errors import GrokcheckError
 __all__ = ["main", "build_parser"]
 
 
-def _command_modules():
-    import grokcheck.checks as pkg
+def _broken(name: str, exc: Exception):
+    """A subcommand whose module failed to import says so when used, instead of breaking every command."""
 
-    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("_cmd_"))
-    return [importlib.import_module(f"grokcheck.checks.{n}") for n in names]
+    class _Module:
+        @staticmethod
+        def register(sub):
+            p = sub.add_parser(name, help=f"(unavailable: {type(exc).__name__})", add_help=False)
+            p.add_argument("rest", nargs="*")
+            p.set_defaults(func=lambda args: _fail(name, exc))
+
+    return _Module
+
+
+def _fail(name, exc) -> int:
+    print(f"grokcheck: the '{name}' command could not be loaded: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"grokcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for mod in _command_modules():
+    import grokcheck.checks as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_cmd_"):
+            continue
+        try:
+            mod = importlib.import_module(f"grokcheck.checks.{info.name}")
+        except ImportError as exc:
+            mod = _broken(info.name[len("_cmd_"):].replace("_", "-"), exc)
         mod.register(sub)
     return parser
 
