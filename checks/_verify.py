@@ -76,7 +76,8 @@ class VerifyReport:
             "| verdict | check | claim | predicted | measured | tolerance |",
             "|---|---|---|---|---|---|",
         ]
-        for r in self.results:
+        rank = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.PASS: 2, Verdict.NOT_APPLICABLE: 3}
+        for r in sorted(self.results, key=lambda r: (rank[r.verdict], r.id)):
             tol = ""
             if r.tolerance is not None and r.verdict in (Verdict.PASS, Verdict.FAIL):
                 tol = "exact" if r.tolerance.kind == "equal" else f"{r.tolerance.kind} {r.tolerance.value:g}"
