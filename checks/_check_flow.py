@@ -21,9 +21,11 @@ _FLOW_MAX_ORDER = 128  # Fourier-domain flow of 128 neurons stays within CPU min
 
 
 def _neurons(ctx) -> int:
+    """Population size: 256 on the full budget; on the small one 16 per orbit, within [32, 128]
+    (enough for the χ² and phase tests of T-a3 to have ≥ 16 neurons per conjugate pair)."""
     if ctx.budget == "full":
         return 256
-    return 128 if ctx.group.order <= 30 else 64
+    return int(np.clip(16 * len(ctx.group.character_table.orbits), 32, 128))
 
 
 def flow_run(ctx):

@@ -66,10 +66,18 @@ def _as_table(table) -> np.ndarray:
                     reason="shape",
                     witness=(i, length, n),
                 )
+        arr = None
         try:
-            arr = np.asarray(rows, dtype=object)
-        except ValueError as exc:  # pragma: no cover - ragged handled above
-            raise NotAGroupError(f"cannot read the Cayley table: {exc}", reason="shape") from None
+            fast = np.asarray(rows)  # the common case: a list of lists of ints
+            if fast.dtype.kind in "iu" and fast.ndim == 2:
+                arr = fast
+        except (ValueError, TypeError, OverflowError):
+            pass
+        if arr is None:
+            try:
+                arr = np.asarray(rows, dtype=object)
+            except ValueError as exc:  # pragma: no cover - ragged handled above
+                raise NotAGroupError(f"cannot read the Cayley table: {exc}", reason="shape") from None
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise NotAGroupError(
             f"the Cayley table must be a non-empty square n×n array, got shape {arr.shape}",
