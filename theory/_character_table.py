@@ -319,7 +319,11 @@ class CharacterTable:
     def cyclotomic(self, chi: int, cls: int) -> Cyclotomic:
         """``χ(g_cls)`` as an exact :class:`Cyclotomic` in ``Z[ζ_o]``."""
         m = self.multiplicities[cls][chi]
-        return Cyclotomic.from_exponents(m, len(m))
+        o = len(m)
+        # If every eigenvalue is an (o/s)-th root of unity, the value lives in Z[ζ_{o/s}].
+        support = np.nonzero(m)[0]
+        s = int(np.gcd.reduce(np.append(support, o)))
+        return Cyclotomic.from_exponents(m[::s], o // s)
 
     @cached_property
     def exact(self):
