@@ -1,0 +1,74 @@
+
+# --- Lyu et al. dichotomy: margins, KKT certificates, reference solutions (issue 7) ---
+from grokcheck.numerics._margin import (  # noqa: E402
+    Homogeneity,
+    HomogeneityWarning,
+    Margin,
+    flat_model,
+    homogeneity_degree,
+    margins,
+    normalized_margin,
+)
+from grokcheck.numerics._kkt import (  # noqa: E402
+    KKTCertificate,
+    assert_kkt_point,
+    is_kkt_point,
+    kkt_certificate,
+    kkt_certificate_regression,
+)
+from grokcheck.numerics._max_margin import (  # noqa: E402
+    LinearMaxMargin,
+    MinNormInterpolant,
+    NuclearNormCompletion,
+    kernel_max_margin,
+    max_l1_margin,
+    max_l2_margin,
+    max_margin_optimality,
+    min_norm_interpolant,
+    min_nuclear_norm_completion,
+    ntk_features,
+)
+
+# --- He et al. Ω, Stage I flow, measurements, Li₂ 𝓔, precursor ODE (issue 4) ---
+from grokcheck.numerics._omega import (  # noqa: E402
+    fourier_blocks,
+    inverse_fourier_blocks,
+    omega,
+    omega_fourier,
+    omega_gradients,
+    omega_gradients_fourier,
+)
+from grokcheck.numerics._flow import (  # noqa: E402
+    FlowMonitors,
+    FlowSolution,
+    StageOneFlow,
+    StageOneRun,
+    integrate,
+    run_stage_one,
+    spherical_init,
+)
+from grokcheck.numerics._predictions import OrbitPrediction, Predictions, predictions, stable_point  # noqa: E402
+from grokcheck.numerics._measurements import NeuronMeasurements, measure_neurons  # noqa: E402
+from grokcheck.numerics._abelian_stats import (  # noqa: E402
+    AbelianStatistics,
+    MajorityVote,
+    abelian_statistics,
+    ideal_abelian_population,
+    kuiper_test,
+    majority_vote_regression,
+    phase_moments,
+    population_logits,
+    rayleigh_test,
+)
+from grokcheck.numerics._precursor import PrecursorSolution, euler_simulator, precursor_ode, precursor_vector_flow  # noqa: E402
+from grokcheck.numerics._li2 import (  # noqa: E402
+    Li2Ascent,
+    gf_closed_form,
+    gf_limit,
+    li2_energy,
+    li2_energy_gradient,
+    li2_projected_ascent,
+    max_omega_over_xi,
+    simulate_gf,
+    v_ridge,
+)

@@ -268,10 +268,12 @@ class StablePointCertificate:
     orbit, dim, fs_indicator, m : the orbit (character indices) and its data.
     point : the (unnormalised) vector ``f`` as exact sympy numbers.
     omega_critical : ``∇_ν Ω ∥ ν`` for all three vectors (exact).
-    omega_value : Ω at the normalised point (exact sympy; equal to ``omega_star``).
+    omega_value : Ω at the normalised point: exactly ``omega_star`` when the identity
+        ``d m S² = |G| N³`` is proved, otherwise a ``sympy.Float`` (uncertified).
     omega_star : ``|G|^{-3/2}/sqrt(d m)``.
     li2_critical : ``∇𝓔(w) ∥ w`` at ``w = [f; f]`` (exact).
-    li2_value : 𝓔 on the unit sphere at ``w/‖w‖`` (exact; equal to ``li2_star``).
+    li2_value : 𝓔 on the unit sphere at ``w/‖w‖``: exactly ``li2_star`` when proved,
+        otherwise a ``sympy.Float``.
     li2_star : ``|G|/(2 d m)``.
     li2_hessian_inertia : ``(positive, negative, zero)`` of the Riemannian Hessian of 𝓔 on
         the tangent space at ``w/‖w‖`` (``None`` when ``f`` is irrational).
@@ -380,7 +382,7 @@ def certify_stable_point(G, orbit_index: int, *, hessian: bool = True) -> Stable
     crit = mean_zero and all(N * gv[i] == S * f[i] for gv in (g1, g2, gx) for i in range(n))
     value_ok = (S * S) * (d * m) == (N * N * N) * n and complex(S).real > 0
     om_star = omega_star_exact(G, orbit_index)
-    om_val = om_star if value_ok else sympy.nsimplify(complex(S).real / (n**2 * complex(N).real ** 1.5))
+    om_val = om_star if value_ok else sympy.Float(complex(S).real / (n**2 * complex(N).real ** 1.5))  # not certified
 
     y, h1, h2 = _li2_parts(G, f, f)
     ww = N * 2
@@ -388,7 +390,7 @@ def certify_stable_point(G, orbit_index: int, *, hessian: bool = True) -> Stable
     li2_crit = all(h[i] * n * ww == Y2 * 2 * f[i] for h in (h1, h2) for i in range(n))
     li2_ok = Y2 * (d * m) == N * N * (4 * n**3)
     li2_star = li2_energy_star_exact(G, orbit_index)
-    li2_val = li2_star if li2_ok else sympy.nsimplify(complex(Y2).real / (2 * n**2) / (4 * complex(N).real ** 2))
+    li2_val = li2_star if li2_ok else sympy.Float(complex(Y2).real / (2 * n**2) / (4 * complex(N).real ** 2))  # not certified
     inertia = None
     if hessian and all(c.is_rational for c in f):
         inertia = _li2_hessian_rational(G, f)

@@ -1,0 +1,67 @@
+"""Matrix completion W = UUᵀ − VVᵀ in Lyu et al.'s two phases (MATH.md §5.3, Cor. 3.11).
+
+Default size: d = 30, 20% observed, α = 10, λ = 0.02, η = 0.1 (horizon 4·log α/(ηλ) ≈ 4600
+steps). The paper's d = 97, 5% is the slow test (λ = 1e-3 instead of 1e-4 to fit a CPU).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from grokcheck.checks._lyu_checks import check_mc_kernel_zero, check_mc_nuclear_completion, check_mc_transition
+from grokcheck.checks._matrix_completion import matrix_completion_data, nuclear_reference, train_matrix_completion
+
+ALPHA, LAM, LR = 10.0, 2e-2, 0.1
+T = math.log(ALPHA) / (LAM * LR)
+
+
+@pytest.fixture(scope="module")
+def run():
+    data = matrix_completion_data(d=30, fraction=0.2, seeds=[0])
+    return train_matrix_completion(data, alphas=[ALPHA], lambdas=[LAM], lrs=LR, steps=int(4 * T), eval_every=20,
+                                   snapshot_fractions=(0.5,))
+
+
+def test_unobserved_entries_stay_zero_in_kernel_phase(run):
+    res = check_mc_kernel_zero(run)
+    assert res.verdict == "PASS" and res.measurement < 0.01  # leak is O(e^{-λt}/α²)-small
+    assert check_mc_kernel_zero(run, predicted_fill=1.0).verdict == "FAIL"
+
+
+def test_kernel_phase_fits_observed_entries_symmetrically(run):
+    # Cor. 3.11: W → X* on Ω ∪ Ωᵀ, 0 elsewhere
+    W = run.W_snapshots[0, 0, 0]
+    K = run.data.kernel_prediction(0)
+    # finite α: at t = ½·log α/λ the kernel scale α²e^{−2λt} = α is finite, so weight decay
+    # still shrinks the fit like a ridge of relative size ≈ nλ/(4α) ≈ 0.09 on observed entries
+    assert np.linalg.norm(W - K) / np.linalg.norm(K) < 0.1
+    never = ~(run.data.observed_mask(0) | run.data.observed_mask(0).T)
+    assert np.abs(W[never]).max() < 1e-2 * np.abs(K).max()  # the zero fill is much tighter
+
+
+def test_transition_within_factor_two(run):
+    res = check_mc_transition(run)
+    assert res.verdict == "PASS"
+    assert check_mc_transition(run, predicted=10 * T).verdict == "FAIL"
+    assert run.test_loss[0, 0, -1] < 0.5 * run.plateau[0]
+
+
+def test_final_W_is_the_nuclear_norm_fit(run):
+    ref = nuclear_reference(run)
+    assert ref.converged
+    res = check_mc_nuclear_completion(run, ref)
+    assert res.verdict == "PASS" and res.measurement < 0.01  # GD has converged after 4·log α/(ηλ)
+    wrong = check_mc_nuclear_completion(run, run.data.kernel_prediction(0))  # claim: stays kernel
+    assert wrong.verdict == "FAIL"
+
+
+@pytest.mark.slow
+def test_paper_size():
+    data = matrix_completion_data(d=97, fraction=0.05, seeds=[0])
+    a, lam, lr = 10.0, 1e-3, 0.1
+    Tp = math.log(a) / (lam * lr)
+    r = train_matrix_completion(data, alphas=[a], lambdas=[lam], lrs=lr, steps=int(4 * Tp), eval_every=200)
+    assert check_mc_kernel_zero(r).passed
+    assert check_mc_transition(r).passed
+    assert check_mc_nuclear_completion(r, nuclear_reference(r)).passed

@@ -1,0 +1,177 @@
+"""Batched-ensemble models: each seed's slice is the textbook formula, seeds are independent,
+the quadratic model satisfies the small-logit expansion of MATH.md §2.2, the sphere steps stay
+on the spheres, Li₂'s ridge V solves its normal equations, the transformer's last-position
+shortcut equals full causal attention."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from grokcheck.checks._data import group_task, sparse_parity_task
+from grokcheck.checks._models import (
+    Li2Config,
+    MLPConfig,
+    QuadraticConfig,
+    TransformerConfig,
+    build_model,
+    model_config_from_dict,
+    model_config_to_dict,
+)
+from grokcheck.theory import FiniteGroup
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: extra intra-op threads only add contention on a busy 2-core machine
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+S3 = FiniteGroup.from_permutations(["(1,2)", "(1,2,3)"], name="S3")
+C5 = FiniteGroup.from_table((np.arange(5)[:, None] + np.arange(5)) % 5, name="C5")
+F64 = torch.float64
+
+
+def test_mlp_slices_are_independent_per_seed_nets():
+    t = group_task(S3, train_fraction=0.5, n_seeds=3, seed=0)
+    m = build_model(MLPConfig(widths=(16,)), t, seed=4, dtype=F64)
+    x, _ = t.split("train", dtype=F64)
+    out = m(x)
+    for s in range(3):
+        ref = torch.relu(x[s] @ m.w1[s].T + m.b1[s]) @ m.w2[s].T
+        assert torch.allclose(out[s], ref, atol=1e-12)  # float64 matmul, different summation order
+    single = build_model(MLPConfig(widths=(16,)), group_task(S3, train_fraction=0.5, n_seeds=1, seed=0), seed=4, dtype=F64)
+    assert torch.equal(single.w1[0], m.w1[0])  # seed 0's init does not depend on the ensemble size
+    assert not torch.equal(m.w1[0], m.w1[1])
+    # He init: Var = 2 / fan_in (empirical variance of 16·12 draws: loose 40% band)
+    assert abs(m.w1.var().item() * 12 / 2 - 1) < 0.4
+
+
+def test_mlp_neuron_view():
+    t = group_task(C5, n_seeds=2)
+    m = build_model(MLPConfig(widths=(8,)), t, dtype=F64)
+    th1, th2, xi = m.neuron_weights()
+    assert th1.shape == (2, 8, 5) and xi.shape == (2, 8, 5)
+    g1, g2 = 3, 4
+    pre = m.w1[1] @ t.x[g1 * 5 + g2].to(F64)
+    assert np.allclose(pre.detach().numpy(), th1[1][:, g1] + th2[1][:, g2], atol=1e-14)
+    assert np.array_equal(xi[1], m.w2[1].detach().numpy().T)
+
+
+def test_deep_mlp_and_parity_shapes():
+    t = sparse_parity_task(10, 2, n_train=16, n_test=4, n_seeds=2)
+    m = build_model(MLPConfig(widths=(12, 12), bias="all"), t)
+    assert m(t.split("train")[0]).shape == (2, 16, 1)
+    assert m.default_egd_layers == ("w1", "w2", "w3")  # deeper nets: all layers (EGD's MNIST choice)
+    with pytest.raises(NotImplementedError):
+        m.neuron_weights()
+
+
+def _omega(G, th1, th2, xi):
+    """Ω_m = E_{g1,g2}[ξ̃(g1g2) θ¹(g1) θ²(g2)] in parameter space (MATH.md §2.2)."""
+    T = np.asarray(G.table)
+    xit = xi - xi.mean(-1, keepdims=True)
+    return np.einsum("mab,ma,mb->m", xit[:, T], th1, th2) / G.order**2
+
+
+@pytest.mark.parametrize("constraint", ["separate", "joint"])
+def test_quadratic_forward_and_small_logit_expansion(constraint):
+    """R(Θ) = log|G| − (2a/M) Σ_m Ω_m + O(a²): the residual's log-log slope in a is 2."""
+    G = S3
+    t = group_task(G, n_seeds=1)
+    x, y = t.split("train", dtype=F64)
+    errs, scales = [], [1e-1, 1e-2, 1e-3]
+    for a in scales:
+        m = build_model(QuadraticConfig(width=24, scale=a, constraint=constraint), t, seed=2, dtype=F64)
+        th1, th2, xi = (v[0] for v in m.neuron_weights())
+        out = m(x)[0]
+        pre = th1[:, np.repeat(np.arange(6), 6)] + th2[:, np.tile(np.arange(6), 6)]  # (M, 36)
+        ref = a / 24 * (pre**2).T @ xi
+        assert np.allclose(out.detach().numpy(), ref, atol=1e-15)
+        R = torch.nn.functional.cross_entropy(out, y[0]).item()
+        errs.append(abs(R - (math.log(6) - 2 * a / 24 * _omega(G, th1, th2, xi).sum())))
+    slope = np.polyfit(np.log(scales), np.log(errs), 1)[0]
+    assert abs(slope - 2) < 0.1  # second-order remainder; exact slope 2 as a → 0
+
+
+def test_quadratic_sphere_projection_and_retraction():
+    t = group_task(C5, n_seeds=2)
+    m = build_model(QuadraticConfig(width=6, constraint="separate"), t, dtype=F64)
+    th1, th2, xi = m.neuron_weights()
+    for v in (th1, th2, xi):
+        assert np.allclose(np.linalg.norm(v, axis=-1), 1, atol=1e-14)
+    assert not m.a.requires_grad and m.theta.requires_grad
+    x, y = t.split("train", dtype=F64)
+    torch.nn.functional.cross_entropy(m(x).flatten(0, 1), y.flatten()).backward()
+    m.project_gradients()
+    g = m.theta.grad
+    assert (g[..., :5] * m.theta[..., :5]).sum(-1).abs().max() < 1e-15  # tangent to each sphere
+    assert (g[..., 5:] * m.theta[..., 5:]).sum(-1).abs().max() < 1e-15
+    assert (m.xi.grad * m.xi).sum(-1).abs().max() < 1e-15
+    with torch.no_grad():
+        m.theta.add_(g, alpha=100.0)
+    m.retract()
+    th1, th2, _ = m.neuron_weights()
+    assert np.allclose(np.linalg.norm(th1, axis=-1), 1, atol=1e-14)
+    joint = build_model(QuadraticConfig(width=6, constraint="joint"), t, dtype=F64)
+    assert torch.allclose(joint.theta.norm(dim=-1), torch.ones(2, 6, dtype=F64), atol=1e-14)
+    stage2 = build_model(QuadraticConfig(width=6, stage="II", per_neuron_scale=True), t)
+    assert stage2.a.shape == (2, 6) and stage2.a.requires_grad and not stage2.theta.requires_grad
+
+
+def test_li2_ridge_v_solves_normal_equations_and_zero_init():
+    t = group_task(C5, train_fraction=0.8, n_seeds=2)
+    x, y = t.split("train", dtype=F64)
+    m = build_model(Li2Config(width=7, ridge_v=0.3), t, dtype=F64)
+    assert not m.V.requires_grad
+    m.before_step(x, y)
+    F = m.hidden(x)
+    Ft = F - F.mean(1, keepdim=True)
+    Y = torch.nn.functional.one_hot(y, 5).to(F64)
+    Yt = Y - Y.mean(1, keepdim=True)
+    V = m.V.transpose(1, 2)
+    lhs = (Ft.transpose(1, 2) @ Ft + 0.3 * torch.eye(7, dtype=F64)) @ V
+    assert torch.allclose(lhs, Ft.transpose(1, 2) @ Yt, atol=1e-10)  # (F̃ᵀF̃ + ηI) V = F̃ᵀỸ
+    z = build_model(Li2Config(width=7, v_init="zero"), t)
+    assert torch.count_nonzero(z(t.split("train")[0])) == 0
+
+
+def _naive_transformer(m, s, tokens):
+    """Full causal attention at every position, then read the last one (Nanda et al.)."""
+    r = m.w_e[s][tokens] + m.w_pos[s]  # (B, L, d)
+    L = tokens.shape[1]
+    heads = []
+    for h in range(m.config.n_heads):
+        q, k, v = r @ m.w_q[s, h].T, r @ m.w_k[s, h].T, r @ m.w_v[s, h].T
+        sc = q @ k.transpose(1, 2) / math.sqrt(m.dh)
+        sc = sc.masked_fill(torch.triu(torch.ones(L, L, dtype=torch.bool), 1), float("-inf"))
+        heads.append(torch.softmax(sc, -1) @ v)
+    r = r + torch.cat(heads, -1) @ m.w_o[s].T
+    r = r + torch.relu(r @ m.w_in[s].T + m.b_in[s]) @ m.w_out[s].T + m.b_out[s]
+    return (r @ m.w_u[s].T)[:, -1]
+
+
+def test_transformer_matches_full_causal_attention():
+    t = group_task(C5, n_seeds=2, encoding="sequence")
+    m = build_model(TransformerConfig(d_model=16, n_heads=4, d_mlp=24), t, dtype=F64)
+    x, _ = t.split("train")
+    out = m(x)
+    assert out.shape == (2, 25, 5)
+    for s in range(2):
+        assert torch.allclose(out[s], _naive_transformer(m, s, x[s]), atol=1e-12)
+    assert TransformerConfig().d_model == 128 and TransformerConfig().n_heads == 4 and TransformerConfig().d_mlp == 512
+
+
+def test_config_round_trip_and_validation():
+    for cfg in (QuadraticConfig(constraint="joint"), Li2Config(ridge_v=1e-3), MLPConfig(widths=(3, 4)), TransformerConfig()):
+        assert model_config_from_dict(model_config_to_dict(cfg)) == cfg
+    for bad in (lambda: QuadraticConfig(stage="III"), lambda: MLPConfig(activation="gelu2"), lambda: TransformerConfig(d_model=10, n_heads=4)):
+        with pytest.raises(ValueError):
+            bad()
+    with pytest.raises(ValueError):
+        build_model(TransformerConfig(), group_task(C5))  # needs tokens
