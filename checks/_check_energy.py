@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from grokcheck.checks._hypotheses import HAS_NONTRIVIAL_IRREP, NON_ABELIAN, max_order
-from grokcheck.checks._registry import Check, Measured, Tolerance
+from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
 
 
 def _random_neurons(ctx, salt: str, m: int = 8):
@@ -178,6 +178,27 @@ def _exact_equal(ctx):
     )
 
 
+def _flat_directions(ctx):
+    """Zero eigenvalues of the exact Riemannian Hessian of 𝓔 at each orbit's stable point."""
+    from grokcheck.theory._energy import certify_stable_point
+
+    G = ctx.group
+    zeros, inertias = [], {}
+    for k in range(1, len(G.character_table.orbits)):
+        c = certify_stable_point(G, k, hessian=True)
+        if c.li2_hessian_inertia is None:  # irrational point: no exact signature
+            continue
+        inertias[str(list(c.orbit))] = c.li2_hessian_inertia
+        zeros.append(c.li2_hessian_inertia[2])
+    if not zeros:
+        raise ValueError("no stable point with rational coordinates, so no exact Hessian signature")
+    details = {"inertia (positive, negative, zero) by orbit": inertias}
+    if min(zeros) == 0:
+        orb = [o for o, i in inertias.items() if i[2] == 0][0]
+        details["counterexample"] = f"the maximum on orbit {orb} has Hessian inertia {inertias[orb]}: strict, no flat direction"
+    return Measured(min(zeros), details)
+
+
 _PARAM_FOURIER_TOL = Tolerance(1e-12, "float64 sums of |G|² terms of size |G|⁻³: errors ≪ 1e-12 (MATH.md §9 row 3)")
 
 CHECKS = (
@@ -241,6 +262,26 @@ CHECKS = (
         tolerance=Tolerance(1e-6, "converged projected ascent reaches a maximum to ~1e-9 relative; 1e-6 absolute on values ~M/2", "close"),
         hypotheses=(HAS_NONTRIVIAL_IRREP, max_order(64, "projected ascent on CPU")),
         layer="numerics",
+    ),
+    Check(
+        id="li2.corollary1-flatness",
+        claim="Li₂ Corollary 1 as printed: every local maximum of 𝓔 has a zero Hessian eigenvalue when M > 2.",
+        source="Tian, arXiv 2509.21519, Corollary 1; MATH.md §3.3 (exact Hessian at the stable points of §3.4)",
+        predict=lambda ctx: 1,
+        measure=_flat_directions,
+        tolerance=Tolerance(0, "an exact count of zero eigenvalues (sympy): at least one", "at_least"),
+        hypotheses=(
+            Hypothesis("M = |G| > 2", lambda ctx: ctx.group.order > 2, lambda ctx: f"|G| = {ctx.group.order} ≤ 2"),
+            max_order(12, "exact sympy Hessians"),
+            Hypothesis(
+                "G has a non-trivial rational character (its stable point has rational coordinates)",
+                lambda ctx: bool(np.any(np.all(np.abs(ctx.group.character_table.values[1:]
+                                                      - np.rint(ctx.group.character_table.values[1:].real)) < 1e-9, axis=1))),
+                lambda ctx: f"every non-trivial character of {ctx.group} is irrational, so no exact Hessian signature",
+            ),
+        ),
+        published_false=True,
+        layer="theory",
     ),
     Check(
         id="omega.exact-stable-values",
