@@ -72,3 +72,52 @@ from grokcheck.numerics._li2 import (  # noqa: E402
     simulate_gf,
     v_ridge,
 )
+
+# Tan & Huang robustness metrics, matrix information, EGD map and toy theory (issue 8)
+from grokcheck.numerics._matrix_information import (  # noqa: E402
+    assert_unit_diagonal_psd,
+    is_unit_diagonal_psd,
+    matrix_entropy,
+    matrix_mutual_information,
+    normalized_gram,
+)
+from grokcheck.numerics._robustness import (  # noqa: E402
+    HutchinsonEstimate,
+    InformationMetrics,
+    RobustnessProbe,
+    hutchinson_trace,
+    information_metrics,
+    perturbation_error,
+    pmi_prime,
+    sharpness,
+)
+from grokcheck.numerics._tan_huang import (  # noqa: E402
+    COROLLARY33_CONSTANTS,
+    COROLLARY33_TABLE,
+    BoundSides,
+    RescalingCounterexample,
+    corollary33_accuracy,
+    corollary33_saturation_step,
+    lemma57_sides,
+    lemma58_sides,
+    lemma511_sides,
+    neighbour_probability,
+    rescaling_counterexample,
+    theorem32_epsilon,
+    theorem59_sides,
+    theorem512_sides,
+)
+from grokcheck.numerics._egd import (  # noqa: E402
+    EGDIdentities,
+    EGDToyProblem,
+    PlateauScaling,
+    ToyRun,
+    egd_direction,
+    egd_identities,
+    plateau_length,
+    plateau_scaling,
+    polar_factor_reference,
+    simulate_toy,
+    theorem1_test_error,
+    toy_test_error,
+)
