@@ -14,7 +14,8 @@ train split. Three ways are timed in the same process:
 * ``seq-torch``    – S plain ``nn.Sequential`` MLPs with ``torch.optim.AdamW`` (foreach), stepped
                      one after the other (what a user would otherwise write).
 
-The ratio is batched steps/s over the faster sequential variant.
+The ratio is batched steps/s over the faster sequential variant, the median over ``--rounds``
+interleaved rounds (so that load from other processes hits all variants alike).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 import torch
 
 
@@ -56,6 +58,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--steps", type=int, default=20, help="timed ensemble steps per variant")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (medians are reported)")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = ap.parse_args(argv)
     if args.threads:
@@ -110,19 +113,24 @@ def main(argv=None) -> dict:
             torch.nn.functional.cross_entropy(net(xs), ys).backward()
             o.step()
 
-    rates = {
-        "batched": _time(batched_step, args.steps, dev),
-        "seq-grokcheck": _time(seq_grokcheck_step, max(2, args.steps // 4), dev),
-        "seq-torch": _time(seq_torch_step, max(2, args.steps // 4), dev),
-    }
-    best_seq = max(rates["seq-grokcheck"], rates["seq-torch"])
-    ratio = rates["batched"] / best_seq
+    # interleave the variants in rounds so that load changes on a shared machine hit all of them
+    per_round = []
+    for _ in range(args.rounds):
+        per_round.append({
+            "batched": _time(batched_step, args.steps, dev),
+            "seq-grokcheck": _time(seq_grokcheck_step, max(2, args.steps // 4), dev, warmup=1),
+            "seq-torch": _time(seq_torch_step, max(2, args.steps // 4), dev, warmup=1),
+        })
+    rates = {k: float(np.median([r[k] for r in per_round])) for k in per_round[0]}
+    ratios = [r["batched"] / max(r["seq-grokcheck"], r["seq-torch"]) for r in per_round]
+    ratio = float(np.median(ratios))
     print(f"{S} seeds, ReLU MLP width {args.width} on {args.group} (n_train={task.n_train}, full batch, AdamW), "
           f"{dev} {args.dtype}, torch threads {torch.get_num_threads()}")
     print(f"{'variant':<16}{'ensemble steps/s':>18}{'seed-steps/s':>16}")
     for k, v in rates.items():
         print(f"{k:<16}{v:>18.2f}{v * S:>16.1f}")
-    print(f"speed-up batched / best sequential: {ratio:.1f}x")
+    print(f"speed-up batched / best sequential: {ratio:.1f}x (median of {args.rounds} interleaved rounds: "
+          f"{', '.join(f'{r:.1f}' for r in ratios)})")
     return {"rates": rates, "ratio": ratio}
 
 

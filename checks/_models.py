@@ -48,6 +48,7 @@ __all__ = [
     "TransformerNet",
     "build_model",
     "model_config_from_dict",
+    "model_config_to_dict",
     "activation",
 ]
 

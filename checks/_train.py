@@ -96,7 +96,7 @@ import torch
 
 from grokcheck.checks._data import MinibatchSampler, Task
 from grokcheck.checks._models import EnsembleModel, build_model, model_config_from_dict, model_config_to_dict
-from grokcheck.checks._optimizers import EnsembleOptimizer, OptimizerConfig, build_optimizer
+from grokcheck.checks._optimizers import OptimizerConfig, build_optimizer
 from grokcheck.errors import NumericalFailure
 
 __all__ = [
