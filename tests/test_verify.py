@@ -131,3 +131,31 @@ def test_pytest_plugin(pytester):
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_training_checks_can_fail():
+    """The trained-network checks, fed tiny injected runs (their artifacts), give a verdict and can FAIL."""
+    import torch
+
+    from grokcheck.checks import MLPConfig, OptimizerConfig, QuadraticConfig, TrainConfig, group_task, train
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: one thread avoids synchronisation overhead
+    try:
+        G = group("C3xC4")
+        quad = train(TrainConfig(model=QuadraticConfig(width=16, scale=0.125), optimizer=OptimizerConfig("adam", lr=1e-2),
+                                 steps=40, n_seeds=1, eval_every=20, dtype="float64", plot=False),
+                     group_task(G, n_seeds=1), progress=False)
+        task = group_task(G, train_fraction=0.8, n_seeds=2)
+        mlp = train(TrainConfig(model=MLPConfig(widths=(16,)), optimizer=OptimizerConfig("adamw", lr=1e-2, weight_decay=1.0),
+                                steps=40, n_seeds=2, eval_every=20, plot=False), task, progress=False)
+    finally:
+        torch.set_num_threads(old)
+    ctx = VerifyContext(G, budget="full", artifacts={"trained.quadratic": quad, "trained.mlp": mlp, "trained.mlp.task": task})
+    checks = [c for c in all_checks() if c.layer == "training"]
+    assert len(checks) >= 5
+    for check in checks:
+        res = run_check(check, ctx)
+        assert res.verdict in (Verdict.PASS, Verdict.FAIL), (check.id, res.reason, res.details.get("traceback"))
+        wrong = dataclasses.replace(check, predict=lambda ctx, m=res.measurement: _wrong_prediction(m, check.tolerance))
+        assert run_check(wrong, ctx).verdict == Verdict.FAIL, check.id
