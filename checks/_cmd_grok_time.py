@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--set", type=_kv, nargs="*", default=[], metavar="KEY=VALUE",
                    help="override a task setting (e.g. d=500 horizon=1.5); see TASK_DEFAULTS")
+    p.add_argument("--paper-size", action="store_true",
+                   help="modadd only: the paper's GPU setting (p=97, h=1024, lr 0.002, wd 1e-4; MODADD_PAPER_SETTINGS)")
+    p.add_argument("--device", default=None, help="modadd only: torch device (default: the setting's, cpu)")
     p.add_argument("--out", default="grok_time", help="output directory")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
@@ -45,8 +48,20 @@ def _f(v, spec=".3f"):
 def run(args: argparse.Namespace) -> int:
     from grokcheck.checks._grok_time import grok_time_sweep, write_grok_time
 
+    from grokcheck.checks._grok_time import MODADD_PAPER_SETTINGS
+    from grokcheck.errors import GrokcheckError
+
+    settings = {}
+    if args.paper_size or args.device:
+        if args.task != "modadd":
+            raise GrokcheckError("--paper-size and --device apply to --task modadd only")
+        if args.paper_size:
+            settings.update(MODADD_PAPER_SETTINGS)
+        if args.device:
+            settings["device"] = args.device
+    settings.update(dict(args.set))
     sweep = grok_time_sweep(args.task, alphas=args.alphas, lambdas=args.lambdas, seeds=args.seeds,
-                            progress=not args.no_progress, **dict(args.set))
+                            progress=not args.no_progress, **settings)
     paths = write_grok_time(sweep, args.out)
     print(f"task {sweep.task}, seeds {list(sweep.seeds)}, settings {sweep.settings}")
     print(f"{'alpha':>9} {'lambda':>9} {'lr':>8} {'t_grok (mean)':>14} {'log α/λ':>10} {'tλ/logα':>8} {'resid':>8}")

@@ -248,6 +248,7 @@ def train_diagonal_nets(
     grok_threshold: float = 0.95,
     reference: bool = True,
     progress: bool = False,
+    throw: bool = True,
 ) -> DiagonalNetRun:
     """Train ``S × C`` diagonal nets (every data seed × every cell ``(α_c, λ_c, η_c)``) at once.
 
@@ -264,6 +265,9 @@ def train_diagonal_nets(
     reference : compute ``w₂*`` (NNLS least-distance QP) and ``w₁*`` (HiGHS LP) per seed for
         the direction cosines (otherwise the cosines are ``nan``).
     progress : show a tqdm bar.
+    throw : raise :class:`~grokcheck.errors.NumericalFailure` on a non-finite loss; with
+        ``throw=False`` training stops there and the run carries ``status="nan_encountered"``
+        (the logged arrays keep ``nan`` after that point).
     """
     from tqdm.auto import tqdm
 
@@ -329,10 +333,12 @@ def train_diagonal_nets(
                 if not np.all(np.isfinite(rec["train_loss"][:, :, ti])):
                     bad = np.argwhere(~np.isfinite(rec["train_loss"][:, :, ti]))[0]
                     status = "nan_encountered"
-                    raise NumericalFailure(
-                        f"non-finite loss in diagonal net (seed {data.seeds[bad[0]]}, cell {bad[1]}) at step {step}",
-                        where={"seed": data.seeds[bad[0]], "cell": int(bad[1]), "step": step},
-                    )
+                    if throw:
+                        raise NumericalFailure(
+                            f"non-finite loss in diagonal net (seed {data.seeds[bad[0]]}, cell {bad[1]}) at step {step}",
+                            where={"seed": data.seeds[bad[0]], "cell": int(bad[1]), "step": step},
+                        )
+                    break
                 ti += 1
             if step == steps:
                 break

@@ -112,7 +112,7 @@ class MatrixCompletionRun:
         ``transition_fraction · plateau`` (``nan`` if never).
     W : array ``(S, C, d, d)`` — final ``W``.
     W_snapshots : array ``(F, S, C, d, d)`` at ``c · log α/(ηλ)`` for ``c`` in ``snapshot_fractions``.
-    status : ``"completed"``.
+    status : ``"completed"`` or ``"nan_encountered"`` (only with ``throw=False``).
     """
 
     data: MatrixCompletionData
@@ -152,6 +152,7 @@ def train_matrix_completion(
     dtype: torch.dtype = torch.float64,
     device="cpu",
     progress: bool = False,
+    throw: bool = True,
 ) -> MatrixCompletionRun:
     """Full-batch GD on ``(1/n)Σ_Ω (W_ij − X*_ij)² + (λ/2)‖θ‖²`` for every seed × cell at once.
 
@@ -166,6 +167,9 @@ def train_matrix_completion(
     transition_fraction : the test-loss level (relative to the plateau) defining the
         transition step.
     dtype, device : of the computation.
+    progress : show a tqdm bar.
+    throw : raise :class:`~grokcheck.errors.NumericalFailure` on a non-finite loss; with
+        ``throw=False`` training stops there and ``status`` is ``"nan_encountered"``.
     """
     from tqdm.auto import tqdm
 
@@ -206,6 +210,7 @@ def train_matrix_completion(
     T = len(log_steps)
     rec = {k: np.full((B, T), np.nan) for k in ("train_loss", "test_loss", "unobserved_abs", "nuclear_norm", "norm")}
     ti = 0
+    status = "completed"
     bar = tqdm(total=steps, disable=not progress, desc="matrix completion", leave=False)
     with torch.no_grad():
         for step in range(steps + 1):
@@ -223,10 +228,13 @@ def train_matrix_completion(
                 rec["norm"][:, ti] = torch.sqrt((U * U).sum(dim=(1, 2)) + (V * V).sum(dim=(1, 2))).cpu().numpy()
                 if not np.all(np.isfinite(rec["train_loss"][:, ti])):
                     b = int(np.argwhere(~np.isfinite(rec["train_loss"][:, ti]))[0, 0])
-                    raise NumericalFailure(
-                        f"non-finite loss in matrix completion (seed {data.seeds[b // C]}, cell {b % C}) at step {step}",
-                        where={"seed": data.seeds[b // C], "cell": b % C, "step": step},
-                    )
+                    status = "nan_encountered"
+                    if throw:
+                        raise NumericalFailure(
+                            f"non-finite loss in matrix completion (seed {data.seeds[b // C]}, cell {b % C}) at step {step}",
+                            where={"seed": data.seeds[b // C], "cell": b % C, "step": step},
+                        )
+                    break
                 ti += 1
             if step == steps:
                 break
@@ -243,7 +251,7 @@ def train_matrix_completion(
     return MatrixCompletionRun(
         data=data, alphas=a, lambdas=lam, lrs=lr, steps=st, plateau=plateau, transition_step=trans,
         transition_fraction=transition_fraction, W=W.cpu().numpy().reshape(S, C, d, d),
-        snapshot_fractions=fr, W_snapshots=W_snap, status="completed", **rec,
+        snapshot_fractions=fr, W_snapshots=W_snap, status=status, **rec,
     )
 
 

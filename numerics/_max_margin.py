@@ -20,7 +20,7 @@ method that terminates finitely and is accurate to rounding), after projecting o
 (cvxpy/OSQP, not a dependency here; OSQP's ADMM is only accurate to ~1e-4) and over the
 box-bounded dual with L-BFGS-B (slow and inaccurate when the dual is degenerate): it uses
 only scipy, gives the dual multipliers ``α = u / (1 − hᵀu)`` for free, and its solutions
-satisfy the KKT conditions to ~1e-12, which the tests assert.
+satisfy the KKT conditions to ~1e-12 (the tests assert ≤ 1e-9 on random separable data).
 
 References
 ----------
@@ -312,7 +312,7 @@ def min_nuclear_norm_completion(
         dual residual ``ρ‖Z_k − Z_{k−1}‖_F`` are both ``≤ tol · max(1, ‖X‖_F)``; FISTA stops
         when the proximal-gradient mapping satisfies ``‖X − prox(X − t∇)‖_F ≤ tol · max(1, ‖X‖_F)``.
     max_iter : iteration cap (``converged`` is False when it is hit).
-    rho : ADMM penalty (default ``1 / (0.1 · max|M_obs|)``... scaled to the data).
+    rho : ADMM penalty (default ``10 / max|M_obs|``, i.e. scaled to the data).
     """
     r = np.asarray(rows, dtype=np.int64)
     c = np.asarray(cols, dtype=np.int64)

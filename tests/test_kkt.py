@@ -10,6 +10,18 @@ from grokcheck.errors import CertificationError
 from grokcheck.numerics import assert_kkt_point, is_kkt_point, kkt_certificate, kkt_certificate_regression
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
+    from threadpoolctl import threadpool_limits
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(n)
+
+
 def _kkt_linear_data(rng, n_support, n_extra, dim):
     """Data for which a given θ is an exact KKT point of min ½‖θ‖² s.t. y_i⟨θ, x_i⟩ ≥ 1.
 
@@ -135,3 +147,17 @@ def test_regression_kkt_exact_and_perturbed(seed, n, extra):
     null -= X.T @ np.linalg.lstsq(X.T, null, rcond=None)[0]  # component outside the row space
     bad = kkt_certificate_regression(f, torch.tensor(theta + null * np.linalg.norm(theta) / np.linalg.norm(null)), y)
     assert bad.stationarity_relative > 0.1  # half of the norm lies off the row space
+
+
+def test_gram_route_matches_dense_route(monkeypatch):
+    import grokcheck.numerics._kkt as kkt_mod
+
+    rng = np.random.default_rng(11)
+    theta, X, y, _ = _kkt_linear_data(rng, 4, 5, 9)
+    Xt = torch.tensor(X)
+    f = lambda th: Xt @ th  # noqa: E731
+    dense = kkt_certificate(f, torch.tensor(theta), torch.tensor(y))
+    monkeypatch.setattr(kkt_mod, "_DENSE_LIMIT", 0)  # force the m × m Gram formulation
+    gram = kkt_certificate(f, torch.tensor(theta), torch.tensor(y))
+    assert gram.stationarity_relative <= 1e-7  # eigen-square-root of the Gram matrix loses ~√eps·cond
+    np.testing.assert_allclose(gram.multipliers, dense.multipliers, rtol=1e-6, atol=1e-8)

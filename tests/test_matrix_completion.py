@@ -8,9 +8,22 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from grokcheck.checks._lyu_checks import check_mc_kernel_zero, check_mc_nuclear_completion, check_mc_transition
 from grokcheck.checks._matrix_completion import matrix_completion_data, nuclear_reference, train_matrix_completion
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
+    from threadpoolctl import threadpool_limits
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(n)
 
 ALPHA, LAM, LR = 10.0, 2e-2, 0.1
 T = math.log(ALPHA) / (LAM * LR)
@@ -65,3 +78,15 @@ def test_paper_size():
     assert check_mc_kernel_zero(r).passed
     assert check_mc_transition(r).passed
     assert check_mc_nuclear_completion(r, nuclear_reference(r)).passed
+
+
+def test_divergence_is_a_value_or_an_error():
+    from grokcheck.errors import NumericalFailure
+
+    data = matrix_completion_data(d=10, fraction=0.3, seeds=[0])
+    kw = dict(alphas=[10.0], lambdas=[1e-2], lrs=50.0, steps=200, eval_every=1)  # η·α² ≫ n: GD blows up
+    with pytest.raises(NumericalFailure) as exc:
+        train_matrix_completion(data, **kw)
+    assert exc.value.where["seed"] == 0
+    r = train_matrix_completion(data, throw=False, **kw)
+    assert r.status == "nan_encountered"
