@@ -151,7 +151,12 @@ def test_training_checks_can_fail():
                                 steps=40, n_seeds=2, eval_every=20, plot=False), task, progress=False)
     finally:
         torch.set_num_threads(old)
-    ctx = VerifyContext(G, budget="full", artifacts={"trained.quadratic": quad, "trained.mlp": mlp, "trained.mlp.task": task})
+    from grokcheck.checks import sparse_sign_data, train_diagonal_nets
+
+    diag = train_diagonal_nets(sparse_sign_data(n=64, d=200, k=3, n_test=200, seeds=0), alphas=[100.0], lambdas=[0.1],
+                               lrs=[0.05], steps=1842, eval_every=50)  # t = 2·log α/λ in η·steps
+    ctx = VerifyContext(G, budget="full", artifacts={"trained.quadratic": quad, "trained.mlp": mlp, "trained.mlp.task": task,
+                                                    "lyu.diag": diag})
     checks = [c for c in all_checks() if c.layer == "training"]
     assert len(checks) >= 5
     for check in checks:
