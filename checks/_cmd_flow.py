@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 
 from grokcheck.checks._group_args import add_group_arguments, group_from_args
@@ -59,15 +57,10 @@ def render(run) -> str:
 
 
 def _write_json(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1, allow_nan=False, default=lambda o: None)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    from grokcheck.checks._io import atomic_write_json
+
+    atomic_write_json(path, obj, indent=1, allow_nan=False, default=lambda o: None)
+    os.chmod(path, 0o644)
 
 
 def _clean(o):

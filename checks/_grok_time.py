@@ -23,10 +23,8 @@ completion, :mod:`._matrix_completion`), ``modadd`` (ReLU MLP ``W₂ ReLU(W₁x 
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -345,14 +343,8 @@ def write_grok_time(sweep: GrokTimeSweep, out_dir: str | os.PathLike) -> dict:
                 "intercepts": f.intercepts, "lambda_slope": f.lambda_slope, "correction": f.correction},
         "extras": sweep.extras,
     })
-    jp = out / "grok_time.json"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(doc, fh, indent=2)
-    os.replace(tmp, jp)
-    pp = out / "collapse.png"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".png")
-    os.close(fd)
-    plot_grok_time_collapse(sweep, tmp)
-    os.replace(tmp, pp)
+    from grokcheck.checks._io import atomic_write_json, atomic_write_via
+
+    jp = atomic_write_json(out / "grok_time.json", doc)
+    pp = atomic_write_via(out / "collapse.png", lambda tmp: plot_grok_time_collapse(sweep, tmp))
     return {"json": str(jp), "png": str(pp)}

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_json", "atomic_save_figure"]
+__all__ = ["atomic_write_text", "atomic_write_json", "atomic_write_via", "atomic_save_figure"]
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -28,21 +28,26 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return path
 
 
-def atomic_write_json(path: str | Path, data) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+def atomic_write_json(path: str | Path, data, *, indent: int = 2, allow_nan: bool = True, default=None) -> Path:
+    return atomic_write_text(path, json.dumps(data, indent=indent, allow_nan=allow_nan, default=default) + "\n")
 
 
-def atomic_save_figure(fig, path: str | Path, **kwargs) -> Path:
-    """Save a matplotlib figure atomically as PNG."""
+def atomic_write_via(path: str | Path, write) -> Path:
+    """Call ``write(tmp_path)`` (e.g. a plotting function) on a temporary file, then move it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix or ".tmp")
     os.close(fd)
     try:
-        fig.savefig(tmp, format="png", **kwargs)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def atomic_save_figure(fig, path: str | Path, **kwargs) -> Path:
+    """Save a matplotlib figure atomically as PNG."""
+    return atomic_write_via(path, lambda tmp: fig.savefig(tmp, format="png", **kwargs))

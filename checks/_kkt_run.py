@@ -19,7 +19,6 @@ against the rescaled time ``t·λ/log α`` (``t = η·step``, ``α`` the model's
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -268,14 +267,8 @@ def write_kkt_trajectory(traj: KKTTrajectory, out_dir: str | os.PathLike) -> dic
                                                 "degree", "train_acc", "test_acc")},
         "homogeneous": traj.homogeneous.tolist(),
     }
-    jp = out / "kkt.json"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(doc, fh, indent=2)
-    os.replace(tmp, jp)
-    pp = out / "kkt.png"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".png")
-    os.close(fd)
-    plot_kkt_trajectory(traj, tmp)
-    os.replace(tmp, pp)
+    from grokcheck.checks._io import atomic_write_json, atomic_write_via
+
+    jp = atomic_write_json(out / "kkt.json", doc)
+    pp = atomic_write_via(out / "kkt.png", lambda tmp: plot_kkt_trajectory(traj, tmp))
     return {"json": str(jp), "png": str(pp)}

@@ -279,16 +279,9 @@ def evaluate(model: EnsembleModel, x: torch.Tensor, y: torch.Tensor, loss: str, 
 
 def write_json_atomic(path: str | os.PathLike, obj) -> None:
     """Write JSON to ``path`` atomically (temp file in the same directory, then ``os.replace``)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1, allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from grokcheck.checks._io import atomic_write_json
+
+    atomic_write_json(path, obj, indent=1, allow_nan=False)
 
 
 def _torch_save_atomic(path: Path, obj) -> None:
