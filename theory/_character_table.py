@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import scipy.linalg
 
 from grokcheck.errors import CertificationError
 from grokcheck.theory._cyclotomic import Cyclotomic
@@ -68,9 +67,9 @@ def _class_matrix_combination(G: FiniteGroup, z: np.ndarray) -> np.ndarray:
 
     ``(Σ_i z_i A_i)[j, l] = Σ_{x ∈ G} z_{class(x)} [x⁻¹ g_l ∈ C_j]``.
     """
-    k, n = G.num_classes, G.order
+    k = G.num_classes
     reps = G.class_representatives
-    y = G.table[G.inverses][:, reps]  # y[x, l] = x⁻¹ g_l, shape (n, k)
+    y = G.table[G.inverses[:, None], reps[None, :]]  # y[x, l] = x⁻¹ g_l, shape (n, k)
     w = np.broadcast_to(z[G.class_of][:, None], y.shape)
     flat = G.class_of[y] * k + np.arange(k)[None, :]
     out = np.bincount(flat.ravel(), weights=w.real.ravel(), minlength=k * k)

@@ -39,7 +39,6 @@ discarded). Norms are spectral-free max-abs entries, which bound nothing less.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import scipy.linalg
