@@ -70,8 +70,6 @@ __all__ = [
 
 
 def _transformer_parts(model):
-    import torch.nn.functional  # noqa: F401
-
     def embed(tokens):
         S = tokens.shape[0]
         return model.w_e[torch.arange(S, device=tokens.device)[:, None, None], tokens]  # (S, B, L, d)

@@ -60,7 +60,7 @@ class RobustnessLogger:
     sigma: float = 0.4
     alpha: float = 1.0
     batch_size: int = 128
-    n_batches: int | None = 2
+    n_batches: int | None = 1
     abelian: bool = True
     information: bool = True
     first_layer: str = "default"

@@ -27,6 +27,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from grokcheck.checks._registry import Tolerance
 from grokcheck.errors import GrokcheckError
 from grokcheck.numerics._tan_huang import (
     COROLLARY33_TABLE,
@@ -38,7 +39,6 @@ from grokcheck.numerics._tan_huang import (
 )
 
 __all__ = [
-    "Tolerance",
     "ClaimResult",
     "check_corollary33",
     "check_lemma57",
@@ -53,15 +53,15 @@ __all__ = [
 ]
 
 
-class Tolerance(NamedTuple):
-    """A tolerance value and why it is that value."""
-
-    value: float
-    reason: str
-
-
 class ClaimResult(NamedTuple):
-    """``(prediction, measurement, tolerance, verdict)`` with ``verdict`` in {"PASS", "FAIL"}."""
+    """``(prediction, measurement, tolerance, verdict)`` with ``verdict`` in {"PASS", "FAIL"}.
+
+    ``tolerance`` is the registry's :class:`~grokcheck.checks._registry.Tolerance` (value, reason,
+    kind). For the bound checks (lemmas, theorems) the registry semantics apply directly: the
+    predicted value is a ratio 1, the measurement ``measurement["max_ratio"]`` (or ``["ratio"]``)
+    and ``Tolerance(0, ..., "at_most")``. For the run-level checks the value is the relative
+    window of the comparison described in each function, and the verdict here is authoritative.
+    """
 
     prediction: object
     measurement: object
@@ -84,7 +84,7 @@ def check_corollary33(prediction: dict[int, float] | None = None) -> ClaimResult
     vals = corollary33_accuracy(np.array(steps, dtype=float))
     meas = {int(s): float(v) for s, v in zip(steps, vals)}
     err = max(abs(meas[s] - pred[s]) for s in steps)
-    tol = Tolerance(1e-3, "the §4.4 table is printed to 3 significant digits (rounding ≤ 5e-4)")
+    tol = Tolerance(1e-3, "the §4.4 table is printed to 3 significant digits (rounding ≤ 5e-4)", "close")
     return ClaimResult(pred, {"values": meas, "max_abs_error": err}, tol, _verdict(err <= tol.value))
 
 
@@ -122,7 +122,7 @@ def check_lemma57(constant: float = 4.0, *, n_samples: int = 2000, dim: int = 8,
     aj = np.concatenate([aj, base]); bj = np.concatenate([bj, bj_ext])
     sides = lemma57_sides(ai, aj, bi, bj, constant=constant)
     ratio = float(np.max(sides.ratio))
-    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every sample (float64 slack 1e-12)")
+    tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every sample; float64 slack 1e-12", "at_most")
     return ClaimResult(f"|Δ⟨·,·⟩| ≤ {constant:g}·(‖Δa_i‖+‖Δa_j‖)", {"max_ratio": ratio, "n_samples": int(len(ai))},
                        tol, _verdict(sides.holds))
 
@@ -151,7 +151,7 @@ def check_lemma58(constant: float = 8.0, *, n_trials: int = 500, seed: int = 0) 
         (z,), (zp,) = _lemma_trials(rng, n_trials, n, d, 1)
         sides = lemma58_sides(z, zp, constant=constant)
         ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
-    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every trial (float64 slack 1e-12)")
+    tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every trial; float64 slack 1e-12", "at_most")
     return ClaimResult(f"|ΔH₂| ≤ {constant:g}·Σ‖Δz_i‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
                        tol, _verdict(holds))
 
@@ -170,7 +170,7 @@ def check_lemma511(constant: float = 16.0, *, n_trials: int = 500, seed: int = 0
         z2[:half], z2p[:half] = z1[:half], z1p[:half]
         sides = lemma511_sides(z1, z2, z1p, z2p, constant=constant)
         ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
-    tol = Tolerance(1.0, "a bound holds iff lhs/rhs ≤ 1 on every trial (float64 slack 1e-12)")
+    tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every trial; float64 slack 1e-12", "at_most")
     return ClaimResult(f"|ΔI₂| ≤ {constant:g}·ΣΣ‖Δz‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
                        tol, _verdict(holds))
 
@@ -182,8 +182,8 @@ def _theorem(theorem, statement, seed):
     sides = ce.published if statement == "published" else ce.normalized
     meas = {"scale": ce.scale, "lhs": float(sides.lhs), "rhs": float(sides.rhs), "ratio": float(sides.ratio),
             "lhs_at_unit_scale": float(ce.published_unit_scale.lhs), "sigma": ce.sigma, "n_draws": ce.n_draws}
-    tol = Tolerance(1.0, "the bound holds iff lhs/rhs ≤ 1; the counterexample is built with a 10× margin "
-                         "over the Monte-Carlo error of E_Δ")
+    tol = Tolerance(0.0, "the bound holds iff lhs/rhs ≤ 1 (the prediction); the counterexample is built with a 10× margin "
+                         "over the Monte-Carlo error of E_Δ", "at_most")
     return meas, tol, sides.holds
 
 
@@ -225,21 +225,28 @@ def _first_step(history, key, seed, threshold):
     return None
 
 
-def metric_change_step(history: Sequence[dict], metric: str, *, seed: int = 0, skip_first: int = 1) -> int | None:
-    """Step at which the logged ``metric`` changes most between consecutive logs (per unit
-    log-step), ignoring the first ``skip_first`` intervals (the initialisation transient).
+def metric_change_step(history: Sequence[dict], metric: str, *, seed: int = 0, decade_fraction: float = 0.1,
+                       skip_first: int = 1) -> int | None:
+    """Logged step ``t`` at which ``|m(t) − m(t / r)|`` is largest, ``r = 10^decade_fraction``.
 
-    The rate ``|m_k − m_{k−1}| / (log t_k − log t_{k−1})`` is used because the paper plots and
-    reads its metrics against a log-step axis; the returned step is the later end ``t_k``.
+    The paper plots its metrics against a log-step axis and reads "changes sharply" there, so
+    the change is measured over a trailing window of fixed log-width (0.1 decade by default;
+    ``m(t/r)`` by linear interpolation in ``log t``). Windows reaching below the second logged
+    point (``skip_first`` = 1: the initialisation transient) are ignored.
     """
     steps, vals = _series(history, metric, seed)
     keep = steps > 0
     steps, vals = steps[keep], vals[keep]
-    if len(steps) < skip_first + 2:
+    if len(steps) <= skip_first + 1:
         return None
-    rate = np.abs(np.diff(vals)) / np.diff(np.log(steps))
-    rate = rate[skip_first:]
-    return int(steps[skip_first + 1 + int(np.argmax(rate))])
+    logt = np.log(steps.astype(float))
+    back = logt - decade_fraction * np.log(10.0)
+    valid = back >= logt[skip_first]
+    if not np.any(valid):
+        return None
+    change = np.abs(vals - np.interp(back, logt, vals))
+    change[~valid] = -np.inf
+    return int(steps[int(np.argmax(change))])
 
 
 def _window(t_grok: int, interval: int, rel: float) -> float:
@@ -284,7 +291,7 @@ def check_metric_change_at_grok(
         ok_all &= within
         per.append({"seed": s, "t_grok": tg, "t_change": tc, "predicted": pred, "window": w, "within": within})
     tol = Tolerance(rel_window, f"|t_change − t_pred| ≤ max(2·log interval, {rel_window:g}·t_grok): the change is only "
-                                "located to one logging interval each side, and 0.25·t_grok ≈ 0.1 decade on a log-step axis")
+                                "located to one logging interval each side, and 0.25·t_grok ≈ 0.1 decade on a log-step axis", "close")
     return ClaimResult(f"sharpest change of {metric} at " + ("t_grok" if predicted_step is None else f"step {predicted_step}"),
                        {"metric": metric, "per_seed": per}, tol, _verdict(ok_all and any_grok))
 
@@ -327,7 +334,7 @@ def check_abelian_test_at_grok(
         within = abs(ta - pred) <= w
         ok_all &= within
         per.append({"seed": s, reference: ref, "t_abelian": ta, "predicted": pred, "window": w, "within": within})
-    tol = Tolerance(rel_window, f"|t_abelian − t_pred| ≤ max(2·log interval, {rel_window:g}·{reference})")
+    tol = Tolerance(rel_window, f"|t_abelian − t_pred| ≤ max(2·log interval, {rel_window:g}·{reference})", "close")
     return ClaimResult(f"abelian test (≥ {threshold:g}) first passed at " + (reference if predicted_step is None else f"step {predicted_step}"),
                        {"per_seed": per, "threshold": threshold}, tol, _verdict(ok_all and any_ref))
 
@@ -352,6 +359,7 @@ def check_groks_earlier(plain_t_grok: Sequence[int | None], intervened_t_grok: S
         ok &= ratio > min_ratio
         pairs.append({"plain": p, "intervened": q, "ratio": None if math.isinf(ratio) else ratio,
                       "plain_censored": p is None})
-    tol = Tolerance(min_ratio, "both runs are evaluated on the same step grid, so equal t_grok is a tie, not a win")
+    tol = Tolerance(min_ratio, "both runs are evaluated on the same step grid, so equal t_grok is a tie, not a win",
+                    "at_least")
     return ClaimResult(f"{intervention} training groks earlier (ratio > {min_ratio:g}) on every seed",
                        {"per_seed": pairs, "budget": budget}, tol, _verdict(ok and len(pairs) > 0))

@@ -60,12 +60,12 @@ def test_zero_strength_interventions_are_plain():
     _same_history(plain, train_with_intervention(cfg, task, intervention=AbelianRegularizer(0.0), progress=False).history)
     noisy = train_with_intervention(cfg, task, intervention=PerturbedTraining(), progress=False).history
     assert noisy[-1]["train_loss"] != plain[-1]["train_loss"]
-    assert noisy[0]["sigma"] == pytest.approx([0.5 * (1 - a) if 0.5 * (1 - a) > 0.4 else 0.4 for a in noisy[0]["train_acc"]])
+    assert noisy[0]["sigma"] == pytest.approx([0.5 * (1 - a) if 0.5 * (1 - a) > 0.4 else 0.4 for a in noisy[0]["train_acc"]])  # float32 σ vs float64
 
 
 def test_adaptive_sigma():
     s = adaptive_sigma([0.0, 0.5, 0.99, 1.0], lambda1=0.5, lambda2=0.4)
-    assert torch.allclose(s, torch.tensor([0.5, 0.4, 0.4, 0.4], dtype=torch.float64))
+    assert torch.allclose(s, torch.tensor([0.5, 0.4, 0.4, 0.4], dtype=torch.float64))  # exact up to one rounding
 
 
 def test_swap_operands_is_the_pair_swap():
@@ -130,14 +130,20 @@ def test_logger_keys_cadence_determinism_and_no_global_rng(tmp_path):
 
 
 @pytest.mark.slow
-def test_interventions_grok_earlier_than_plain():
-    """C31, 50% train, MLP width 128, AdamW lr 1e-2 wd 1, full batch, 3 seeds, ≤ 10⁴ steps."""
+def test_perturbed_training_groks_earlier_than_plain():
+    """C31, 50% train, MLP width 128, AdamW lr 1e-2 wd 1, full batch, 3 paired seeds, 16000 steps.
+
+    Measured (issue 8 report): plain t_grok = 11200, 12500, 11300; perturbed with
+    (λ₁, λ₂) = (0.1, 0.05) t_grok = 4850, 5200, 4950. The paper's modular-addition values
+    (0.5, 0.4) are tuned for transformer embeddings; on one-hot MLP inputs they prevent
+    memorisation (train accuracy ≈ 0.65 after 10⁴ steps), so they are not used here.
+    """
     from grokcheck.checks._tan_huang_checks import check_groks_earlier
 
     task = group_task(cyclic(31), train_fraction=0.5, n_seeds=3, seed=0)
     cfg = TrainConfig(model=MLPConfig(widths=(128,)), optimizer=OptimizerConfig("adamw", lr=1e-2, weight_decay=1.0),
-                      steps=10000, n_seeds=3, seed=0, eval_every=50, checkpoint_every=None, plot=False)
+                      steps=16000, n_seeds=3, seed=0, eval_every=50, checkpoint_every=None, plot=False)
     plain = train_with_intervention(cfg, task, progress=False)
-    abel = train_with_intervention(cfg, task, intervention=AbelianRegularizer(), progress=False)
+    pert = train_with_intervention(cfg, task, intervention=PerturbedTraining(0.1, 0.05), progress=False)
     tg = lambda r: [int(t) if t >= 0 else None for t in r.t_grok]  # noqa: E731
-    assert check_groks_earlier(tg(plain), tg(abel), budget=10000, intervention="abelian").verdict == "PASS"
+    assert check_groks_earlier(tg(plain), tg(pert), budget=16000, intervention="perturbed").verdict == "PASS"

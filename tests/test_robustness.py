@@ -57,8 +57,8 @@ def test_protocol_one_draw_per_batch_averaged():
         pe.append(matrix_entropy(g2))
         pmi.append(matrix_entropy(g1) + matrix_entropy(g2) - matrix_entropy(g1 * g2))
     assert torch.allclose(m.pe, torch.stack(pe).mean(0), atol=1e-12, rtol=0)  # identical arithmetic
-    assert torch.allclose(m.pmi, torch.stack(pmi).mean(0), atol=1e-12, rtol=0)
-    assert torch.allclose(m.ed, (m.pe - m.pe0).abs(), atol=0, rtol=0)
+    assert torch.allclose(m.pmi, torch.stack(pmi).mean(0), atol=1e-12, rtol=0)  # same arithmetic, same order
+    assert torch.allclose(m.ed, (m.pe - m.pe0).abs(), atol=0, rtol=0)  # definition: exact
     assert m.n_batches == 3
     assert torch.all(m.pe <= math.log(24) + 1e-12) and torch.all(m.pe >= 0)
 
