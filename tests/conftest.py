@@ -25,3 +25,9 @@ settings.register_profile(
 settings.load_profile("ci")
 
 pytest_plugins = ["pytester"]
+
+# The test models are tiny: on a 2-core machine a second torch thread only adds
+# synchronisation (15–100× slower when the machine is busy), so the suite runs with one.
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
