@@ -5,6 +5,7 @@ Profiles: ``ci`` (default; derandomized, bounded examples, no deadline so a slow
 examples). Select with ``--hypothesis-profile=NAME``.
 """
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -31,3 +32,12 @@ pytest_plugins = ["pytester"]
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_threaded_blas():
+    """BLAS on one thread too (same reason as torch above); restored at the end of the session."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield

@@ -16,15 +16,6 @@ from grokcheck.theory import FiniteGroup
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny tensors: extra intra-op threads only add contention on a busy 2-core machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def cyclic(n):
     return FiniteGroup.from_table((np.arange(n)[:, None] + np.arange(n)) % n, name=f"C{n}")
 

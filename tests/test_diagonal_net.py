@@ -24,17 +24,6 @@ from grokcheck.checks._lyu_checks import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
-
 ALPHA, LAM, LR = 1e3, 0.1, 0.05
 T = math.log(ALPHA) / LAM
 

@@ -5,23 +5,11 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from grokcheck.checks._grok_time import fit_grok_time, grok_time_sweep
 from grokcheck.checks._lyu_checks import check_grok_time_slope
 from grokcheck.checks.cli import main
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
 
 TINY_DIAG = {"n": 64, "d": 300, "n_test": 300, "eta_lambda": 5e-3, "horizon": 1.6, "evals": 150}
 

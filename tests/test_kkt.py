@@ -10,18 +10,6 @@ from grokcheck.errors import CertificationError
 from grokcheck.numerics import assert_kkt_point, is_kkt_point, kkt_certificate, kkt_certificate_regression
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
-
-
 def _kkt_linear_data(rng, n_support, n_extra, dim):
     """Data for which a given θ is an exact KKT point of min ½‖θ‖² s.t. y_i⟨θ, x_i⟩ ≥ 1.
 

@@ -18,18 +18,6 @@ from grokcheck.numerics import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
-
-
 def _diag(x):
     d = x.shape[1]
     return lambda th: x @ (th[:d] ** 2 - th[d:] ** 2)

@@ -8,22 +8,10 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from grokcheck.checks._lyu_checks import check_mc_kernel_zero, check_mc_nuclear_completion, check_mc_transition
 from grokcheck.checks._matrix_completion import matrix_completion_data, nuclear_reference, train_matrix_completion
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
 
 ALPHA, LAM, LR = 10.0, 2e-2, 0.1
 T = math.log(ALPHA) / (LAM * LR)

@@ -1,7 +1,6 @@
 """Reference solutions: max L2/L1-margin classifiers, (K1)/(K2), nuclear-norm completion."""
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,18 +14,6 @@ from grokcheck.numerics import (
     min_nuclear_norm_completion,
     ntk_features,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These problems are tiny: intra-op threads only add overhead (and thrash on a shared CPU)."""
-    from threadpoolctl import threadpool_limits
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
-        yield
-    torch.set_num_threads(n)
 
 
 def _separable(seed, n, d, k):

@@ -23,15 +23,6 @@ from grokcheck.checks._models import (
 )
 from grokcheck.theory import FiniteGroup
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny tensors: extra intra-op threads only add contention on a busy 2-core machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 S3 = FiniteGroup.from_permutations(["(1,2)", "(1,2,3)"], name="S3")
 C5 = FiniteGroup.from_table((np.arange(5)[:, None] + np.arange(5)) % 5, name="C5")
 F64 = torch.float64

@@ -17,15 +17,6 @@ from grokcheck.checks._optimizers import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny tensors: extra intra-op threads only add contention on a busy 2-core machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 class Stack(torch.nn.Module):
     """A stand-in batched model: one (S, m, n) parameter."""
 

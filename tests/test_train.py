@@ -16,15 +16,6 @@ from grokcheck.checks._train import GROKKED_TEST_ACC, MEMORIZED_TRAIN_ACC, Train
 from grokcheck.errors import NumericalFailure
 from grokcheck.theory import FiniteGroup
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # tiny tensors: extra intra-op threads only add contention on a busy 2-core machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 C7 = FiniteGroup.from_table((np.arange(7)[:, None] + np.arange(7)) % 7, name="C7")
 S3 = FiniteGroup.from_permutations(["(1,2)", "(1,2,3)"], name="S3")
 
