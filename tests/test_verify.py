@@ -164,3 +164,19 @@ def test_training_checks_can_fail():
         assert res.verdict in (Verdict.PASS, Verdict.FAIL), (check.id, res.reason, res.details.get("traceback"))
         wrong = dataclasses.replace(check, predict=lambda ctx, m=res.measurement: _wrong_prediction(m, check.tolerance))
         assert run_check(wrong, ctx).verdict == Verdict.FAIL, check.id
+
+
+from hypothesis import given, settings  # noqa: E402
+
+from grokcheck.theory.strategies import groups  # noqa: E402
+
+
+@given(groups(max_order=24))
+@settings(max_examples=10)
+def test_theory_checks_pass_over_many_groups(G):
+    """The plugin's use case: a registered check asserted over hypothesis-drawn groups."""
+    for check_id in ("irreps.certified", "chartable.orthogonality", "chartable.frobenius-schur-count",
+                     "fourier.identities", "omega.fourier-form", "li2.identity-with-omega"):
+        if G.order == 1 and check_id.startswith(("omega", "li2")):
+            continue  # no non-trivial irrep: NOT APPLICABLE by hypothesis
+        assert_check_passes(check_id, G)
