@@ -445,7 +445,16 @@ class CharacterTable:
             legend.append((label, z))
             return label
 
-        cells = [[name_of(self.cyclotomic(x, c)) for c in range(k)] for x in range(self.num_irreps)]
+        seen: dict = {}  # the same value recurs across cells: name each distinct value once
+
+        def cell(x, c):
+            m = self.multiplicities[c][x]
+            key = (len(m), m.tobytes())
+            if key not in seen:
+                seen[key] = name_of(self.cyclotomic(x, c))
+            return seen[key]
+
+        cells = [[cell(x, c) for c in range(k)] for x in range(self.num_irreps)]
         p2, p3 = G.power_map(2), G.power_map(3)
         header_rows = [
             ["", ""] + [str(int(v)) for v in G.centralizer_orders],
