@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from grokcheck.checks._io import atomic_write_text, atomic_write_via, json_safe
 from grokcheck.errors import GrokcheckError
 
 __all__ = [
@@ -440,25 +441,9 @@ def write_accelerate_report(report: AccelerateReport, out_dir: str | os.PathLike
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": str(out / "accelerate.json"), "markdown": str(out / "accelerate.md"), "png": str(out / "accelerate.png")}
-    write_json_atomic(paths["json"], _json_safe(report.to_dict()))
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".accelerate.md.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(accelerate_markdown(report))
-    os.replace(tmp, paths["markdown"])
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".accelerate.png.", suffix=".png")
-    os.close(fd)
-    plot_accelerate(report, tmp)
-    os.replace(tmp, paths["png"])
+    write_json_atomic(paths["json"], json_safe(report.to_dict()))
+    atomic_write_text(paths["markdown"], accelerate_markdown(report))
+    atomic_write_via(paths["png"], lambda tmp: plot_accelerate(report, tmp))
     return paths
 
 
-def _json_safe(obj):
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, (np.floating, np.integer)):
-        return _json_safe(obj.item())
-    return obj

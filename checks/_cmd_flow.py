@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from grokcheck.checks._io import json_safe
 from grokcheck.checks._group_args import add_group_arguments, group_from_args
 
 __all__ = ["register"]
@@ -63,18 +64,6 @@ def _write_json(path: Path, obj) -> None:
     os.chmod(path, 0o644)
 
 
-def _clean(o):
-    import math
-
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
 def _run(args) -> int:
     from grokcheck.numerics._flow import run_stage_one
 
@@ -96,7 +85,7 @@ def _run(args) -> int:
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(out / "flow.json", _clean(run.to_json()))
+        _write_json(out / "flow.json", json_safe(run.to_json()))
         paths = plot_stage_one(run, out)
         print(f"wrote {out / 'flow.json'} and {', '.join(p.name for p in paths)}")
     return 0 if run.solution.ok else 1

@@ -31,6 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
+from grokcheck.checks._io import json_safe
 from grokcheck.errors import GrokcheckError
 
 __all__ = [
@@ -315,27 +316,13 @@ def plot_grok_time_collapse(sweep: GrokTimeSweep, path: str | os.PathLike) -> No
     plt.close(fig)
 
 
-def _clean(o):
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _clean(o.tolist())
-    if isinstance(o, (np.floating, np.integer)):
-        return _clean(o.item())
-    return o
-
-
 def write_grok_time(sweep: GrokTimeSweep, out_dir: str | os.PathLike) -> dict:
     """Write ``grok_time.json`` (table, fit, residuals, settings) and ``collapse.png``
     atomically into ``out_dir``; return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     f = sweep.fit
-    doc = _clean({
+    doc = json_safe({
         "task": sweep.task, "seeds": list(sweep.seeds), "settings": sweep.settings,
         "prediction": "t_grok = (1/λ)·log α (Lyu et al. ICLR 2024, Thms 3.4/3.5); at fixed λ slope vs log α = 1/λ",
         "table": sweep.table(),
