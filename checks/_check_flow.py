@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grokcheck.checks._hypotheses import ABELIAN, ABELIAN_ODD, HAS_NONTRIVIAL_IRREP, max_order
+from grokcheck.checks._hypotheses import ABELIAN_ODD, HAS_NONTRIVIAL_IRREP, max_order
 from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
 
 _FLOW_MAX_ORDER = 128  # Fourier-domain flow of 128 neurons stays within CPU minutes below this
@@ -250,5 +250,3 @@ CHECKS = (
     ),
 )
 
-# ABELIAN is re-exported for checks that extend this module's population tests.
-__all__ = ["CHECKS", "flow_run", "ABELIAN"]

@@ -26,15 +26,11 @@ def _rep_residual(ctx):
 
 
 def _orthogonality(ctx):
+    from grokcheck.theory._character_table import orthogonality_residual
+
     G = ctx.group
     ct = G.character_table
-    v = ct.values
-    gram = (v * G.class_sizes) @ v.conj().T / G.order
-    col = v.conj().T @ v / G.centralizer_orders[:, None]
-    return Measured(
-        float(max(np.max(np.abs(gram - np.eye(len(v)))), np.max(np.abs(col - np.eye(len(v)))))),
-        {"num_classes": G.num_classes, "num_irreps": ct.num_irreps},
-    )
+    return Measured(orthogonality_residual(G, ct.values), {"num_classes": G.num_classes, "num_irreps": ct.num_irreps})
 
 
 def _involutions(ctx):

@@ -6,8 +6,7 @@ Artifacts (pre-seed them with ``VerifyContext(artifacts=...)`` to check your own
 * ``"trained.quadratic"`` – a :class:`~grokcheck.checks.RunResult` of He et al.'s quadratic
   model trained (Stage I, separate spheres, Adam) on the full table;
 * ``"trained.mlp"`` – a :class:`~grokcheck.checks.RunResult` of a ReLU MLP (concatenated
-  one-hot, AdamW + weight decay) trained on a fraction of the table, and its task under
-  ``"trained.mlp.task"``.
+  one-hot, AdamW + weight decay) trained on a fraction of the table.
 
 Budgets: ``small`` trains the quadratic model at width 128 for 1500 steps and skips the
 grokking runs; ``full`` uses the paper's width 512 with 2000 Stage I steps (the F21 headline
@@ -128,7 +127,6 @@ def _mlp(ctx):
             return plot_curves(res.history, path)
 
         ctx.figures["trained_mlp_curves.png"] = draw
-        ctx._artifacts["trained.mlp.task"] = ("ok", task)
         return res
 
     return ctx.artifact("trained.mlp", build)

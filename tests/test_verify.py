@@ -155,7 +155,7 @@ def test_training_checks_can_fail():
 
     diag = train_diagonal_nets(sparse_sign_data(n=64, d=200, k=3, n_test=200, seeds=0), alphas=[100.0], lambdas=[0.1],
                                lrs=[0.05], steps=1842, eval_every=50)  # t = 2·log α/λ in η·steps
-    ctx = VerifyContext(G, budget="full", artifacts={"trained.quadratic": quad, "trained.mlp": mlp, "trained.mlp.task": task,
+    ctx = VerifyContext(G, budget="full", artifacts={"trained.quadratic": quad, "trained.mlp": mlp,
                                                     "lyu.diag": diag})
     checks = [c for c in all_checks() if c.layer == "training"]
     assert len(checks) >= 5
