@@ -148,3 +148,16 @@ def test_cyclotomic_arithmetic():
     z5 = Cyclotomic.from_exponents([0, 1, 0, 0, 1], 5)
     assert z5.minimal_polynomial() == [1, 1, -1]
     assert Cyclotomic.from_exponents([0, 0, 1, 0], 4) == -1
+
+
+@pytest.mark.parametrize("name", ["S3", "Q8", "A4", "SL(2,3)"])
+def test_fast_class_matrix_combination_matches_structure_constants(name):
+    # The O(n·k) combination used by the splitting equals Σ_i z_i N[i] from the definition.
+    from grokcheck.theory._character_table import _class_matrix_combination, class_structure_constants
+
+    G = oracle_group(name)
+    N = class_structure_constants(G)
+    z = np.random.default_rng(0).standard_normal(G.num_classes) + 1j
+    assert np.allclose(_class_matrix_combination(G, z), np.tensordot(z, N, axes=1), atol=1e-12)
+    # class sums multiply: Σ_l N[i, j, l] |C_l| = |C_i||C_j|
+    assert np.array_equal(N @ G.class_sizes, np.outer(G.class_sizes, G.class_sizes))
