@@ -44,10 +44,10 @@ def _time(fn, steps, device, warmup=3):
 
 
 def main(argv=None) -> dict:
-    from grokcheck.checks._data import group_task
-    from grokcheck.checks._models import MLPConfig, build_model
-    from grokcheck.checks._optimizers import OptimizerConfig, build_optimizer
-    from grokcheck.checks._train import per_seed_loss
+    from grokcheck.checks.training._data import group_task
+    from grokcheck.checks.training._models import MLPConfig, build_model
+    from grokcheck.checks.training._optimizers import OptimizerConfig, build_optimizer
+    from grokcheck.checks.training._train import per_seed_loss
     from grokcheck.theory import group
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

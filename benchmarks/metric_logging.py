@@ -31,10 +31,10 @@ def _cyclic(n):
 
 
 def _setting(name, steps, seeds):
-    from grokcheck.checks._data import group_task
-    from grokcheck.checks._models import MLPConfig
-    from grokcheck.checks._optimizers import OptimizerConfig
-    from grokcheck.checks._train import TrainConfig
+    from grokcheck.checks.training._data import group_task
+    from grokcheck.checks.training._models import MLPConfig
+    from grokcheck.checks.training._optimizers import OptimizerConfig
+    from grokcheck.checks.training._train import TrainConfig
 
     if name == "mod97":
         task = group_task(_cyclic(97), train_fraction=0.5, n_seeds=seeds, seed=0)
@@ -48,7 +48,7 @@ def _setting(name, steps, seeds):
 
 
 def _time(cfg, task, callbacks):
-    from grokcheck.checks._train import train
+    from grokcheck.checks.training._train import train
 
     c0, w0 = time.process_time(), time.perf_counter()
     train(cfg, task, progress=False, callbacks=callbacks)
@@ -70,7 +70,7 @@ class _Timed:
 
 
 def main(argv=None):
-    from grokcheck.checks._metric_logging import RobustnessLogger
+    from grokcheck.checks.training._metric_logging import RobustnessLogger
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=600)

@@ -7,7 +7,7 @@ written down. :func:`run_check` turns it into a :class:`CheckResult` with a
 :class:`Verdict`: PASS, FAIL, NOT APPLICABLE (naming the failed hypothesis) or
 ERROR (with the exception). A check never raises.
 
-Registering a check is one small module ``grokcheck.checks._check_<topic>`` that
+Checks are registered by paper: each public module ``grokcheck.checks.claims.<paper>``
 defines ``CHECKS = (Check(...), ...)``; :func:`all_checks` discovers them.
 Published statements that grokcheck has shown to be false are registered *as
 printed* with ``published_false=True``: they must FAIL, and the report shows the
@@ -302,13 +302,13 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
 
 
 def all_checks() -> tuple[Check, ...]:
-    """Every registered check, from the modules ``grokcheck.checks._check_*``, sorted by id."""
-    import grokcheck.checks as pkg
+    """Every registered check, from the paper modules ``grokcheck.checks.claims.<paper>``, sorted by id."""
+    import grokcheck.checks.claims as pkg
 
     found: list[Check] = []
     for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if m.name.startswith("_check_"):
-            mod = importlib.import_module(f"grokcheck.checks.{m.name}")
+        if not m.name.startswith("_"):
+            mod = importlib.import_module(f"grokcheck.checks.claims.{m.name}")
             found.extend(getattr(mod, "CHECKS", ()))
     ids = [c.id for c in found]
     dup = {i for i in ids if ids.count(i) > 1}

@@ -5,7 +5,7 @@ continuous tensor where Gaussian noise is added (the input itself for an MLP, th
 embedding for a transformer), and ``forward`` maps that tensor to ``(first_layer_output,
 network_output)``. The probe states in words where the noise goes and what "first layer"
 means. Probes for grokcheck's models are built by
-:func:`grokcheck.checks._interventions.robustness_probe`, which documents the first layer of
+:func:`grokcheck.checks.experiments._interventions.robustness_probe`, which documents the first layer of
 each model (for the transformer the paper leaves it open; the choice is stated there).
 
 Definitions (MATH.md §4.3, α = 1 by default)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grokcheck.checks._accelerate import (
+from grokcheck.checks.experiments._accelerate import (
     AccelerateConfig,
     AccelerateReport,
     MethodResult,

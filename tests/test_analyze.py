@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._analyze import analyze_neurons, li2_quantities, majority_vote, plot_neuron_heatmap, plot_neuron_histograms
-from grokcheck.checks._data import group_task
-from grokcheck.checks._models import EnsembleModel, Li2Config, MLPConfig, build_model
+from grokcheck.checks.training._analyze import analyze_neurons, li2_quantities, majority_vote, plot_neuron_heatmap, plot_neuron_histograms
+from grokcheck.checks.training._data import group_task
+from grokcheck.checks.training._models import EnsembleModel, Li2Config, MLPConfig, build_model
 from grokcheck.theory import FiniteGroup
 
 F64 = torch.float64

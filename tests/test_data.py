@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._data import (
+from grokcheck.checks.training._data import (
     MinibatchSampler,
     digits_task,
     generator_for,

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._diagonal_net import (
+from grokcheck.checks.experiments._diagonal_net import (
     diagonal_net_model,
     misgrokking_data,
     sparse_sign_data,
     train_diagonal_nets,
 )
-from grokcheck.checks._lyu_checks import (
+from grokcheck.checks.claims._lyu_verdicts import (
     check_diag_early_direction,
     check_diag_grok_time,
     check_diag_late_direction,

@@ -14,7 +14,7 @@ def _modules():
     for sub in ("theory", "numerics", "checks"):
         pkg = importlib.import_module(f"grokcheck.{sub}")
         names.append(pkg.__name__)
-        names += [f"{pkg.__name__}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
+        names += [m.name for m in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}.")]
     return sorted(n for n in names if not n.endswith("pytest_plugin"))
 
 

@@ -94,7 +94,7 @@ def test_colnorm_normalises_each_output_unit():
 
 
 def test_matches_training_layer_optimizer_on_full_rank():
-    from grokcheck.checks._optimizers import egd_direction as opt_egd
+    from grokcheck.checks.training._optimizers import egd_direction as opt_egd
 
     gen = torch.Generator().manual_seed(4)
     g = torch.randn(2, 16, 9, dtype=torch.float64, generator=gen)

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from grokcheck.checks._grok_time import fit_grok_time, grok_time_sweep
-from grokcheck.checks._lyu_checks import check_grok_time_slope
+from grokcheck.checks.experiments._grok_time import fit_grok_time, grok_time_sweep
+from grokcheck.checks.claims._lyu_verdicts import check_grok_time_slope
 from grokcheck.checks.cli import main
 
 
@@ -74,11 +74,11 @@ def test_cli_grok_time_writes_table_fit_and_png(tmp_path, capsys):
 
 
 def test_cli_kkt_on_a_training_layer_run(tmp_path, capsys):
-    from grokcheck.checks._data import group_task
-    from grokcheck.checks._kkt_run import checkpoint_history_callback
-    from grokcheck.checks._models import MLPConfig
-    from grokcheck.checks._optimizers import OptimizerConfig
-    from grokcheck.checks._train import TrainConfig, train
+    from grokcheck.checks.training._data import group_task
+    from grokcheck.checks.experiments._kkt_run import checkpoint_history_callback
+    from grokcheck.checks.training._models import MLPConfig
+    from grokcheck.checks.training._optimizers import OptimizerConfig
+    from grokcheck.checks.training._train import TrainConfig, train
     from grokcheck.theory import group
 
     task = group_task(group("C5"), train_fraction=0.6, n_seeds=1, seed=0, encoding="concat")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._data import group_task
-from grokcheck.checks._interventions import (
+from grokcheck.checks.training._data import group_task
+from grokcheck.checks.experiments._interventions import (
     AbelianRegularizer,
     PerturbedTraining,
     abelian_test,
@@ -17,10 +17,10 @@ from grokcheck.checks._interventions import (
     swap_operands,
     train_with_intervention,
 )
-from grokcheck.checks._metric_logging import RobustnessLogger
-from grokcheck.checks._models import MLPConfig, TransformerConfig, build_model
-from grokcheck.checks._optimizers import OptimizerConfig
-from grokcheck.checks._train import TrainConfig, train
+from grokcheck.checks.training._metric_logging import RobustnessLogger
+from grokcheck.checks.training._models import MLPConfig, TransformerConfig, build_model
+from grokcheck.checks.training._optimizers import OptimizerConfig
+from grokcheck.checks.training._train import TrainConfig, train
 from grokcheck.errors import GroupInputError
 from grokcheck.theory import FiniteGroup
 
@@ -138,7 +138,7 @@ def test_perturbed_training_groks_earlier_than_plain():
     (0.5, 0.4) are tuned for transformer embeddings; on one-hot MLP inputs they prevent
     memorisation (train accuracy ≈ 0.65 after 10⁴ steps), so they are not used here.
     """
-    from grokcheck.checks._tan_huang_checks import check_groks_earlier
+    from grokcheck.checks.claims._tan_huang_verdicts import check_groks_earlier
 
     task = group_task(cyclic(31), train_fraction=0.5, n_seeds=3, seed=0)
     cfg = TrainConfig(model=MLPConfig(widths=(128,)), optimizer=OptimizerConfig("adamw", lr=1e-2, weight_decay=1.0),

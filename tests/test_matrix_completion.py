@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from grokcheck.checks._lyu_checks import check_mc_kernel_zero, check_mc_nuclear_completion, check_mc_transition
-from grokcheck.checks._matrix_completion import matrix_completion_data, nuclear_reference, train_matrix_completion
+from grokcheck.checks.claims._lyu_verdicts import check_mc_kernel_zero, check_mc_nuclear_completion, check_mc_transition
+from grokcheck.checks.experiments._matrix_completion import matrix_completion_data, nuclear_reference, train_matrix_completion
 
 
 ALPHA, LAM, LR = 10.0, 2e-2, 0.1

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._data import group_task, sparse_parity_task
-from grokcheck.checks._models import (
+from grokcheck.checks.training._data import group_task, sparse_parity_task
+from grokcheck.checks.training._models import (
     Li2Config,
     MLPConfig,
     QuadraticConfig,

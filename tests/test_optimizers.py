@@ -8,7 +8,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grokcheck.checks._optimizers import (
+from grokcheck.checks.training._optimizers import (
     EnsembleOptimizer,
     OptimizerConfig,
     egd_direction,

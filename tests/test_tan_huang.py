@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grokcheck.checks._tan_huang_checks import (
+from grokcheck.checks.claims._tan_huang_verdicts import (
     check_abelian_test_at_grok,
     check_corollary33,
     check_groks_earlier,

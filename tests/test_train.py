@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks._data import digits_task, group_task, sparse_parity_task
-from grokcheck.checks._models import Li2Config, MLPConfig, QuadraticConfig, TransformerConfig
-from grokcheck.checks._optimizers import OptimizerConfig
-from grokcheck.checks._train import GROKKED_TEST_ACC, MEMORIZED_TRAIN_ACC, TrainConfig, load_run, train
+from grokcheck.checks.training._data import digits_task, group_task, sparse_parity_task
+from grokcheck.checks.training._models import Li2Config, MLPConfig, QuadraticConfig, TransformerConfig
+from grokcheck.checks.training._optimizers import OptimizerConfig
+from grokcheck.checks.training._train import GROKKED_TEST_ACC, MEMORIZED_TRAIN_ACC, TrainConfig, load_run, train
 from grokcheck.errors import NumericalFailure
 from grokcheck.theory import FiniteGroup
 
@@ -182,7 +182,7 @@ def _named(name):
 @pytest.mark.parametrize("name", ["F21", "C3xC5"])
 def test_quadratic_stage_one_learns_single_irrep_neurons(tmp_path, name):
     """He et al. §2.6: Stage I reaches 100% on the full table with one irrep per neuron."""
-    from grokcheck.checks._analyze import analyze_run
+    from grokcheck.checks.training._analyze import analyze_run
 
     G = _named(name)
     cfg = TrainConfig(model=QuadraticConfig(width=512, scale=0.125), optimizer=OptimizerConfig("adam", lr=1e-3),
@@ -214,7 +214,7 @@ def test_relu_mlp_groks_a_cyclic_group(tmp_path):
 @pytest.mark.slow
 def test_relu_mlp_groks_s4_with_single_irrep_neurons(tmp_path):
     """A non-Abelian group: S4, τ = 0.8, width 256, AdamW lr 3e-3; weight decay per seed."""
-    from grokcheck.checks._analyze import analyze_run
+    from grokcheck.checks.training._analyze import analyze_run
 
     G = _named("S4")
     cfg = TrainConfig(model=MLPConfig(widths=(256,)), optimizer=OptimizerConfig("adamw", lr=3e-3, weight_decay=(0.5, 1.0, 2.0, 3.0)),

@@ -1,0 +1,146 @@
+"""Checks of He et al.'s Stage I theorem (T-a1) on the integrated flow, and the Abelian laws (T-a3).
+
+The flow is integrated once per verify run (artifact ``"flow"``, a
+:class:`grokcheck.numerics.StageOneRun`; pre-seed it through
+``VerifyContext(artifacts={"flow": run})`` to check your own integration).
+
+T-a1's rank-one alignment is registered as published ("for every neuron,
+rank one"): on groups with a quaternionic irrep it FAILs, because a real weight
+vector has equal singular-value pairs there (MATH.md §1.2, §2.4). grokcheck's
+statement, rank one for ι ≠ −1 and rank two for ι = −1, is a separate check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grokcheck.checks._hypotheses import ABELIAN_ODD, HAS_NONTRIVIAL_IRREP, max_order
+from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
+
+_FLOW_MAX_ORDER = 128  # Fourier-domain flow of 128 neurons stays within CPU minutes below this
+
+
+def _neurons(ctx) -> int:
+    """Population size: 256 on the full budget; on the small one 16 per orbit, within [32, 128]
+    (enough for the χ² and phase tests of T-a3 to have ≥ 16 neurons per conjugate pair)."""
+    if ctx.budget == "full":
+        return 256
+    return int(np.clip(16 * len(ctx.group.character_table.orbits), 32, 128))
+
+
+def flow_run(ctx):
+    """The shared Stage I run (uniform spherical init, Fourier domain)."""
+
+    def build():
+        from grokcheck.numerics._flow import run_stage_one
+
+        run = run_stage_one(ctx.group, neurons=_neurons(ctx), seed=ctx.seed, domain="fourier", progress=ctx.progress, throw=False)
+
+        def draw(path):
+            from grokcheck.numerics._plots_flow import plot_stage_one
+
+            return plot_stage_one(run, path.parent)
+
+        # plot_stage_one writes omega.png (Ω(t) with the Ω* levels), winners.png, heatmap.png
+        ctx.figures["omega.png"] = draw
+        return run
+
+    return ctx.artifact("flow", build)
+
+
+_FLOW_HYPS = (
+    HAS_NONTRIVIAL_IRREP,
+    max_order(_FLOW_MAX_ORDER, "the flow of every neuron is integrated on CPU"),
+)
+
+
+def _purity(ctx):
+    m = flow_run(ctx).measurements
+    return Measured(float(np.min(m.purity)), {"occupancy": m.occupancy().tolist(), "neurons": m.neurons})
+
+
+def _omega_error(ctx):
+    m = flow_run(ctx).measurements
+    return Measured(float(np.max(m.omega_error)), {"omega_star_by_orbit": m.omega_star_by_orbit})
+
+
+def _align(ctx):
+    m = flow_run(ctx).measurements
+    return Measured(float(np.min(m.align_re)), {"align_abs_min": float(np.min(m.align_abs))})
+
+
+def _rank_published(ctx):
+    m = flow_run(ctx).measurements
+    worst = int(np.argmax(m.rank_ratio))
+    details = {
+        "rank_ratio_by_winner_fs": {
+            str(fs): float(np.max(m.rank_ratio[m.orbit_fs[m.winner_orbit] == fs]))
+            for fs in np.unique(m.orbit_fs[m.winner_orbit])
+        }
+    }
+    if m.rank_ratio[worst] > 1e-3:
+        details["counterexample"] = (
+            f"neuron {worst} converged to orbit {int(m.winner_orbit[worst])} "
+            f"(FS indicator {int(m.orbit_fs[m.winner_orbit[worst]])}, dimension {int(m.orbit_dims[m.winner_orbit[worst]])}) "
+            f"with σ₂/σ₁ = {m.rank_ratio[worst]:.6f} and Ω = Ω* to {m.omega_error[worst]:.1e}: "
+            "a stable point of rank two, as real weights force on a quaternionic irrep"
+        )
+    return Measured(float(np.max(m.rank_ratio)), details)
+
+
+def _rank_by_indicator(ctx):
+    m = flow_run(ctx).measurements
+    fs = m.orbit_fs[m.winner_orbit]
+    predicted = np.where(fs == -1, 1.0, 0.0)
+    return Measured(float(np.max(np.abs(m.rank_ratio - predicted))), {"quaternionic_winners": int((fs == -1).sum())})
+
+
+def _monotone(ctx):
+    mon = flow_run(ctx).solution.monitors
+    return Measured(
+        float(max(mon.omega_max_decrease, mon.final_norm_error)),
+        {"omega_max_decrease": mon.omega_max_decrease, "norm_error_before_renormalisation": mon.norm_max_error,
+         "final_norm_error": mon.final_norm_error, "status": flow_run(ctx).solution.status},
+    )
+
+
+def _abelian_stats(ctx):
+    from grokcheck.numerics._abelian_stats import abelian_statistics
+
+    def build():
+        sol = flow_run(ctx).solution
+        return abelian_statistics(ctx.group, sol.theta1, sol.theta2, sol.xi)
+
+    return ctx.artifact("abelian_stats", build)
+
+
+def _chi2_p(ctx):
+    st = _abelian_stats(ctx)
+    return Measured(float(st.chi2_p), {"counts": st.counts, "chi2": st.chi2})
+
+
+def _phase_p(ctx):
+    st = _abelian_stats(ctx)
+    return Measured(float(st.min_phase_p), {"per_orbit": st.per_orbit})
+
+
+def _phase_threshold(ctx):
+    # Bonferroni over the Rayleigh and Kuiper tests of every non-trivial orbit.
+    k = len(ctx.group.character_table.orbits) - 1
+    return Measured(0.01 / (2 * max(k, 1)), {"tests": 2 * k, "family_level": 0.01})
+
+
+def _majority(ctx, shared: bool):
+    from grokcheck.numerics._abelian_stats import ideal_abelian_population, majority_vote_regression, population_logits
+
+    G = ctx.group
+    t1, t2, xi = ideal_abelian_population(G, per_orbit=6, shared=shared)
+    mv = majority_vote_regression(G, population_logits(G, t1, t2, xi))
+    return Measured(np.asarray(mv.normalized, dtype=float)[:3], {"coef": mv.coef, "residual": mv.residual, "margin": mv.margin})
+
+
+_ABELIAN_SMALL = Hypothesis(
+    "G is Abelian with |G| ≤ 64 (population of 6 or 36 neurons per orbit)",
+    lambda ctx: ctx.group.is_abelian and ctx.group.order <= 64,
+    lambda ctx: f"{ctx.group} is not Abelian" if not ctx.group.is_abelian else f"|G| = {ctx.group.order} > 64",
+)

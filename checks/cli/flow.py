@@ -1,0 +1,91 @@
+"""``grokcheck flow GROUP``: integrate the Stage I flow of He et al. and compare with Ω*."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grokcheck.checks._io import json_safe
+from grokcheck.checks.cli._group_args import add_group_arguments, group_from_args
+
+__all__ = ["register"]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "flow",
+        help="integrate the Stage I Riemannian flow of Ω and compare each neuron with the theory",
+        description="Integrate ν̇ = ∇Ω − Ω ν (MATH.md §2.3) from uniform spherical initialisation, "
+        "then print per-orbit occupancy, purity, rank ratio, alignment and Ω vs Ω*.",
+    )
+    add_group_arguments(p)
+    p.add_argument("--neurons", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--domain", choices=["fourier", "parameter"], default="fourier")
+    p.add_argument("--sphere", choices=["separate", "joint"], default="separate")
+    p.add_argument("--method", choices=["RK45", "DOP853", "retraction"], default="RK45")
+    p.add_argument("--t1", type=float, default=None, help="final flow time (default 400·|G|^1.5, early stop at convergence)")
+    p.add_argument("--out", metavar="DIR", default=None, help="write flow.json and PNG figures here")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run)
+
+
+def _fmt(v, spec=".4g"):
+    return "-" if v is None else format(v, spec)
+
+
+def render(run) -> str:
+    s = run.measurements.summary()
+    lines = [
+        f"group {run.group_name} (order {run.predictions.order}), {run.neurons} neurons, seed {run.seed}, "
+        f"{run.solution.domain} domain, {run.solution.method}: {run.solution.status} at t={run.solution.t_final:.4g} "
+        f"({run.solution.stats['wall_s']:.1f} s)",
+        f"{'orbit':>5} {'irreps':>8} {'d':>2} {'ι':>2} {'count':>6} {'frac':>6} {'purity≥':>9} {'σ2/σ1≤':>9} "
+        f"{'Re-align≥':>10} {'Ω mean':>11} {'Ω*':>11} {'|Ω-Ω*|≤':>9}",
+    ]
+    for r in s["orbits"]:
+        lines.append(
+            f"{r['orbit']:>5} {','.join(map(str, r['irreps'])):>8} {r['dim']:>2} {r['fs_indicator']:>2} {r['count']:>6} "
+            f"{r['fraction']:>6.3f} {_fmt(r['purity_min'], '.6f'):>9} {_fmt(r['rank_ratio_max'], '.2e'):>9} "
+            f"{_fmt(r['align_re_min'], '.7f'):>10} {_fmt(r['omega_mean'], '.6e'):>11} {r['omega_star']:>11.6e} "
+            f"{_fmt(r['omega_error_max'], '.1e'):>9}"
+        )
+    mon = run.solution.monitors
+    lines.append(f"monitors: max Ω decrease {mon.omega_max_decrease:.1e}, max norm drift per save/step {mon.norm_max_error:.1e}, final norm error {mon.final_norm_error:.1e}, final speed {mon.final_speed:.1e}")
+    acc = run.acceptance()
+    lines.append("acceptance: " + ", ".join(f"{k} {'ok' if v[0] else 'FAIL'} ({v[1]:.3g})" for k, v in acc.items()))
+    return "\n".join(lines)
+
+
+def _write_json(path: Path, obj) -> None:
+    from grokcheck.checks._io import atomic_write_json
+
+    atomic_write_json(path, obj, indent=1, allow_nan=False, default=lambda o: None)
+    os.chmod(path, 0o644)
+
+
+def _run(args) -> int:
+    from grokcheck.numerics._flow import run_stage_one
+
+    G = group_from_args(args)
+    run = run_stage_one(
+        G,
+        neurons=args.neurons,
+        seed=args.seed,
+        domain=args.domain,
+        sphere=args.sphere,
+        method=args.method,
+        t1=args.t1,
+        progress=not args.no_progress,
+        throw=False,
+    )
+    print(render(run))
+    if args.out:
+        from grokcheck.numerics._plots_flow import plot_stage_one
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / "flow.json", json_safe(run.to_json()))
+        paths = plot_stage_one(run, out)
+        print(f"wrote {out / 'flow.json'} and {', '.join(p.name for p in paths)}")
+    return 0 if run.solution.ok else 1

@@ -1,0 +1,44 @@
+"""The training layer: tasks and data, batched-ensemble models, per-seed optimizers, the one training loop, per-neuron analysis and metric logging.
+
+Names are imported lazily, so importing this package does not load torch.
+"""
+
+from __future__ import annotations
+
+from grokcheck._lazy import lazy_exports
+
+_EXPORTS = {
+    "NeuronAnalysis": "grokcheck.checks.training._analyze",
+    "analyze_neurons": "grokcheck.checks.training._analyze",
+    "analyze_run": "grokcheck.checks.training._analyze",
+    "li2_quantities": "grokcheck.checks.training._analyze",
+    "majority_vote": "grokcheck.checks.training._analyze",
+    "MinibatchSampler": "grokcheck.checks.training._data",
+    "Task": "grokcheck.checks.training._data",
+    "digits_task": "grokcheck.checks.training._data",
+    "generator_for": "grokcheck.checks.training._data",
+    "group_task": "grokcheck.checks.training._data",
+    "mnist_task": "grokcheck.checks.training._data",
+    "sparse_parity_task": "grokcheck.checks.training._data",
+    "ROBUSTNESS_KEYS": "grokcheck.checks.training._metric_logging",
+    "RobustnessLogger": "grokcheck.checks.training._metric_logging",
+    "EnsembleModel": "grokcheck.checks.training._models",
+    "Li2Config": "grokcheck.checks.training._models",
+    "MLPConfig": "grokcheck.checks.training._models",
+    "QuadraticConfig": "grokcheck.checks.training._models",
+    "TransformerConfig": "grokcheck.checks.training._models",
+    "build_model": "grokcheck.checks.training._models",
+    "EnsembleOptimizer": "grokcheck.checks.training._optimizers",
+    "OptimizerConfig": "grokcheck.checks.training._optimizers",
+    "build_optimizer": "grokcheck.checks.training._optimizers",
+    "egd_direction": "grokcheck.checks.training._optimizers",
+    "LoadedRun": "grokcheck.checks.training._train",
+    "RunResult": "grokcheck.checks.training._train",
+    "TrainConfig": "grokcheck.checks.training._train",
+    "evaluate": "grokcheck.checks.training._train",
+    "load_run": "grokcheck.checks.training._train",
+    "per_seed_loss": "grokcheck.checks.training._train",
+    "train": "grokcheck.checks.training._train",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,507 @@
+"""Batched-ensemble models: every parameter has a leading seed axis S.
+
+One forward pass evaluates all S seeds with batched matrix products: inputs are (S, batch, ...)
+and outputs (S, batch, num_outputs). Seed ``s`` is initialised from its own generator
+``generator_for(seed, s, "init")`` (draws are made in float32 on the CPU and then cast, so an
+ensemble's seed ``s`` starts from the same weights whatever the ensemble size, dtype or device).
+
+Models (the configs are frozen dataclasses; :func:`build_model` turns one into a model):
+
+* :class:`QuadraticConfig` – He et al.'s ``f = (a/M) Σ_m ξ_m (⟨θ¹_m, e_{g1}⟩ + ⟨θ²_m, e_{g2}⟩)²``
+  (MATH.md §2.1) with directions on unit spheres (``constraint="separate"``: θ¹, θ², ξ each on
+  its own sphere, the blog; ``"joint"``: the row ``[θ¹; θ²]`` on one sphere, the authors' code).
+  Stage I trains the directions by projected steps + renormalisation with the scale fixed;
+  Stage II freezes the directions and trains the scale(s) (tied or per neuron).
+* :class:`Li2Config` – Tian's ``Ŷ = σ(XW)V`` (§3.1) with MSE/CE, zero-init ``V`` and ridge ``V``.
+* :class:`MLPConfig` – ReLU MLP with first-layer bias (Lyu §5.3, EGD §6.3); with two hidden
+  layers of width 200 it is the 3-layer MLP of the digits/MNIST experiments.
+* :class:`TransformerConfig` – Nanda et al.'s one-layer transformer (§4.1): learned token and
+  position embeddings, causal attention with 4 heads, ReLU MLP, no LayerNorm, unembedding
+  read at the final "=" position.
+
+Weight layout: linear maps are stored ``(S, fan_out, fan_in)`` like ``nn.Linear``. For the group
+models the neuron view of MATH.md §1.4 is :meth:`EnsembleModel.neuron_weights`: ``θ¹, θ²`` are
+the two halves of the first-layer row of neuron m and ``ξ_m`` is column m of the output layer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from grokcheck.checks.training._data import Task, generator_for
+
+__all__ = [
+    "EnsembleModel",
+    "QuadraticConfig",
+    "Li2Config",
+    "MLPConfig",
+    "TransformerConfig",
+    "QuadraticNet",
+    "Li2Net",
+    "MLPNet",
+    "TransformerNet",
+    "build_model",
+    "model_config_from_dict",
+    "model_config_to_dict",
+    "activation",
+]
+
+_ACTIVATIONS = {
+    "relu": torch.relu,
+    "sqr": lambda z: z * z,
+    "silu": torch.nn.functional.silu,
+    "tanh": torch.tanh,
+    "relusqr": lambda z: torch.relu(z) ** 2,
+}
+
+
+def activation(name: str):
+    """The elementwise activation called ``name`` (relu, sqr, silu, tanh, relusqr)."""
+    try:
+        return _ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; one of {sorted(_ACTIVATIONS)}") from None
+
+
+# --------------------------------------------------------------------------- configs
+
+
+@dataclass(frozen=True)
+class QuadraticConfig:
+    """He et al.'s quadratic two-layer model (MATH.md §2.1).
+
+    ``scale`` is ``a`` (the code's ``s_out s_in²``; blog 0.01, notebook 0.125); ``stage`` is
+    ``"I"`` (train directions, scale fixed) or ``"II"`` (directions frozen, train the scale);
+    ``per_neuron_scale`` gives one ``a_m`` per neuron instead of a tied scalar.
+    """
+
+    kind: ClassVar[str] = "quadratic"
+    width: int = 512
+    scale: float = 0.01
+    constraint: str = "separate"
+    stage: str = "I"
+    per_neuron_scale: bool = False
+
+    def __post_init__(self):
+        if self.constraint not in ("separate", "joint"):
+            raise ValueError(f"constraint must be 'separate' or 'joint', got {self.constraint!r}")
+        if self.stage not in ("I", "II"):
+            raise ValueError(f"stage must be 'I' or 'II', got {self.stage!r}")
+        if self.width < 1 or not self.scale > 0:
+            raise ValueError("width must be ≥ 1 and scale > 0")
+
+
+@dataclass(frozen=True)
+class Li2Config:
+    """Tian's Li₂ model ``σ(XW)V`` (MATH.md §3.1).
+
+    ``v_init="zero"`` starts ``V`` at 0; ``ridge_v=η`` replaces gradient steps on ``V`` by the
+    ridge solution ``V = (F̃ᵀF̃ + ηI)⁻¹F̃ᵀỸ`` on the current training batch at every step.
+    """
+
+    kind: ClassVar[str] = "li2"
+    width: int = 512
+    activation: str = "sqr"
+    init_scale: float = 1.0
+    v_init: str = "default"
+    ridge_v: float | None = None
+
+    def __post_init__(self):
+        activation(self.activation)
+        if self.v_init not in ("default", "zero"):
+            raise ValueError(f"v_init must be 'default' or 'zero', got {self.v_init!r}")
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """A fully connected net ``W_L σ(… σ(W_1 x + b_1) …)``.
+
+    ``widths`` are the hidden widths; ``bias`` is ``"first"`` (only ``b_1``, Lyu/EGD),
+    ``"all"`` or ``"none"``; ``init`` is ``"he"`` (N(0, 2/fan_in)) or ``"torch"``
+    (U(±1/√fan_in)); every layer is multiplied by ``init_scale`` (Lyu's α) and the last layer is
+    zero when ``zero_last`` (Lyu's zero-output init).
+    """
+
+    kind: ClassVar[str] = "mlp"
+    widths: tuple[int, ...] = (512,)
+    activation: str = "relu"
+    bias: str = "first"
+    init: str = "he"
+    init_scale: float = 1.0
+    zero_last: bool = False
+
+    def __post_init__(self):
+        activation(self.activation)
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+        if self.bias not in ("first", "all", "none"):
+            raise ValueError(f"bias must be 'first', 'all' or 'none', got {self.bias!r}")
+        if self.init not in ("he", "torch"):
+            raise ValueError(f"init must be 'he' or 'torch', got {self.init!r}")
+        if not self.widths:
+            raise ValueError("an MLP needs at least one hidden layer")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Nanda et al.'s one-layer transformer (MATH.md §4.1): d=128, 4 heads, MLP 512."""
+
+    kind: ClassVar[str] = "transformer"
+    d_model: int = 128
+    n_heads: int = 4
+    d_mlp: int = 512
+    activation: str = "relu"
+    init_scale: float = 1.0
+
+    def __post_init__(self):
+        activation(self.activation)
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
+
+
+_CONFIGS = {c.kind: c for c in (QuadraticConfig, Li2Config, MLPConfig, TransformerConfig)}
+
+
+def model_config_to_dict(config) -> dict:
+    d = asdict(config)
+    d["kind"] = config.kind
+    return d
+
+
+def model_config_from_dict(d: dict):
+    """Inverse of ``model_config_to_dict`` (``{"kind": ..., **fields}``)."""
+    d = dict(d)
+    kind = d.pop("kind")
+    if kind not in _CONFIGS:
+        raise ValueError(f"unknown model kind {kind!r}; one of {sorted(_CONFIGS)}")
+    if "widths" in d:
+        d["widths"] = tuple(d["widths"])
+    return _CONFIGS[kind](**d)
+
+
+# --------------------------------------------------------------------------- base
+
+
+def _per_seed(n_seeds: int, seed: int, draw) -> dict[str, torch.Tensor]:
+    """Call ``draw(generator)`` once per seed and stack each returned tensor along axis 0."""
+    outs = [draw(generator_for(seed, s, "init")) for s in range(n_seeds)]
+    return {k: torch.stack([o[k] for o in outs]) for k in outs[0]}
+
+
+class EnsembleModel(nn.Module):
+    """Base of the batched models. Parameters are (S, ...); ``forward`` maps (S, B, ...) → (S, B, C)."""
+
+    matrix_names: tuple[str, ...] = ()
+    default_egd_layers: tuple[str, ...] = ()
+    default_muon_layers: tuple[str, ...] = ()
+
+    def __init__(self, config, n_seeds: int):
+        super().__init__()
+        self.config = config
+        self.n_seeds = int(n_seeds)
+
+    def _register(self, tensors: dict[str, torch.Tensor], *, device, dtype, trainable=None) -> None:
+        for name, t in tensors.items():
+            p = nn.Parameter(t.to(device=device, dtype=dtype))
+            if trainable is not None:
+                p.requires_grad_(name in trainable)
+            self.register_parameter(name, p)
+
+    # hooks used by the trainer (no-ops unless a model constrains its parameters)
+    def project_gradients(self) -> None:
+        """Project gradients onto the tangent space of the constraint set (in place)."""
+
+    def retract(self) -> None:
+        """Map parameters back onto the constraint set after a step (in place)."""
+
+    def before_step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Called with the training batch before each forward pass (Li₂'s ridge V)."""
+
+    def weight_norms(self) -> dict[str, torch.Tensor]:
+        """Frobenius norm of every parameter, per seed: ``{name: (S,)}``."""
+        return {n: p.detach().reshape(self.n_seeds, -1).norm(dim=1) for n, p in self.named_parameters()}
+
+    def neuron_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(θ¹, θ², ξ)`` as float64 arrays (S, M, n) for a group task (MATH.md §1.4)."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-neuron group view")
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """First-layer activations ``F`` (S, B, M) where the model has them."""
+        raise NotImplementedError
+
+
+def _sphere_normalize(v: torch.Tensor) -> torch.Tensor:
+    return v / v.norm(dim=-1, keepdim=True)
+
+
+class QuadraticNet(EnsembleModel):
+    """See :class:`QuadraticConfig`. Parameters ``theta`` (S, M, D), ``xi`` (S, M, C), ``a``.
+
+    ``D = 2n`` (concatenated input; θ¹ = theta[..., :n], θ² = theta[..., n:]) or ``n`` (summed
+    input, θ¹ = θ² = theta). ``a`` is (S, 1) tied or (S, M) per neuron.
+    """
+
+    def __init__(self, config: QuadraticConfig, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, n_seeds)
+        enc = task.meta.get("encoding")
+        if task.kind != "group" or enc not in ("concat", "sum"):
+            raise ValueError("the quadratic model needs a group task with 'concat' or 'sum' encoding")
+        self.n = int(task.meta["order"])
+        D, M, C = task.input_dim, config.width, task.num_outputs
+        self.concat = enc == "concat"
+
+        def draw(g):
+            theta = torch.randn(M, D, generator=g)
+            xi = torch.randn(M, C, generator=g)
+            return {"theta": theta, "xi": xi}
+
+        t = _per_seed(n_seeds, seed, draw)
+        t["theta"] = torch.cat([_sphere_normalize(b) for b in self._blocks(t["theta"])], dim=-1)
+        t["xi"] = _sphere_normalize(t["xi"])
+        t["a"] = torch.full((n_seeds, M if config.per_neuron_scale else 1), float(config.scale))
+        stage_one = config.stage == "I"
+        self._register(t, device=device, dtype=dtype, trainable={"theta", "xi"} if stage_one else {"a"})
+        with torch.no_grad():  # re-normalise in the working dtype (the draws were float32)
+            for v in self._blocks(self.theta):
+                v.div_(v.norm(dim=-1, keepdim=True))
+            self.xi.div_(self.xi.norm(dim=-1, keepdim=True))
+        self.matrix_names = ("theta", "xi")
+        self.default_egd_layers = ("theta",)
+        self.default_muon_layers = ("theta", "xi")
+
+    def _blocks(self, theta: torch.Tensor) -> list[torch.Tensor]:
+        if self.concat and self.config.constraint == "separate":
+            return [theta[..., : self.n], theta[..., self.n :]]
+        return [theta]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.bmm(x, self.theta.transpose(1, 2))  # (S, B, M)
+        return torch.bmm(self.a[:, None, :] * h * h, self.xi) / self.config.width
+
+    def hidden(self, x):
+        h = torch.bmm(x, self.theta.transpose(1, 2))
+        return h * h
+
+    @torch.no_grad()
+    def project_gradients(self) -> None:
+        if self.theta.grad is not None:
+            for v, g in zip(self._blocks(self.theta), self._blocks(self.theta.grad)):
+                g.sub_((g * v).sum(-1, keepdim=True) * v)
+        if self.xi.grad is not None:
+            g = self.xi.grad
+            g.sub_((g * self.xi).sum(-1, keepdim=True) * self.xi)
+
+    @torch.no_grad()
+    def retract(self) -> None:
+        if self.config.stage == "I":
+            for v in self._blocks(self.theta):
+                v.div_(v.norm(dim=-1, keepdim=True))
+            self.xi.div_(self.xi.norm(dim=-1, keepdim=True))
+
+    def neuron_weights(self):
+        th = self.theta.detach().double().cpu().numpy()
+        xi = self.xi.detach().double().cpu().numpy()
+        if self.concat:
+            return th[..., : self.n], th[..., self.n :], xi
+        return th, th.copy(), xi
+
+
+class Li2Net(EnsembleModel):
+    """See :class:`Li2Config`. ``W`` (S, K, d_in), ``V`` (S, C, K); output ``σ(x Wᵀ) Vᵀ``."""
+
+    def __init__(self, config: Li2Config, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, n_seeds)
+        if task.is_sequence:
+            raise ValueError("the Li2 model takes float inputs, not tokens")
+        D, K, C = task.input_dim, config.width, task.num_outputs
+        self.sigma = activation(config.activation)
+        self.n = int(task.meta["order"]) if task.kind == "group" and task.meta.get("encoding") == "concat" else None
+
+        def draw(g):
+            W = (torch.rand(K, D, generator=g) * 2 - 1) / math.sqrt(D) * config.init_scale
+            V = (torch.rand(C, K, generator=g) * 2 - 1) / math.sqrt(K)
+            return {"W": W, "V": V}
+
+        t = _per_seed(n_seeds, seed, draw)
+        if config.v_init == "zero":
+            t["V"].zero_()
+        trainable = {"W"} if config.ridge_v is not None else {"W", "V"}
+        self._register(t, device=device, dtype=dtype, trainable=trainable)
+        self.register_buffer("f_mean", torch.zeros(n_seeds, 1, K, device=device, dtype=dtype))
+        self.num_outputs = C
+        self.matrix_names = ("W", "V")
+        self.default_egd_layers = ("W",)
+        self.default_muon_layers = ("W",)
+
+    def hidden(self, x):
+        return self.sigma(torch.bmm(x, self.W.transpose(1, 2)))
+
+    def forward(self, x):
+        F = self.hidden(x)
+        if self.config.ridge_v is not None:
+            F = F - self.f_mean
+        return torch.bmm(F, self.V.transpose(1, 2))
+
+    @torch.no_grad()
+    def ridge_solution(self, x: torch.Tensor, y: torch.Tensor, eta: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """``V_ridge = (F̃ᵀF̃ + ηI)⁻¹F̃ᵀỸ`` (MATH.md §3.2) per seed, as (S, C, K), and ``F̄`` (S, 1, K)."""
+        F = self.hidden(x)
+        fm = F.mean(dim=1, keepdim=True)
+        Ft = F - fm
+        Y = torch.nn.functional.one_hot(y, self.num_outputs).to(F.dtype)
+        Yt = Y - Y.mean(dim=1, keepdim=True)
+        K = F.shape[-1]
+        A = Ft.transpose(1, 2) @ Ft + eta * torch.eye(K, dtype=F.dtype, device=F.device)
+        V = torch.linalg.solve(A, Ft.transpose(1, 2) @ Yt)  # (S, K, C)
+        return V.transpose(1, 2), fm
+
+    @torch.no_grad()
+    def before_step(self, x, y):
+        if self.config.ridge_v is not None:
+            V, fm = self.ridge_solution(x, y, float(self.config.ridge_v))
+            self.V.copy_(V)
+            self.f_mean.copy_(fm)
+
+    def neuron_weights(self):
+        if self.n is None:
+            raise NotImplementedError("neuron_weights needs a concatenated group task")
+        W = self.W.detach().double().cpu().numpy()
+        xi = self.V.detach().double().cpu().numpy().transpose(0, 2, 1)
+        return W[..., : self.n], W[..., self.n :], xi
+
+
+class MLPNet(EnsembleModel):
+    """See :class:`MLPConfig`. Weights ``w1 … wL`` (S, fan_out, fan_in), biases ``b1 …`` (S, fan_out)."""
+
+    def __init__(self, config: MLPConfig, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, n_seeds)
+        if task.is_sequence:
+            raise ValueError("the MLP takes float inputs, not tokens")
+        dims = (task.input_dim, *config.widths, task.num_outputs)
+        self.depth = len(dims) - 1
+        self.sigma = activation(config.activation)
+        self.n = None
+        if task.kind == "group":
+            self.n = int(task.meta["order"])
+            self.encoding = task.meta["encoding"]
+
+        def draw(g):
+            out = {}
+            for i in range(self.depth):
+                fi, fo = dims[i], dims[i + 1]
+                if config.init == "he":
+                    w = torch.randn(fo, fi, generator=g) * math.sqrt(2.0 / fi)
+                else:
+                    w = (torch.rand(fo, fi, generator=g) * 2 - 1) / math.sqrt(fi)
+                out[f"w{i + 1}"] = w * config.init_scale
+                if config.bias == "all" or (config.bias == "first" and i == 0):
+                    out[f"b{i + 1}"] = torch.zeros(fo)
+            return out
+
+        t = _per_seed(n_seeds, seed, draw)
+        if config.zero_last:
+            t[f"w{self.depth}"].zero_()
+        self._register(t, device=device, dtype=dtype)
+        self.matrix_names = tuple(f"w{i + 1}" for i in range(self.depth))
+        self.default_egd_layers = ("w1",) if self.depth == 2 else self.matrix_names
+        self.default_muon_layers = self.matrix_names[:-1] if self.depth > 1 else self.matrix_names
+
+    def hidden(self, x):
+        h = torch.bmm(x, self.w1.transpose(1, 2))
+        if hasattr(self, "b1"):
+            h = h + self.b1[:, None, :]
+        return self.sigma(h)
+
+    def forward(self, x):
+        h = x
+        for i in range(1, self.depth + 1):
+            h = torch.bmm(h, getattr(self, f"w{i}").transpose(1, 2))
+            b = getattr(self, f"b{i}", None)
+            if b is not None:
+                h = h + b[:, None, :]
+            if i < self.depth:
+                h = self.sigma(h)
+        return h
+
+    def neuron_weights(self):
+        if self.n is None or self.depth != 2:
+            raise NotImplementedError("neuron_weights needs a two-layer MLP on a group task")
+        W = self.w1.detach().double().cpu().numpy()
+        xi = self.w2.detach().double().cpu().numpy().transpose(0, 2, 1)
+        if self.encoding == "concat":
+            return W[..., : self.n], W[..., self.n :], xi
+        return W, W.copy(), xi
+
+
+class TransformerNet(EnsembleModel):
+    """See :class:`TransformerConfig`. Tokens (S, B, L) → logits at the last position (S, B, C)."""
+
+    def __init__(self, config: TransformerConfig, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, n_seeds)
+        if not task.is_sequence:
+            raise ValueError("the transformer takes a token task (encoding='sequence')")
+        V, C, L = task.input_dim, task.num_outputs, int(task.x.shape[1])
+        d, H, m = config.d_model, config.n_heads, config.d_mlp
+        dh = d // H
+        self.sigma = activation(config.activation)
+        s = config.init_scale
+
+        def draw(g):
+            r = lambda *shape: torch.randn(*shape, generator=g)  # noqa: E731
+            return {
+                "w_e": r(V, d) / math.sqrt(d) * s,
+                "w_pos": r(L, d) / math.sqrt(d) * s,
+                "w_q": r(H, dh, d) / math.sqrt(d) * s,
+                "w_k": r(H, dh, d) / math.sqrt(d) * s,
+                "w_v": r(H, dh, d) / math.sqrt(d) * s,
+                "w_o": r(d, H * dh) / math.sqrt(d) * s,
+                "w_in": r(m, d) / math.sqrt(d) * s,
+                "b_in": torch.zeros(m),
+                "w_out": r(d, m) / math.sqrt(m) * s,
+                "b_out": torch.zeros(d),
+                "w_u": r(C, d) / math.sqrt(d) * s,
+            }
+
+        self._register(_per_seed(n_seeds, seed, draw), device=device, dtype=dtype)
+        self.dh = dh
+        self.matrix_names = ("w_q", "w_k", "w_v", "w_o", "w_in", "w_out", "w_e", "w_u")
+        self.default_egd_layers = ("w_in", "w_out")
+        self.default_muon_layers = ("w_q", "w_k", "w_v", "w_o", "w_in", "w_out")
+
+    def _resid(self, tokens):
+        S = tokens.shape[0]
+        emb = self.w_e[torch.arange(S, device=tokens.device)[:, None, None], tokens]  # (S, B, L, d)
+        return emb + self.w_pos[:, None, :, :]
+
+    def _last_after_attention(self, tokens):
+        r = self._resid(tokens)
+        q = torch.einsum("sbd,shed->sbhe", r[:, :, -1], self.w_q)
+        k = torch.einsum("sbld,shed->sbhle", r, self.w_k)
+        v = torch.einsum("sbld,shed->sbhle", r, self.w_v)
+        att = torch.softmax(torch.einsum("sbhe,sbhle->sbhl", q, k) / math.sqrt(self.dh), dim=-1)
+        z = torch.einsum("sbhl,sbhle->sbhe", att, v).flatten(2)  # (S, B, H*dh); last query sees all keys
+        return r[:, :, -1] + torch.bmm(z, self.w_o.transpose(1, 2))
+
+    def hidden(self, tokens):
+        x = self._last_after_attention(tokens)
+        return self.sigma(torch.bmm(x, self.w_in.transpose(1, 2)) + self.b_in[:, None, :])
+
+    def forward(self, tokens):
+        x = self._last_after_attention(tokens)
+        h = self.sigma(torch.bmm(x, self.w_in.transpose(1, 2)) + self.b_in[:, None, :])
+        x = x + torch.bmm(h, self.w_out.transpose(1, 2)) + self.b_out[:, None, :]
+        return torch.bmm(x, self.w_u.transpose(1, 2))
+
+
+_MODELS = {"quadratic": QuadraticNet, "li2": Li2Net, "mlp": MLPNet, "transformer": TransformerNet}
+
+
+def build_model(config, task: Task, *, n_seeds: int | None = None, seed: int = 0, device="cpu", dtype=torch.float32) -> EnsembleModel:
+    """Build the batched model described by ``config`` for ``task`` (S = ``task.n_seeds`` by default)."""
+    n_seeds = task.n_seeds if n_seeds is None else int(n_seeds)
+    return _MODELS[config.kind](config, task, n_seeds=n_seeds, seed=seed, device=device, dtype=dtype)
