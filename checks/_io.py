@@ -1,13 +1,35 @@
-"""Atomic file writes: a crash never leaves a half-written result behind."""
+"""Atomic file writes: a crash, a kill or a full disk never leaves a half-written result behind.
+
+Every writer here writes to a temporary file in the destination's own folder,
+flushes it to disk (``fsync``), renames it over the destination (``os.replace``,
+atomic on POSIX) and fsyncs the folder, so a reader sees either the old file or
+the complete new one. Temporary files are named ``.<name>.grokcheck-tmp-<hex><suffix>``
+so that :func:`remove_stale_temp_files` can clear those of an earlier crash.
+Files are created with mode ``0o666 & ~umask`` (0644 under the usual umask),
+like any file the user creates.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_json", "atomic_write_via", "atomic_save_figure", "json_safe"]
+__all__ = [
+    "TEMP_MARKER",
+    "atomic_save_figure",
+    "atomic_torch_save",
+    "atomic_write_json",
+    "atomic_write_lines",
+    "atomic_write_text",
+    "atomic_write_via",
+    "json_safe",
+    "remove_stale_temp_files",
+]
+
+#: The part of a temporary file's name that marks it as ours.
+TEMP_MARKER = ".grokcheck-tmp-"
 
 
 def json_safe(obj):
@@ -29,38 +51,104 @@ def json_safe(obj):
     return obj
 
 
+def _fsync_path(path: str | Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:  # some file systems refuse fsync on a folder; the file itself must be synced
+            raise
+    finally:
+        os.close(fd)
+
+
+def _temp_path(path: Path) -> Path:
+    return path.parent / f".{path.name}{TEMP_MARKER}{secrets.token_hex(4)}{path.suffix or '.tmp'}"
+
+
+def atomic_write_via(path: str | Path, write) -> Path:
+    """Call ``write(tmp_path)`` (e.g. a plotting function) on a temporary file, then move it into place.
+
+    ``tmp_path`` is a ``str`` in the same folder with the same suffix as ``path`` (so
+    writers that choose the format by suffix keep working). The file is fsynced
+    before the rename; on any error (including ``KeyboardInterrupt``) the temporary
+    file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    os.close(fd)
+    try:
+        write(str(tmp))
+        _fsync_path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_path(path.parent, directory=True)
+    return path
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
 
     def write(tmp):
-        with open(tmp, "w") as f:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
 
     return atomic_write_via(path, write)
 
 
 def atomic_write_json(path: str | Path, data, *, indent: int = 2, allow_nan: bool = True, default=None) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (serialised first, so a bad value writes nothing)."""
     return atomic_write_text(path, json.dumps(data, indent=indent, allow_nan=allow_nan, default=default) + "\n")
 
 
-def atomic_write_via(path: str | Path, write) -> Path:
-    """Call ``write(tmp_path)`` (e.g. a plotting function) on a temporary file, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix or ".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+def atomic_write_lines(path: str | Path, lines) -> Path:
+    """Rewrite ``path`` atomically as its kept content: the given ``lines`` (strings without newline)."""
+    return atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
 def atomic_save_figure(fig, path: str | Path, **kwargs) -> Path:
     """Save a matplotlib figure atomically as PNG."""
     return atomic_write_via(path, lambda tmp: fig.savefig(tmp, format="png", **kwargs))
+
+
+def atomic_torch_save(obj, path: str | Path) -> Path:
+    """``torch.save(obj)`` to ``path`` atomically (checkpoints, tasks)."""
+    import torch
+
+    return atomic_write_via(path, lambda tmp: torch.save(obj, tmp))
+
+
+def remove_stale_temp_files(folder: str | Path, *, recursive: bool = True) -> list[Path]:
+    """Delete temporary files left in ``folder`` by writes that a crash or kill interrupted.
+
+    Only names this module (or the earlier writers of grokcheck) create are touched:
+    ``.<name>.grokcheck-tmp-*``, ``.<name>.*.tmp`` and ``tmp*.tmp`` / ``tmp*.png.tmp``.
+    Call it only on a folder that no other run is writing (see
+    :class:`grokcheck.checks._run_dir.RunDirectory`, which holds the lock first).
+
+    Returns
+    -------
+    list of Path : the files removed.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    candidates = folder.rglob("*") if recursive else folder.iterdir()
+    for p in candidates:
+        n = p.name
+        ours = TEMP_MARKER in n or (n.startswith(".") and n.endswith(".tmp")) or (n.startswith("tmp") and n.endswith(".tmp"))
+        if ours and p.is_file() and not p.is_symlink():
+            try:
+                p.unlink()
+                removed.append(p)
+            except FileNotFoundError:
+                pass
+    return removed

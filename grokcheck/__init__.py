@@ -9,8 +9,10 @@ from grokcheck.errors import (
     CertificationError,
     GrokcheckError,
     GroupInputError,
+    InvalidInputError,
     NotAGroupError,
     NumericalFailure,
+    RunDirectoryError,
 )
 
 __version__ = "0.1.0"
@@ -19,7 +21,9 @@ __all__ = [
     "CertificationError",
     "GrokcheckError",
     "GroupInputError",
+    "InvalidInputError",
     "NotAGroupError",
     "NumericalFailure",
+    "RunDirectoryError",
     "__version__",
 ]

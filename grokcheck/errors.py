@@ -70,3 +70,31 @@ class NumericalFailure(GrokcheckError, FloatingPointError):
     def __init__(self, message: str, *, where: dict | None = None):
         super().__init__(message)
         self.where = dict(where or {})
+
+
+class InvalidInputError(GrokcheckError, ValueError):
+    """A value given by the user (an option, an argument, a file's content) is out of range or malformed.
+
+    Attributes
+    ----------
+    option : the option or argument at fault (``"--lr"``, ``"RUN_DIR"``), or ``None``.
+    """
+
+    def __init__(self, message: str, *, option: str | None = None):
+        super().__init__(message)
+        self.option = option
+
+
+class RunDirectoryError(GrokcheckError, OSError):
+    """An output or run directory cannot be used: another run's outputs, a lock, a stale or foreign run.
+
+    Attributes
+    ----------
+    path : the directory.
+    differing : for a refused resume, the configuration or task keys that differ (else empty).
+    """
+
+    def __init__(self, message: str, *, path=None, differing: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.differing = tuple(differing)
