@@ -85,7 +85,7 @@ class InvalidInputError(GrokcheckError, ValueError):
         self.option = option
 
 
-class RunDirectoryError(GrokcheckError, OSError):
+class RunDirectoryError(GrokcheckError, ValueError):
     """An output or run directory cannot be used: another run's outputs, a lock, a stale or foreign run.
 
     Attributes
@@ -98,3 +98,21 @@ class RunDirectoryError(GrokcheckError, OSError):
         super().__init__(message)
         self.path = None if path is None else str(path)
         self.differing = tuple(differing)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a run after it saved its state; the message says how to resume.
+
+    A ``KeyboardInterrupt`` (not a :class:`GrokcheckError`), so ``except Exception`` never
+    swallows it.
+
+    Attributes
+    ----------
+    step : the step at which the run stopped (its final checkpoint), or ``None``.
+    path : the run directory holding that checkpoint, or ``None``.
+    """
+
+    def __init__(self, message: str, *, step: int | None = None, path=None):
+        super().__init__(message)
+        self.step = step
+        self.path = None if path is None else str(path)
