@@ -24,8 +24,14 @@ import numpy as np
 import pytest
 import torch
 
-from grokcheck.checks.experiments._interventions import AbelianRegularizer, PerturbedTraining, train_with_intervention
+from grokcheck.checks.experiments._interventions import (
+    AbelianRegularizer,
+    PerturbedTraining,
+    intervention_callback,
+    train_with_intervention,
+)
 from grokcheck.checks.experiments._kkt_run import checkpoint_history_callback
+from grokcheck.checks.training._callbacks import log_spaced_steps
 from grokcheck.checks.training._data import group_task
 from grokcheck.checks.training._metric_logging import ROBUSTNESS_KEYS, RobustnessLogger
 from grokcheck.checks.training._models import MLPConfig, TransformerConfig
@@ -125,6 +131,126 @@ def test_callback_path_reproduces_the_previous_trajectories(tmp_path):
         for name, (_, numbers) in _REFERENCE.items():
             # another BLAS/CPU reorders float32 sums; over ≤ 40 steps of a tiny net that moves losses ~1e-6
             np.testing.assert_allclose(got[name][1], numbers, rtol=1e-4, err_msg=name)
+
+
+
+class _Kill(Exception):
+    pass
+
+
+def _kill_at(step_to_die):
+    def cb(step, model, info):
+        if step == step_to_die:
+            raise _Kill(step)
+
+    return cb
+
+
+def _run_lines(d):
+    return (d / "metrics.jsonl").read_text().splitlines()
+
+
+@pytest.mark.parametrize("iv", [PerturbedTraining(0.3, 0.2), AbelianRegularizer(1.0)], ids=["perturbed", "abelian"])
+def test_resume_with_stateful_callbacks_is_bit_identical(tmp_path, iv):
+    task = group_task(_cyclic(7), train_fraction=0.6, n_seeds=2, seed=4)
+    cfg = _cfg(steps=40, seed=4, eval_every=5, checkpoint_every=20)
+
+    def callbacks():  # fresh callbacks per run: their state is the run's
+        return (intervention_callback(iv, task, seed=cfg.seed), checkpoint_history_callback(tmp_path / run, every=3))
+
+    run = "a"
+    straight = train(cfg, task, out_dir=tmp_path / "a", progress=False, callbacks=callbacks())
+    run = "b"
+    with pytest.raises(_Kill):  # killed at step 30, ten steps (two evaluations) after the last checkpoint
+        train(cfg, task, out_dir=tmp_path / "b", progress=False, callbacks=(*callbacks(), _kill_at(30)))
+    resumed = train(cfg, task, out_dir=tmp_path / "b", progress=False, callbacks=callbacks(), resume=True)
+    for (n, p), (_, q) in zip(straight.model.named_parameters(), resumed.model.named_parameters()):
+        assert torch.equal(p, q), n  # bit-identical, not merely close
+    assert _run_lines(tmp_path / "a") == _run_lines(tmp_path / "b")
+    hist = lambda d: [p.name for p in sorted((d / "checkpoints").iterdir())]  # noqa: E731
+    assert hist(tmp_path / "a") == hist(tmp_path / "b") == [f"step_{s:08d}.pt" for s in (0, 15, 30)]
+    if isinstance(iv, PerturbedTraining):
+        # the noise really acts: a plain run from the same initialisation ends elsewhere
+        plain = train(cfg, task, progress=False)
+        assert not torch.equal(plain.model.w1, straight.model.w1)
+        assert "sigma" in straight.history[-1] and straight.history[-1]["intervention"].startswith("perturbed")
+    with pytest.raises(ValueError, match="callback state"):  # resuming without the stateful callbacks is refused
+        train(cfg, task, out_dir=tmp_path / "b", progress=False, resume=True)
+
+
+def test_perturbed_resume_restores_the_noise_stream(tmp_path):
+    """Without its saved generator state the resumed run would draw the noise of step 0 again."""
+    task = group_task(_cyclic(5), train_fraction=0.6, n_seeds=1, seed=2)
+    cfg = _cfg(steps=20, n_seeds=1, seed=2, eval_every=5, checkpoint_every=10)
+    cb = intervention_callback(PerturbedTraining(0.3, 0.2), task, seed=2)
+    with pytest.raises(_Kill):
+        train(cfg, task, out_dir=tmp_path, progress=False, callbacks=(cb, _kill_at(15)))
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["callbacks"]["intervention"]
+    fresh = intervention_callback(PerturbedTraining(0.3, 0.2), task, seed=2)
+    assert not torch.equal(saved["generator"], fresh.state_dict()["generator"])  # ten steps of draws consumed
+    assert saved["last_train_acc"].shape == (1,)
+
+
+def test_hooks_are_called_at_the_documented_steps(tmp_path):
+    task = group_task(_cyclic(5), train_fraction=0.6, n_seeds=2, seed=0)
+    seen = {"step": [], "ckpt": [], "fwd": [], "extra": []}
+
+    class Spy:
+        def training_forward(self, step, model, x):
+            seen["fwd"].append(step)
+            return model(x)
+
+        def extra_loss(self, step, model, x, y, out):
+            seen["extra"].append(step)
+            assert out.shape == (2, x.shape[1], 5) and y.shape == (2, x.shape[1])
+            return torch.zeros(2)
+
+        def on_step(self, step, model, losses):
+            seen["step"].append(step)
+            assert losses.shape == (2,) and not losses.requires_grad
+
+        def on_checkpoint(self, step, path, model):
+            seen["ckpt"].append(step)
+            assert path.exists()
+
+    base = train(_cfg(steps=6, checkpoint_every=3), task, progress=False)
+    r = train(_cfg(steps=6, checkpoint_every=3), task, out_dir=tmp_path, progress=False, callbacks=(Spy(),))
+    assert seen == {"fwd": [0, 1, 2, 3, 4, 5], "extra": [0, 1, 2, 3, 4, 5], "step": [1, 2, 3, 4, 5, 6], "ckpt": [3, 6]}
+    assert torch.equal(base.model.w1, r.model.w1)  # an identity forward and a zero term change nothing
+    with pytest.raises(ValueError, match="at most one"):
+        train(_cfg(steps=1), task, progress=False, callbacks=(Spy(), Spy()))
+    with pytest.raises(TypeError, match="not a training callback"):
+        train(_cfg(steps=1), task, progress=False, callbacks=(object(),))
+
+
+def test_log_spaced_steps():
+    s = log_spaced_steps(8, 10000, 10)
+    assert s[0] == 0 and s[-1] == 10000 and len(s) == 8 and all(t % 10 == 0 for t in s)
+    ratios = np.diff(np.log(s[1:]))
+    assert np.allclose(ratios, ratios[0], rtol=0.1)  # log-spaced up to rounding to the grid of 10
+    assert log_spaced_steps(20, 100, 50) == (0, 50, 100)  # a coarse grid keeps fewer
+    assert log_spaced_steps(5, 0, 10) == (0,)
+    with pytest.raises(ValueError):
+        log_spaced_steps(1, 100, 10)
+
+
+def test_cli_checkpoint_history_gives_kkt_a_trajectory(tmp_path, capsys):
+    from grokcheck.checks.cli import main
+
+    run = tmp_path / "run"
+    rc = main(["train", "C5", "--model", "mlp", "--width", "16", "--init-scale", "3", "--zero-last", "--optimizer", "sgd",
+               "--lr", "0.5", "--weight-decay", "0.05", "--seeds", "1", "--steps", "200", "--eval-every", "10",
+               "--dtype", "float64", "--checkpoint-history", "6", "--train-fraction", "0.6", "--out", str(run),
+               "--no-progress", "--no-plot"])
+    assert rc == 0
+    want = log_spaced_steps(6, 200, 10)
+    assert [int(p.stem[5:]) for p in sorted((run / "checkpoints").iterdir())] == list(want)
+    capsys.readouterr()
+    assert main(["kkt", str(run), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads((run / "kkt" / "kkt.json").read_text())
+    assert doc["steps"] == list(want)
+    assert "stationarity" in text and "margin" in text  # the columns are explained in the output
 
 
 if __name__ == "__main__":  # prints the reference (see the module docstring)

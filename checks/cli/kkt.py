@@ -11,7 +11,11 @@ def register(sub) -> None:
         help="normalized margin and (R1) KKT residual on every checkpoint of a training run",
         description="Evaluate the normalized margin and the KKT certificate of the margin problem "
         "(R1) on every checkpoint of RUN_DIR (checkpoint.pt and checkpoints/step_*.pt), and plot "
-        "them against t·λ/log α with Lyu et al.'s predicted switch at 1. Writes kkt.json and kkt.png.",
+        "them against t·λ/log α with the predicted switch at 1 (Lyu et al., arXiv 2311.18817). "
+        "Writes kkt.json and kkt.png. A run made with `grokcheck train --checkpoint-history N` has "
+        "about N checkpoints; without it only the last one exists.",
+        epilog=COLUMNS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by `grokcheck train`")
     p.add_argument("--out", default=None, help="output directory (default: RUN_DIR/kkt)")
@@ -20,6 +24,22 @@ def register(sub) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
+
+
+COLUMNS = """output columns (one row per checkpoint and seed):
+  step      optimizer updates done at the checkpoint
+  tλ/logα   rescaled time η·step·λ / log α (α = init scale, λ = weight decay, η = learning rate);
+            Lyu et al. predict the switch to the max-margin (KKT) regime at 1
+  seed      ensemble member
+  L         measured homogeneity degree of the network in its parameters (f(cθ) = c^L f(θ))
+  margin    normalized margin min_i (f_y(x_i) − max_{j≠y} f_j(x_i)) / ‖θ‖^L on the training set
+  stat      relative stationarity residual of the KKT conditions of the margin problem (R1)
+            min ‖θ‖² s.t. q_c(θ) ≥ 1: with θ̂ = θ rescaled to min_c q_c = 1,
+            min over μ ≥ 0 of ‖θ̂ − Σ_c μ_c ∇q_c(θ̂)‖ / ‖θ̂‖ on the tightest constraints; → 0 at a KKT point
+  compl     relative complementary-slackness residual Σ_c μ_c (q_c(θ̂) − 1) / Σ_c μ_c q_c(θ̂); → 0 at a KKT point
+  test      test accuracy at that step (from metrics.jsonl)
+  —         not defined there: the seed does not separate its training set (margin ≤ 0), or no metrics line
+"""
 
 
 def _f(v):
@@ -42,5 +62,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{step:>9d} {traj.rescaled_time[k]:>8.3f} {s:>4d} {_f(traj.degree[a, k]):>5} "
                   f"{_f(traj.margin[a, k]):>10} {_f(traj.stationarity[a, k]):>9} "
                   f"{_f(traj.complementarity[a, k]):>9} {_f(traj.test_acc[a, k]):>6}")
+    if len(traj.steps) < 2:
+        print("only one checkpoint: train with --checkpoint-history N to get a trajectory")
+    print(COLUMNS, end="")
     print(f"wrote {paths['json']} and {paths['png']}")
     return 0

@@ -68,6 +68,9 @@ def register(subparsers) -> None:
     p.add_argument("--grokfast-lamb", type=float, default=2.0)
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--checkpoint-history", type=int, default=None, metavar="N",
+                   help="also keep about N log-spaced checkpoints in RUN/checkpoints/ (on the --eval-every grid), "
+                   "so that `grokcheck kkt RUN` has a trajectory; default: only the latest checkpoint")
     p.add_argument("--on-nan", choices=["record", "raise"], default="record")
     p.add_argument("--parity", type=int, nargs=2, default=(40, 3), metavar=("N_BITS", "K"))
     p.add_argument("--n-train", type=int, default=1000, help="parity/digits/mnist training examples")
@@ -127,7 +130,8 @@ def config_from_args(args):
     )
     return TrainConfig(model=model, optimizer=opt, steps=args.steps, n_seeds=args.seeds, seed=args.seed, loss=args.loss,
                        batch_size=args.batch_size, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-                       dtype=args.dtype, on_nan=args.on_nan, init_from=args.init_from, plot=not args.no_plot)
+                       dtype=args.dtype, on_nan=args.on_nan, init_from=args.init_from, plot=not args.no_plot,
+                       checkpoint_history=args.checkpoint_history)
 
 
 def run(args: argparse.Namespace) -> int:

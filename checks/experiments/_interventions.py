@@ -1,6 +1,7 @@
 """Tan & Huang's interventions: perturbed ("degrok") training, the abelian test and regulariser.
 
-MATH.md §4.5:
+Tan & Huang, "Understanding grokking through a robustness viewpoint", arXiv 2311.06597
+(Section 4, the perturbed and the abelian "degrok" training):
 
 - **Perturbed training** minimises ``(1/n) Σ ℓ(f(x_i + Δ_i), y_i)``, ``Δ_i ~ N(0, σ² I)`` drawn
   afresh every step, with the adaptive level ``σ = max(λ₁ (1 − train acc), λ₂)``
@@ -15,12 +16,11 @@ MATH.md §4.5:
 - **Abelian regulariser** ("abelian degrok"): ``loss + w · MSE(f(a, b), f(b, a))`` over the
   training batch, ``w = 100``. Only meaningful for Abelian groups (refused otherwise).
 
-Training with an intervention uses :func:`train_with_intervention`, a loop built from the
-training layer's parts (``build_model``, ``build_optimizer``, ``MinibatchSampler``,
-``per_seed_loss``, ``evaluate``) with the *same* seeds, so with ``intervention=None`` it
-reproduces :func:`grokcheck.checks.training._train.train` step for step (tested), and a plain and an
-intervened run start from the same initialisation, split and batch order. (The training loop
-has no loss hook; this is the one place that needs one.)
+Both interventions are callbacks on the one training loop
+(:func:`intervention_callback`, hooks ``training_forward`` and ``extra_loss`` of
+:class:`~grokcheck.checks.training._callbacks.TrainCallback`); :func:`train_with_intervention`
+is ``train`` with that callback attached, so a plain and an intervened run share the
+initialisation, split and batch order, and both checkpoint and resume.
 
 Model probes ("first layer", for PMI/MID and for the noise site)
 ----------------------------------------------------------------
@@ -31,7 +31,8 @@ Model probes ("first layer", for PMI/MID and for the noise site)
 - Transformer (:class:`TransformerNet`): noise on the **token embeddings** ``W_E[tokens]`` of all
   three positions (before the positional embedding is added), as the paper's perturbed
   training does. Tan & Huang do not say what the first layer of the transformer is
-  (MATH.md §4.3, §11 item 4). The paper calls ``x_i`` "the input token embedding", so the first
+  (their Section 4.3 defines the metrics on "the first layer" without naming it for the
+  transformer). The paper calls ``x_i`` "the input token embedding", so the first
   layer is the first layer *after* that input: we take the residual stream at the "=" position
   after the attention sub-layer (token + position embedding + attention output, ``(B, d)``).
   ``first_layer="mlp"`` selects the MLP hidden activations instead.
@@ -39,18 +40,15 @@ Model probes ("first layer", for PMI/MID and for the noise site)
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 
-from grokcheck.errors import GroupInputError, NumericalFailure
+from grokcheck.errors import GroupInputError
 from grokcheck.numerics._robustness import RobustnessProbe
 
 __all__ = [
@@ -62,6 +60,10 @@ __all__ = [
     "PerturbedTraining",
     "AbelianRegularizer",
     "adaptive_sigma",
+    "intervention_callback",
+    "PerturbedTrainingCallback",
+    "AbelianRegularizerCallback",
+    "describe_intervention",
     "train_with_intervention",
 ]
 
@@ -214,18 +216,104 @@ def adaptive_sigma(train_acc, *, lambda1: float, lambda2: float) -> torch.Tensor
     return torch.clamp(lambda1 * (1.0 - acc), min=lambda2)
 
 
-def _intervention_loss(intervention, model, probe, xb, yb, loss_kind, sigma, gen, task):
-    from grokcheck.checks.training._train import per_seed_loss
+class _InterventionCallback:
+    """Shared part of the two intervention callbacks: the label logged on every metrics line."""
 
+    name = "intervention"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({describe_intervention(self.intervention)})"
+
+    def on_eval(self, step: int, model, info: dict) -> dict:
+        return {"intervention": describe_intervention(self.intervention)}
+
+
+class PerturbedTrainingCallback(_InterventionCallback):
+    """Training callback of :class:`PerturbedTraining` (build it with :func:`intervention_callback`).
+
+    Replaces the training forward pass by the one at ``embed(x) + σ·N(0, I)``
+    (:func:`robustness_probe`), ``σ (S,) = max(λ₁ (1 − train acc), λ₂)`` with the train accuracy
+    of the most recent evaluation. Every metrics line gets ``"sigma"`` (S,), the level used until
+    the next evaluation. Holds the run's noise generator and the last train accuracy; both are
+    saved in ``checkpoint.pt`` so a resumed run continues bit-identically. One callback, one run.
+    """
+
+    def __init__(self, intervention: PerturbedTraining, task, *, seed: int = 0, noise_seed: int = 0):
+        from grokcheck.checks.training._data import seed_for
+
+        self.intervention = intervention
+        self.generator = torch.Generator(device="cpu")
+        self.generator.manual_seed(seed_for(seed, 0, "data") ^ int(noise_seed))
+        self.last_train_acc = torch.zeros(task.n_seeds, dtype=torch.float64)
+
+    def sigma(self, *, device, dtype) -> torch.Tensor:
+        """The current noise level per seed, ``(S,)``."""
+        iv = self.intervention
+        return adaptive_sigma(self.last_train_acc, lambda1=iv.lambda1, lambda2=iv.lambda2).to(device=device, dtype=dtype)
+
+    def training_forward(self, step: int, model, x: torch.Tensor) -> torch.Tensor:
+        dtype = next(model.parameters()).dtype
+        _, out = robustness_probe(model).perturbed(x, self.sigma(device=x.device, dtype=dtype), self.generator)
+        return out
+
+    def on_eval(self, step: int, model, info: dict) -> dict:
+        self.last_train_acc = torch.nan_to_num(info["evaluation"]["train_acc"].double().cpu(), nan=0.0)
+        sig = self.sigma(device="cpu", dtype=info["config"].torch_dtype)
+        return {**super().on_eval(step, model, info), "sigma": [float(v) for v in sig]}
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "last_train_acc": self.last_train_acc.clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.last_train_acc = state["last_train_acc"].double().cpu()
+
+
+class AbelianRegularizerCallback(_InterventionCallback):
+    """Training callback of :class:`AbelianRegularizer` (build it with :func:`intervention_callback`).
+
+    Adds ``weight · mean‖f(a,b) − f(b,a)‖²`` (mean over the batch and the outputs) to each
+    seed's loss. Stateless. Refused for a non-Abelian group.
+    """
+
+    def __init__(self, intervention: AbelianRegularizer, task):
+        if task.kind != "group":
+            raise GroupInputError("the abelian regulariser needs a group task")
+        table = np.asarray(task.meta["table"])
+        if not np.array_equal(table, table.T):
+            raise GroupInputError("the abelian regulariser forces f(a,b) = f(b,a); the group is not Abelian")
+        self.intervention = intervention
+        self.task = task
+
+    def extra_loss(self, step: int, model, x: torch.Tensor, y: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        swapped = model(swap_operands(x, self.task))
+        return self.intervention.weight * ((out - swapped) ** 2).mean(dim=(1, 2))
+
+
+def intervention_callback(intervention: PerturbedTraining | AbelianRegularizer, task, *, seed: int = 0,
+                          noise_seed: int = 0) -> PerturbedTrainingCallback | AbelianRegularizerCallback:
+    """The training callback of an intervention, for ``train(config, task, callbacks=(cb,))``.
+
+    Parameters
+    ----------
+    intervention : PerturbedTraining or AbelianRegularizer
+    task : Task
+        The run's task (the abelian regulariser swaps its operands; refused for a non-Abelian group).
+    seed : int
+        The run seed (``config.seed``); the noise generator is seeded with
+        ``seed_for(seed, 0, "data") XOR noise_seed``.
+    noise_seed : int
+        Changes the noise draws without changing the initialisation, split or batch order.
+
+    Returns
+    -------
+    PerturbedTrainingCallback or AbelianRegularizerCallback
+    """
     if isinstance(intervention, PerturbedTraining):
-        _, out = probe.perturbed(xb, sigma, gen)
-        return per_seed_loss(loss_kind, out, yb)
-    out = model(xb)
-    losses = per_seed_loss(loss_kind, out, yb)
+        return PerturbedTrainingCallback(intervention, task, seed=seed, noise_seed=noise_seed)
     if isinstance(intervention, AbelianRegularizer):
-        swapped = model(swap_operands(xb, task))
-        losses = losses + intervention.weight * ((out - swapped) ** 2).mean(dim=(1, 2))
-    return losses
+        return AbelianRegularizerCallback(intervention, task)
+    raise TypeError(f"unknown intervention {intervention!r}; use PerturbedTraining or AbelianRegularizer")
 
 
 def train_with_intervention(
@@ -236,166 +324,34 @@ def train_with_intervention(
     out_dir: str | os.PathLike | None = None,
     device="cpu",
     progress: bool = True,
-    callbacks: Sequence[Callable] = (),
+    callbacks: Sequence = (),
     noise_seed: int | None = None,
+    resume: bool = False,
 ):
-    """Train like :func:`~grokcheck.checks.training._train.train`, with an intervention in the loss.
+    """:func:`~grokcheck.checks.training._train.train` with an intervention's callback attached.
 
-    Same ``config`` (:class:`~grokcheck.checks.training._train.TrainConfig`), task, seeds and metrics
-    (``metrics.jsonl`` lines with the same keys, plus ``"sigma"`` for perturbed training and
-    ``"intervention"``), the same callbacks protocol; returns a
-    :class:`~grokcheck.checks.training._train.RunResult`. Not supported here: checkpoints/resume and
-    ``init_from`` (use ``train`` for those). The perturbation noise comes from a generator
-    seeded with ``seed_for(config.seed, 0, "data")`` XOR ``noise_seed`` (default 0).
+    Same ``config`` (:class:`~grokcheck.checks.training._train.TrainConfig`), task, seeds, files,
+    checkpoints and resume as ``train``; ``intervention=None`` is exactly ``train``. Each metrics
+    line also gets ``"intervention"`` and, for perturbed training, ``"sigma"``. A plain and an
+    intervened run start from the same initialisation, split and batch order; the perturbation
+    noise comes from a generator seeded with ``seed_for(config.seed, 0, "data")`` XOR
+    ``noise_seed`` (default 0).
+
+    Returns
+    -------
+    RunResult
     """
-    from grokcheck.checks.training._data import MinibatchSampler, seed_for
-    from grokcheck.checks.training._models import build_model
-    from grokcheck.checks.training._optimizers import build_optimizer
-    from grokcheck.checks.training._train import GROKKED_TEST_ACC, MEMORIZED_TRAIN_ACC, RunResult, _nullable, evaluate, write_json_atomic
+    from grokcheck.checks.training._train import train
 
-    if task.n_seeds != config.n_seeds:
-        raise ValueError(f"the task has splits for {task.n_seeds} seeds but config.n_seeds = {config.n_seeds}")
-    if config.init_from:
-        raise ValueError("train_with_intervention does not support init_from; use train()")
-    if isinstance(intervention, AbelianRegularizer) and task.kind == "group":
-        table = np.asarray(task.meta["table"])
-        if not np.array_equal(table, table.T):
-            raise GroupInputError("the abelian regulariser forces f(a,b) = f(b,a); the group is not Abelian")
-    dtype = config.torch_dtype
-    loss_kind = config.resolved_loss(task)
-    S = config.n_seeds
-    out = Path(out_dir) if out_dir is not None else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out / "config.json", {"train_config": config.to_dict(), "task": {k: v for k, v in task.summary().items() if k != "table"},
-                                                "intervention": _describe(intervention), "loss": loss_kind, "test_leakage": False})
-        (out / "metrics.jsonl").write_text("")
-
-    model = build_model(config.model, task, n_seeds=S, seed=config.seed, device=device, dtype=dtype)
-    opt = build_optimizer(model, config.optimizer, seed=config.seed)
-    sampler = MinibatchSampler(S, task.n_train, config.batch_size, config.seed) if config.batch_size else None
-    probe = robustness_probe(model) if isinstance(intervention, PerturbedTraining) else None
-    gen = torch.Generator(device="cpu")
-    gen.manual_seed(seed_for(config.seed, 0, "data") ^ int(noise_seed or 0))
-
-    alive = torch.ones(S, dtype=torch.bool, device=device)
-    t_mem = np.full(S, -1, dtype=np.int64)
-    t_grok = np.full(S, -1, dtype=np.int64)
-    failures: list[NumericalFailure] = []
-    history: list[dict] = []
-    xtr, ytr = task.split("train", device=device, dtype=dtype)
-    xte, yte = task.split("test", device=device, dtype=dtype)
-    seed_ix = torch.arange(S, device=device)[:, None]
-    params = [p for p in model.parameters() if p.requires_grad]
-    last_train_acc = torch.zeros(S, dtype=torch.float64)
-
-    def sigma_now():
-        if not isinstance(intervention, PerturbedTraining):
-            return None
-        return adaptive_sigma(last_train_acc, lambda1=intervention.lambda1, lambda2=intervention.lambda2).to(device=device, dtype=dtype)
-
-    def log(step):
-        nonlocal last_train_acc
-        a = alive.cpu().numpy()
-        trl, tra = evaluate(model, xtr, ytr, loss_kind)
-        tel, tea = evaluate(model, xte, yte, loss_kind)
-        last_train_acc = torch.nan_to_num(tra.double(), nan=0.0)
-        for s in range(S):
-            if a[s] and t_mem[s] < 0 and tra[s] >= MEMORIZED_TRAIN_ACC:
-                t_mem[s] = step
-            if a[s] and t_grok[s] < 0 and task.n_test and tea[s] >= GROKKED_TEST_ACC:
-                t_grok[s] = step
-        row = {
-            "step": step,
-            "train_loss": _nullable(trl, a),
-            "train_acc": _nullable(tra, a),
-            "test_loss": _nullable(tel, a),
-            "test_acc": _nullable(tea, a),
-            "alive": [bool(v) for v in a],
-            "t_mem": [int(t) if t >= 0 else None for t in t_mem],
-            "t_grok": [int(t) if t >= 0 else None for t in t_grok],
-            "weight_norm": {k: _nullable(v.cpu(), a) for k, v in model.weight_norms().items()},
-            "test_leakage": False,
-            "intervention": _describe(intervention),
-        }
-        sig = sigma_now()
-        if sig is not None:
-            row["sigma"] = [float(v) for v in sig.cpu()]
-        info = {"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte, "alive": alive.clone(),
-                "metrics": row, "task": task, "config": config}
-        for cb in callbacks:
-            extra = cb(step, model, info)
-            if extra:
-                clash = set(extra) & set(row)
-                if clash:
-                    raise ValueError(f"callback {cb!r} returned keys that clash with built-in metrics: {sorted(clash)}")
-                row.update(extra)
-        history.append(row)
-        if out is not None:
-            with open(out / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(row) + "\n")
-
-    log(0)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=config.steps, disable=not progress, desc=f"{_describe(intervention)} {task.name} ×{S}",
-               mininterval=0.5, dynamic_ncols=True)
-    step = 0
-    zero = torch.zeros((), dtype=dtype, device=device)
-    t0 = time.perf_counter()
-    try:
-        while step < config.steps and bool(alive.any()):
-            if sampler is None:
-                xb, yb = xtr, ytr
-            else:
-                pos = sampler.next().to(device)
-                xb, yb = xtr[seed_ix, pos], ytr[seed_ix, pos]
-            model.before_step(xb, yb)
-            for p in params:
-                p.grad = None
-            losses = _intervention_loss(intervention, model, probe, xb, yb, loss_kind, sigma_now(), gen, task)
-            bad = alive & ~torch.isfinite(losses.detach())
-            if bool(bad.any()):
-                _fail(bad, step, "loss", failures, alive, config)
-            torch.where(alive, losses, zero).sum().backward()
-            gok = torch.ones(S, dtype=torch.bool, device=device)
-            for p in params:
-                if p.grad is not None:
-                    gok &= torch.isfinite(p.grad).reshape(S, -1).all(1)
-            bad = alive & ~gok
-            if bool(bad.any()):
-                _fail(bad, step, "gradient", failures, alive, config)
-            model.project_gradients()
-            opt.step(alive)
-            model.retract()
-            step += 1
-            bar.update(1)
-            if step % config.eval_every == 0 or step == config.steps:
-                log(step)
-    finally:
-        bar.close()
-    if not history or history[-1]["step"] != step:
-        log(step)
-    a = alive.cpu().numpy()
-    status = "completed" if a.all() else ("all_seeds_failed" if not a.any() else "nan_encountered")
-    result = RunResult(config, model, step, tuple(history), t_mem.copy(), t_grok.copy(), a, tuple(failures), status,
-                       False, str(out) if out is not None else None)
-    if out is not None:
-        summ = result.summary()
-        summ["intervention"] = _describe(intervention)
-        summ["wall_seconds"] = time.perf_counter() - t0
-        write_json_atomic(out / "summary.json", summ)
-    return result
+    cbs = tuple(callbacks)
+    if intervention is not None:
+        cbs = (intervention_callback(intervention, task, seed=config.seed, noise_seed=int(noise_seed or 0)), *cbs)
+    return train(config, task, out_dir=out_dir, device=device, progress=progress, callbacks=cbs, resume=resume)
 
 
-def _fail(mask, step, quantity, failures, alive, config):
-    for s in torch.nonzero(mask).flatten().tolist():
-        err = NumericalFailure(f"seed {s}: non-finite {quantity} at step {step}; lower the learning rate or the noise level",
-                               where={"seed": s, "step": step, "quantity": quantity})
-        if config.on_nan == "raise":
-            raise err
-        failures.append(err)
-    alive.logical_and_(~mask)
+def describe_intervention(intervention) -> str:
+    """A short label: ``"plain"``, ``"perturbed(lambda1=…,lambda2=…)"`` or ``"abelian(weight=…)"``."""
+    return _describe(intervention)
 
 
 def _describe(intervention) -> str:

@@ -3,8 +3,9 @@
 Reads a run directory written by :func:`grokcheck.checks.training._train.train` (``config.json``,
 ``task.pt``, ``checkpoint.pt``, ``metrics.jsonl``) and every checkpoint in it: the final
 ``checkpoint.pt`` and, when present, the history ``checkpoints/step_XXXXXXXX.pt`` (same
-format, ``{"format": 1, "step": int, "model": state_dict}``) that
-:func:`checkpoint_history_callback` writes when passed to ``train(callbacks=...)``.
+format, ``{"format": 1, "step": int, "model": state_dict}``) that ``train`` keeps with
+``TrainConfig(checkpoint_history=N)`` (CLI ``grokcheck train --checkpoint-history N``, about N
+log-spaced checkpoints) or with the callback :func:`checkpoint_history_callback`.
 
 For every checkpoint and seed it evaluates, on that seed's training set,
 
@@ -14,15 +15,15 @@ For every checkpoint and seed it evaluates, on that seed's training set,
   ``max_constraints`` tightest constraints,
 
 against the rescaled time ``t·λ/log α`` (``t = η·step``, ``α`` the model's ``init_scale``,
-``λ`` the weight decay), where Lyu et al. predict the switch at 1.
+``λ`` the weight decay), where Lyu et al. ("Dichotomy of early and late phase implicit biases
+can provably induce grokking", arXiv 2311.18817, Theorems 3.3–3.6 for the late phase) predict
+the switch from the kernel regime to the max-margin regime at 1.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,28 +44,19 @@ __all__ = [
     "write_kkt_trajectory",
 ]
 
-_STEP_RE = re.compile(r"step_(\d+)\.pt$")
-
-
 def checkpoint_history_callback(run_dir: str | os.PathLike, *, every: int = 1):
     """A ``train`` callback that keeps the weights of every ``every``-th evaluation in
-    ``run_dir/checkpoints/step_XXXXXXXX.pt`` (written atomically), for ``grokcheck kkt``."""
-    d = Path(run_dir) / "checkpoints"
-    count = {"n": 0}
+    ``run_dir/checkpoints/step_XXXXXXXX.pt`` (written atomically), for ``grokcheck kkt``.
 
-    def cb(step, model, info):
-        count["n"] += 1
-        if (count["n"] - 1) % every:
-            return None
-        d.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        os.close(fd)
-        torch.save({"format": 1, "step": int(step), "model": state}, tmp)
-        os.replace(tmp, d / f"step_{int(step):08d}.pt")
-        return None
+    Returns
+    -------
+    CheckpointHistory
+        Its evaluation counter is saved in ``checkpoint.pt``, so a resumed run keeps the same
+        steps. ``TrainConfig(checkpoint_history=N)`` keeps log-spaced steps instead.
+    """
+    from grokcheck.checks.training._callbacks import CheckpointHistory
 
-    return cb
+    return CheckpointHistory(run_dir, every=every)
 
 
 def seed_model_fn(model: torch.nn.Module, x: torch.Tensor, s: int):
@@ -128,13 +120,9 @@ class KKTTrajectory:
 
 
 def _checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
-    out = {}
-    hist = run_dir / "checkpoints"
-    if hist.is_dir():
-        for p in hist.iterdir():
-            m = _STEP_RE.search(p.name)
-            if m:
-                out[int(m.group(1))] = p
+    from grokcheck.checks.training._callbacks import history_steps
+
+    out = dict(history_steps(run_dir))
     final = run_dir / "checkpoint.pt"
     if final.exists():
         step = int(torch.load(final, weights_only=False, map_location="cpu")["step"])

@@ -1,8 +1,8 @@
 """A training callback that logs Tan & Huang's grokking indicators into ``metrics.jsonl``.
 
-:class:`RobustnessLogger` is a callback for :func:`grokcheck.checks.training._train.train` (and
-:func:`grokcheck.checks.experiments._interventions.train_with_intervention`): every ``every`` steps it adds
-per-seed lists to the metrics line:
+:class:`RobustnessLogger` is an ``on_eval`` callback of :func:`grokcheck.checks.training._train.train`
+(Tan & Huang, "Understanding grokking through a robustness viewpoint", arXiv 2311.06597,
+Section 4.3 and Section 5): every ``every`` steps it adds per-seed lists to the metrics line:
 
 - ``pmi``, ``pe``, ``pmi0``, ``pe0``, ``mid``, ``ed`` — matrix-information metrics with the paper's
   protocol (per batch, one noise draw per batch, averaged over batches; α = 1 by default;
@@ -41,7 +41,7 @@ ROBUSTNESS_KEYS = ("pmi", "pe", "pmi0", "pe0", "mid", "ed", "perturbation_error"
 
 @dataclass(frozen=True)
 class RobustnessLogger:
-    """Callback ``cb(step, model, info) -> dict | None`` logging MID/ED/PMI/PE and the abelian test.
+    """``on_eval`` callback logging MID/ED/PMI/PE and the abelian test (stateless, resume-safe).
 
     Parameters
     ----------
@@ -82,6 +82,11 @@ class RobustnessLogger:
         return [x[:, i * b:(i + 1) * b] for i in range(max(count, 1))]
 
     def __call__(self, step: int, model, info: dict) -> dict | None:
+        """Same as :meth:`on_eval` (the plain-callable form of a callback)."""
+        return self.on_eval(step, model, info)
+
+    def on_eval(self, step: int, model, info: dict) -> dict | None:
+        """The metrics of step ``step`` (``None`` off the ``every`` grid); ``info`` as in ``train``."""
         if step % self.every:
             return None
         out: dict = {}

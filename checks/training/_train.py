@@ -16,15 +16,17 @@ Public API
 -> RunResult``
 
 * ``config`` – a frozen :class:`TrainConfig` (model config, optimizer config, steps, n_seeds, seed,
-  loss, batch_size, eval_every, checkpoint_every, dtype, on_nan, init_from).
+  loss, batch_size, eval_every, checkpoint_every, checkpoint_history, dtype, on_nan, init_from).
 * ``task`` – a :class:`~grokcheck.checks.training._data.Task` (pool ``x`` (P, ...), labels ``y`` (P,),
   per-seed ``train_idx`` (S, n_train) and ``test_idx`` (S, n_test)).
-* ``callbacks`` – callables ``cb(step: int, model: EnsembleModel, info: dict) -> dict | None``
-  called at every evaluation (every ``eval_every`` steps, at step 0 and at the last step).
-  ``info`` has ``"x_train"`` (S, n_train, ...), ``"y_train"`` (S, n_train), ``"x_test"``,
-  ``"y_test"``, ``"alive"`` (S,) bool, ``"metrics"`` (the line being logged), ``"task"``,
-  ``"config"``. A returned dict is merged into that ``metrics.jsonl`` line (keys must not clash
-  with the built-in ones). Callbacks must not change the model or draw from global RNGs.
+* ``callbacks`` – objects with some of the hooks of
+  :class:`~grokcheck.checks.training._callbacks.TrainCallback`: ``training_forward`` (replaces the
+  training forward pass), ``extra_loss`` (a per-seed term added to the loss), ``on_step`` (after
+  every update), ``on_eval`` (at every evaluation: every ``eval_every`` steps, at step 0 and at the
+  last step; a returned dict is merged into that ``metrics.jsonl`` line), ``on_checkpoint``, and
+  ``state_dict`` / ``load_state_dict`` for state that must survive a resume. A plain callable
+  ``cb(step, model, info) -> dict | None`` is an ``on_eval`` hook. Callbacks must not change the
+  model's parameters or draw from global RNGs.
 * ``device`` – chosen at the CLI edge and passed down; nothing here picks CUDA on its own.
 * ``RunResult`` – frozen: ``config``, ``model`` (trained, on ``device``), ``step``, ``history``
   (tuple of metrics dicts), ``t_mem`` / ``t_grok`` (S,) int arrays with -1 for "never",
@@ -37,7 +39,7 @@ Step numbering: "step t" is the number of optimizer updates done. The metrics at
 those of the parameters after t updates. A NaN/Inf found in the loss or gradient of the forward
 pass made with the parameters of step t is reported as ``step = t``.
 
-Time-to-grok (MATH.md §1.5), measured at evaluation resolution: ``t_mem`` is the first logged step
+Time-to-grok (the grokking of Power et al., arXiv 2201.02177), measured at evaluation resolution: ``t_mem`` is the first logged step
 with train accuracy ≥ 0.99, ``t_grok`` the first logged step with test accuracy ≥ 0.95.
 
 Batched ensembles: every parameter carries a leading seed axis S; one forward/backward trains
@@ -63,8 +65,11 @@ Run directory (``out_dir``)
     "optimizer": optimizer.state_dict() (per-param state, step count, EGD mask, RSVD generator
     state), "sampler": mini-batch sampler state or None (per-seed generator states, current
     permutations, position), "alive": (S,) bool tensor, "failures": [{"seed","step","quantity",
-    "message"}], "t_mem": [S], "t_grok": [S], "test_leakage": bool}``.
+    "message"}], "t_mem": [S], "t_grok": [S], "test_leakage": bool, "callbacks": {name: state}}``.
     Rebuild the model with ``load_run(run_dir, device=...)``.
+``checkpoints/step_XXXXXXXX.pt`` (with ``checkpoint_history = N``)
+    ``{"format": 1, "step": int, "model": state_dict}`` at about ``N`` log-spaced evaluation steps
+    (:func:`~grokcheck.checks.training._callbacks.log_spaced_steps`), for ``grokcheck kkt``.
 ``summary.json``
     final per-seed accuracies, t_mem, t_grok, failures, status, test_leakage.
 ``curves.png``
@@ -81,19 +86,18 @@ weights are bit-identical to an uninterrupted run (all randomness comes from per
 
 from __future__ import annotations
 
-
-
 import json
 import math
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
+from grokcheck.checks.training._callbacks import CheckpointHistory, hooks_of, history_steps, log_spaced_steps, state_key
 from grokcheck.checks.training._data import MinibatchSampler, Task
 from grokcheck.checks.training._models import EnsembleModel, build_model, model_config_from_dict, model_config_to_dict
 from grokcheck.checks.training._optimizers import OptimizerConfig, build_optimizer
@@ -114,9 +118,9 @@ __all__ = [
     "GROKKED_TEST_ACC",
 ]
 
-#: MATH.md §1.5: t_mem is the first step with train accuracy ≥ 0.99 …
+#: t_mem is the first logged step with train accuracy ≥ 0.99 …
 MEMORIZED_TRAIN_ACC = 0.99
-#: … and t_grok the first step with test accuracy ≥ 0.95.
+#: … and t_grok the first logged step with test accuracy ≥ 0.95.
 GROKKED_TEST_ACC = 0.95
 
 _LOSSES = ("ce", "mse", "mse_centered", "sq")
@@ -133,7 +137,9 @@ class TrainConfig:
     sq; otherwise ce). ``batch_size=None`` is full batch. ``on_nan`` is ``"record"`` (mask the
     seed, keep going) or ``"raise"``. ``init_from`` names a run directory whose final weights
     initialise the model (e.g. Stage II after Stage I); parameters of a different shape are
-    broadcast (a tied scale to per-neuron scales).
+    broadcast (a tied scale to per-neuron scales). ``checkpoint_history = N`` keeps the weights
+    at about ``N`` log-spaced evaluation steps in ``out_dir/checkpoints/`` (``grokcheck kkt``
+    reads them); ``None`` keeps only the latest ``checkpoint.pt``.
     """
 
     model: Any
@@ -149,6 +155,7 @@ class TrainConfig:
     on_nan: str = "record"
     init_from: str | None = None
     plot: bool = True
+    checkpoint_history: int | None = None
 
     def __post_init__(self):
         if self.loss is not None and self.loss not in _LOSSES:
@@ -159,6 +166,8 @@ class TrainConfig:
             raise ValueError(f"on_nan must be 'record' or 'raise', got {self.on_nan!r}")
         if self.steps < 0 or self.eval_every < 1 or self.n_seeds < 1:
             raise ValueError("need steps ≥ 0, eval_every ≥ 1 and n_seeds ≥ 1")
+        if self.checkpoint_history is not None and self.checkpoint_history < 2:
+            raise ValueError(f"checkpoint_history must be None or ≥ 2 checkpoints, got {self.checkpoint_history!r}")
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -176,7 +185,8 @@ class TrainConfig:
             "model": model_config_to_dict(self.model),
             "optimizer": self.optimizer.to_dict(),
             **{k: getattr(self, k) for k in ("steps", "n_seeds", "seed", "loss", "batch_size", "eval_every",
-                                             "checkpoint_every", "dtype", "on_nan", "init_from", "plot")},
+                                             "checkpoint_every", "dtype", "on_nan", "init_from", "plot",
+                                             "checkpoint_history")},
         }
 
     @classmethod
@@ -396,6 +406,41 @@ def _init_from(model: EnsembleModel, run_dir: str, device) -> None:
 # --------------------------------------------------------------------------- training
 
 
+class _Hooks:
+    """The callbacks of one run, sorted by hook (see :mod:`grokcheck.checks.training._callbacks`)."""
+
+    def __init__(self, callbacks: Sequence[Any]):
+        by_cb = [(cb, hooks_of(cb)) for cb in callbacks]
+        forwards = [(cb, h["training_forward"]) for cb, h in by_cb if "training_forward" in h]
+        if len(forwards) > 1:
+            raise ValueError(f"at most one callback may replace the training forward pass; got {[cb for cb, _ in forwards]}")
+        self.training_forward = forwards[0][1] if forwards else None
+        self.extra_loss = [h["extra_loss"] for _, h in by_cb if "extra_loss" in h]
+        self.on_step = [h["on_step"] for _, h in by_cb if "on_step" in h]
+        self.on_eval = [(cb, h["on_eval"]) for cb, h in by_cb if "on_eval" in h]
+        self.on_checkpoint = [h["on_checkpoint"] for _, h in by_cb if "on_checkpoint" in h]
+        self.stateful: dict[str, Any] = {}
+        for cb, _ in by_cb:
+            key = state_key(cb)
+            if key is None:
+                continue
+            if key in self.stateful:
+                raise ValueError(f"two stateful callbacks share the name {key!r}; give them different names")
+            self.stateful[key] = cb
+
+    def state(self) -> dict:
+        return {key: cb.state_dict() for key, cb in self.stateful.items()}
+
+    def load_state(self, saved: dict) -> None:
+        missing = sorted(set(self.stateful) - set(saved))
+        extra = sorted(set(saved) - set(self.stateful))
+        if missing or extra:
+            raise ValueError(f"cannot resume: the checkpoint holds callback state for {sorted(saved)} but the callbacks "
+                             f"passed now are {sorted(self.stateful)}; resume with the callbacks the run was started with")
+        for key, cb in self.stateful.items():
+            cb.load_state_dict(saved[key])
+
+
 def train(
     config: TrainConfig,
     task: Task,
@@ -403,7 +448,7 @@ def train(
     out_dir: str | os.PathLike | None = None,
     device="cpu",
     progress: bool = True,
-    callbacks: Sequence[Callable] = (),
+    callbacks: Sequence[Any] = (),
     resume: bool = False,
 ) -> RunResult:
     """Train ``config.n_seeds`` seeds of ``config.model`` on ``task`` as one batched model.
@@ -421,6 +466,13 @@ def train(
         raise ValueError("resume=True needs out_dir")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+    cbs = list(callbacks)
+    if config.checkpoint_history:
+        if out is None:
+            raise ValueError("checkpoint_history needs out_dir (the history is written to out_dir/checkpoints)")
+        cbs.append(CheckpointHistory(out, steps=log_spaced_steps(config.checkpoint_history, config.steps, config.eval_every),
+                                     name="config.checkpoint_history"))
+    hooks = _Hooks(cbs)
 
     model = build_model(config.model, task, n_seeds=S, seed=config.seed, device=device, dtype=dtype)
     if config.init_from and not resume:
@@ -454,6 +506,10 @@ def train(
         t_grok = np.asarray(ck["t_grok"], dtype=np.int64)
         failures = [NumericalFailure(f["message"], where={k: f[k] for k in ("seed", "step", "quantity")}) for f in ck["failures"]]
         start = int(ck["step"])
+        hooks.load_state(ck.get("callbacks", {}))
+        for s, p in history_steps(out):
+            if s > start:  # written by the interrupted run after its last checkpoint
+                p.unlink()
         history = _read_metrics(out / "metrics.jsonl", start)
         with open(out / "metrics.jsonl", "w") as f:
             for row in history:
@@ -461,7 +517,8 @@ def train(
     elif out is not None:
         torch.save(task.state(), out / "task.pt")
         write_json_atomic(out / "config.json", {"train_config": config.to_dict(), "task": task.summary(),
-                                                "test_leakage": test_leakage, "loss": loss_kind})
+                                                "test_leakage": test_leakage, "loss": loss_kind,
+                                                "callbacks": [getattr(cb, "__qualname__", None) or repr(cb) for cb in cbs]})
         (out / "metrics.jsonl").write_text("")
 
     xtr, ytr = task.split("train", device=device, dtype=dtype)
@@ -512,9 +569,10 @@ def train(
             passed = torch.as_tensor([v is not None and v >= config.optimizer.egd_switch_off_test_acc for v in row["test_acc"]])
             opt.switch_off_egd(passed)
         info = {"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte, "alive": alive.clone(),
-                "metrics": row, "task": task, "config": config}
-        for cb in callbacks:
-            extra = cb(step, model, info)
+                "metrics": row, "task": task, "config": config, "out_dir": out,
+                "evaluation": {"train_loss": trl, "train_acc": tra, "test_loss": tel, "test_acc": tea}}
+        for cb, on_eval in hooks.on_eval:
+            extra = on_eval(step, model, info)
             if extra:
                 clash = set(extra) & set(row)
                 if clash:
@@ -542,7 +600,10 @@ def train(
             "t_grok": t_grok.tolist(),
             "test_leakage": test_leakage,
             "torch_version": torch.__version__,
+            "callbacks": hooks.state(),
         })
+        for on_checkpoint in hooks.on_checkpoint:
+            on_checkpoint(step, out / "checkpoint.pt", model)
 
     if not resume:
         log(0)
@@ -562,7 +623,10 @@ def train(
             model.before_step(xb, yb)
             for p in params:
                 p.grad = None
-            losses = per_seed_loss(loss_kind, model(xb), yb)
+            pred = model(xb) if hooks.training_forward is None else hooks.training_forward(step, model, xb)
+            losses = per_seed_loss(loss_kind, pred, yb)
+            for extra_loss in hooks.extra_loss:
+                losses = losses + extra_loss(step, model, xb, yb, pred)
             bad = alive & ~torch.isfinite(losses.detach())
             if bool(bad.any()):
                 fail(bad, step, "loss")
@@ -578,6 +642,8 @@ def train(
             opt.step(alive)
             model.retract()
             step += 1
+            for on_step in hooks.on_step:
+                on_step(step, model, losses.detach())
             bar.update(1)
             if step % config.eval_every == 0 or step == config.steps:
                 row = log(step)
@@ -591,7 +657,9 @@ def train(
         bar.close()
     if not history or history[-1]["step"] != step:
         log(step)
-    checkpoint(step)
+        checkpoint(step)
+    elif not (config.checkpoint_every and step % config.checkpoint_every == 0 and step > start):
+        checkpoint(step)  # (otherwise the loop has just written this step's checkpoint)
 
     a = alive.cpu().numpy()
     status = "completed" if a.all() else ("all_seeds_failed" if not a.any() else "nan_encountered")
