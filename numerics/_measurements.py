@@ -157,7 +157,7 @@ def _ratio(blk: np.ndarray) -> np.ndarray:
     return r
 
 
-def measure_neurons(G, theta1, theta2, xi, *, normalize: bool = True) -> NeuronMeasurements:
+def measure_neurons(G, theta1, theta2, xi, *, normalize: bool = True, prediction=None) -> NeuronMeasurements:
     """Measure a population of neurons against the irreps of ``G``.
 
     Parameters
@@ -167,6 +167,8 @@ def measure_neurons(G, theta1, theta2, xi, *, normalize: bool = True) -> NeuronM
         For shared input pass the same array twice.
     normalize : scale each vector to unit norm first (as the authors' code does,
         MATH.md §1.4); zero vectors stay zero.
+    prediction : ``predictions(G)`` when the caller already has it (it is symbolic and costs
+        more than the measurement itself on large groups); computed when ``None``.
 
     Returns
     -------
@@ -203,7 +205,7 @@ def measure_neurons(G, theta1, theta2, xi, *, normalize: bool = True) -> NeuronM
     pur_pv = np.asarray(pur_pv).reshape(n, 3)
     purity = pur_pv.min(axis=1)
 
-    pred = predictions(G)
+    pred = predictions(G) if prediction is None else prediction
     om_star_orb = pred.omega_star
     orbit_dims = np.array([int(ct.degrees[o[0]]) for o in orbits])
     orbit_fs = np.array([int(ct.fs_indicators[o[0]]) for o in orbits])

@@ -32,10 +32,26 @@ from grokcheck.theory._irreps import (
     real_basis_change,
     representation_residuals,
 )
+from grokcheck.theory._irrep_names import (
+    IrrepName,
+    SymmetricRecognition,
+    irrep_names,
+    murnaghan_nakayama,
+    recognise_symmetric,
+)
 from grokcheck.theory._names import group
+from grokcheck.theory._table_repair import TableRepair, find_isomorphism, repair_table, table_defects
 from grokcheck.theory._permutations import parse_cycles, permutation_group_table
 
 __all__ = [
+    "TableRepair",
+    "table_defects",
+    "SymmetricRecognition",
+    "repair_table",
+    "recognise_symmetric",
+    "murnaghan_nakayama",
+    "irrep_names",
+    "IrrepName",
     "assert_representation",
     "certify_stable_point",
     "CharacterTable",
@@ -44,6 +60,7 @@ __all__ = [
     "convolve",
     "Cyclotomic",
     "exact_stable_point",
+    "find_isomorphism",
     "FiniteGroup",
     "fourier_transform",
     "group",

@@ -9,6 +9,17 @@ from grokcheck._lazy import lazy_exports
 
 _EXPORTS = {
     "NeuronAnalysis": "grokcheck.checks.training._analyze",
+    "NeuronShares": "grokcheck.checks.training._analyze",
+    "GroupSpectrum": "grokcheck.checks.training._analyze",
+    "group_spectrum": "grokcheck.checks.training._analyze",
+    "analyze_weights": "grokcheck.checks.training._analyze",
+    "analyze_pairwise": "grokcheck.checks.training._analyze",
+    "ExternalModel": "grokcheck.checks.training._external",
+    "ModelReport": "grokcheck.checks.training._external",
+    "load_model": "grokcheck.checks.training._external",
+    "load_models": "grokcheck.checks.training._external",
+    "analyze_model": "grokcheck.checks.training._external",
+    "MODEL_FORMATS": "grokcheck.checks.training._external",
     "analyze_neurons": "grokcheck.checks.training._analyze",
     "analyze_run": "grokcheck.checks.training._analyze",
     "li2_quantities": "grokcheck.checks.training._analyze",

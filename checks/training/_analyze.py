@@ -1,5 +1,9 @@
-"""Measurements on trained networks (MATH.md §8.1–8.3), for any group.
+"""Measurements on trained networks, for any group.
 
+* :func:`analyze_weights` – per-neuron irrep attribution of any two-operand network from its
+  weights: ``left``, ``right`` (n, |G|) first-layer responses to the two operands and ``out``
+  (n, |G|) output weights; :func:`analyze_pairwise` the same for neurons whose response to a pair
+  is not a sum (a transformer's MLP neurons at the "=" position, (n, |G|, |G|)).
 * :func:`analyze_neurons` – per-neuron Fourier analysis with the theory layer's irreps
   (``grokcheck.numerics.measure_neurons``: winning orbit, purity, σ₂/σ₁, alignment cosines,
   phase residual) for every seed of a batched model, restricted to *live* neurons, aggregated
@@ -16,15 +20,38 @@
 Conventions
 -----------
 Neuron ``m`` of seed ``s``: ``θ¹, θ²`` are the two halves of its first-layer row and ``ξ`` the
-column ``m`` of the output layer (MATH.md §1.4); biases are ignored. A neuron is *live* when
-``‖[θ¹; θ²]‖·‖ξ‖ ≥ live_threshold · max_m ‖[θ¹; θ²]_m‖·‖ξ_m‖`` within its seed (weight decay
-drives unused neurons to zero; their "Fourier pattern" is noise). Dead seeds (NaN) are skipped.
+column ``m`` of the output layer (He et al., arXiv 2606.02993, §2); biases are ignored. A neuron
+is *live* when ``‖[θ¹; θ²]‖·‖ξ‖ ≥ live_threshold · max_m ‖[θ¹; θ²]_m‖·‖ξ_m‖`` within its seed
+(weight decay drives unused neurons to zero; their "Fourier pattern" is noise). Dead seeds (NaN)
+are skipped.
+
+The neuron-weights protocol. :func:`analyze_neurons` reads any object with a method
+``neuron_weights() -> (θ¹, θ², ξ)``, three float arrays of shape ``(S, M, |G|)`` (``S`` seeds,
+``M`` neurons; row ``m`` of ``θ¹``/``θ²`` is neuron m's response to the left/right operand as a
+function of the group element, row ``m`` of ``ξ`` its output weight on each output label). The
+models of :mod:`grokcheck.checks.training` implement it; for weights from elsewhere call
+:func:`analyze_weights` (one seed) directly, or load the file with
+:func:`grokcheck.checks.training.load_model`.
+
+Irrep attribution (:class:`NeuronShares`). For a real function ``f`` on ``G`` and an orbit
+``O = {ρ, ρ̄}`` of irreps, ``E_O(f) = ‖P_O f‖²`` is the energy of its (real) isotypic component
+``P_O f = Σ_{ρ∈O} (d_ρ/|G|) Σ_h χ_ρ(g h⁻¹) f(h)``. A neuron's *input energy* in ``O`` is
+``E_O(left) + E_O(right)`` (the energy, over all pairs, of its pre-activation ``left(g₁) +
+right(g₂)`` in ``O``, up to the factor ``|G|``); its *centred* input energy is the sum over the
+nontrivial orbits. The neuron's irrep is the orbit with the largest input share (or the largest
+sum of input and output shares when ``count_output``); ``share`` is that orbit's fraction of the
+centred input energy and ``share_out`` the same for ``out``. A live neuron is *single-irrep*
+when ``share ≥ share_threshold`` (and ``share_out ≥ share_threshold`` when ``count_output``).
+Users read irreps numbered 1..k as GAP's ``X.1 … X.k``; for a complex pair ``{ρ, ρ̄}`` (one real
+irrep) the number is that of its first member. Python arrays stay 0-based.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +59,11 @@ import torch
 
 __all__ = [
     "NeuronAnalysis",
+    "NeuronShares",
+    "GroupSpectrum",
+    "group_spectrum",
+    "analyze_weights",
+    "analyze_pairwise",
     "analyze_neurons",
     "majority_vote",
     "li2_quantities",
@@ -41,8 +73,18 @@ __all__ = [
     "PURITY_SINGLE_IRREP",
 ]
 
-#: purity above which a neuron counts as single-irrep in the reports (issue 5 acceptance).
+#: purity above which a neuron counts as single-irrep in the reports.
 PURITY_SINGLE_IRREP = 0.9
+
+#: default ``share_threshold`` of :func:`analyze_weights`: a neuron with at least this fraction of
+#: its centred input energy in one real irrep is single-irrep (the same 0.9 as the purity reports).
+SHARE_SINGLE_IRREP = 0.9
+
+#: default ``alive_threshold``: a neuron is alive when its weight product is at least this
+#: fraction of the largest in its model (the live rule of :func:`analyze_neurons`).
+ALIVE_THRESHOLD = 0.01
+
+ALIVE_RULES = ("weights", "input", "fires", "all")
 
 
 def _measure_neurons():
@@ -58,11 +100,346 @@ def _f(v):
     return v if np.isfinite(v) else None
 
 
+class _PerGroup:
+    """A cache keyed by the group *object* (not its value), dropped when the group is collected.
+
+    Nothing leaks between groups: a new group object, even with an equal table, gets its own
+    entry, and an entry dies with its group (``weakref.finalize``).
+    """
+
+    def __init__(self, build):
+        self._build = build
+        self._store: dict[int, tuple] = {}
+
+    def __call__(self, G):
+        key = id(G)
+        hit = self._store.get(key)
+        if hit is not None and hit[0]() is G:
+            return hit[1]
+        value = self._build(G)
+        self._store[key] = (weakref.ref(G), value)
+        weakref.finalize(G, self._store.pop, key, None)
+        return value
+
+
+class GroupSpectrum:
+    """Per-group data of the irrep attribution, computed once per group object.
+
+    Build with :func:`group_spectrum` (cached). Holds the irrep matrices at ``g⁻¹`` stacked for
+    one matrix product per batch of vectors, the orbits, the theory's predictions
+    (:func:`grokcheck.numerics.predictions`, symbolic) and, lazily, a real orthonormal basis
+    adapted to the isotypic decomposition (for functions of pairs).
+    """
+
+    def __init__(self, G):
+        self.group = G
+        ct = G.character_table
+        self.orbits = tuple(tuple(int(i) for i in o) for o in ct.orbits)
+        self.orbit_dims = np.array([int(ct.degrees[o[0]]) for o in self.orbits])
+        self.orbit_fs = np.array([int(ct.fs_indicators[o[0]]) for o in self.orbits])
+        self.trivial_orbit = next(k for k, o in enumerate(self.orbits)
+                                  if np.allclose(ct.values[o[0]], 1.0))  # the all-ones character
+        inv = G.inverses
+        mats, self._slices = [], []
+        col = 0
+        for r in G.irreps:
+            m = np.asarray(r.matrices)[inv].reshape(G.order, -1)  # ρ(g⁻¹), flattened
+            mats.append(m)
+            self._slices.append((col, col + m.shape[1], int(r.dim)))
+            col += m.shape[1]
+        M = np.concatenate(mats, axis=1)
+        self._Mre = np.ascontiguousarray(M.real)
+        self._Mim = np.ascontiguousarray(M.imag)
+        self._irrep_orbit = np.zeros(len(G.irreps), dtype=np.int64)
+        for k, o in enumerate(self.orbits):
+            self._irrep_orbit[list(o)] = k
+
+    @cached_property
+    def predictions(self):
+        from grokcheck.numerics._predictions import predictions
+
+        return predictions(self.group)
+
+    @property
+    def num_orbits(self) -> int:
+        return len(self.orbits)
+
+    def orbit_energies(self, vectors) -> np.ndarray:
+        """``(N, k)`` energies ``‖P_O f‖²`` of the rows of ``vectors`` (N, |G|) in each orbit.
+
+        Computed as ``|G| Σ_{ρ∈O} d_ρ ‖f̂[ρ]‖²`` (Parseval), one matrix product for all irreps.
+        """
+        V = np.asarray(vectors, dtype=np.float64)
+        g = self.group.order
+        re, im = V @ self._Mre, V @ self._Mim
+        sq = re * re + im * im
+        per_irrep = np.stack([d * sq[:, a:b].sum(axis=1) for a, b, d in self._slices], axis=1) / g
+        out = np.zeros((V.shape[0], self.num_orbits))
+        np.add.at(out.T, self._irrep_orbit, per_irrep.T)
+        return out
+
+    @cached_property
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(B, starts)``: ``B`` (|G|, |G|) real orthogonal, columns grouped by orbit, and the
+        first column of each orbit (``starts`` (k,)). From one symmetric eigenproblem of
+        ``Σ_O (O+1) P_O``, whose eigenvalue ``O+1`` has the orbit's isotypic space as eigenspace."""
+        G = self.group
+        ct = G.character_table
+        g = G.order
+        chi = ct.on_elements()  # (r, g)
+        prod = G.table[:, G.inverses]  # g·h⁻¹
+        A = np.zeros((g, g))
+        for k, o in enumerate(self.orbits):
+            P = sum(float(ct.degrees[i]) / g * chi[i][prod] for i in o).real
+            A += (k + 1) * P
+        w, B = np.linalg.eigh((A + A.T) / 2)
+        lab = np.rint(w).astype(np.int64) - 1
+        # eigenvalues are the integers 1..k up to rounding (a projector sum, well separated)
+        if np.max(np.abs(w - (lab + 1))) > 1e-6:
+            raise ArithmeticError("isotypic projectors are not orthogonal idempotents")
+        order = np.argsort(lab, kind="stable")
+        B, lab = B[:, order], lab[order]
+        starts = np.searchsorted(lab, np.arange(self.num_orbits))
+        return B, starts
+
+    def pair_energies(self, F) -> np.ndarray:
+        """``(N, k, k)`` energies of functions of pairs ``F`` (N, |G|, |G|) in ``O₁ ⊗ O₂``."""
+        B, starts = self.basis
+        F = np.asarray(F, dtype=np.float64)
+        C = np.einsum("ia,nij,jb->nab", B, F, B, optimize=True)
+        C = C * C
+        return np.add.reduceat(np.add.reduceat(C, starts, axis=1), starts, axis=2)
+
+
+group_spectrum = _PerGroup(GroupSpectrum)
+group_spectrum.__doc__ = "The :class:`GroupSpectrum` of ``G``, built once per group object."
+
+
+@dataclass(frozen=True, eq=False)
+class NeuronShares:
+    """Irrep attribution of the ``N`` neurons of one model (see the module docstring).
+
+    Attributes
+    ----------
+    energy_in, energy_out : ``(N, k)`` orbit energies of the input (left + right, or the pair
+        function) and of the output weights.
+    winner_orbit : ``(N,)`` index into ``orbits`` of the neuron's irrep; ``-1`` when it has no
+        nontrivial energy.
+    share, share_out : ``(N,)`` winner's fraction of the centred input / output energy
+        (NaN when there is none).
+    alive : ``(N,)`` bool, by ``options["alive_rule"]``.
+    strength : ``(N,)`` the weight product of the alive rule.
+    single : ``(N,)`` bool, alive and single-irrep.
+    orbits : the orbits ``{ρ, ρ̄}`` (0-based irrep indices).
+    options : the rule and thresholds used.
+    """
+
+    energy_in: np.ndarray
+    energy_out: np.ndarray
+    winner_orbit: np.ndarray
+    share: np.ndarray
+    share_out: np.ndarray
+    alive: np.ndarray
+    strength: np.ndarray
+    single: np.ndarray
+    orbits: tuple
+    options: dict
+
+    @property
+    def neurons(self) -> int:
+        return int(self.alive.shape[0])
+
+    def occupancy(self) -> np.ndarray:
+        """``(k,)`` alive neurons per winning orbit."""
+        w = self.winner_orbit[self.alive & (self.winner_orbit >= 0)]
+        return np.bincount(w, minlength=len(self.orbits))
+
+    def single_occupancy(self) -> np.ndarray:
+        """``(k,)`` single-irrep alive neurons per orbit."""
+        return np.bincount(self.winner_orbit[self.single], minlength=len(self.orbits))
+
+
+def _shares(spec: GroupSpectrum, E_in, E_out, strength, fires, *, alive_rule, alive_threshold, share_threshold,
+            count_output) -> NeuronShares:
+    if alive_rule not in ALIVE_RULES:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"alive_rule must be one of {ALIVE_RULES}, got {alive_rule!r}", option="alive_rule")
+    if not 0.0 <= share_threshold <= 1.0:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"share_threshold must be in [0, 1], got {share_threshold}", option="share_threshold")
+    triv = spec.trivial_orbit
+    nt = np.ones(spec.num_orbits, dtype=bool)
+    nt[triv] = False
+    tot_in = E_in[:, nt].sum(axis=1)
+    tot_out = E_out[:, nt].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh_in = E_in / tot_in[:, None]
+        sh_out = E_out / tot_out[:, None]
+    score = np.where(np.isfinite(sh_in), sh_in, 0.0)
+    if count_output:
+        score = score + np.where(np.isfinite(sh_out), sh_out, 0.0)
+    score[:, triv] = -np.inf
+    N = E_in.shape[0]
+    winner = np.argmax(score, axis=1) if spec.num_orbits > 1 else np.full(N, -1)
+    has = (tot_in > 0) if not count_output else (tot_in > 0) | (tot_out > 0)
+    winner = np.where(has, winner, -1)
+    rows = np.arange(N)
+    w0 = np.maximum(winner, 0)
+    share = np.where(winner >= 0, sh_in[rows, w0], np.nan)
+    share_out = np.where(winner >= 0, sh_out[rows, w0], np.nan)
+    finite = np.isfinite(strength)
+    top = float(np.max(strength[finite])) if finite.any() else 0.0
+    if alive_rule == "all":
+        alive = finite.copy()
+    else:
+        alive = finite & (strength >= alive_threshold * top) & (top > 0)
+        if alive_rule == "fires":
+            alive &= fires
+    with np.errstate(invalid="ignore"):
+        single = alive & (winner >= 0) & (share >= share_threshold)
+        if count_output:
+            single &= share_out >= share_threshold
+    opts = {"alive_rule": alive_rule, "alive_threshold": alive_threshold, "share_threshold": share_threshold,
+            "count_output": bool(count_output)}
+    return NeuronShares(E_in, E_out, winner.astype(np.int64), share, share_out, alive, strength, single,
+                        spec.orbits, opts)
+
+
+def _check_rows(name, a, n_rows, g):
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 2 or a.shape[1] != g or (n_rows is not None and a.shape[0] != n_rows):
+        from grokcheck.errors import InvalidInputError
+
+        want = f"({n_rows if n_rows is not None else 'neurons'}, {g})"
+        raise InvalidInputError(f"{name} must have shape {want} (neurons × group elements), got {a.shape}", option=name)
+    return a
+
+
+def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weights",
+                    alive_threshold: float = ALIVE_THRESHOLD, share_threshold: float = SHARE_SINGLE_IRREP,
+                    count_output: bool = False, measure: bool = True, name: str | None = None) -> "NeuronAnalysis":
+    """Per-neuron irrep attribution of one network from its weights.
+
+    Parameters
+    ----------
+    G : FiniteGroup whose element ``g`` is column ``g`` of the arrays.
+    left, right : ``(N, |G|)`` first-layer responses of the ``N`` neurons to the left and right
+        operand (neuron i's pre-activation on the pair ``(g₁, g₂)`` is
+        ``left[i, g₁] + right[i, g₂] + bias[i]``). For a summed one-hot input pass the same array twice.
+    out : ``(N, |G|)`` output weights, ``out[i, j]`` neuron i's weight on output label ``j``.
+    bias : ``(N,)`` first-layer bias or ``None``; only the ``"fires"`` rule reads it.
+    alive_rule : ``"weights"`` (default: ``‖[left; right]‖·‖out‖ ≥ alive_threshold ·`` its
+        maximum over neurons), ``"input"`` (the same with ``‖[left; right]‖`` alone), ``"fires"``
+        (``"weights"`` and the ReLU fires on some pair: ``max left + max right + bias > 0``) or
+        ``"all"`` (every finite neuron).
+    alive_threshold : relative threshold of the alive rule (default :data:`ALIVE_THRESHOLD`).
+    share_threshold : a live neuron is single-irrep when its ``share`` reaches this
+        (default :data:`SHARE_SINGLE_IRREP`).
+    count_output : when ``True`` the output weights count: the winner maximises input + output
+        share and single-irrep also needs ``share_out ≥ share_threshold``. Default ``False``
+        (the irrep of a neuron is that of its input weights; ``share_out`` is still reported).
+    measure : also run :func:`grokcheck.numerics.measure_neurons` on the live neurons (purity,
+        σ₂/σ₁, alignment; the ``measurements`` of the result).
+    name : a label for reports (default ``str(G)``).
+
+    Returns
+    -------
+    :class:`NeuronAnalysis` with one "seed": ``shares[0]`` is the :class:`NeuronShares`.
+    """
+    g = G.order
+    L = _check_rows("left", left, None, g)
+    N = L.shape[0]
+    R = _check_rows("right", right, N, g)
+    Ov = _check_rows("out", out, N, g)
+    spec = group_spectrum(G)
+    E_in = spec.orbit_energies(L) + spec.orbit_energies(R)
+    E_out = spec.orbit_energies(Ov)
+    if alive_rule == "input":
+        strength = np.sqrt((L**2).sum(1) + (R**2).sum(1))
+    else:
+        strength = np.sqrt((L**2).sum(1) + (R**2).sum(1)) * np.sqrt((Ov**2).sum(1))
+    b = np.zeros(N) if bias is None else np.asarray(bias, dtype=np.float64).reshape(N)
+    fires = L.max(axis=1) + R.max(axis=1) + b > 0
+    sh = _shares(spec, E_in, E_out, strength, fires, alive_rule=alive_rule, alive_threshold=alive_threshold,
+                 share_threshold=share_threshold, count_output=count_output)
+    meas = None
+    if measure and sh.alive.any():
+        meas = _measure_neurons()(G, L[sh.alive], R[sh.alive], Ov[sh.alive], prediction=spec.predictions)
+    return NeuronAnalysis(name or str(getattr(G, "name", None) or G), (meas,), (sh.alive,), (strength,),
+                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G)
+
+
+def analyze_pairwise(G, responses, out, *, alive_rule: str = "weights", alive_threshold: float = ALIVE_THRESHOLD,
+                     share_threshold: float = SHARE_SINGLE_IRREP, count_output: bool = False,
+                     name: str | None = None) -> "NeuronAnalysis":
+    """Per-neuron irrep attribution of neurons whose response to a pair is any function of it.
+
+    Parameters
+    ----------
+    G : FiniteGroup.
+    responses : ``(N, |G|, |G|)``: ``responses[i, g₁, g₂]`` is neuron i's pre-activation on the
+        pair ``(g₁, g₂)`` (for a transformer: at the "=" position).
+    out : ``(N, |G|)`` each neuron's direct weight on each output label.
+    alive_rule, alive_threshold, share_threshold, count_output, name : as :func:`analyze_weights`
+        (the input norm is that of the centred response; ``"fires"``: positive on some pair).
+
+    Notes
+    -----
+    The input energy in orbit ``O`` is the energy of the response in ``O⊗1 + 1⊗O + O⊗O``
+    (left-only, right-only and joint dependence through ``O``); energy in ``O₁⊗O₂`` with
+    ``O₁ ≠ O₂`` both nontrivial counts for no orbit, so it lowers every share. For a response
+    ``left(g₁) + right(g₂)`` this is exactly :func:`analyze_weights`' input energy (times |G|).
+    """
+    g = G.order
+    F = np.asarray(responses, dtype=np.float64)
+    if F.ndim != 3 or F.shape[1:] != (g, g):
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"responses must have shape (neurons, {g}, {g}), got {F.shape}", option="responses")
+    N = F.shape[0]
+    Ov = _check_rows("out", out, N, g)
+    spec = group_spectrum(G)
+    P = spec.pair_energies(F)  # (N, k, k)
+    t = spec.trivial_orbit
+    k = spec.num_orbits
+    E_in = np.zeros((N, k))
+    for o in range(k):
+        if o == t:
+            continue
+        E_in[:, o] = P[:, o, t] + P[:, t, o] + P[:, o, o]
+    cross = P.sum(axis=(1, 2)) - P[:, t, t] - E_in.sum(axis=1)  # centred energy in no single orbit
+    E_out = spec.orbit_energies(Ov)
+    Fc = F - F.mean(axis=(1, 2), keepdims=True)
+    if alive_rule == "input":
+        strength = np.sqrt((Fc**2).sum(axis=(1, 2)))
+    else:
+        strength = np.sqrt((Fc**2).sum(axis=(1, 2))) * np.sqrt((Ov**2).sum(1))
+    fires = F.max(axis=(1, 2)) > 0
+    sh = _shares(spec, E_in, E_out, strength, fires, alive_rule=alive_rule, alive_threshold=alive_threshold,
+                 share_threshold=share_threshold, count_output=count_output)
+    # shares relative to the full centred energy, cross terms included
+    tot = E_in.sum(axis=1) + cross
+    rows = np.arange(N)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(sh.winner_orbit >= 0, E_in[rows, np.maximum(sh.winner_orbit, 0)] / tot, np.nan)
+        single = sh.alive & (sh.winner_orbit >= 0) & (share >= share_threshold)
+        if count_output:
+            single &= sh.share_out >= share_threshold
+    sh = NeuronShares(E_in, E_out, sh.winner_orbit, share, sh.share_out, sh.alive, sh.strength, single, sh.orbits,
+                      dict(sh.options, cross_energy=True))
+    return NeuronAnalysis(name or str(getattr(G, "name", None) or G), (None,), (sh.alive,), (strength,),
+                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G)
+
+
 @dataclass(frozen=True, eq=False)
 class NeuronAnalysis:
     """Per-seed :class:`NeuronMeasurements` of the live neurons, and their aggregate.
 
-    ``measurements[s]`` is ``None`` for dead seeds; ``live[s]`` (M,) marks the measured neurons.
+    ``measurements[s]`` is ``None`` for dead seeds (and for :func:`analyze_pairwise`);
+    ``live[s]`` (M,) marks the measured neurons; ``shares[s]`` is the seed's
+    :class:`NeuronShares` (irrep attribution of every neuron); ``group`` the group analysed.
     """
 
     group_name: str
@@ -70,6 +447,8 @@ class NeuronAnalysis:
     live: tuple
     strength: tuple
     abelian_odd: bool = False
+    shares: tuple = ()
+    group: object = field(default=None, repr=False)
 
     def _cat(self, attr: str) -> np.ndarray:
         parts = [getattr(m, attr) for m in self.measurements if m is not None]
@@ -137,6 +516,90 @@ class NeuronAnalysis:
             out["occupancy_chi2_uniform_pvalue"] = float(chisquare(nontriv).pvalue) if nontriv.sum() else None
         return out
 
+    def to_json(self, *, seed: int = 0, names=None, element_of_label=None) -> dict:
+        """The documented analysis schema for seed ``seed`` (irreps, neurons, summary).
+
+        Parameters
+        ----------
+        names : the :class:`grokcheck.theory.IrrepName` of every irrep (default: computed).
+        element_of_label : ``(|G|,)`` int, the group element of each model label (default: the
+            identity); ``character`` is listed per model label through it.
+
+        Returns
+        -------
+        ``{"group": {"name", "order"}, "irreps": [{"index", "dim", "fs_indicator", "name",
+        "label", "kind", "field", "partition", "alias", "orbit", "character"}], "neurons":
+        [{"neuron", "alive", "irrep", "name", "share", "share_out", "single_irrep", "strength"}],
+        "summary": {...}}``; ``index``/``irrep`` are 1-based (GAP's ``X.i``), ``character`` is
+        ``[[re, im], …]`` per model label, ``irrep`` is ``null`` for a neuron without nontrivial
+        energy, ``orbit`` lists the irreps of the real irrep (two for a complex pair).
+        """
+        G = self.group
+        if G is None or not self.shares or self.shares[seed] is None:
+            raise ValueError("to_json needs an analysis with irrep shares (analyze_weights, analyze_neurons)")
+        sh: NeuronShares = self.shares[seed]
+        if names is None:
+            from grokcheck.theory._irrep_names import irrep_names
+
+            names = irrep_names(G)
+        ct = G.character_table
+        chars = ct.on_elements()
+        lab = np.arange(G.order) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
+        orbit_of = {i: o for o in sh.orbits for i in o}
+        irreps = []
+        for nm in names:
+            row = nm.to_json()
+            row["orbit"] = [i + 1 for i in orbit_of[nm.index]]
+            row["character"] = [[_f(z.real), _f(z.imag)] for z in chars[nm.index][lab]]
+            irreps.append(row)
+        neurons = []
+        for i in range(sh.neurons):
+            w = int(sh.winner_orbit[i])
+            irr = sh.orbits[w][0] if w >= 0 else None
+            neurons.append({
+                "neuron": i,
+                "alive": bool(sh.alive[i]),
+                "irrep": None if irr is None else irr + 1,
+                "name": None if irr is None else names[irr].name,
+                "share": _f(sh.share[i]) if w >= 0 else None,
+                "share_out": _f(sh.share_out[i]) if w >= 0 else None,
+                "single_irrep": bool(sh.single[i]),
+                "strength": _f(sh.strength[i]),
+            })
+        return {"group": {"name": self.group_name, "order": G.order}, "irreps": irreps, "neurons": neurons,
+                "summary": self.shares_summary(seed=seed, names=names)}
+
+    def shares_summary(self, *, seed: int = 0, names=None) -> dict:
+        """Occupancy of seed ``seed``: neurons, alive, single-irrep, per-irrep counts and the rules used.
+
+        ``irreps_used`` lists the irreps with at least one alive single-irrep neuron, most
+        neurons first.
+        """
+        sh: NeuronShares = self.shares[seed]
+        if names is None:
+            from grokcheck.theory._irrep_names import irrep_names
+
+            names = irrep_names(self.group)
+        occ, occ1 = sh.occupancy(), sh.single_occupancy()
+        n_alive = int(sh.alive.sum())
+        n_single = int(sh.single.sum())
+        rows = []
+        for k, o in enumerate(sh.orbits):
+            if k == group_spectrum(self.group).trivial_orbit:
+                continue
+            rows.append({"irrep": o[0] + 1, "orbit": [i + 1 for i in o], "name": names[o[0]].name,
+                         "dim": int(names[o[0]].dim), "alive": int(occ[k]), "single_irrep": int(occ1[k])})
+        used = sorted((r for r in rows if r["single_irrep"] > 0), key=lambda r: (-r["single_irrep"], r["irrep"]))
+        return {
+            "neurons": sh.neurons,
+            "alive": n_alive,
+            "single_irrep": n_single,
+            "fraction_single_irrep": n_single / n_alive if n_alive else None,
+            "occupancy": rows,
+            "irreps_used": [{"irrep": r["irrep"], "name": r["name"], "neurons": r["single_irrep"]} for r in used],
+            **sh.options,
+        }
+
     def orbit_energy_matrix(self, seed: int = 0) -> np.ndarray:
         """(M_live, k) share of nontrivial energy per orbit of seed ``seed``, θ¹+θ²+ξ summed."""
         m = self.measurements[seed]
@@ -145,22 +608,37 @@ class NeuronAnalysis:
         return E / np.maximum(E.sum(axis=1, keepdims=True), 1e-300)
 
 
-def analyze_neurons(G, model, *, alive=None, live_threshold: float = 0.01) -> NeuronAnalysis:
-    """Run ``measure_neurons`` on the live neurons of every alive seed of ``model``."""
+def analyze_neurons(G, model, *, alive=None, live_threshold: float = ALIVE_THRESHOLD,
+                    share_threshold: float = SHARE_SINGLE_IRREP, count_output: bool = False) -> NeuronAnalysis:
+    """Run ``measure_neurons`` on the live neurons of every alive seed of ``model``.
+
+    ``model`` follows the neuron-weights protocol (module docstring): ``model.neuron_weights()``
+    returns ``(θ¹, θ², ξ)``, each ``(S, M, |G|)``. ``alive`` (S,) masks dead seeds. Every seed
+    also gets its :class:`NeuronShares` (the ``"weights"`` alive rule at ``live_threshold``).
+    """
     measure = _measure_neurons()
     t1, t2, xi = model.neuron_weights()
     S = t1.shape[0]
     alive = np.ones(S, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)
-    meas, lives, strengths = [], [], []
+    spec = group_spectrum(G)
+    meas, lives, strengths, shares = [], [], [], []
     for s in range(S):
         strength = np.sqrt((t1[s] ** 2).sum(1) + (t2[s] ** 2).sum(1)) * np.sqrt((xi[s] ** 2).sum(1))
         ok = alive[s] and np.all(np.isfinite(strength)) and strength.max() > 0
         live = strength >= live_threshold * strength.max() if ok else np.zeros_like(strength, dtype=bool)
         lives.append(live)
         strengths.append(strength)
-        meas.append(measure(G, t1[s][live], t2[s][live], xi[s][live]) if ok else None)
+        meas.append(measure(G, t1[s][live], t2[s][live], xi[s][live], prediction=spec.predictions) if ok else None)
+        if ok:
+            E_in = spec.orbit_energies(t1[s]) + spec.orbit_energies(t2[s])
+            shares.append(_shares(spec, E_in, spec.orbit_energies(xi[s]), strength, np.ones_like(live),
+                                  alive_rule="weights", alive_threshold=live_threshold,
+                                  share_threshold=share_threshold, count_output=count_output))
+        else:
+            shares.append(None)
     abelian_odd = bool(G.is_abelian and G.order % 2 == 1)
-    return NeuronAnalysis(str(getattr(G, "name", None) or G), tuple(meas), tuple(lives), tuple(strengths), abelian_odd)
+    return NeuronAnalysis(str(getattr(G, "name", None) or G), tuple(meas), tuple(lives), tuple(strengths), abelian_odd,
+                          shares=tuple(shares), group=G)
 
 
 @torch.no_grad()
@@ -305,8 +783,12 @@ def plot_neuron_heatmap(analysis: NeuronAnalysis, path, *, seed: int = 0, max_ne
     ax.set_title(f"{analysis.group_name}: share of nontrivial energy (θ¹+θ²+ξ)")
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    from grokcheck.checks._io import atomic_save_figure
+
+    try:
+        atomic_save_figure(fig, path, dpi=110)  # temp file + rename: never a partial PNG
+    finally:
+        plt.close(fig)
 
 
 def plot_neuron_histograms(analysis: NeuronAnalysis, path) -> None:
@@ -331,8 +813,12 @@ def plot_neuron_histograms(analysis: NeuronAnalysis, path) -> None:
     axes[2].set_title("winning orbit")
     fig.suptitle(f"{analysis.group_name}: {summ['neurons_live']} live neurons over {summ['seeds_measured']} seeds")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    from grokcheck.checks._io import atomic_save_figure
+
+    try:
+        atomic_save_figure(fig, path, dpi=110)  # temp file + rename: never a partial PNG
+    finally:
+        plt.close(fig)
 
 
 def analyze_run(run_dir: str | os.PathLike, *, out_dir=None, device="cpu", live_threshold: float = 0.01, plots: bool = True) -> dict:

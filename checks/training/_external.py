@@ -1,0 +1,582 @@
+"""Networks trained elsewhere: read a state dict, evaluate it on all pairs, analyse its neurons.
+
+:func:`load_model` reads a file in one of :data:`MODEL_FORMATS` and returns an :class:`ExternalModel`
+(one seed; :func:`load_models` returns every seed of a grokcheck run). The model knows its
+forward pass on all ``|G|²`` pairs (run here in torch from the weights, float64) and its neurons'
+responses; :func:`analyze_model` recovers the group from the model's own predictions when none
+is given (repairing a few wrong entries), matches the model's labels to a given group, and runs
+the per-neuron irrep attribution of :func:`grokcheck.checks.training.analyze_weights`.
+
+Formats (``n = |G|``; labels ``0..n-1`` are the model's own; ``[a, b]`` the pair ``(a, b)``)
+
+``onelayer-mlp``
+    Chughtai, Chan & Nanda (arXiv 2302.03025) "OneLayerMLP": ``W_x``, ``W_y`` (n, e) embeddings of
+    the left and right operand, ``W`` (2e, h), ``W_U`` (h, n); optional biases ``b`` (h,) and
+    ``b_U`` (n,). ``logits = relu([W_x[a], W_y[b]] @ W + b) @ W_U + b_U``. Neuron i:
+    ``left = (W_x W[:e])[:, i]``, ``right = (W_y W[e:])[:, i]``, ``out = W_U[i]``.
+``concat-mlp`` / ``summed-mlp``
+    One-hot input ``[e_a; e_b]`` (2n) or ``e_a + e_b`` (n) into a first layer with or without
+    bias, an activation (``activation=``, default ReLU), and a linear readout: exactly two
+    floating-point matrices in the state dict, in order, either ``nn.Linear`` layout
+    (``W1`` (h, D), ``W2`` (n, h)) or transposed (``W1`` (D, h), ``W2`` (h, n)); a vector of
+    length h is the first bias, one of length n the readout bias. Neuron i: ``left = W1[i, :n]``,
+    ``right = W1[i, n:]`` (summed: both ``W1[i]``), ``out = W2[:, i]``.
+``transformer-lens``
+    A TransformerLens ``HookedTransformer`` state dict, read by key layout (the package is not
+    needed): ``embed.W_E`` (V, d), ``pos_embed.W_pos`` (ctx, d), ``blocks.L.attn.W_Q/W_K/W_V``
+    (H, d, d_head), ``W_O`` (H, d_head, d), biases ``b_Q/b_K/b_V`` (H, d_head), ``b_O`` (d),
+    ``blocks.L.mlp.W_in`` (d, m), ``b_in`` (m), ``W_out`` (m, d), ``b_out`` (d), ``unembed.W_U``
+    (d, n), ``b_U`` (n); LayerNorms ``ln1``/``ln2``/``ln_final`` (``.w``, ``.b``) when present.
+    Input ``[a, b, =]`` with "=" the token ``n`` (``eq_token=``), causal attention scaled by
+    ``1/√d_head``, logits at the last position. Neurons: the MLP neurons of the last block at
+    the "=" position, ``responses[i, a, b]`` their pre-activations on every pair and
+    ``out[i] = W_out[i] @ W_U``; plus the Fourier spectra of the embedding ``W_E[:n]`` and
+    unembedding ``W_U`` (:meth:`ExternalModel.spectra`).
+``grokcheck``
+    A grokcheck run directory (or its ``checkpoint.pt``): every seed of the ensemble, the group
+    and labels from the run's task.
+
+Labels. A model's label ``x`` is an element of its own table. :func:`analyze_model` maps labels
+to the elements of a given group by ``labels=``: ``"identity"`` (label g is element g),
+``"auto"`` (identity when the predictions agree with ``G``'s table on at least half the pairs,
+else the isomorphism :func:`grokcheck.theory.find_isomorphism` from the model's repaired table;
+identity when the predictions are not a group at all, e.g. untrained weights), or an array.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from grokcheck.errors import GroupInputError, InvalidInputError, NotAGroupError
+
+__all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model"]
+
+MODEL_FORMATS = ("onelayer-mlp", "concat-mlp", "summed-mlp", "transformer-lens", "grokcheck")
+
+F64 = torch.float64
+
+
+def _pairs(n: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    a = torch.arange(n, device=device).repeat_interleave(n)
+    b = torch.arange(n, device=device).repeat(n)
+    return a, b
+
+
+@dataclass(frozen=True, eq=False)
+class ExternalModel:
+    """One trained network on a group of order ``order``, read from a file.
+
+    Attributes
+    ----------
+    format : one of :data:`MODEL_FORMATS`.
+    source : the file (and ``#seed s`` for an ensemble).
+    order : ``n``, the number of labels.
+    group : the group the file itself names (a grokcheck run), else the one given to
+        :func:`load_model`, else ``None``.
+    pairwise : ``True`` for neurons whose response to a pair is not a sum (transformers).
+    state : the float64 tensors read from the file.
+    meta : what the adapter found (widths, activation, "=" token, ...).
+    """
+
+    format: str
+    source: str
+    order: int
+    group: object = field(repr=False)
+    pairwise: bool
+    state: dict = field(repr=False)
+    meta: dict
+    _logits: Callable = field(repr=False)
+    _neurons: Callable = field(repr=False)
+    _spectra: Callable | None = field(default=None, repr=False)
+
+    @torch.no_grad()
+    def logits(self) -> np.ndarray:
+        """``(n, n, n)`` float64: ``logits[a, b, j]`` on the pair ``(a, b)`` for output label ``j``."""
+        n = self.order
+        out = self._logits()
+        return out.reshape(n, n, -1)[..., :n].cpu().numpy()
+
+    def predict_table(self) -> np.ndarray:
+        """``(n, n)`` int: the model's argmax label on every pair."""
+        return np.argmax(self.logits(), axis=-1).astype(np.int64)
+
+    def neuron_data(self) -> dict:
+        """``{"left", "right", "out", "bias"}`` ((N, n) arrays, bias (N,) or None) for additive
+        models, ``{"responses" (N, n, n), "out" (N, n)}`` for pairwise ones; in model labels."""
+        return self._neurons()
+
+    def analysis(self, G=None, *, element_of_label=None, **options):
+        """Per-neuron irrep attribution on ``G`` (default :attr:`group`).
+
+        ``element_of_label`` (n,) maps model label ``x`` to element ``element_of_label[x]`` of
+        ``G`` (default: label g is element g). ``options`` go to
+        :func:`~grokcheck.checks.training.analyze_weights` (``alive_rule``, ``alive_threshold``,
+        ``share_threshold``, ``count_output``) or :func:`analyze_pairwise`.
+        """
+        from grokcheck.checks.training._analyze import analyze_pairwise, analyze_weights
+
+        G = self.group if G is None else G
+        if G is None:
+            raise GroupInputError(f"{self.source}: no group given; pass one, or use analyze_model to recover it "
+                                  "from the model's predictions")
+        if G.order != self.order:
+            raise GroupInputError(f"{self.source} has {self.order} labels but {G} has order {G.order}", text=str(G))
+        perm = np.arange(self.order) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(self.order)  # column g of G's arrays is model label inv[g]
+        d = self.neuron_data()
+        name = options.pop("name", None) or self.source
+        if self.pairwise:
+            F = d["responses"][:, inv][:, :, inv]
+            return analyze_pairwise(G, F, d["out"][:, inv], name=name, **options)
+        return analyze_weights(G, d["left"][:, inv], d["right"][:, inv], d["out"][:, inv], bias=d.get("bias"),
+                               name=name, **options)
+
+    def spectra(self, G=None, *, element_of_label=None) -> dict:
+        """Orbit energy shares of the embedding and unembedding (transformers; ``{}`` otherwise).
+
+        ``{"embedding": (k,), "unembedding": (k,)}``: fraction of the centred energy of the
+        columns of ``W_E[:n]`` (each a function on G) and of the rows of ``W_U`` in each orbit.
+        """
+        if self._spectra is None:
+            return {}
+        from grokcheck.checks.training._analyze import group_spectrum
+
+        G = self.group if G is None else G
+        perm = np.arange(self.order) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(self.order)
+        spec = group_spectrum(G)
+        out = {}
+        for key, funcs in self._spectra().items():  # (d, n) functions on labels
+            E = spec.orbit_energies(funcs[:, inv]).sum(axis=0)
+            E[spec.trivial_orbit] = 0.0
+            out[key] = E / E.sum() if E.sum() > 0 else E
+        return out
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _read_state(path: Path) -> dict:
+    if not path.exists():
+        raise InvalidInputError(f"no such model file: {path}", option="FILE")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds (pickle, zip, unsupported global)
+        raise InvalidInputError(f"{path} is not a PyTorch state dict readable with weights_only=True: {exc}",
+                                option="FILE") from None
+    if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
+        for key in ("state_dict", "model", "model_state_dict"):
+            if isinstance(obj.get(key), dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict) or not obj:
+        raise InvalidInputError(f"{path} holds a {type(obj).__name__}, not a state dict (a mapping of names to tensors)",
+                                option="FILE")
+    return {k: v.detach().to(F64) for k, v in obj.items() if isinstance(v, torch.Tensor) and v.is_floating_point()}
+
+
+def _need(state: dict, keys, path, fmt) -> None:
+    missing = [k for k in keys if k not in state]
+    if missing:
+        raise InvalidInputError(f"{path} is not a {fmt} state dict: missing {missing}; it has {sorted(state)[:12]}",
+                                option="--format")
+
+
+def _shape_error(path, fmt, msg):
+    return InvalidInputError(f"{path} ({fmt}): {msg}", option="--format")
+
+
+def _onelayer(state, path, group) -> ExternalModel:
+    _need(state, ("W_x", "W_y", "W", "W_U"), path, "onelayer-mlp")
+    Wx, Wy, W, WU = state["W_x"], state["W_y"], state["W"], state["W_U"]
+    n, e = Wx.shape
+    if Wy.shape != (n, e) or W.ndim != 2 or W.shape[0] != 2 * e or WU.shape != (W.shape[1], n):
+        raise _shape_error(path, "onelayer-mlp", f"shapes W_x {tuple(Wx.shape)}, W_y {tuple(Wy.shape)}, W {tuple(W.shape)}, "
+                           f"W_U {tuple(WU.shape)} do not fit (n, e), (n, e), (2e, h), (h, n)")
+    h = W.shape[1]
+    b = state.get("b")
+    bU = state.get("b_U")
+    u, v = Wx @ W[:e], Wy @ W[e:]  # (n, h)
+
+    def logits():
+        a, c = _pairs(n, u.device)
+        pre = u[a] + v[c] + (0 if b is None else b)
+        out = torch.relu(pre) @ WU
+        return out if bU is None else out + bU
+
+    def neurons():
+        return {"left": u.T.numpy(), "right": v.T.numpy(), "out": WU.numpy(),
+                "bias": None if b is None else b.numpy()}
+
+    return ExternalModel("onelayer-mlp", str(path), int(n), group, False, state,
+                         {"embed": int(e), "hidden": int(h), "bias": b is not None, "activation": "relu"}, logits, neurons)
+
+
+def _mlp(state, path, group, fmt, activation) -> ExternalModel:
+    from grokcheck.checks.training._models import activation as act_fn
+
+    sigma = act_fn(activation)
+    keys = list(state)
+    mats = [k for k in keys if state[k].ndim == 2]
+    if len(mats) != 2:
+        raise _shape_error(path, fmt, f"expected exactly two weight matrices (first layer, readout), found {mats}")
+    k1, k2 = mats
+    W1, W2 = state[k1], state[k2]
+    concat = fmt == "concat-mlp"
+    fit = None
+    for W1o, W2o, layout in ((W1, W2, "nn.Linear"), (W1.T, W2.T, "transposed")):
+        h, D = W1o.shape
+        n = W2o.shape[0]
+        if W2o.shape[1] == h and D == (2 * n if concat else n):
+            fit = (W1o, W2o, layout)
+            break
+    if fit is None:
+        want = "(h, 2n) and (n, h)" if concat else "(h, n) and (n, h)"
+        raise _shape_error(path, fmt, f"{k1} {tuple(W1.shape)} and {k2} {tuple(W2.shape)} fit neither {want} nor their transposes")
+    W1, W2, layout = fit
+    h, n = W1.shape[0], W2.shape[0]
+    i1, i2 = keys.index(k1), keys.index(k2)
+    vecs = [k for k in keys if state[k].ndim == 1]
+    b1 = next((state[k] for k in vecs if state[k].shape[0] == h and i1 < keys.index(k) < i2), None)
+    b2 = next((state[k] for k in vecs if state[k].shape[0] == n and keys.index(k) > i2), None)
+    left = W1[:, :n]
+    right = W1[:, n:] if concat else W1
+
+    def logits():
+        a, c = _pairs(n, W1.device)
+        pre = left.T[a] + right.T[c] + (0 if b1 is None else b1)
+        out = sigma(pre) @ W2.T
+        return out if b2 is None else out + b2
+
+    def neurons():
+        return {"left": left.numpy(), "right": right.numpy(), "out": W2.T.numpy(),
+                "bias": None if b1 is None else b1.numpy()}
+
+    return ExternalModel(fmt, str(path), int(n), group, False, state,
+                         {"hidden": int(h), "layout": layout, "bias": b1 is not None, "activation": activation,
+                          "first_layer": k1, "readout": k2}, logits, neurons)
+
+
+def _layer_norm(x, w, b, eps=1e-5):
+    x = x - x.mean(-1, keepdim=True)
+    x = x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
+    return x * w + b
+
+
+def _transformer_lens(state, path, group, activation, eq_token) -> ExternalModel:
+    from grokcheck.checks.training._models import activation as act_fn
+
+    sigma = act_fn(activation)
+    _need(state, ("embed.W_E", "pos_embed.W_pos", "unembed.W_U"), path, "transformer-lens")
+    layers = sorted({int(k.split(".")[1]) for k in state if k.startswith("blocks.")})
+    if not layers:
+        raise _shape_error(path, "transformer-lens", "no blocks.L.* keys")
+    for L in layers:
+        _need(state, [f"blocks.{L}.attn.{w}" for w in ("W_Q", "W_K", "W_V", "W_O")]
+              + [f"blocks.{L}.mlp.{w}" for w in ("W_in", "W_out")], path, "transformer-lens")
+    WE, Wpos, WU = state["embed.W_E"], state["pos_embed.W_pos"], state["unembed.W_U"]
+    n = WU.shape[1]
+    eq = n if eq_token is None else int(eq_token)
+    if not 0 <= eq < WE.shape[0]:
+        raise _shape_error(path, "transformer-lens", f"the '=' token {eq} is outside the vocabulary of {WE.shape[0]} tokens")
+    if WE.shape[0] < n or Wpos.shape[0] < 3:
+        raise _shape_error(path, "transformer-lens", f"W_E {tuple(WE.shape)} / W_pos {tuple(Wpos.shape)} cannot hold "
+                           f"sequences [a, b, =] over {n} labels")
+    bU = state.get("unembed.b_U")
+    zero = torch.zeros((), dtype=F64)
+
+    def get(k):
+        return state.get(k, zero)
+
+    last = layers[-1]
+
+    def run(tokens, *, stop_at_mlp_of=None):
+        x = WE[tokens] + Wpos[: tokens.shape[1]]
+        T = tokens.shape[1]
+        mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+        for L in layers:
+            p = f"blocks.{L}."
+            xa = _layer_norm(x, state[p + "ln1.w"], state[p + "ln1.b"]) if p + "ln1.w" in state else x
+            q = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_Q"]) + get(p + "attn.b_Q")
+            k = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_K"]) + get(p + "attn.b_K")
+            v = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_V"]) + get(p + "attn.b_V")
+            dh = q.shape[-1]
+            sc = torch.einsum("bqhe,bkhe->bhqk", q, k) / math.sqrt(dh)
+            sc = sc.masked_fill(~mask, float("-inf"))
+            z = torch.einsum("bhqk,bkhe->bqhe", torch.softmax(sc, dim=-1), v)
+            x = x + torch.einsum("bqhe,hed->bqd", z, state[p + "attn.W_O"]) + get(p + "attn.b_O")
+            xm = _layer_norm(x, state[p + "ln2.w"], state[p + "ln2.b"]) if p + "ln2.w" in state else x
+            pre = xm @ state[p + "mlp.W_in"] + get(p + "mlp.b_in")
+            if stop_at_mlp_of == L:
+                return pre
+            x = x + sigma(pre) @ state[p + "mlp.W_out"] + get(p + "mlp.b_out")
+        if "ln_final.w" in state:
+            x = _layer_norm(x, state["ln_final.w"], state["ln_final.b"])
+        out = x @ WU
+        return out if bU is None else out + bU
+
+    def tokens():
+        a, c = _pairs(n, WE.device)
+        return torch.stack([a, c, torch.full_like(a, eq)], dim=1)
+
+    def logits():
+        return run(tokens())[:, -1]
+
+    def neurons():
+        with torch.no_grad():
+            pre = run(tokens(), stop_at_mlp_of=last)[:, -1]  # (n², m)
+        F = pre.T.reshape(-1, n, n)
+        out = state[f"blocks.{last}.mlp.W_out"] @ WU  # (m, n)
+        return {"responses": F.numpy(), "out": out.numpy()}
+
+    def spectra():
+        return {"embedding": WE[:n].T.numpy(), "unembedding": WU.numpy()}
+
+    meta = {"layers": len(layers), "d_model": int(WE.shape[1]), "d_mlp": int(state[f"blocks.{last}.mlp.W_in"].shape[1]),
+            "heads": int(state[f"blocks.{last}.attn.W_Q"].shape[0]), "eq_token": eq, "activation": activation,
+            "layer_norm": any(".ln" in k or k.startswith("ln_final") for k in state), "neurons_of_block": last}
+    return ExternalModel("transformer-lens", str(path), int(n), group, True, state, meta, logits, neurons, spectra)
+
+
+def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
+    from grokcheck.checks.training._train import load_run
+
+    run_dir = path.parent if path.is_file() else path
+    try:
+        run = load_run(run_dir, device="cpu")
+    except FileNotFoundError as exc:
+        raise InvalidInputError(str(exc), option="FILE") from None
+    if run.task.kind != "group":
+        raise InvalidInputError(f"{run_dir} is a {run.task.kind} run, not a group task", option="FILE")
+    G = run.task.group() if group is None else group
+    model = run.model.double()
+    n = G.order
+    enc = run.task.meta.get("encoding")
+    x = run.task.x
+    if x.is_floating_point():
+        x = x.to(F64)
+    S = model.n_seeds
+    out = []
+    for s in range(S):
+        def logits(s=s):
+            with torch.no_grad():
+                return model(x[None].expand(S, *x.shape))[s]
+
+        if enc == "sequence":
+            def neurons(s=s):
+                with torch.no_grad():
+                    h = model._last_after_attention(x[None].expand(S, *x.shape))
+                    pre = torch.bmm(h, model.w_in.transpose(1, 2)) + model.b_in[:, None, :]
+                F = pre[s].T.reshape(-1, n, n)
+                o = (model.w_u[s] @ model.w_out[s]).T  # (m, C)
+                return {"responses": F.numpy(), "out": o[:, :n].numpy()}
+        else:
+            def neurons(s=s):
+                t1, t2, xi = model.neuron_weights()
+                b = getattr(model, "b1", None)
+                return {"left": t1[s], "right": t2[s], "out": xi[s],
+                        "bias": None if b is None else b.detach()[s].cpu().numpy()}
+        out.append(ExternalModel("grokcheck", f"{run_dir}#seed{s}", n, G, enc == "sequence",
+                                 {k: v.detach()[s] for k, v in model.state_dict().items()},
+                                 {"model": run.config.model.kind, "seed_index": s, "alive": bool(run.alive[s]),
+                                  "step": run.step}, logits, neurons))
+    return out
+
+
+def load_models(path, format: str, group=None, *, activation: str = "relu", eq_token: int | None = None,
+                device="cpu") -> list[ExternalModel]:
+    """Every model in ``path`` (one, or one per seed of a grokcheck run); see :func:`load_model`."""
+    if format not in MODEL_FORMATS:
+        raise InvalidInputError(f"unknown model format {format!r}; one of {', '.join(MODEL_FORMATS)}", option="--format")
+    path = Path(os.fspath(path))
+    if format == "grokcheck":
+        return _grokcheck_models(path, group, device)
+    state = _read_state(path)
+    if format == "onelayer-mlp":
+        m = _onelayer(state, path, group)
+    elif format in ("concat-mlp", "summed-mlp"):
+        m = _mlp(state, path, group, format, activation)
+    else:
+        m = _transformer_lens(state, path, group, activation, eq_token)
+    if group is not None and group.order != m.order:
+        raise GroupInputError(f"{path} has {m.order} labels but {group} has order {group.order}", text=str(group))
+    return [m]
+
+
+def load_model(path, format: str, group=None, *, seed: int = 0, activation: str = "relu",
+               eq_token: int | None = None, device="cpu") -> ExternalModel:
+    """Read one trained network from ``path`` in ``format`` (one of :data:`MODEL_FORMATS`).
+
+    Parameters
+    ----------
+    path : the state-dict file (``torch.load``-able with ``weights_only=True``), or a grokcheck
+        run directory / its ``checkpoint.pt``.
+    format : see the module docstring.
+    group : the group the labels belong to (label g is element g of it), or ``None``.
+    seed : the seed of a grokcheck ensemble.
+    activation : the MLP activation of ``concat-mlp``/``summed-mlp``/``transformer-lens``
+        (``relu``, ``silu``, ``tanh``, ``sqr``, ``relusqr``).
+    eq_token : the "=" token of a transformer (default ``n``).
+
+    Raises
+    ------
+    InvalidInputError : the file is missing, unreadable or not of that format (the message names
+        the missing keys or the shapes that do not fit).
+    """
+    models = load_models(path, format, group, activation=activation, eq_token=eq_token, device=device)
+    if not 0 <= seed < len(models):
+        raise InvalidInputError(f"{path} holds {len(models)} seed(s); seed {seed} does not exist", option="--seed")
+    return models[seed]
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True, eq=False)
+class ModelReport:
+    """:func:`analyze_model`'s result.
+
+    Attributes
+    ----------
+    model : the :class:`ExternalModel`.
+    group : the group analysed (given, or built from the repaired predicted table).
+    element_of_label : ``(n,)`` group element of each model label.
+    labels : how labels were matched (``"table"``, ``"identity"``, ``"isomorphism"``,
+        ``"identity (predictions are not a group)"``).
+    repair : the :class:`grokcheck.theory.TableRepair` of the predicted table, or ``None`` when
+        the predictions could not be repaired (``repair_error`` says why).
+    accuracy : fraction of the ``n²`` pairs the model gets right in ``group``.
+    analysis : the :class:`NeuronAnalysis`.
+    names : the :class:`grokcheck.theory.IrrepName` of every irrep of ``group``.
+    spectra : :meth:`ExternalModel.spectra` (transformers).
+    """
+
+    model: ExternalModel
+    group: object
+    element_of_label: np.ndarray
+    labels: str
+    repair: object
+    repair_error: str | None
+    accuracy: float
+    analysis: object
+    names: tuple
+    spectra: dict
+
+    def to_json(self) -> dict:
+        """The per-file schema of ``grokcheck analyze --json`` (see :func:`analyze_model`)."""
+        body = self.analysis.to_json(names=self.names, element_of_label=self.element_of_label)
+        orbits = group_orbits(self.group)
+        spectra = {}
+        for key, sh in self.spectra.items():
+            spectra[key] = [{"irrep": o[0] + 1, "name": self.names[o[0]].name, "share": float(sh[k])}
+                            for k, o in enumerate(orbits) if sh[k] > 0]
+        return {
+            "file": self.model.source,
+            "format": self.model.format,
+            "model": self.model.meta,
+            "group": {"name": getattr(self.group, "name", None), "order": self.group.order,
+                      "known_as": self.names[0].family if self.names else None,
+                      "labels": self.labels},
+            "table": dict(self.repair.to_json() if self.repair is not None else {"was_group": False},
+                          repair_error=self.repair_error, accuracy=self.accuracy),
+            "irreps": body["irreps"],
+            "neurons": body["neurons"],
+            "summary": body["summary"],
+            "spectra": spectra,
+        }
+
+
+def group_orbits(G):
+    from grokcheck.checks.training._analyze import group_spectrum
+
+    return group_spectrum(G).orbits
+
+
+def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_table: bool = False,
+                  max_changes: int | None = None, names=None, group_of_table: Callable | None = None,
+                  **options) -> ModelReport:
+    """Recover or match the group, then attribute every neuron to an irrep.
+
+    Parameters
+    ----------
+    model : an :class:`ExternalModel`.
+    group : the group, or ``None`` to build it from the model's predicted table (repaired).
+    labels : ``"auto"``, ``"identity"`` or an ``(n,)`` array (module docstring).
+    strict_table : refuse (raise :class:`~grokcheck.errors.NotAGroupError`) when the predicted
+        table is not a group, instead of repairing it (only where the table is needed).
+    max_changes : passed to :func:`grokcheck.theory.repair_table`.
+    names : the irrep names of ``group`` (default: :func:`grokcheck.theory.irrep_names`).
+    group_of_table : ``table -> FiniteGroup`` used to build the recovered group (a caller that
+        analyses many files passes a memo so equal tables share one group object and its cache).
+    options : for :meth:`ExternalModel.analysis`.
+    """
+    from grokcheck.theory import FiniteGroup
+    from grokcheck.theory._irrep_names import irrep_names
+    from grokcheck.theory._table_repair import find_isomorphism, repair_table, table_defects
+
+    G = model.group if group is None else group
+    T = model.predict_table()
+    n = model.order
+    repair, repair_error = None, None
+
+    def do_repair():
+        nonlocal repair, repair_error
+        if strict_table:
+            defect = table_defects(T)
+            if defect is not None:
+                raise NotAGroupError(f"{model.source}: the predicted table is not a group: {defect} "
+                                     "(without --strict-table the nearest group table is used)", reason="strict",
+                                     witness=defect)
+        try:
+            repair = repair_table(T, max_changes=max_changes)
+        except NotAGroupError as exc:
+            repair_error = str(exc)
+        return repair
+
+    if G is None:
+        if do_repair() is None:
+            raise NotAGroupError(f"{model.source}: no group given and the predicted table is not one: {repair_error}",
+                                 reason="repair", witness=repair_error)
+        build = group_of_table or (lambda t: FiniteGroup.from_table(t))
+        G = build(repair.table)
+        perm = np.arange(n)
+        how = "table"
+    else:
+        if G.order != n:
+            raise GroupInputError(f"{model.source} has {n} labels but {G} has order {G.order}", text=str(G))
+        if isinstance(labels, str) and labels == "identity":
+            perm, how = np.arange(n), "identity"
+            do_repair()
+        elif isinstance(labels, str) and labels == "auto":
+            agree = float(np.mean(G.table == T))
+            do_repair()
+            if agree >= 0.5 or repair is None:
+                perm = np.arange(n)
+                how = "identity" if agree >= 0.5 else "identity (predictions are not a group)"
+            else:
+                H = (group_of_table or (lambda t: FiniteGroup.from_table(t)))(repair.table)
+                perm = find_isomorphism(H, G)
+                if perm is None:
+                    raise GroupInputError(f"{model.source}: the model's (repaired) table is a group of order {n} not "
+                                          f"isomorphic to {G}; give the right group, or labels='identity'", text=str(G))
+                how = "isomorphism"
+        else:
+            perm = np.asarray(labels, dtype=np.int64)
+            if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
+                raise InvalidInputError(f"labels must be a permutation of 0..{n - 1}", option="labels")
+            how = "given"
+            do_repair()
+    acc = float(np.mean(perm[T] == G.table[np.ix_(perm, perm)]))
+    names = irrep_names(G) if names is None else names
+    na = model.analysis(G, element_of_label=perm, **options)
+    return ModelReport(model, G, perm, how, repair, repair_error, acc, na, tuple(names),
+                       model.spectra(G, element_of_label=perm))

@@ -1,0 +1,550 @@
+"""Names for the irreducible characters of a finite group.
+
+Every irrep gets one :class:`IrrepName`, used by every grokcheck output:
+
+* for the symmetric group ``S_n`` the **partition** ``λ`` of its Specht module, computed exactly:
+  the cycle type of every conjugacy class is read from the permutations of its elements, the
+  Murnaghan–Nakayama rule gives the integer ``χ^λ`` on every cycle type, and each row of the
+  character table is matched to the unique ``λ`` with the same values (never by dimension alone);
+  ``[n]`` is "trivial", ``[1^n]`` "sign", ``[n-1,1]`` "standard" and ``[2,1^{n-2}]``
+  "sign⊗standard";
+* for the alternating group ``A_n`` the partition ``λ`` (the larger of ``λ`` and its conjugate
+  ``λ'``; the restrictions of ``χ^λ`` and ``χ^{λ'}`` agree), with ``+``/``-`` for the two halves
+  of a self-conjugate ``λ``;
+* for every other group a GAP-like label: the degree and a letter in table order (``"1a"``,
+  ``"3b"``), with the Frobenius–Schur type and the character field ``Q(χ)``.
+
+The group is known as ``S_n``/``A_n`` when its ``name`` says so (grokcheck builds ``Sn``/``An`` on
+the permutations of ``0..n-1`` in lexicographic order, so the cycle types are exact), or when
+:func:`recognise_symmetric` finds a presentation: Coxeter generators ``s_1..s_{n-1}``
+(``s_i² = (s_i s_{i+1})³ = (s_i s_j)² = 1``) for ``S_n`` and Carmichael's ``x_1..x_{n-2}``
+(``x_i³ = (x_i x_j)² = 1``) for ``A_n``, generating a group of the right order. A recognised
+group is identified up to automorphism; for every ``n ≠ 6`` all automorphisms of ``S_n`` and
+``A_n`` preserve cycle types, so the partitions are exact. ``S_6`` and ``A_6`` have an outer
+automorphism exchanging classes (``(12)`` ↔ ``(12)(34)(56)``), so a table alone fixes the
+partitions only up to it; the names then say so (:attr:`IrrepName.note`).
+
+References
+----------
+G. James, A. Kerber, *The Representation Theory of the Symmetric Group* (1981), 2.4 (the
+Murnaghan–Nakayama rule) and 2.5 (characters of ``A_n``); R. D. Carmichael, *Introduction to
+the Theory of Groups of Finite Order* (1937) for the presentation of ``A_n``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["IrrepName", "SymmetricRecognition", "irrep_names", "recognise_symmetric", "murnaghan_nakayama", "partitions"]
+
+_KINDS = {1: "real", 0: "complex", -1: "quaternionic"}
+
+
+@dataclass(frozen=True)
+class IrrepName:
+    """The name of irrep ``index`` (0-based row of ``G.character_table``; users read ``index + 1``).
+
+    Attributes
+    ----------
+    index : row of the character table (0-based).
+    name : the name every output prints: the partition and alias for ``S_n``/``A_n``
+        (``"[4,1] standard"``), otherwise the label and alias (``"1a trivial"``, ``"3b"``).
+    label : GAP-like label, degree plus a letter in table order (``"4a"``).
+    dim : the degree.
+    fs_indicator : Frobenius–Schur indicator (1 real, 0 complex, -1 quaternionic).
+    kind : ``"real"``, ``"complex"`` or ``"quaternionic"``.
+    field : the character field ``Q(χ)``: ``"Q"``, ``"Q(√5)"``, ``"Q(√-3)"``, ``"Q(ζ7)"``, or
+        ``"degree m subfield of Q(ζN)"``.
+    partition : ``λ`` for ``S_n``/``A_n`` (a tuple), else ``None``.
+    alias : ``"trivial"``, ``"sign"``, ``"standard"``, ``"sign⊗standard"`` or ``None``.
+    family : ``"S5"``, ``"A5"`` when the group is known as such, else ``None``.
+    note : a caveat on the name (the ``S_6``/``A_6`` outer automorphism), or ``None``.
+    """
+
+    index: int
+    name: str
+    label: str
+    dim: int
+    fs_indicator: int
+    kind: str
+    field: str
+    partition: tuple[int, ...] | None = None
+    alias: str | None = None
+    family: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict:
+        """JSON-ready fields; ``index`` is 1-based (GAP's ``X.1 … X.k``)."""
+        return {
+            "index": self.index + 1,
+            "name": self.name,
+            "label": self.label,
+            "dim": self.dim,
+            "fs_indicator": self.fs_indicator,
+            "kind": self.kind,
+            "field": self.field,
+            "partition": None if self.partition is None else list(self.partition),
+            "alias": self.alias,
+            "family": self.family,
+            "note": self.note,
+        }
+
+
+# --------------------------------------------------------------------- partitions
+
+
+def partitions(n: int) -> tuple[tuple[int, ...], ...]:
+    """All partitions of ``n`` as non-increasing tuples, in reverse lexicographic order."""
+    out: list[tuple[int, ...]] = []
+
+    def rec(rest, cap, prefix):
+        if rest == 0:
+            out.append(tuple(prefix))
+            return
+        for p in range(min(rest, cap), 0, -1):
+            rec(rest - p, p, prefix + [p])
+
+    rec(int(n), int(n), [])
+    return tuple(out)
+
+
+def _conjugate(lam: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sum(1 for p in lam if p > i) for i in range(lam[0])) if lam else ()
+
+
+@lru_cache(maxsize=None)
+def _mn_beta(beta: tuple[int, ...], mu: tuple[int, ...]) -> int:
+    if not mu:
+        return 1
+    r, rest = mu[0], mu[1:]
+    bset = set(beta)
+    total = 0
+    for b in beta:
+        c = b - r
+        if c < 0 or c in bset:
+            continue
+        # removing a rim hook of length r = moving bead b to the free position b - r; the
+        # sign is (-1)^(leg length) = (-1)^(beads strictly between)
+        sign = -1 if sum(1 for x in beta if c < x < b) % 2 else 1
+        total += sign * _mn_beta(tuple(sorted((bset - {b}) | {c})), rest)
+    return total
+
+
+def murnaghan_nakayama(lam, mu) -> int:
+    """``χ^λ(μ)``: the irreducible character of ``S_n`` for partition ``λ`` on cycle type ``μ``.
+
+    Exact integer arithmetic (beta-sets: removing a rim hook of length ``r`` moves one bead
+    down by ``r``, with sign ``(-1)^{leg length}``).
+
+    Examples
+    --------
+    >>> murnaghan_nakayama((4, 1), (1, 1, 1, 1, 1)), murnaghan_nakayama((4, 1), (2, 1, 1, 1))
+    (4, 2)
+    """
+    lam = tuple(int(p) for p in lam if p)
+    mu = tuple(sorted((int(p) for p in mu if p), reverse=True))
+    if sum(lam) != sum(mu):
+        raise ValueError(f"λ={lam} and μ={mu} are partitions of different numbers")
+    k = len(lam)
+    beta = tuple(sorted(lam[i] + (k - 1 - i) for i in range(k)))
+    return _mn_beta(beta, mu)
+
+
+def _cycle_type(perm: np.ndarray) -> tuple[int, ...]:
+    seen = np.zeros(len(perm), dtype=bool)
+    out = []
+    for s in range(len(perm)):
+        if not seen[s]:
+            length, x = 0, s
+            while not seen[x]:
+                seen[x] = True
+                x = int(perm[x])
+                length += 1
+            out.append(length)
+    return tuple(sorted(out, reverse=True))
+
+
+def _fmt_partition(lam: tuple[int, ...]) -> str:
+    return "[" + ",".join(str(p) for p in lam) + "]"
+
+
+# --------------------------------------------------------------------- recognition
+
+
+@dataclass(frozen=True, eq=False)
+class SymmetricRecognition:
+    """``G ≅ S_n`` or ``A_n`` with a permutation for every element.
+
+    Attributes
+    ----------
+    family : ``"S"`` or ``"A"``.
+    n : the degree.
+    perms : ``(|G|, n)`` int array, ``perms[g]`` the image array of element ``g`` (products
+        left to right: ``perms[g·h] = perms[h][perms[g]]``).
+    exact : ``True`` when the permutations are the group's own (by name), or when every
+        automorphism preserves cycle types (``n ≠ 6``); ``False`` for a recognised ``S_6``/``A_6``.
+    how : ``"name"`` or ``"presentation"``.
+    """
+
+    family: str
+    n: int
+    perms: np.ndarray
+    exact: bool
+    how: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}{self.n}"
+
+
+def _order_of_product(G, a, b) -> int:
+    return int(G.element_orders[G.table[a, b]])
+
+
+def _closure_size(G, gens) -> int:
+    seen = np.zeros(G.order, dtype=bool)
+    seen[G.identity] = True
+    frontier = np.array([G.identity])
+    gens = np.asarray(gens, dtype=np.int64)
+    while frontier.size:
+        nxt = G.table[np.ix_(frontier, gens)].ravel()
+        nxt = np.unique(nxt[~seen[nxt]])
+        seen[nxt] = True
+        frontier = nxt
+    return int(seen.sum())
+
+
+def _images_along(G, gens, images) -> np.ndarray | None:
+    """Breadth-first images ``perm(x·g_i) = perm(x)·images[i]``; None if the map is not a homomorphism."""
+    n_pts = images.shape[1]
+    perms = np.full((G.order, n_pts), -1, dtype=np.int64)
+    perms[G.identity] = np.arange(n_pts)
+    done = np.zeros(G.order, dtype=bool)
+    done[G.identity] = True
+    frontier = [G.identity]
+    while frontier:
+        nxt = []
+        for x in frontier:
+            for g, im in zip(gens, images):
+                y = int(G.table[x, g])
+                if not done[y]:
+                    perms[y] = im[perms[x]]  # (p·q)[i] = q[p[i]]
+                    done[y] = True
+                    nxt.append(y)
+        frontier = nxt
+    if not done.all():
+        return None
+    for g, im in zip(gens, images):  # the homomorphism property on every element and generator
+        if not np.array_equal(perms[G.table[:, g]], im[perms]):
+            return None
+    return perms
+
+
+def _search(G, cands, first, ok_pair, depth):
+    chosen = [first]
+
+    def rec():
+        if len(chosen) == depth:
+            return True
+        for c in cands:
+            if c in chosen:
+                continue
+            if all(ok_pair(i, len(chosen), chosen[i], c) for i in range(len(chosen))):
+                chosen.append(int(c))
+                if rec():
+                    return True
+                chosen.pop()
+        return False
+
+    return list(chosen) if rec() else None
+
+
+def _try_symmetric(G, n):
+    if n < 3:
+        return None
+    m = n * (n - 1) // 2
+    inv_classes = [c for c, s in zip(G.conjugacy_classes, G.class_sizes) if s == m and G.element_orders[c[0]] == 2]
+    for cls in inv_classes:
+        cands = [int(x) for x in cls]
+
+        def ok(i, j, a, b):  # s_i, s_j with j > i: braid relation for neighbours, commuting otherwise
+            return _order_of_product(G, a, b) == (3 if j == i + 1 else 2)
+
+        gens = _search(G, cands, cands[0], ok, n - 1)
+        if gens is None or _closure_size(G, gens) != G.order:
+            continue
+        images = np.tile(np.arange(n), (n - 1, 1))
+        for i in range(n - 1):
+            images[i, [i, i + 1]] = [i + 1, i]
+        perms = _images_along(G, gens, images)
+        if perms is not None:
+            return perms
+    return None
+
+
+def _try_alternating(G, n):
+    if n < 4:
+        return None
+    order3 = np.nonzero(G.element_orders == 3)[0]
+    reps = [int(c[0]) for c in G.conjugacy_classes if G.element_orders[c[0]] == 3]
+    for first in reps:
+        def ok(i, j, a, b):
+            return _order_of_product(G, a, b) == 2
+
+        gens = _search(G, [int(x) for x in order3], first, ok, n - 2)
+        if gens is None or _closure_size(G, gens) != G.order:
+            continue
+        images = np.tile(np.arange(n), (n - 2, 1))
+        for i in range(n - 2):  # x_i = (0, 1, i+2)
+            images[i, [0, 1, i + 2]] = [1, i + 2, 0]
+        perms = _images_along(G, gens, images)
+        if perms is not None:
+            return perms
+    return None
+
+
+def _lexicographic_perms(n: int, even: bool) -> np.ndarray:
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
+    if even:
+        inv = (perms[:, :, None] > perms[:, None, :]) & np.triu(np.ones((n, n), dtype=bool), 1)
+        perms = perms[inv.sum(axis=(1, 2)) % 2 == 0]
+    return perms
+
+
+def _consistent(G, perms) -> bool:
+    if perms.shape[0] != G.order:
+        return False
+    t = G.table
+    a = np.arange(G.order)
+    for b in range(G.order):  # perms[a·b] = perms[b][perms[a]]
+        if not np.array_equal(perms[t[a, b]], perms[b][perms[a]]):
+            return False
+    return True
+
+
+def recognise_symmetric(G) -> SymmetricRecognition | None:
+    """``G`` as ``S_n`` (``n ≥ 3``) or ``A_n`` (``n ≥ 4``) with a permutation per element, or ``None``.
+
+    By name (``"S5"``, ``"A5"``: grokcheck's own construction, exact), else by presentation
+    (see the module docstring). Cost: a backtracking search over one class of involutions
+    (``S_n``) or the elements of order 3 (``A_n``), then one breadth-first pass.
+    """
+    name = getattr(G, "name", None) or ""
+    m = re.fullmatch(r"([SA])(\d+)", name)
+    if m:
+        fam, n = m.group(1), int(m.group(2))
+        if (fam == "S" and n >= 3) or (fam == "A" and n >= 4):
+            perms = _lexicographic_perms(n, fam == "A")
+            if _consistent(G, perms):
+                return SymmetricRecognition(fam, n, perms, True, "name")
+    order = G.order
+    for n in range(3, 8):
+        if math.factorial(n) == order:
+            perms = _try_symmetric(G, n)
+            if perms is not None:
+                return SymmetricRecognition("S", n, perms, n != 6, "presentation")
+        if n >= 4 and math.factorial(n) // 2 == order:
+            perms = _try_alternating(G, n)
+            if perms is not None:
+                return SymmetricRecognition("A", n, perms, n != 6, "presentation")
+    return None
+
+
+# --------------------------------------------------------------------- fields
+
+
+def _squarefree(m: int) -> int:
+    sign = -1 if m < 0 else 1
+    m = abs(m)
+    out, p = 1, 2
+    while p * p <= m:
+        while m % (p * p) == 0:
+            m //= p * p
+        if m % p == 0:
+            out *= p
+            m //= p
+        p += 1
+    return sign * out * m
+
+
+def _fields(G) -> list[str]:
+    """``Q(χ)`` of every irreducible character, from the Galois action ``χ^{σ_k}(g) = χ(g^k)``.
+
+    ``χ ∘ (g ↦ g^k)`` is again an irreducible character; its row is found by the orthogonality
+    relations (inner products round to 0 or 1), so the stabiliser ``H_χ ⊂ (Z/N)^*`` (``N`` the
+    exponent) is exact and ``[Q(χ):Q] = φ(N)/|H_χ|``.
+    """
+    ct = G.character_table
+    vals = ct.values
+    w = G.class_sizes / G.order
+    N = int(G.exponent)
+    units = [k for k in range(1, N + 1) if math.gcd(k, N) == 1] if N > 1 else [1]
+    r = ct.num_irreps
+    stab = np.zeros(r, dtype=int)
+    moved: dict[int, tuple[int, int]] = {}
+    for k in units:
+        conj = vals[:, G.power_map(k)]
+        gram = (conj * w) @ np.conj(vals).T  # ⟨χ^σ, ψ⟩
+        target = np.argmax(np.abs(gram), axis=1)
+        fixed = target == np.arange(r)
+        stab += fixed
+        for x in np.nonzero(~fixed)[0]:
+            moved.setdefault(int(x), (k, int(target[x])))
+    out = []
+    phi = len(units)
+    for x in range(r):
+        deg = phi // int(stab[x])
+        if deg == 1:
+            out.append("Q")
+            continue
+        if deg == 2:
+            k, _ = moved[x]
+            pm = G.power_map(k)
+            for c in range(G.num_classes):
+                a, b = ct.cyclotomic(x, c), ct.cyclotomic(x, int(pm[c]))
+                if a != b:
+                    d = (a - b) * (a - b)  # (c√D)², a rational integer
+                    out.append(f"Q(√{_squarefree(int(d.coeffs[0]))})")
+                    break
+            continue
+        NN = N // 2 if N % 4 == 2 else N
+        out.append(f"Q(ζ{NN})" if deg == phi else f"degree {deg} subfield of Q(ζ{NN})")
+    return out
+
+
+# --------------------------------------------------------------------- names
+
+
+def _labels(degrees) -> list[str]:
+    count: dict[int, int] = {}
+    out = []
+    for d in degrees:
+        i = count.get(int(d), 0)
+        count[int(d)] = i + 1
+        letters = ""
+        i2 = i
+        while True:
+            letters = chr(ord("a") + i2 % 26) + letters
+            i2 = i2 // 26 - 1
+            if i2 < 0:
+                break
+        out.append(f"{int(d)}{letters}")
+    return out
+
+
+def _integer_rows(G) -> np.ndarray:
+    vals = G.character_table.values
+    ints = np.rint(vals.real).astype(np.int64)
+    # S_n characters are rational integers; the float image of the exact table is within 1e-9
+    if np.max(np.abs(vals - ints)) > 1e-9:
+        raise ArithmeticError("a character of S_n is not an integer")
+    return ints
+
+
+def _symmetric_partitions(G, rec: SymmetricRecognition):
+    n = rec.n
+    types = [_cycle_type(rec.perms[int(c[0])]) for c in G.conjugacy_classes]
+    parts = partitions(n)
+    out: list = [None] * G.character_table.num_irreps
+    if rec.family == "S":
+        rows = _integer_rows(G)
+        table = {lam: tuple(murnaghan_nakayama(lam, mu) for mu in types) for lam in parts}
+        for x, row in enumerate(rows):
+            hits = [lam for lam, v in table.items() if v == tuple(int(t) for t in row)]
+            if len(hits) != 1:
+                raise ArithmeticError(f"irrep {x + 1} of S{n} matches {len(hits)} partitions")
+            out[x] = (hits[0], None)
+        return out
+    # A_n: χ^λ restricted is irreducible unless λ = λ'; then it is the sum of two conjugates
+    # with values χ^λ(μ)/2 off the split classes.
+    split_types = set()
+    seen_types: dict[tuple[int, ...], int] = {}
+    for c, t in enumerate(types):
+        if t in seen_types:
+            split_types.add(t)
+        seen_types[t] = c
+    assigned: dict[tuple[int, ...], list[int]] = {}
+    for x in range(len(out)):
+        row_c = G.character_table.values[x]
+        hit = None
+        for lam in parts:
+            lc = _conjugate(lam)
+            if lc > lam:
+                continue
+            v = np.array([murnaghan_nakayama(lam, mu) for mu in types], dtype=float)
+            if lc != lam:
+                if np.max(np.abs(row_c - v)) < 1e-9:  # float images of exact values; distinct rows differ by ≥ 1
+                    hit = lam
+                    break
+            else:
+                off = [c for c, t in enumerate(types) if t not in split_types]
+                if np.max(np.abs(row_c[off] - v[off] / 2)) < 1e-9:
+                    hit = lam
+                    break
+        if hit is None:
+            raise ArithmeticError(f"irrep {x + 1} of A{n} matches no partition")
+        assigned.setdefault(hit, []).append(x)
+        out[x] = (hit, None)
+    for lam, xs in assigned.items():
+        if len(xs) == 2:
+            out[xs[0]] = (lam, "+")
+            out[xs[1]] = (lam, "-")
+    return out
+
+
+def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) -> tuple[IrrepName, ...]:
+    """One :class:`IrrepName` per row of ``G.character_table``.
+
+    Parameters
+    ----------
+    G : FiniteGroup.
+    recognition : ``True`` (default) to call :func:`recognise_symmetric`, ``False``/``None``
+        to skip it (GAP-like labels only), or a :class:`SymmetricRecognition` already found.
+
+    Examples
+    --------
+    >>> from grokcheck.theory import group
+    >>> [n.name for n in irrep_names(group("S4"))]
+    ['[4] trivial', '[1,1,1,1] sign', '[2,2]', '[3,1] standard', '[2,1,1] sign⊗standard']
+    """
+    ct = G.character_table
+    degrees = [int(d) for d in ct.degrees]
+    fs = [int(v) for v in ct.fs_indicators]
+    labels = _labels(degrees)
+    fields = _fields(G)
+    rec = recognise_symmetric(G) if recognition is True else (recognition or None)
+    vals = ct.values
+    trivial = [bool(np.all(np.abs(vals[x] - 1) < 1e-9)) for x in range(len(degrees))]
+    parts = _symmetric_partitions(G, rec) if rec is not None else None
+    note = None
+    if rec is not None and not rec.exact:
+        note = f"partitions up to the outer automorphism of {rec.name} (the table alone cannot tell them apart)"
+    out = []
+    for x, d in enumerate(degrees):
+        alias = "trivial" if trivial[x] else None
+        partition = None
+        if parts is not None:
+            lam, pm = parts[x]
+            n = rec.n
+            partition = lam
+            if lam == (n,):
+                alias = "trivial"
+            elif rec.family == "S" and lam == (1,) * n:
+                alias = "sign"
+            elif lam == (n - 1, 1):
+                alias = "standard"
+            elif rec.family == "S" and n >= 4 and lam == (2,) + (1,) * (n - 2):
+                alias = "sign⊗standard"
+            base = _fmt_partition(lam) + (pm or "")
+        else:
+            base = labels[x]
+        name = base if alias is None else f"{base} {alias}"
+        out.append(IrrepName(x, name, labels[x], d, fs[x], _KINDS[fs[x]], fields[x], partition, alias,
+                             rec.name if rec is not None else None, note))
+    return tuple(out)
