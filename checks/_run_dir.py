@@ -60,6 +60,7 @@ __all__ = [
     "content_hash",
     "open_run_directory",
     "read_manifest",
+    "require_run_directory",
 ]
 
 MANIFEST = "grokcheck-run.json"
@@ -121,7 +122,9 @@ def config_differences(old: Any, new: Any, *, ignore: Iterable[str] = (), prefix
             else:
                 out += config_differences(old[k], new[k], ignore=ignore, prefix=key + ".")
         return out
-    norm = lambda v: json.loads(json.dumps(v, default=repr))
+    def norm(v):  # tuples and lists compare equal, as in the JSON the manifest holds
+        return json.loads(json.dumps(v, default=repr))
+
     if norm(old) != norm(new):
         out.append(prefix[:-1] if prefix.endswith(".") else prefix or "<value>")
     return out
@@ -194,7 +197,8 @@ class RunDirectory:
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> RunDirectory:  # noqa: PYI034 - Python 3.10 has no typing.Self
-        self.open()
+        if self._lock_fd is None:  # open_run_directory has opened it already
+            self.open()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -212,6 +216,7 @@ class RunDirectory:
         p = self.path
         if p.exists() and not p.is_dir():
             raise RunDirectoryError(f"--out {p} is a file, not a directory: choose a folder name", path=p)
+        self._created = not p.exists()
         try:
             p.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -250,9 +255,20 @@ class RunDirectory:
         if self._lock_fd is None:
             return
         try:
+            files = self._listing()
+            if status != "completed" and not files and self.mode != "resume":
+                # stopped before writing anything (bad input, say): leave no trace that blocks a new run
+                (self.path / MANIFEST).unlink(missing_ok=True)
+                if getattr(self, "_created", False):
+                    self._unlock()
+                    try:
+                        self.path.rmdir()
+                    except OSError:
+                        pass
+                return
             self.manifest["status"] = status
             self.manifest["finished"] = _now()
-            self.manifest["files"] = sorted(set(self.manifest.get("files", [])) | set(self._listing()))
+            self.manifest["files"] = sorted(set(self.manifest.get("files", [])) | set(files))
             atomic_write_json(self.path / MANIFEST, self.manifest)
         except OSError:
             pass  # a full disk at the end must not hide the run's own error; the lock still goes
@@ -465,3 +481,29 @@ def open_run_directory(
                       None if argv is None else tuple(argv))
     rd.open()
     return rd
+
+
+def require_run_directory(path: str | os.PathLike, *, option: str = "RUN_DIR") -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it is a training run's folder (it has ``checkpoint.pt``).
+
+    Raises
+    ------
+    InvalidInputError : it does not exist, is a file, or holds no checkpoint; the message says
+        what a run directory is.
+    """
+    from grokcheck.errors import InvalidInputError
+
+    p = Path(path)
+    if not p.exists():
+        raise InvalidInputError(f"{option} {p} does not exist: give the --out folder of a `grokcheck train` run",
+                                option=option)
+    if not p.is_dir():
+        raise InvalidInputError(f"{option} {p} is a file: give the --out folder of a `grokcheck train` run",
+                                option=option)
+    if not (p / "checkpoint.pt").is_file():
+        m = _safe_manifest(p)
+        why = (f"its run (`{m.get('command')}`, {m.get('status')}) wrote no checkpoint yet" if m
+               else "it has no checkpoint.pt")
+        raise InvalidInputError(f"{option} {p} is not a training run: {why}; give the --out folder of a "
+                                "`grokcheck train` run", option=option)
+    return p

@@ -378,6 +378,11 @@ def integrate(
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     f = flow._impl()
+    if not (np.isfinite(t1) and t1 > 0) or int(saves) < 1:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"integrate needs a finite flow time t1 > 0 and saves ≥ 1, got t1={t1!r}, "
+                                f"saves={saves!r}", option="t1")
     t1_ = [np.asarray(a, dtype=np.float64) for a in x0]
     s, _ = _retract(f, f.encode(*t1_))
     n = t1_[0].shape[0]
@@ -557,6 +562,10 @@ def run_stage_one(
     from grokcheck.numerics._predictions import predictions
 
     g = G.order
+    if int(neurons) < 1 or int(seed) < 0:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"run_stage_one needs neurons ≥ 1 and seed ≥ 0, got neurons={neurons}, seed={seed}")
     x0 = spherical_init(neurons, g, seed=seed, sphere=sphere)
     t1 = 400.0 * g**1.5 if t1 is None else float(t1)
     sol = integrate(

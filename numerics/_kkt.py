@@ -150,6 +150,8 @@ def _jacobian(g: Callable, theta: torch.Tensor, chunk_size: int | None) -> torch
 def _nnls(J: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``argmin_{μ≥0} ‖Jᵀμ − b‖`` for ``J`` of shape ``(m, P)``."""
     m, P = J.shape
+    if m == 0:  # no constraint kept: μ is empty (scipy's nnls aborts the interpreter on zero columns)
+        return np.zeros(0)
     if m * P <= _DENSE_LIMIT:
         mu, _ = scipy.optimize.nnls(J.T, b, maxiter=max(50 * m, 1000))
         return mu
@@ -196,6 +198,11 @@ def kkt_certificate(
     KKTCertificate (``status="not_separating"`` with infinite residuals when
     ``min q ≤ 0``).
     """
+    if max_constraints is not None and max_constraints < 1:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"max_constraints must be ≥ 1 (or None for all), got {max_constraints}",
+                                option="max_constraints")
     theta = theta.detach()
     with torch.no_grad():
         out = f(theta)

@@ -27,6 +27,9 @@ __all__ = ["FiniteGroup", "check_cayley_table", "MAX_ORDER"]
 #: Largest order grokcheck builds a dense table for (n² int32 entries ≈ 100 MB).
 MAX_ORDER = 5040
 
+#: Largest Cayley-table file read (a JSON table of order MAX_ORDER takes about 130 MB).
+MAX_FILE_BYTES = 256 * 2**20
+
 # Full associativity costs n³ table look-ups; above this we switch to Light's
 # test on a generating set, which is exact too (see ``check_cayley_table``).
 _FULL_ASSOCIATIVITY_LIMIT = 10**8
@@ -35,7 +38,7 @@ _FULL_ASSOCIATIVITY_LIMIT = 10**8
 def _as_table(table) -> np.ndarray:
     """Turn a list of lists / array into a 2-D int64 array, or explain why not."""
     if isinstance(table, np.ndarray):
-        arr = table
+        arr = np.asarray(table)  # a subclass such as np.matrix becomes a plain array
     else:
         if isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
             raise NotAGroupError(
@@ -95,7 +98,8 @@ def _as_table(table) -> np.ndarray:
                 reason="range",
                 witness=(int(idx[0]), int(idx[1]), v),
             )
-        if not np.isfinite(float(v)) or float(v) != int(v) or abs(int(v)) > 2**62:
+        if (isinstance(v, (int, np.integer)) and abs(int(v)) > 2**62) or not np.isfinite(float(v)) \
+                or float(v) != int(v) or abs(int(v)) > 2**62:
             raise NotAGroupError(
                 f"entry {idx} of the Cayley table is {v!r}, expected an integer element index",
                 reason="range",
@@ -259,14 +263,32 @@ class FiniteGroup:
         path = Path(path)
         if not path.exists():
             raise GroupInputError(f"no such Cayley-table file: {path}", text=str(path))
+        if path.is_dir():
+            raise GroupInputError(f"{path} is a directory: give a Cayley-table file (JSON or .npy)", text=str(path))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise GroupInputError(f"{path} has {size} bytes, above the limit {MAX_FILE_BYTES} for a Cayley table "
+                                  f"(order ≤ {MAX_ORDER})", text=str(path))
+        if path.suffix == ".npz":
+            raise GroupInputError(f"{path} is an .npz archive: save the table alone with numpy.save (.npy) or as "
+                                  "JSON", text=str(path))
         if path.suffix == ".npy":
             try:
                 data = np.load(path, allow_pickle=False)
-            except ValueError as exc:
-                raise GroupInputError(f"cannot read {path} as a .npy integer array: {exc}", text=str(path)) from None
+            except (ValueError, EOFError, OSError) as exc:
+                raise GroupInputError(f"cannot read {path} as a .npy integer array: {exc or 'the file is empty'}",
+                                      text=str(path)) from None
+            if not isinstance(data, np.ndarray):
+                raise GroupInputError(f"{path} does not hold one array", text=str(path))
         else:
             try:
-                data = json.loads(path.read_text())
+                data = json.loads(path.read_bytes().decode("utf-8"))
+            except UnicodeDecodeError:
+                raise GroupInputError(f"{path} is not UTF-8 text: give a JSON list of lists or a .npy array",
+                                      text=str(path)) from None
+            except RecursionError:
+                raise GroupInputError(f"{path} is nested too deeply: a Cayley table is a list of lists",
+                                      text=str(path)) from None
             except json.JSONDecodeError as exc:
                 raise GroupInputError(f"{path} is not valid JSON: {exc}", text=str(path)) from None
             if isinstance(data, dict):

@@ -183,7 +183,8 @@ def _parse(text) -> tuple[_Factor, ...]:
         stripped = digits.lstrip("0")
         if len(stripped) > _MAX_DIGITS:
             raise GroupInputError(
-                f"the group {piece!r} in {text!r} has order above grokcheck's dense-table limit "
+                f"the group {piece[:24]!r}{'…' if len(piece) > 24 else ''} in {text[:40]!r}{'…' if len(text) > 40 else ''} "
+                "has order above grokcheck's dense-table limit "
                 f"MAX_ORDER = {MAX_ORDER}",
                 text=text,
             )

@@ -3,7 +3,8 @@
 Conventions
 -----------
 Cycle strings use GAP's notation: ``"(1,2,3)(4,5)"``; points are non-negative
-integers and the identity is ``"()"``. Image arrays list the image of each point
+integers (at most :data:`MAX_POINT`) and the identity is ``"()"``. Points may also be
+separated by spaces, as in printed mathematics: ``"(1 2 3)"`` is ``"(1,2,3)"``. Image arrays list the image of each point
 ``0..m-1``. Products follow GAP and sympy: ``p·q`` applies ``p`` first.
 """
 
@@ -16,9 +17,14 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 
-__all__ = ["parse_cycles", "permutation_group_table"]
+__all__ = ["parse_cycles", "permutation_group_table", "MAX_POINT"]
 
 _CYCLE_RE = re.compile(r"\(([^()]*)\)")
+_SEP_RE = re.compile(r"\s*,\s*|\s+")
+
+#: Largest point accepted in a cycle string: an image array of this length is 8 MB. Points
+#: that no generator moves are dropped before the group is closed, so large labels are cheap.
+MAX_POINT = 10**6
 
 
 def parse_cycles(text: str, degree: int | None = None) -> np.ndarray:
@@ -29,7 +35,7 @@ def parse_cycles(text: str, degree: int | None = None) -> np.ndarray:
     """
     if not isinstance(text, str):
         raise GroupInputError(f"a cycle string was expected, got {text!r}", text=text)
-    s = text.replace(" ", "")
+    s = re.sub(r"\s*([(),])\s*", r"\1", text.strip())  # spaces around brackets and commas mean nothing
     if s == "" or s == "()":
         return np.arange(degree or 1, dtype=np.int64)
     pos = 0
@@ -45,15 +51,28 @@ def parse_cycles(text: str, degree: int | None = None) -> np.ndarray:
         if body == "":
             cycles.append([])
         else:
-            parts = body.split(",")
+            parts = _SEP_RE.split(body.strip())  # "1,2,3" or "1 2 3"
+            big = next((p for p in parts if len(p) > 7 and p.isdigit()), None)
+            if big is not None:  # checked before int(), which refuses 4300+ digits with a ValueError
+                raise GroupInputError(
+                    f"point {big[:12]}{'…' if len(big) > 12 else ''} in {text[:60]!r} is above grokcheck's "
+                    f"limit MAX_POINT = {MAX_POINT}: relabel the points 1..n",
+                    text=text,
+                )
             try:
                 pts = [int(p) for p in parts]
             except ValueError:
                 raise GroupInputError(
-                    f"malformed cycle {m.group(0)!r} in {text!r}: points must be non-negative integers "
-                    "separated by commas",
+                    f"malformed cycle {m.group(0)[:60]!r} in {text[:60]!r}: points must be non-negative integers "
+                    "separated by commas (or spaces)",
                     text=text,
                 ) from None
+            if any(p > MAX_POINT for p in pts):
+                raise GroupInputError(
+                    f"point {max(pts)} in {text[:60]!r} is above grokcheck's limit MAX_POINT = {MAX_POINT}: relabel "
+                    "the points 1..n",
+                    text=text,
+                )
             if any(p < 0 for p in pts):
                 raise GroupInputError(f"negative point in cycle {m.group(0)!r} of {text!r}", text=text)
             if len(set(pts)) != len(pts):
@@ -116,6 +135,14 @@ def permutation_group_table(generators: Sequence, *, max_order: int | None = Non
         raise GroupInputError("at least one permutation generator is needed", text=generators)
     deg = max(g.size for g in gens)
     gens = [np.concatenate([g, np.arange(g.size, deg)]) for g in gens]
+    # Keep only the points some generator moves (relabelled 0..m-1): the group is the same, and a
+    # label such as (1,99999) costs nothing. The identity group keeps one point.
+    moved = np.flatnonzero(np.any(np.stack(gens) != np.arange(deg), axis=0))
+    if moved.size < deg:
+        relabel = np.full(deg, -1, dtype=np.int64)
+        relabel[moved] = np.arange(moved.size)
+        gens = [relabel[g[moved]] for g in gens] if moved.size else [np.zeros(1, dtype=np.int64) for _ in gens]
+        deg = max(int(moved.size), 1)
     order = int(PermutationGroup([Permutation(g.tolist()) for g in gens]).order())
     if order > max_order:
         raise GroupInputError(

@@ -121,17 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _OS_HINTS = {
-    errno.ENOSPC: "the disk is full: free some space or choose another --out",
-    getattr(errno, "EDQUOT", -1): "the disk quota is exceeded: free some space or choose another --out",
-    errno.EROFS: "the file system is read-only: choose another --out",
-    errno.EACCES: "permission denied: choose a path you can write (or read)",
-    errno.EPERM: "operation not permitted: choose another path",
-    errno.ENOENT: "no such file or directory: check the path",
-    errno.EISDIR: "this is a directory, a file was expected",
-    errno.ENOTDIR: "a part of this path is a file, not a directory",
-    errno.EEXIST: "the path exists already",
-    errno.ENAMETOOLONG: "the file name is too long",
-    errno.EMFILE: "too many open files",
+    errno.ENOSPC: "free some space or choose another --out",
+    getattr(errno, "EDQUOT", -1): "free some space or choose another --out",
+    errno.EROFS: "choose another --out",
+    errno.EACCES: "choose a path you can write (or read)",
+    errno.EPERM: "choose another path",
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "a file was expected here",
+    errno.ENOTDIR: "a part of this path is a file",
+    errno.ENAMETOOLONG: "choose a shorter name",
+    errno.EMFILE: "close other programs or raise the limit (ulimit -n)",
 }
 
 
@@ -186,12 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         code = int(args.func(args) or 0)
         sys.stdout.flush()
         return code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if debug:
             import traceback
 
             traceback.print_exc()
-        print("grokcheck: interrupted", file=sys.stderr)
+        from grokcheck.errors import RunInterrupted
+
+        print(f"grokcheck: interrupted: {exc}" if isinstance(exc, RunInterrupted) else "grokcheck: interrupted",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()

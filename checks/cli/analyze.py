@@ -1,25 +1,77 @@
-"""``grokcheck analyze RUN_DIR``: per-neuron Fourier analysis and population logits of a trained run."""
+"""``grokcheck analyze``: per-neuron irrep analysis of trained networks.
+
+Two modes:
+
+* ``grokcheck analyze RUN_DIR`` (no ``--format``): a grokcheck run directory, as before
+  (neuron Fourier analysis, majority vote, Li₂ quantities; writes ``analysis.json`` and PNGs).
+* ``grokcheck analyze FILE… --format onelayer-mlp|concat-mlp|summed-mlp|transformer-lens|grokcheck
+  [GROUP | --perms … | --cayley FILE]``: networks trained anywhere. Without a group the group is
+  recovered from each model's predictions on all pairs (a table a few entries off is repaired to
+  the nearest group table, with the count stated; ``--strict-table`` refuses instead). One
+  summary row per file (irreps used, named, with their single-irrep neuron counts) and, for
+  several files, an aggregate: how many models use each irrep. ``--json`` prints, and ``--out DIR``
+  writes ``DIR/analysis.json``: ``{"schema": "grokcheck.analyze/1", "files": [per-file report],
+  "aggregate": {...}}`` with the per-file schema of :meth:`grokcheck.checks.training.ModelReport.to_json`
+  (``irreps: [{index, dim, fs_indicator, name, character, …}]`` with ``character`` per model label,
+  ``neurons: [{alive, irrep, share, share_out, …}]``, ``summary`` with occupancy, fraction
+  single-irrep, the alive rule and thresholds). Irreps are numbered 1..k as GAP's X.1..X.k.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+
+from grokcheck.checks.cli import _validators as v
 
 __all__ = ["register"]
 
+SCHEMA = "grokcheck.analyze/1"
+
 
 def register(subparsers) -> None:
+    from grokcheck.checks.training._analyze import ALIVE_RULES, ALIVE_THRESHOLD, SHARE_SINGLE_IRREP
+    from grokcheck.checks.training._external import MODEL_FORMATS
+
     p = subparsers.add_parser(
         "analyze",
-        help="measure a trained run (neuron Fourier analysis, majority vote, Li2 quantities)",
-        description="Measure a trained run directory; writes analysis.json, neuron_energy_heatmap.png and "
-        "neuron_histograms.png (into --out, default the run directory).",
+        help="per-neuron irrep analysis of a trained run or of model files from any codebase",
+        description="Measure a grokcheck run directory (RUN_DIR), or networks trained elsewhere "
+        "(FILE... --format F [GROUP]): which irrep each neuron uses, named, with the group recovered "
+        "from the model's own predictions when no group is given.",
+        epilog="examples: grokcheck analyze runs/s4 | grokcheck analyze S5_seed*.pt --format onelayer-mlp | "
+        "grokcheck analyze model.pt --format transformer-lens C113",
     )
-    p.add_argument("run_dir")
-    p.add_argument("--out", default=None)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--live-threshold", type=float, default=0.01)
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a run directory, or model files (with --format); a last argument that is not a file "
+                   "is the GROUP name")
+    p.add_argument("--format", choices=MODEL_FORMATS, default=None,
+                   help="the state-dict layout of the FILEs (without it: RUN_DIR mode)")
+    p.add_argument("--perms", nargs="+", metavar="CYCLES", help='the group by permutation generators, e.g. "(1,2)" "(1,2,3,4,5)"')
+    p.add_argument("--cayley", metavar="FILE", help="the group by a Cayley table (JSON list of lists or .npy)")
+    p.add_argument("--labels", choices=("auto", "identity"), default="auto",
+                   help="with a GROUP: how model labels map to its elements (auto: identity when the predictions "
+                   "agree with its table on half the pairs, else the isomorphism from the predicted table)")
+    p.add_argument("--strict-table", action="store_true",
+                   help="refuse a predicted table that is not a group instead of repairing it")
+    p.add_argument("--max-repair", type=v.positive_int, default=None,
+                   help="accept a repair changing up to this many entries (default: as many as the vote provably repairs)")
+    p.add_argument("--alive-rule", choices=ALIVE_RULES, default="weights",
+                   help="weights: |in|·|out| ≥ threshold·max; input: |in| alone; fires: weights and the ReLU fires on some pair; all")
+    p.add_argument("--alive-threshold", type=v.fraction, default=ALIVE_THRESHOLD,
+                   help="relative threshold of the alive rule")
+    p.add_argument("--share-threshold", type=v.fraction, default=SHARE_SINGLE_IRREP,
+                   help="a neuron is single-irrep when this fraction of its centred input energy is in one irrep")
+    p.add_argument("--count-output", action="store_true",
+                   help="output weights count: the irrep maximises input + output share, single-irrep needs both")
+    p.add_argument("--activation", default="relu", help="MLP activation of concat-mlp/summed-mlp/transformer-lens")
+    p.add_argument("--eq-token", type=v.nonnegative_int, default=None, help='the "=" token of a transformer (default n)')
+    p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
+    p.add_argument("--device", type=v.device, default="cpu")
+    p.add_argument("--live-threshold", type=v.fraction, default=0.01, help="RUN_DIR mode: live-neuron threshold")
     p.add_argument("--json", action="store_true", help="print the whole analysis as JSON")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
 
@@ -28,9 +80,31 @@ def _fmt(v, spec=".4f"):
 
 
 def run(args: argparse.Namespace) -> int:
-    from grokcheck.checks.training._analyze import analyze_run
+    if args.format is None:
+        return _run_dir_mode(args)
+    return _files_mode(args)
 
-    rep = analyze_run(args.run_dir, out_dir=args.out, device=args.device, live_threshold=args.live_threshold)
+
+def _run_dir_mode(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from grokcheck.checks._run_dir import open_run_directory, require_run_directory
+    from grokcheck.checks.training._analyze import analyze_run
+    from grokcheck.errors import InvalidInputError
+
+    if len(args.paths) != 1:
+        raise InvalidInputError(f"without --format give one run directory, got {len(args.paths)} paths "
+                                "(model files need --format)", option="--format")
+    args.run_dir = args.paths[0]
+    run_dir = require_run_directory(args.run_dir)
+    # an explicit --out is claimed before the analysis; the default writes beside the run's own files
+    claim = (open_run_directory(args.out, command="analyze", config={"run_dir": str(run_dir.resolve()),
+                                                                     "live_threshold": args.live_threshold},
+                                overwrite=args.overwrite, rerun_same=True,
+                                outputs=("analysis.json", "neuron_energy_heatmap.png", "neuron_histograms.png"))
+             if args.out else contextlib.nullcontext())
+    with claim:
+        rep = analyze_run(args.run_dir, out_dir=args.out, device=args.device, live_threshold=args.live_threshold)
     if args.json:
         print(json.dumps(rep, indent=1))
         return 0
@@ -65,3 +139,156 @@ def run(args: argparse.Namespace) -> int:
         print(f"  Li2 (η={rep['li2']['eta']:g}): {rep['li2']['per_seed'][0]}")
     print(f"wrote {args.out or args.run_dir}/analysis.json")
     return 0
+
+
+def _group_from(args):
+    """The GROUP (a trailing non-file positional, --perms or --cayley), or None; and the files."""
+    from grokcheck.checks.cli._group_args import group_from_args
+
+    paths = list(args.paths)
+    name = None
+    if len(paths) > 1 or args.format != "grokcheck":
+        last = paths[-1]
+        if not Path(last).exists() and len(paths) > 1:
+            name = paths.pop()
+    if not (name or args.perms or args.cayley):
+        return None, paths
+    ns = argparse.Namespace(group=name, perms=args.perms, cayley=args.cayley)
+    return group_from_args(ns), paths
+
+
+def _used(summary) -> str:
+    parts = [f"{u['name']} ×{u['neurons']}" for u in summary["irreps_used"]]
+    return ", ".join(parts) if parts else "—"
+
+
+def _files_mode(args: argparse.Namespace) -> int:
+    import time
+
+    from grokcheck.checks._io import atomic_write_json, json_safe
+    from grokcheck.checks.training._external import analyze_model, load_models
+    from grokcheck.errors import InvalidInputError
+    from grokcheck.theory import FiniteGroup
+    from grokcheck.theory._irrep_names import irrep_names
+
+    G, paths = _group_from(args)
+    for pth in paths:
+        if not Path(pth).exists():
+            raise InvalidInputError(f"no such model file: {pth}", option="FILE")
+    tables: dict = {}  # one group object per distinct recovered table: its spectra are computed once
+
+    def group_of_table(t):
+        key = t.tobytes()
+        if key not in tables:
+            tables[key] = FiniteGroup.from_table(t)
+        return tables[key]
+
+    names_of: dict = {}
+    options = {"alive_rule": args.alive_rule, "alive_threshold": args.alive_threshold,
+               "share_threshold": args.share_threshold, "count_output": args.count_output}
+    reports, rows = [], []
+    t_first = None
+    for pth in paths:
+        for model in load_models(pth, args.format, G, activation=args.activation, eq_token=args.eq_token,
+                                 device=args.device):
+            t0 = time.perf_counter()
+            H = G if G is not None else model.group
+            if H is None:
+                pre_names = None
+            else:
+                pre_names = names_of.setdefault(id(H), (H, irrep_names(H)))[1]
+            rep = analyze_model(model, H, labels=args.labels, strict_table=args.strict_table,
+                                max_changes=args.max_repair, names=pre_names, group_of_table=group_of_table,
+                                **options)
+            if pre_names is None:
+                names_of.setdefault(id(rep.group), (rep.group, rep.names))
+            js = rep.to_json()
+            js["seconds"] = time.perf_counter() - t0
+            t_first = js["seconds"] if t_first is None else t_first
+            reports.append((rep, js))
+    aggregate = _aggregate([js for _, js in reports])
+    out = {"schema": SCHEMA, "files": [js for _, js in reports], "aggregate": aggregate}
+    if args.out:
+        path = Path(args.out)
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path / "analysis.json", json_safe(out), allow_nan=False)
+    if args.json:
+        print(json.dumps(json_safe(out), indent=1, allow_nan=False))
+        return 0
+    _print_text(reports, aggregate)
+    if args.out:
+        print(f"wrote {Path(args.out) / 'analysis.json'}")
+    return 0
+
+
+def _aggregate(files: list[dict]) -> dict:
+    """Per group: how many models use each irrep, and their single-irrep neurons in total."""
+    groups: dict = {}
+    for js in files:
+        g = js["group"]
+        key = (g["name"] or g["known_as"] or f"order {g['order']}", g["order"])
+        entry = groups.setdefault(key, {"group": key[0], "order": key[1], "models": 0, "irreps": {}})
+        entry["models"] += 1
+        for occ in js["summary"]["occupancy"]:
+            row = entry["irreps"].setdefault(occ["irrep"], {"irrep": occ["irrep"], "name": occ["name"], "dim": occ["dim"],
+                                                            "models": 0, "single_irrep_neurons": 0, "alive_neurons": 0})
+            row["alive_neurons"] += occ["alive"]
+            row["single_irrep_neurons"] += occ["single_irrep"]
+            row["models"] += occ["single_irrep"] > 0
+    out = []
+    for entry in groups.values():
+        entry["irreps"] = sorted(entry["irreps"].values(), key=lambda r: r["irrep"])
+        out.append(entry)
+    return {"groups": out, "definition": "an irrep is used by a model when at least one alive neuron is single-irrep in it"}
+
+
+def _print_text(reports, aggregate) -> None:
+    shown_groups = set()
+    for rep, js in reports:
+        gid = id(rep.group)
+        if gid not in shown_groups:
+            shown_groups.add(gid)
+            g = js["group"]
+            known = f", known as {g['known_as']}" if g["known_as"] else ""
+            how = "recovered from the model's predictions" if g["labels"] == "table" else f"{g['name'] or 'given'}, labels: {g['labels']}"
+            print(f"group of order {g['order']} ({how}{known}); irreps:")
+            for ir in js["irreps"]:
+                print(f"  X.{ir['index']:<3} {ir['name']:<28} dim {ir['dim']:<3} {ir['kind']:<12} {ir['field']}")
+            note = js["irreps"][0].get("note")
+            if note:
+                print(f"  note: {note}")
+    print(f"{'file':<40} {'acc':>6} {'table':>9} {'alive':>8} {'single':>7}  irreps used (single-irrep neurons)")
+    for rep, js in reports:
+        t = js["table"]
+        tab = "group" if t.get("was_group") else (f"{t['entries_changed']} fixed" if t.get("entries_changed") is not None
+                                                   else "not group")
+        s = js["summary"]
+        fs = s["fraction_single_irrep"]
+        print(f"{Path(js['file']).name:<40} {js['table']['accuracy']:>6.3f} {tab:>9} {s['alive']:>4}/{s['neurons']:<3} "
+              f"{'—' if fs is None else format(fs, '.2f'):>7}  {_used(s)}")
+        if t.get("changes"):
+            ch = ", ".join(f"{c['left']}·{c['right']}: {c['predicted']}→{c['repaired']}" for c in t["changes"][:6])
+            more = "" if len(t["changes"]) <= 6 else f" (+{len(t['changes']) - 6} more)"
+            print(f"{'':<40} repaired entries (left·right: predicted→repaired): {ch}{more}")
+        if t.get("repair_error"):
+            print(f"{'':<40} table: {t['repair_error']}")
+    if len(reports) == 1:
+        rep, js = reports[0]
+        s = js["summary"]
+        print(f"alive rule {s['alive_rule']} (threshold {s['alive_threshold']}), single-irrep share ≥ {s['share_threshold']}"
+              f"{', output weights count' if s['count_output'] else ''}")
+        print("occupancy (alive neurons [single-irrep]):")
+        for o in s["occupancy"]:
+            if o["alive"]:
+                print(f"  X.{o['irrep']:<3} {o['name']:<28} {o['alive']:>5} [{o['single_irrep']}]")
+        for key, rows in js["spectra"].items():
+            top = sorted(rows, key=lambda r: -r["share"])[:6]
+            print(f"{key} spectrum (share of centred energy): " + ", ".join(f"X.{r['irrep']} {r['name']} {r['share']:.2f}" for r in top))
+    else:
+        for g in aggregate["groups"]:
+            print(f"aggregate over {g['models']} models of {g['group']}: models using each irrep [single-irrep neurons in total]")
+            for r in g["irreps"]:
+                if r["models"] or r["alive_neurons"]:
+                    print(f"  X.{r['irrep']:<3} {r['name']:<28} {r['models']:>4} models [{r['single_irrep_neurons']}]")
+        secs = [js["seconds"] for _, js in reports]
+        print(f"time per model: first {secs[0]:.2f} s, then median {sorted(secs[1:])[len(secs[1:]) // 2]:.2f} s")

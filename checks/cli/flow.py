@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from grokcheck.checks.cli import _validators as v
+
 import os
 from pathlib import Path
 
@@ -19,14 +21,15 @@ def register(subparsers) -> None:
         "then print per-orbit occupancy, purity, rank ratio, alignment and Ω vs Ω*.",
     )
     add_group_arguments(p)
-    p.add_argument("--neurons", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--neurons", type=v.positive_int, default=256)
+    p.add_argument("--seed", type=v.nonnegative_int, default=0)
     p.add_argument("--domain", choices=["fourier", "parameter"], default="fourier")
     p.add_argument("--sphere", choices=["separate", "joint"], default="separate")
     p.add_argument("--method", choices=["RK45", "DOP853", "retraction"], default="RK45")
-    p.add_argument("--t1", type=float, default=None, help="final flow time (default 400·|G|^1.5, early stop at convergence)")
+    p.add_argument("--t1", type=v.float_in(0.0, 1e9, lo_open=True), default=None, help="final flow time (default 400·|G|^1.5, early stop at convergence)")
     p.add_argument("--out", metavar="DIR", default=None, help="write flow.json and PNG figures here")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=_run)
 
 
@@ -65,9 +68,23 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _run(args) -> int:
-    from grokcheck.numerics._flow import run_stage_one
+    import contextlib
+
+    from grokcheck.checks._run_dir import content_hash, open_run_directory
 
     G = group_from_args(args)
+    config = {k: getattr(args, k) for k in ("neurons", "seed", "domain", "sphere", "method", "t1")}
+    # --out is claimed before the integration, so a bad folder fails at once
+    claim = (open_run_directory(args.out, command="flow", config={"group": str(G), **config},
+                                task_hash=content_hash(G.table), overwrite=args.overwrite, rerun_same=True,
+                                outputs=("flow.json", "*.png")) if args.out else contextlib.nullcontext())
+    with claim:
+        return _integrate_and_write(args, G)
+
+
+def _integrate_and_write(args, G) -> int:
+    from grokcheck.numerics._flow import run_stage_one
+
     run = run_stage_one(
         G,
         neurons=args.neurons,
@@ -84,7 +101,6 @@ def _run(args) -> int:
         from grokcheck.numerics._plots_flow import plot_stage_one
 
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         _write_json(out / "flow.json", json_safe(run.to_json()))
         paths = plot_stage_one(run, out)
         print(f"wrote {out / 'flow.json'} and {', '.join(p.name for p in paths)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from grokcheck.checks.cli import _validators as v
+
 import argparse
 
 
@@ -16,6 +18,9 @@ def _kv(text: str):
             val = float(v)
         except ValueError:
             val = v
+        else:
+            if val != val or val in (float("inf"), float("-inf")):
+                raise argparse.ArgumentTypeError(f"{text!r}: the value must be a finite number")
     return k.replace("-", "_"), val
 
 
@@ -28,16 +33,17 @@ def register(sub) -> None:
         "and write grok_time.json (table, fit, residuals) and collapse.png.",
     )
     p.add_argument("--task", choices=("diag", "mc", "modadd"), required=True)
-    p.add_argument("--alphas", type=float, nargs="+", required=True)
-    p.add_argument("--lambdas", type=float, nargs="+", required=True)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--alphas", type=v.float_in(1.0, 1e12, lo_open=True), nargs="+", required=True)
+    p.add_argument("--lambdas", type=v.float_in(0.0, 1e6, lo_open=True), nargs="+", required=True)
+    p.add_argument("--seeds", type=v.nonnegative_int, nargs="+", default=[0])
     p.add_argument("--set", type=_kv, nargs="*", default=[], metavar="KEY=VALUE",
                    help="override a task setting (e.g. d=500 horizon=1.5); see TASK_DEFAULTS")
     p.add_argument("--paper-size", action="store_true",
                    help="modadd only: the paper's GPU setting (p=97, h=1024, lr 0.002, wd 1e-4; MODADD_PAPER_SETTINGS)")
-    p.add_argument("--device", default=None, help="modadd only: torch device (default: the setting's, cpu)")
+    p.add_argument("--device", type=v.device, default=None, help="modadd only: torch device (default: the setting's, cpu)")
     p.add_argument("--out", default="grok_time", help="output directory")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
 
@@ -60,9 +66,16 @@ def run(args: argparse.Namespace) -> int:
         if args.device:
             settings["device"] = args.device
     settings.update(dict(args.set))
-    sweep = grok_time_sweep(args.task, alphas=args.alphas, lambdas=args.lambdas, seeds=args.seeds,
-                            progress=not args.no_progress, **settings)
-    paths = write_grok_time(sweep, args.out)
+    from grokcheck.checks._run_dir import open_run_directory
+
+    # the folder is claimed before the sweep, so a bad --out fails at once
+    with open_run_directory(args.out, command="grok-time",
+                            config={"task": args.task, "alphas": args.alphas, "lambdas": args.lambdas,
+                                    "seeds": args.seeds, "settings": settings},
+                            overwrite=args.overwrite, rerun_same=True, outputs=("grok_time.json", "collapse.png")):
+        sweep = grok_time_sweep(args.task, alphas=args.alphas, lambdas=args.lambdas, seeds=args.seeds,
+                                progress=not args.no_progress, **settings)
+        paths = write_grok_time(sweep, args.out)
     print(f"task {sweep.task}, seeds {list(sweep.seeds)}, settings {sweep.settings}")
     print(f"{'alpha':>9} {'lambda':>9} {'lr':>8} {'t_grok (mean)':>14} {'log α/λ':>10} {'tλ/logα':>8} {'resid':>8}")
     for row in sweep.table():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from grokcheck.checks.cli import _validators as v
+
 import argparse
 
 
@@ -19,10 +21,11 @@ def register(sub) -> None:
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by `grokcheck train`")
     p.add_argument("--out", default=None, help="output directory (default: RUN_DIR/kkt)")
-    p.add_argument("--seeds", type=int, nargs="+", default=None, help="ensemble members to evaluate (default all)")
-    p.add_argument("--max-constraints", type=int, default=400, help="tightest margin constraints kept in the NNLS")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--seeds", type=v.nonnegative_int, nargs="+", default=None, help="ensemble members to evaluate (default all)")
+    p.add_argument("--max-constraints", type=v.positive_int, default=400, help="tightest margin constraints kept in the NNLS")
+    p.add_argument("--device", type=v.device, default="cpu")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
 
@@ -51,9 +54,16 @@ def run(args: argparse.Namespace) -> int:
 
     from grokcheck.checks.experiments._kkt_run import kkt_trajectory, write_kkt_trajectory
 
-    traj = kkt_trajectory(args.run_dir, seeds=args.seeds, max_constraints=args.max_constraints,
-                          device=args.device, progress=not args.no_progress)
-    paths = write_kkt_trajectory(traj, args.out or Path(args.run_dir) / "kkt")
+    from grokcheck.checks._run_dir import open_run_directory, require_run_directory
+
+    run_dir = require_run_directory(args.run_dir)
+    out = args.out or Path(args.run_dir) / "kkt"
+    with open_run_directory(out, command="kkt", config={"run_dir": str(run_dir.resolve()), "seeds": args.seeds,
+                                                        "max_constraints": args.max_constraints},
+                            overwrite=args.overwrite, rerun_same=True, outputs=("kkt.json", "kkt.png")):
+        traj = kkt_trajectory(args.run_dir, seeds=args.seeds, max_constraints=args.max_constraints,
+                              device=args.device, progress=not args.no_progress)
+        paths = write_kkt_trajectory(traj, out)
     print(f"α={traj.alpha:g} λ={traj.lam:g} η={traj.lr:g}: predicted switch at step "
           f"{__import__('math').log(traj.alpha) / (traj.lam * traj.lr):.0f} (t·λ/log α = 1)")
     print(f"{'step':>9} {'tλ/logα':>8} {'seed':>4} {'L':>5} {'margin':>10} {'stat':>9} {'compl':>9} {'test':>6}")

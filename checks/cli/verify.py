@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from grokcheck.checks.cli import _validators as v
+
 
 def register(sub) -> None:
     from grokcheck.checks.cli._group_args import add_group_arguments
@@ -10,31 +12,72 @@ def register(sub) -> None:
         "verify",
         help="run every applicable check of the seeds' theorems on a group",
         description="Run every registered check on a group and write report.json, report.md and PNG "
-        "figures. Exit code 0 when it ran, whatever the verdicts.",
+        "figures. Verdicts: PASS, FAIL (expected when a published statement is shown false), INCONCLUSIVE "
+        "(the run did not reach the claim's regime), NOT APPLICABLE, ERROR. Exit code 0 when it ran "
+        "(with --strict: 1 on any unexpected FAIL or ERROR).",
     )
     add_group_arguments(p)
     p.add_argument("--budget", choices=["small", "full"], default="small", help="small: CPU minutes; full: paper-sized runs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=v.nonnegative_int, default=0)
     p.add_argument("--out", default=None, help="output folder (default: verify-<group>)")
     p.add_argument("--only", nargs="+", metavar="ID", help="run only these check ids (or id prefixes)")
-    p.add_argument("--device", default="cpu", help="torch device for the trained-network checks")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--device", type=v.device, default="cpu", help="torch device for the trained-network checks")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 on any unexpected FAIL (not a published statement shown false) or ERROR, for CI")
+    p.add_argument("--model", metavar="FILE", default=None,
+                   help="run the trained-network checks on this trained model instead of training one")
+    p.add_argument("--format", dest="model_format", default=None,
+                   choices=["onelayer-mlp", "concat-mlp", "summed-mlp", "transformer-lens", "grokcheck"],
+                   help="the layout of --model (required with --model)")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     import re
+    import sys
+    from pathlib import Path
 
     from grokcheck.checks.cli._group_args import group_from_args
     from grokcheck.checks._verify import verify
 
     G = group_from_args(args)
+    if args.model is not None and args.model_format is None:
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError("--model needs --format (onelayer-mlp, concat-mlp, summed-mlp, transformer-lens or grokcheck)")
     out = args.out or "verify-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", str(G) if G.name else f"order{G.order}")
-    report = verify(G, budget=args.budget, seed=args.seed, only=args.only, out_dir=out, progress=not args.quiet, device=args.device)
+    from grokcheck.checks._run_dir import content_hash, open_run_directory
+
+    # claim the folder before any check runs, so a bad --out fails at once
+    with open_run_directory(out, command="verify", config={"group": str(G), "budget": args.budget, "seed": args.seed,
+                                                           "only": args.only},
+                            task_hash=content_hash(G.table), overwrite=args.overwrite, rerun_same=True,
+                            outputs=("report.json", "report.md", "timing.json", "*.png")):
+        model = None
+        if args.model is not None:
+            from grokcheck.checks.claims._given_model import model_artifacts
+
+            model = model_artifacts(G, args.model, args.model_format, seed=args.seed, device=args.device)
+        report = verify(G, budget=args.budget, seed=args.seed, only=args.only, out_dir=out, progress=not args.quiet,
+                        device=args.device, model=model, model_name=None if args.model is None else Path(args.model).name)
     width = max(len(r.id) for r in report.results) if report.results else 10
     for r in report.results:
-        extra = r.reason if r.verdict.value in ("NOT APPLICABLE", "ERROR") else ""
+        extra = ""
+        if r.verdict.value in ("NOT APPLICABLE", "ERROR", "INCONCLUSIVE"):
+            extra = r.reason + (f" (to decide: {r.decide})" if r.decide else "")
+        elif r.expected_fail:
+            extra = "expected: a published statement shown false"
         print(f"{r.verdict.value:>14}  {r.id:<{width}}  {extra}")
-    s = report.summary()
-    print(f"\n{G} (order {G.order}): " + ", ".join(f"{v} {k}" for k, v in s.items() if v) + f".  Report: {out}/report.md")
+    c = report.counts()
+
+    def say(d):
+        return ", ".join(f"{v} {k}" for k, v in d.items() if v) or "none"
+
+    print(f"\n{report.group} (order {G.order}): {say(c['group'])}; group-independent: {say(c['group_independent'])}."
+          f"  Report: {out}/report.md")
+    if args.strict and report.unexpected:
+        print("strict: " + ", ".join(f"{r.id} {r.verdict.value}" for r in report.unexpected), file=sys.stderr)
+        return 1
     return 0

@@ -241,6 +241,8 @@ class AccelerateReport:
     results: tuple[MethodResult, ...]
     test_leakage: bool
     device: str
+    #: the mini-batch size used: the preset's (or --batch-size), clipped to the training set
+    batch_size: int | None = None
 
     def result(self, method: str) -> MethodResult:
         for r in self.results:
@@ -269,6 +271,7 @@ class AccelerateReport:
             "config": self.config.to_dict(),
             "task": self.task_summary,
             "steps_per_epoch": self.steps_per_epoch,
+            "batch_size": self.batch_size,
             "test_leakage": self.test_leakage,
             "device": self.device,
             "results": [r.summary() for r in self.results],
@@ -293,7 +296,7 @@ def _build_task(config: AccelerateConfig, group=None):
     return digits_task(n_train=p["n_train"], n_seeds=config.n_seeds, seed=config.seed)
 
 
-def _run_method(method, config, task, steps_per_epoch, out_dir, device, progress):
+def _run_method(method, config, task, steps_per_epoch, out_dir, device, progress, batch_size):
     from grokcheck.checks.training._models import MLPConfig
     from grokcheck.checks.training._train import TrainConfig, train
 
@@ -311,7 +314,7 @@ def _run_method(method, config, task, steps_per_epoch, out_dir, device, progress
     while done < budget:
         target = min(budget, done + chunk)
         tc = TrainConfig(model=MLPConfig(widths=tuple(p["widths"])), optimizer=opt, steps=target, n_seeds=config.n_seeds,
-                         seed=config.seed, loss=p["loss"], batch_size=p["batch_size"], eval_every=eval_every,
+                         seed=config.seed, loss=p["loss"], batch_size=batch_size, eval_every=eval_every,
                          checkpoint_every=None, dtype=config.dtype, plot=False)
         t0 = time.perf_counter()
         result = train(tc, task, out_dir=run_dir, device=device, progress=progress, resume=done > 0)
@@ -358,23 +361,23 @@ def run_accelerate(
     :func:`write_accelerate_report`.
     """
     task = _build_task(config, group)
-    bs = config.preset["batch_size"]
-    if bs > task.n_train:
-        raise GrokcheckError(f"batch size {bs} exceeds the {task.n_train} training examples")
+    # a batch larger than the training set is the whole set (one step per epoch); the report states it
+    bs = min(int(config.preset["batch_size"]), task.n_train)
     steps_per_epoch = task.n_train // bs
     tmp = None
     if out_dir is None:
         tmp = tempfile.mkdtemp(prefix="grokcheck-accelerate-")
         out_dir = tmp
     try:
-        results = tuple(_run_method(m, config, task, steps_per_epoch, out_dir, device, progress) for m in config.methods)
+        results = tuple(_run_method(m, config, task, steps_per_epoch, out_dir, device, progress, bs)
+                        for m in config.methods)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     summary = task.summary()
     summary.pop("table", None)
     return AccelerateReport(config=config, task_summary=summary, steps_per_epoch=steps_per_epoch, results=results,
-                            test_leakage=False, device=str(device))
+                            test_leakage=False, device=str(device), batch_size=bs)
 
 
 def _fmt(e):
@@ -387,8 +390,14 @@ def accelerate_markdown(report: AccelerateReport) -> str:
     lines = [
         f"# grokcheck accelerate: {report.task_summary.get('name', c.task)}",
         "",
-        f"Setting: {c.preset['source']}. Seeds: {c.n_seeds} (paired: same split, init and batch order for every method). "
-        f"Budget: {c.epochs} epochs of {report.steps_per_epoch} steps (drop-last epoch, ⌊n_train/batch⌋). "
+        f"Setting: {c.preset['source']}"
+        + (f" (overridden: {', '.join(f'{k}={v}' for k, v in c.preset_overrides.items())})" if c.preset_overrides else "")
+        + f". Seeds: {c.n_seeds} (paired: same split, init and batch order for every method). "
+        + (f"Batch size used: {report.batch_size} of {report.task_summary.get('n_train', '?')} training examples"
+           + (f" (the setting's {c.preset['batch_size']} clipped to the training set)"
+              if report.batch_size != c.preset["batch_size"] else "") + ". "
+           if report.batch_size is not None else "")
+        + f"Budget: {c.epochs} epochs of {report.steps_per_epoch} steps (drop-last epoch, ⌊n_train/batch⌋). "
         f"Evaluation every {c.eval_every_epochs} epoch(s). Test accuracy is never used by any optimizer "
         f"(EGD switch-off disabled). Device: {report.device}.",
         "",
@@ -405,6 +414,8 @@ def accelerate_markdown(report: AccelerateReport) -> str:
                 sym = {"exact": "", "lower_bound": "≥ ", "upper_bound": "≤ "}[s["kind"]]
                 sp = f"{sym}{s['ratio']:.1f}×"
         fin = ", ".join("nan" if v is None else f"{v:.3f}" for v in r.final_test_acc)
+        if r.status == "all_seeds_failed":  # a diverged run is no lower bound on anything
+            per = med = f"diverged (every seed non-finite by epoch {r.epochs_run:g}; lower --lr {r.method}=…)"
         lines.append(f"| {r.method} | {per} | {med} | {_fmt(r.low)}–{_fmt(r.high)} | {sp} | {r.sec_per_epoch:.3f} | {fin} |")
     lines += ["", "A censored seed ('> N') did not reach 95% test accuracy within its N epochs; ratios built on it are bounds.", ""]
     return "\n".join(lines)

@@ -166,6 +166,9 @@ def kkt_trajectory(
     task, model = run.task, run.model
     S = task.n_seeds
     sel = np.arange(S) if seeds is None else np.asarray(list(seeds), dtype=np.int64)
+    if sel.size == 0 or sel.min() < 0 or sel.max() >= S or len(set(sel.tolist())) != sel.size:
+        raise GrokcheckError(f"seeds must be distinct ensemble indices in 0..{S - 1} (the run has {S} seeds), "
+                             f"got {sel.tolist()}")
     cks = _checkpoints(run_dir)
     K = len(cks)
     shape = (sel.size, K)
