@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from grokcheck.checks.cli import _validators as v
+
 import argparse
 import json
 
 from grokcheck.checks.cli._group_args import add_group_arguments, group_from_args
 
 __all__ = ["register", "config_from_args", "task_from_args"]
+
+#: What a training run writes into its folder (cleared by --overwrite even without a manifest).
+TRAIN_OUTPUTS = ("checkpoint.pt", "task.pt", "config.json", "metrics.jsonl", "summary.json", "curves.png",
+                 "checkpoints/step_*.pt", "analysis.json", "neuron_*.png", "kkt/*")
 
 
 def _floats(text: str):
@@ -27,53 +33,54 @@ def register(subparsers) -> None:
     p.add_argument("--task", choices=["group", "parity", "digits", "mnist"], default="group")
     p.add_argument("--model", choices=["quadratic", "li2", "mlp", "transformer"], default="mlp")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "muon", "egd"], default="adamw")
-    p.add_argument("--seeds", type=int, default=8, help="ensemble size S")
-    p.add_argument("--seed", type=int, default=0, help="run seed; seed s of the ensemble derives from it")
-    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--seeds", type=v.positive_int, default=8, help="ensemble size S")
+    p.add_argument("--seed", type=v.nonnegative_int, default=0, help="run seed; seed s of the ensemble derives from it")
+    p.add_argument("--steps", type=v.nonnegative_int, default=1000)
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --out")
+    p.add_argument("--device", type=v.device, default="cpu")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--lr", type=_floats, default=1e-3, help="a float or comma-separated per-seed values")
-    p.add_argument("--weight-decay", type=_floats, default=0.0, help="a float or per-seed values")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--betas", type=float, nargs=2, default=(0.9, 0.999))
-    p.add_argument("--warmup", type=int, default=0)
-    p.add_argument("--train-fraction", type=float, default=None, help="τ (group tasks; default 1 for quadratic, 0.3 for the transformer, 0.4 otherwise)")
+    p.add_argument("--lr", type=v.floats_or_per_seed(minimum=0.0, strict=True), default=1e-3, help="a float or comma-separated per-seed values")
+    p.add_argument("--weight-decay", type=v.floats_or_per_seed(minimum=0.0), default=0.0, help="a float or per-seed values")
+    p.add_argument("--momentum", type=v.float_in(0.0, 1.0, hi_open=True), default=0.0)
+    p.add_argument("--betas", type=v.float_in(0.0, 1.0, hi_open=True), nargs=2, default=(0.9, 0.999))
+    p.add_argument("--warmup", type=v.nonnegative_int, default=0)
+    p.add_argument("--train-fraction", type=v.open_fraction, default=None, help="τ (group tasks; default 1 for quadratic, 0.3 for the transformer, 0.4 otherwise)")
     p.add_argument("--encoding", choices=["concat", "sum"], default="concat")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
+    p.add_argument("--batch-size", type=v.positive_int, default=None, help="mini-batch size (default: full batch)")
     p.add_argument("--loss", choices=["ce", "mse", "mse_centered", "sq"], default=None)
-    p.add_argument("--width", type=int, default=None, help="hidden width (quadratic/li2/mlp)")
-    p.add_argument("--depth", type=int, default=1, help="hidden layers of the MLP")
-    p.add_argument("--init-scale", type=float, default=1.0)
+    p.add_argument("--width", type=v.positive_int, default=None, help="hidden width (quadratic/li2/mlp)")
+    p.add_argument("--depth", type=v.positive_int, default=1, help="hidden layers of the MLP")
+    p.add_argument("--init-scale", type=v.nonnegative_float, default=1.0)
     p.add_argument("--zero-last", action="store_true", help="MLP: zero output layer (Lyu)")
     p.add_argument("--activation", default=None)
-    p.add_argument("--scale", type=float, default=0.01, help="quadratic: the scale a")
+    p.add_argument("--scale", type=v.positive_float, default=0.01, help="quadratic: the scale a")
     p.add_argument("--constraint", choices=["separate", "joint"], default="separate")
     p.add_argument("--stage", choices=["I", "II"], default="I")
     p.add_argument("--per-neuron-scale", action="store_true")
     p.add_argument("--init-from", default=None, help="initialise from this run directory (Stage II)")
     p.add_argument("--v-init", choices=["default", "zero"], default="default")
-    p.add_argument("--ridge-v", type=float, default=None)
-    p.add_argument("--d-model", type=int, default=128)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--d-mlp", type=int, default=512)
+    p.add_argument("--ridge-v", type=v.nonnegative_float, default=None)
+    p.add_argument("--d-model", type=v.positive_int, default=128)
+    p.add_argument("--heads", type=v.positive_int, default=4)
+    p.add_argument("--d-mlp", type=v.positive_int, default=512)
     p.add_argument("--egd-method", choices=["svd", "rsvd", "colnorm"], default="svd")
-    p.add_argument("--egd-rank", type=int, default=64)
+    p.add_argument("--egd-rank", type=v.positive_int, default=64)
     p.add_argument("--egd-layers", nargs="+", default=None)
     p.add_argument("--egd-base", choices=["sgd", "adam"], default="sgd")
-    p.add_argument("--egd-switch-off-test-acc", type=float, default=None,
+    p.add_argument("--egd-switch-off-test-acc", type=v.fraction, default=None,
                    help="the authors' switch-off (uses TEST accuracy online: test leakage; off by default)")
-    p.add_argument("--grokfast-alpha", type=float, default=None)
-    p.add_argument("--grokfast-lamb", type=float, default=2.0)
-    p.add_argument("--eval-every", type=int, default=100)
-    p.add_argument("--checkpoint-every", type=int, default=1000)
-    p.add_argument("--checkpoint-history", type=int, default=None, metavar="N",
+    p.add_argument("--grokfast-alpha", type=v.float_in(0.0, 1.0, hi_open=True), default=None)
+    p.add_argument("--grokfast-lamb", type=v.nonnegative_float, default=2.0)
+    p.add_argument("--eval-every", type=v.positive_int, default=100)
+    p.add_argument("--checkpoint-every", type=v.nonnegative_int, default=1000)
+    p.add_argument("--checkpoint-history", type=v.int_at_least(2), default=None, metavar="N",
                    help="also keep about N log-spaced checkpoints in RUN/checkpoints/ (on the --eval-every grid), "
                    "so that `grokcheck kkt RUN` has a trajectory; default: only the latest checkpoint")
     p.add_argument("--on-nan", choices=["record", "raise"], default="record")
-    p.add_argument("--parity", type=int, nargs=2, default=(40, 3), metavar=("N_BITS", "K"))
-    p.add_argument("--n-train", type=int, default=1000, help="parity/digits/mnist training examples")
+    p.add_argument("--parity", type=v.positive_int, nargs=2, default=(40, 3), metavar=("N_BITS", "K"))
+    p.add_argument("--n-train", type=v.positive_int, default=1000, help="parity/digits/mnist training examples")
     p.add_argument("--mnist-path", default=None)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-plot", action="store_true")
@@ -137,9 +144,17 @@ def config_from_args(args):
 def run(args: argparse.Namespace) -> int:
     from grokcheck.checks.training._train import train
 
+    from grokcheck.checks._run_dir import open_run_directory
+    from grokcheck.checks.training._resume import RESUME_MAY_CHANGE, task_hash
+
     config = config_from_args(args)
     task = task_from_args(args)
-    result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress, resume=args.resume)
+    # the folder is claimed (lock, manifest, --overwrite/--resume rules) before any training
+    with open_run_directory(args.out, command="train", config=config.to_dict(), task_hash=task_hash(task),
+                            overwrite=args.overwrite, resume=args.resume, may_change=RESUME_MAY_CHANGE,
+                            outputs=TRAIN_OUTPUTS):
+        result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress,
+                       resume=args.resume)
     summ = result.summary()
     print(json.dumps({k: summ[k] for k in ("status", "step", "train_acc", "test_acc", "t_mem", "t_grok", "test_leakage")}))
     for f in result.failures:

@@ -23,7 +23,7 @@ from pathlib import Path
 from grokcheck.checks._run_dir import config_differences, content_hash
 from grokcheck.errors import RunDirectoryError
 
-__all__ = ["RESUME_MAY_CHANGE", "task_hash", "load_resume_state", "InterruptFlag"]
+__all__ = ["RESUME_MAY_CHANGE", "task_hash", "load_resume_state", "load_torch_file", "InterruptFlag"]
 
 #: Training-configuration keys a resume may change: the budget, and whether to draw curves.
 RESUME_MAY_CHANGE = ("steps", "plot")
@@ -34,7 +34,8 @@ def task_hash(task) -> str:
     return content_hash(task.state())
 
 
-def _load(path: Path, what: str, device):
+def load_torch_file(path: Path, what: str, device, *, verb: str = "read"):
+    """``torch.load`` of a run file; a truncated or corrupt one raises :class:`RunDirectoryError` naming it."""
     import pickle
 
     import torch
@@ -42,12 +43,14 @@ def _load(path: Path, what: str, device):
     try:
         return torch.load(path, weights_only=False, map_location=device)
     except FileNotFoundError:
+        if verb != "resume":
+            raise
         raise RunDirectoryError(f"cannot resume: {path} does not exist (the run was stopped before its first "
                                 "checkpoint, or this is not a run directory): start it again without --resume",
                                 path=path.parent) from None
     except (IsADirectoryError, EOFError, RuntimeError, pickle.UnpicklingError, ValueError, KeyError,
             AttributeError, ImportError, IndexError) as exc:
-        raise RunDirectoryError(f"cannot resume: {path} ({what}) is truncated or corrupt ({type(exc).__name__}); "
+        raise RunDirectoryError(f"cannot {verb}: {path} ({what}) is truncated or corrupt ({type(exc).__name__}); "
                                 "start the run again with --overwrite", path=path.parent) from None
 
 
@@ -73,7 +76,7 @@ def load_resume_state(out: Path, config, task, device):
     from grokcheck.checks.training._train import TrainConfig
 
     out = Path(out)
-    ck = _load(out / "checkpoint.pt", "the checkpoint", device)
+    ck = load_torch_file(out / "checkpoint.pt", "the checkpoint", device, verb="resume")
     if not isinstance(ck, dict) or "config" not in ck or "model" not in ck:
         raise RunDirectoryError(f"cannot resume: {out / 'checkpoint.pt'} is not a grokcheck checkpoint", path=out)
     try:
@@ -87,7 +90,7 @@ def load_resume_state(out: Path, config, task, device):
             f"cannot resume {out}: the options differ from the run's in {', '.join(diff)} (only "
             f"{', '.join(RESUME_MAY_CHANGE)} may change); give the run's options or start afresh with --overwrite",
             path=out, differing=tuple(diff))
-    state = _load(out / "task.pt", "the task", "cpu")
+    state = load_torch_file(out / "task.pt", "the task", "cpu", verb="resume")
     try:
         stored = Task.from_state(state)
     except (TypeError, ValueError, KeyError) as exc:

@@ -89,7 +89,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -101,7 +100,7 @@ from grokcheck.checks.training._callbacks import CheckpointHistory, hooks_of, hi
 from grokcheck.checks.training._data import MinibatchSampler, Task
 from grokcheck.checks.training._models import EnsembleModel, build_model, model_config_from_dict, model_config_to_dict
 from grokcheck.checks.training._optimizers import OptimizerConfig, build_optimizer
-from grokcheck.errors import NumericalFailure
+from grokcheck.errors import InvalidInputError, NumericalFailure
 
 __all__ = [
     "TrainConfig",
@@ -159,13 +158,13 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.loss is not None and self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {_LOSSES}, got {self.loss!r}")
+            raise InvalidInputError(f"loss must be one of {_LOSSES}, got {self.loss!r}")
         if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
+            raise InvalidInputError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
         if self.on_nan not in ("record", "raise"):
-            raise ValueError(f"on_nan must be 'record' or 'raise', got {self.on_nan!r}")
+            raise InvalidInputError(f"on_nan must be 'record' or 'raise', got {self.on_nan!r}")
         if self.steps < 0 or self.eval_every < 1 or self.n_seeds < 1:
-            raise ValueError("need steps ≥ 0, eval_every ≥ 1 and n_seeds ≥ 1")
+            raise InvalidInputError("need steps ≥ 0, eval_every ≥ 1 and n_seeds ≥ 1")
         if self.checkpoint_history is not None and self.checkpoint_history < 2:
             raise ValueError(f"checkpoint_history must be None or ≥ 2 checkpoints, got {self.checkpoint_history!r}")
 
@@ -295,15 +294,9 @@ def write_json_atomic(path: str | os.PathLike, obj) -> None:
 
 
 def _torch_save_atomic(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from grokcheck.checks._io import atomic_torch_save
+
+    atomic_torch_save(obj, path)  # temp file in the same folder, fsync, rename
 
 
 def _read_metrics(path: Path, max_step: int | None = None) -> list[dict]:
@@ -351,8 +344,12 @@ def plot_curves(history: Sequence[dict], path: str | os.PathLike, *, title: str 
     axes[0].axhline(GROKKED_TEST_ACC, color="grey", lw=0.5)
     fig.suptitle(title or f"{S} seeds")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    from grokcheck.checks._io import atomic_save_figure
+
+    try:
+        atomic_save_figure(fig, path, dpi=110)
+    finally:
+        plt.close(fig)
 
 
 # --------------------------------------------------------------------------- loading
@@ -377,15 +374,20 @@ class LoadedRun:
 
 
 def _load_task(run_dir: Path) -> Task:
-    return Task.from_state(torch.load(run_dir / "task.pt", weights_only=False))
+    from grokcheck.checks.training._resume import load_torch_file
+
+    return Task.from_state(load_torch_file(run_dir / "task.pt", "the task", "cpu"))
 
 
 def load_run(run_dir: str | os.PathLike, *, device="cpu") -> LoadedRun:
     """Read ``config.json``, ``task.pt``, ``checkpoint.pt`` and ``metrics.jsonl`` of a run."""
     run_dir = Path(run_dir)
     if not (run_dir / "checkpoint.pt").exists():
-        raise FileNotFoundError(f"{run_dir} has no checkpoint.pt (not a grokcheck run directory?)")
-    ck = torch.load(run_dir / "checkpoint.pt", weights_only=False, map_location=device)
+        raise FileNotFoundError(f"{run_dir} has no checkpoint.pt: not a grokcheck run directory (give the --out "
+                                "of a `grokcheck train` run)")
+    from grokcheck.checks.training._resume import load_torch_file
+
+    ck = load_torch_file(run_dir / "checkpoint.pt", "the checkpoint", device)
     config = TrainConfig.from_dict(ck["config"])
     task = _load_task(run_dir)
     model = build_model(config.model, task, n_seeds=config.n_seeds, seed=config.seed, device=device, dtype=config.torch_dtype)
@@ -457,7 +459,7 @@ def train(
     Raises :class:`~grokcheck.errors.NumericalFailure` only when ``config.on_nan == "raise"``.
     """
     if task.n_seeds != config.n_seeds:
-        raise ValueError(f"the task has splits for {task.n_seeds} seeds but config.n_seeds = {config.n_seeds}")
+        raise InvalidInputError(f"the task has splits for {task.n_seeds} seeds but config.n_seeds = {config.n_seeds}")
     dtype = config.torch_dtype
     loss_kind = config.resolved_loss(task)
     S = config.n_seeds
@@ -478,7 +480,8 @@ def train(
     if config.init_from and not resume:
         _init_from(model, config.init_from, device)
     opt = build_optimizer(model, config.optimizer, seed=config.seed)
-    sampler = MinibatchSampler(S, task.n_train, config.batch_size, config.seed) if config.batch_size else None
+    # a batch larger than the training set is the full set (stated in config.json as batch_size_used)
+    sampler = MinibatchSampler(S, task.n_train, min(config.batch_size, task.n_train), config.seed) if config.batch_size else None
     test_leakage = config.optimizer.test_leakage
 
     alive = torch.ones(S, dtype=torch.bool, device=device)
@@ -489,14 +492,9 @@ def train(
     start = 0
 
     if resume:
-        ck_path = out / "checkpoint.pt"
-        if not ck_path.exists():
-            raise FileNotFoundError(f"cannot resume: {ck_path} does not exist")
-        ck = torch.load(ck_path, weights_only=False, map_location=device)
-        saved = TrainConfig.from_dict(ck["config"])
-        if {**saved.to_dict(), "steps": 0} != {**config.to_dict(), "steps": 0}:
-            raise ValueError("cannot resume: the configuration differs from the checkpoint's (only steps may change)")
-        task = _load_task(out)
+        from grokcheck.checks.training._resume import load_resume_state
+
+        ck, task = load_resume_state(out, config, task, device)  # names what differs; refuses a stale checkpoint
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         if sampler is not None:
@@ -511,16 +509,22 @@ def train(
             if s > start:  # written by the interrupted run after its last checkpoint
                 p.unlink()
         history = _read_metrics(out / "metrics.jsonl", start)
-        with open(out / "metrics.jsonl", "w") as f:
-            for row in history:
-                f.write(json.dumps(row) + "\n")
+        from grokcheck.checks._io import atomic_write_lines
+
+        atomic_write_lines(out / "metrics.jsonl", [json.dumps(row) for row in history])
     elif out is not None:
-        torch.save(task.state(), out / "task.pt")
+        for stale in ("checkpoint.pt", "summary.json"):  # an earlier run's: never trusted by a later resume
+            (out / stale).unlink(missing_ok=True)
+        _torch_save_atomic(out / "task.pt", task.state())
         write_json_atomic(out / "config.json", {"train_config": config.to_dict(), "task": task.summary(),
                                                 "test_leakage": test_leakage, "loss": loss_kind,
+                                                "batch_size_used": sampler.batch_size if sampler is not None else task.n_train,
                                                 "callbacks": [getattr(cb, "__qualname__", None) or repr(cb) for cb in cbs]})
         (out / "metrics.jsonl").write_text("")
 
+    from grokcheck.checks.training._resume import InterruptFlag, task_hash
+
+    stored_task_hash = task_hash(task) if out is not None else None
     xtr, ytr = task.split("train", device=device, dtype=dtype)
     xte, yte = task.split("test", device=device, dtype=dtype)
     seed_ix = torch.arange(S, device=device)[:, None]
@@ -600,6 +604,7 @@ def train(
             "t_grok": t_grok.tolist(),
             "test_leakage": test_leakage,
             "torch_version": torch.__version__,
+            "task_hash": stored_task_hash,
             "callbacks": hooks.state(),
         })
         for on_checkpoint in hooks.on_checkpoint:
@@ -613,8 +618,9 @@ def train(
                mininterval=0.5, dynamic_ncols=True)
     step = start
     zero = torch.zeros((), dtype=dtype, device=device)
+    stop = InterruptFlag().install()  # Ctrl-C: finish the step, write a checkpoint, then stop
     try:
-        while step < config.steps and bool(alive.any()):
+        while step < config.steps and bool(alive.any()) and not stop.requested:
             if sampler is None:
                 xb, yb = xtr, ytr
             else:
@@ -655,6 +661,13 @@ def train(
                 checkpoint(step)
     finally:
         bar.close()
+        stop.restore()
+    if stop.requested:
+        from grokcheck.errors import RunInterrupted
+
+        checkpoint(step)
+        where = f"; checkpoint written to {out / 'checkpoint.pt'}: continue with --resume" if out is not None else ""
+        raise RunInterrupted(f"training interrupted at step {step}{where}", step=step, path=out)
     if not history or history[-1]["step"] != step:
         log(step)
         checkpoint(step)
