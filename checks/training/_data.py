@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grokcheck.errors import GroupInputError
+from grokcheck.errors import GroupInputError, InvalidInputError
 
 __all__ = [
     "Task",
@@ -54,7 +54,7 @@ def seed_for(seed: int, s: int, purpose: str) -> int:
     different seeds and purposes are independent and do not depend on the ensemble size.
     """
     if purpose not in _PURPOSES:
-        raise ValueError(f"unknown purpose {purpose!r}; one of {sorted(_PURPOSES)}")
+        raise InvalidInputError(f"unknown purpose {purpose!r}; one of {sorted(_PURPOSES)}")
     state = np.random.SeedSequence([int(seed), int(s), _PURPOSES[purpose]]).generate_state(2, dtype=np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
 
@@ -86,13 +86,13 @@ class Task:
 
     def __post_init__(self):
         if self.train_idx.ndim != 2 or self.test_idx.ndim != 2:
-            raise ValueError("train_idx and test_idx must be (S, n) index arrays")
+            raise InvalidInputError("train_idx and test_idx must be (S, n) index arrays")
         if self.train_idx.shape[0] != self.test_idx.shape[0]:
-            raise ValueError("train_idx and test_idx must have the same number of seeds")
+            raise InvalidInputError("train_idx and test_idx must have the same number of seeds")
         if self.x.shape[0] != self.y.shape[0]:
-            raise ValueError(f"x has {self.x.shape[0]} rows but y has {self.y.shape[0]}")
+            raise InvalidInputError(f"x has {self.x.shape[0]} rows but y has {self.y.shape[0]}")
         if self.train_idx.shape[1] == 0:
-            raise ValueError("every seed needs at least one training example")
+            raise InvalidInputError("every seed needs at least one training example")
 
     @property
     def n_seeds(self) -> int:
@@ -203,9 +203,9 @@ def group_task(
     encoding : ``"concat"`` (x ∈ R^{2n}), ``"sum"`` (x ∈ R^{n}) or ``"sequence"`` (tokens).
     """
     if not 0.0 < train_fraction <= 1.0:
-        raise ValueError(f"train_fraction must lie in (0, 1], got {train_fraction}")
+        raise InvalidInputError(f"train_fraction must lie in (0, 1], got {train_fraction}")
     if encoding not in ("concat", "sum", "sequence"):
-        raise ValueError(f"encoding must be 'concat', 'sum' or 'sequence', got {encoding!r}")
+        raise InvalidInputError(f"encoding must be 'concat', 'sum' or 'sequence', got {encoding!r}")
     table = np.asarray(G.table, dtype=np.int64)
     n = int(table.shape[0])
     g1 = torch.arange(n).repeat_interleave(n)
@@ -255,7 +255,7 @@ def sparse_parity_task(
     the model has one output (squared loss, accuracy = sign agreement).
     """
     if not 1 <= k <= n_bits:
-        raise ValueError(f"need 1 ≤ k ≤ n_bits, got k={k}, n_bits={n_bits}")
+        raise InvalidInputError(f"need 1 ≤ k ≤ n_bits, got k={k}, n_bits={n_bits}")
     secret = tuple(range(k)) if secret is None else tuple(int(i) for i in secret)
     per = n_train + n_test
     xs = []
@@ -283,7 +283,7 @@ def digits_task(*, n_train: int = 1000, n_seeds: int = 1, seed: int = 0) -> Task
     x = torch.as_tensor(d.data, dtype=torch.float32) / 16.0
     y = torch.as_tensor(d.target, dtype=torch.int64)
     if not 1 <= n_train < x.shape[0]:
-        raise ValueError(f"n_train must be in [1, {x.shape[0] - 1}], got {n_train}")
+        raise InvalidInputError(f"n_train must be in [1, {x.shape[0] - 1}], got {n_train}")
     train_idx, test_idx = _splits(x.shape[0], n_train, n_seeds, seed)
     return Task(name="digits", kind="digits", x=x, y=y, train_idx=train_idx, test_idx=test_idx, num_outputs=10,
                 meta={"n_train": n_train, "seed": int(seed), "source": "sklearn.datasets.load_digits"})
@@ -296,15 +296,15 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     with opener(path, "rb") as f:
         data = f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+        raise InvalidInputError(f"{path} is not an IDX file (bad magic number)")
     dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     code, ndim = data[2], data[3]
     if code not in dtypes:
-        raise ValueError(f"{path}: unknown IDX element type 0x{code:02x}")
+        raise InvalidInputError(f"{path}: unknown IDX element type 0x{code:02x}")
     shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     arr = np.frombuffer(data, dtype=dtypes[code], offset=4 + 4 * ndim).copy()
     if arr.size != int(np.prod(shape)):
-        raise ValueError(f"{path}: expected {int(np.prod(shape))} entries, found {arr.size}")
+        raise InvalidInputError(f"{path}: expected {int(np.prod(shape))} entries, found {arr.size}")
     return arr.reshape(shape)
 
 
@@ -338,7 +338,7 @@ def mnist_task(path: str | os.PathLike, *, n_train: int = 1000, n_test: int | No
     xte = np.asarray(xte, dtype=np.float32).reshape(len(xte), -1) / 255.0
     n_test = len(xte) if n_test is None else int(n_test)
     if not 1 <= n_train <= len(xtr):
-        raise ValueError(f"n_train must be in [1, {len(xtr)}], got {n_train}")
+        raise InvalidInputError(f"n_train must be in [1, {len(xtr)}], got {n_train}")
     # pool = the distinct training images any seed uses, then the test images
     chosen = [torch.randperm(len(xtr), generator=generator_for(seed, s, "split"))[:n_train].sort().values for s in range(n_seeds)]
     used = torch.unique(torch.cat(chosen))
@@ -362,7 +362,7 @@ class MinibatchSampler:
 
     def __init__(self, n_seeds: int, n_train: int, batch_size: int, seed: int):
         if not 1 <= batch_size <= n_train:
-            raise ValueError(f"batch_size must be in [1, n_train={n_train}], got {batch_size}")
+            raise InvalidInputError(f"batch_size must be in [1, n_train={n_train}], got {batch_size}")
         self.n_seeds, self.n_train, self.batch_size = n_seeds, n_train, batch_size
         self.gens = [generator_for(seed, s, "batch") for s in range(n_seeds)]
         self.perm = None
