@@ -527,12 +527,13 @@ class NeuronAnalysis:
 
         Returns
         -------
-        ``{"group": {"name", "order"}, "irreps": [{"index", "dim", "fs_indicator", "name",
-        "label", "kind", "field", "partition", "alias", "orbit", "character"}], "neurons":
-        [{"neuron", "alive", "irrep", "name", "share", "share_out", "single_irrep", "strength"}],
-        "summary": {...}}``; ``index``/``irrep`` are 1-based (GAP's ``X.i``), ``character`` is
-        ``[[re, im], …]`` per model label, ``irrep`` is ``null`` for a neuron without nontrivial
-        energy, ``orbit`` lists the irreps of the real irrep (two for a complex pair).
+        dict
+            ``{"group": {"name", "order"}, "irreps": [{"index", "dim", "fs_indicator", "name",
+            "label", "kind", "field", "partition", "alias", "orbit", "character"}], "neurons":
+            [{"neuron", "alive", "irrep", "name", "share", "share_out", "single_irrep", "strength"}],
+            "summary": {...}}``; ``index``/``irrep`` are 1-based (GAP's ``X.i``), ``character`` is
+            ``[[re, im], …]`` per model label, ``irrep`` is ``null`` for a neuron without nontrivial
+            energy, ``orbit`` lists the irreps of the real irrep (two for a complex pair).
         """
         G = self.group
         if G is None or not self.shares or self.shares[seed] is None:

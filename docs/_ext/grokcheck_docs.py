@@ -1,0 +1,280 @@
+"""Sphinx extension of the grokcheck docs: the claims tables and the API reference, generated at build time.
+
+Directives
+----------
+``grokcheck-claims``
+    A table of the registered checks, read from :func:`grokcheck.checks.all_checks` when the
+    docs are built: paper → claim → check id → hypotheses → tolerance and its reason. With an
+    argument (a module of ``grokcheck.checks.claims``, e.g. ``he_et_al``) only that paper's
+    checks; without one, every registered check grouped by paper, so a check added later
+    appears without editing the docs.
+``grokcheck-published-false``
+    A list of the registered published statements shown false, with the reason of each.
+``grokcheck-api``
+    ``autoclass`` / ``autofunction`` / ``autodata`` entries for the public names of grokcheck's
+    namespaces, each object documented once, under the first namespace that exports it.
+
+The text generators (:func:`claims_rst`, :func:`api_rst`) are plain functions, so tests can check
+their coverage without running Sphinx.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
+from sphinx.util.nodes import nested_parse_with_titles
+
+#: Public claims modules in the order the docs present them, with the paper's heading.
+PAPERS = {
+    "he_et_al": "He et al., spectral representations for group composition (arXiv 2606.02993)",
+    "li2": "Tian, the Li₂ framework (arXiv 2509.21519)",
+    "tan_huang": "Tan & Huang, the robustness viewpoint (arXiv 2311.06597)",
+    "lyu": "Lyu et al., early and late implicit biases (arXiv 2311.18817)",
+    "egd": "Egalitarian gradient descent (arXiv 2510.04930)",
+    "universality": "Trained ReLU MLPs: Power et al., Nanda et al., Chughtai et al.",
+    "library": "The library's own identities",
+}
+
+#: Namespaces of the API reference, in order; an object is documented under the first that exports it.
+NAMESPACES = (
+    "grokcheck",
+    "grokcheck.theory",
+    "grokcheck.theory.strategies",
+    "grokcheck.numerics",
+    "grokcheck.checks.training",
+    "grokcheck.checks.experiments",
+    "grokcheck.checks.claims",
+    "grokcheck.checks",
+)
+
+
+def claims_modules() -> dict[str, tuple]:
+    """``{module name: CHECKS}`` for every public module of ``grokcheck.checks.claims``."""
+    import grokcheck.checks.claims as claims
+
+    out = {}
+    for info in pkgutil.iter_modules(claims.__path__):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"grokcheck.checks.claims.{info.name}")
+        out[info.name] = tuple(getattr(mod, "CHECKS", ()))
+    return out
+
+
+def _cell(text: str) -> str:
+    """One line of RST table text: inline markup neutralised, never empty."""
+    text = " ".join(str(text).split())
+    for ch in ("\\", "*", "`", "|", "_"):
+        text = text.replace(ch, "\\" + ch)
+    return text or "—"
+
+
+def _tolerance(check) -> str:
+    tol = check.tolerance
+    rule = tol.rule() if hasattr(tol, "rule") else f"{tol.kind} {tol.value:g}"
+    return f"{rule}, because {tol.reason}" if tol.reason else rule
+
+
+def _check_rows(checks) -> list[str]:
+    lines = []
+    for c in checks:
+        hyps = "; ".join(h.name for h in c.hypotheses) or "none"
+        claim_cell = _cell(c.claim) + (f" **Published statement shown false:** {_cell(c.why_false)}" if c.published_false else "")
+        lines += [
+            f"   * - ``{c.id}``",
+            f"     - {claim_cell}",
+            f"     - {_cell(c.source)}",
+            f"     - {_cell(hyps)}",
+            f"     - {_cell(_tolerance(c))}",
+        ]
+    return lines
+
+
+def _table(checks, caption: str) -> list[str]:
+    return [
+        f".. list-table:: {caption}",
+        "   :header-rows: 1",
+        "   :widths: 14 30 20 16 20",
+        "   :class: grokcheck-claims",
+        "",
+        "   * - check id",
+        "     - claim",
+        "     - source",
+        "     - hypotheses",
+        "     - tolerance and why",
+        *_check_rows(checks),
+        "",
+    ]
+
+
+def claims_rst(paper: str | None = None) -> str:
+    """RST for the claims table of one paper's module, or of every registered check.
+
+    Every check of :func:`grokcheck.checks.all_checks` appears exactly once in the full table;
+    a check that is not in a claims module's ``CHECKS`` is listed under "Other checks".
+    """
+    from grokcheck.checks import all_checks
+
+    by_module = claims_modules()
+    if paper is not None:
+        if paper not in by_module:
+            raise ValueError(f"no claims module grokcheck.checks.claims.{paper}; have {sorted(by_module)}")
+        checks = by_module[paper]
+        if not checks:
+            return "*No check of this paper is registered in* ``grokcheck verify`` *yet.*\n"
+        return "\n".join(_table(checks, f"{len(checks)} registered checks")) + "\n"
+    registered = {c.id: c for c in all_checks()}
+    lines: list[str] = []
+    placed: set[str] = set()
+    order = [m for m in PAPERS if m in by_module] + sorted(set(by_module) - set(PAPERS))
+    for mod in order:
+        checks = [c for c in by_module[mod] if c.id in registered]
+        if not checks:
+            continue
+        title = PAPERS.get(mod, mod)
+        lines += [title, "-" * (2 * len(title)), "", f"Module ``grokcheck.checks.claims.{mod}``.", ""]
+        lines += _table(checks, f"{len(checks)} checks")
+        placed |= {c.id for c in checks}
+    rest = [c for cid, c in sorted(registered.items()) if cid not in placed]
+    if rest:
+        lines += ["Other checks", "-" * 24, ""] + _table(rest, f"{len(rest)} checks")
+    return "\n".join(lines) + "\n"
+
+
+def published_false_rst() -> str:
+    """RST bullet list of every registered check with ``published_false=True``: id, source, why."""
+    from grokcheck.checks import all_checks
+
+    items = [c for c in all_checks() if c.published_false]
+    if not items:
+        return "*No registered check is marked as a published statement shown false.*\n"
+    lines = []
+    for c in sorted(items, key=lambda c: c.id):
+        lines += [f"- ``{c.id}`` — {_cell(c.source)}. {_cell(c.claim)} *Why it is false:* {_cell(c.why_false)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _kind(obj) -> str:
+    if inspect.isclass(obj):
+        return "autoclass"
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj) or callable(obj) and hasattr(obj, "__wrapped__"):
+        return "autofunction"
+    return "autodata"
+
+
+def api_entries() -> list[tuple[str, str, str]]:
+    """``(namespace, name, directive)`` for every public name, each object once."""
+    seen: set[int] = set()
+    out = []
+    for ns in NAMESPACES:
+        mod = importlib.import_module(ns)
+        for name in sorted(getattr(mod, "__all__", ()), key=str.lower):
+            if name.startswith("_"):
+                continue
+            obj = getattr(mod, name)
+            kind = _kind(obj)
+            if kind != "autodata":
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+            out.append((ns, name, kind))
+    return out
+
+
+def api_rst() -> str:
+    """RST of the API reference: one section per namespace (see :data:`NAMESPACES`)."""
+    lines: list[str] = []
+    entries = api_entries()
+    for ns in NAMESPACES:
+        mine = [(n, k) for s, n, k in entries if s == ns]
+        if not mine:
+            continue
+        mod = importlib.import_module(ns)
+        lines += [f"``{ns}``", "-" * (len(ns) + 4), ""]
+        first = (inspect.getdoc(mod) or "").strip().splitlines()
+        if first:
+            lines += [first[0], ""]
+        for name, kind in mine:
+            lines.append(f".. {kind}:: {ns}.{name}")
+            if kind == "autodata":
+                lines.append("   :no-value:")
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+class _Generated(Directive):
+    def _parse(self, text: str):
+        node = nodes.container()
+        nested_parse_with_titles(self.state, StringList(text.splitlines(), source="<grokcheck-docs>"), node)
+        return node.children
+
+
+class _GeneratedRST(Directive):
+    """Parse generated reStructuredText even inside a Markdown (MyST) page, whose nested parser
+    would read Markdown. The generated text uses plain docutils constructs only."""
+
+    def _parse(self, text: str):
+        from docutils.parsers.rst import Parser
+        from docutils.utils import new_document
+
+        doc = new_document("<grokcheck-docs>", self.state.document.settings)
+        Parser().parse(text, doc)
+        return list(doc.children)
+
+
+class ClaimsDirective(_GeneratedRST):
+    optional_arguments = 1
+    has_content = False
+
+    def run(self):
+        return self._parse(claims_rst(self.arguments[0] if self.arguments else None))
+
+
+class PublishedFalseDirective(_GeneratedRST):
+    has_content = False
+
+    def run(self):
+        return self._parse(published_false_rst())
+
+
+class ApiDirective(_Generated):
+    has_content = False
+
+    def run(self):
+        return self._parse(api_rst())
+
+
+_LITERAL = re.compile(r"(``.*?``|:math:`[^`]*`|`[^`]*`_?)")
+
+
+def escape_bars(lines: list[str]) -> None:
+    """Escape ``|`` outside literals in docstring lines, in place.
+
+    The docstrings write group orders as ``|G|`` in plain text; reStructuredText would read
+    ``|G|`` as a substitution reference. Literals (double backquotes), roles and lines that
+    start a line block (``| ``) or a grid table (``+-``) are left alone.
+    """
+    for i, line in enumerate(lines):
+        if "|" not in line or line.lstrip().startswith(("| ", "+-", "+=")) or line.strip() == "|":
+            continue
+        parts = _LITERAL.split(line)
+        lines[i] = "".join(p if k % 2 else p.replace("\\|", "|").replace("|", "\\|") for k, p in enumerate(parts))
+
+
+def _process_docstring(app, what, name, obj, options, lines):
+    escape_bars(lines)
+
+
+def setup(app):
+    # before numpydoc (priority 500) parses the sections
+    app.connect("autodoc-process-docstring", _process_docstring, priority=400)
+    app.add_directive("grokcheck-claims", ClaimsDirective)
+    app.add_directive("grokcheck-api", ApiDirective)
+    app.add_directive("grokcheck-published-false", PublishedFalseDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
