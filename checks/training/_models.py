@@ -22,19 +22,36 @@ Models (the configs are frozen dataclasses; :func:`build_model` turns one into a
 Weight layout: linear maps are stored ``(S, fan_out, fan_in)`` like ``nn.Linear``. For the group
 models the neuron view of MATH.md §1.4 is :meth:`EnsembleModel.neuron_weights`: ``θ¹, θ²`` are
 the two halves of the first-layer row of neuron m and ``ξ_m`` is column m of the output layer.
+
+First layers as gathers
+-----------------------
+On a group task every input is a sum of two standard basis vectors (``[e_{g1}; e_{g2}]`` or
+``e_{g1} + e_{g2}``), so the first layer ``x Wᵀ`` is the sum of two columns of ``W``. The
+quadratic, Li₂ and MLP models detect such inputs exactly (:func:`one_hot_columns`: the input
+must equal the sum of the basis vectors it names, bit for bit) and then compute the first layer
+as a gather of those columns and its weight gradient as an ``index_add`` — no one-hot matrix
+product. The rest of the network is evaluated seed chunk by seed chunk inside one autograd node
+(:class:`_GatheredEnsemble`; the hidden layer is recomputed in the backward pass), so the
+hidden activations of a chunk stay in cache instead of streaming (S, B, M) tensors through
+memory. The forward values are exactly those of the matrix product (a sum of two columns with
+exact zeros elsewhere); gradients differ from it by the order of float summation only. Inputs
+that are not such sums, inputs that require gradients, and calls inside ``torch.func``
+transforms or ``torch.compile`` take the dense path; ``model.gather_inputs = False`` forces it.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import asdict, dataclass
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from grokcheck.checks.training._data import Task, generator_for
+from grokcheck.errors import InvalidInputError
 
 __all__ = [
     "EnsembleModel",
@@ -50,6 +67,7 @@ __all__ = [
     "model_config_from_dict",
     "model_config_to_dict",
     "activation",
+    "one_hot_columns",
 ]
 
 _ACTIVATIONS = {
@@ -66,7 +84,151 @@ def activation(name: str):
     try:
         return _ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; one of {sorted(_ACTIVATIONS)}") from None
+        raise InvalidInputError(f"unknown activation {name!r}; one of {sorted(_ACTIVATIONS)}") from None
+
+
+# --------------------------------------------------------------------------- gathered first layers
+
+#: Bytes of one seed chunk's hidden activations (B·M floats per seed) targeted by the chunked
+#: forward/backward: small enough to stay in a core's share of the last-level cache.
+_CHUNK_BYTES = 4 << 20
+
+
+def one_hot_columns(x: torch.Tensor, k: int) -> torch.Tensor | None:
+    """The columns of a k-hot input, or ``None`` when ``x`` is not one.
+
+    Parameters
+    ----------
+    x : (..., D) float tensor.
+    k : number of basis vectors summed in every row.
+
+    Returns
+    -------
+    (..., k) int64 tensor ``c`` with ``x[i] == Σ_j e_{c[i, j]}`` exactly (a column may repeat:
+    ``2 e_g`` is ``[g, g]``), or ``None`` if some row is not such a sum (any other value, a NaN,
+    a different count) or ``x`` requires a gradient.
+    """
+    if not x.is_floating_point() or x.requires_grad or x.ndim < 1 or x.numel() == 0:
+        return None
+    r = x.clone()
+    cols = []
+    minus_one = None
+    for _ in range(k):
+        c = r.argmax(-1, keepdim=True)
+        if minus_one is None:
+            minus_one = torch.full(c.shape, -1.0, dtype=r.dtype, device=r.device)
+        r.scatter_add_(-1, c, minus_one)  # exact: the entries are small integers
+        cols.append(c)
+    if bool(torch.count_nonzero(r)):
+        return None
+    return torch.cat(cols, dim=-1)
+
+
+def _table(w: torch.Tensor, b_in: torch.Tensor | None) -> torch.Tensor:
+    """The rows gathered by the first layer: ``wᵀ`` per seed, then the bias row. (S·(D+1), M)."""
+    S, M, D = w.shape
+    t = w.detach().transpose(1, 2)
+    if b_in is not None:
+        t = torch.cat([t, b_in.detach()[:, None, :]], dim=1)
+    return t.reshape(-1, M)
+
+
+def _gather_rows(table: torch.Tensor, fidx: torch.Tensor) -> torch.Tensor:
+    """``Σ_j table[fidx[..., j]]`` in index order: (R, M) table, (c, B, k) row indices → (c, B, M)."""
+    c, B, k = fidx.shape
+    return torch.nn.functional.embedding_bag(fidx.reshape(c * B, k), table, mode="sum").view(c, B, table.shape[1])
+
+
+class _GatheredEnsemble(torch.autograd.Function):
+    """``pre(x wᵀ + b_in, *pre_params) · w_outᵀ / div (+ b_out)`` over seed chunks, x k-hot.
+
+    ``fidx`` (S, B, k') index the rows of :func:`_table` (``wᵀ`` and the bias row of each
+    seed, flattened): ``x wᵀ + b_in`` is the sum of the k columns named by ``x`` and the bias
+    row, one ``embedding_bag``. ``pre(h, *chunks)`` is elementwise per seed (an activation, a
+    per-neuron scale) and returns (c, B, M); ``w_out`` is (S, C, M) and ``b_out`` (S, C) or
+    None. With ``w_out=None`` the result is ``pre(...)`` itself, (S, B, M). The backward pass
+    recomputes the gather and ``pre`` chunk by chunk (cheap) instead of keeping (S, B, M)
+    activations, differentiates ``pre`` with autograd and the output layer by hand (two batched
+    products), and scatters the first-layer gradient with ``index_add_``.
+    """
+
+    @staticmethod
+    def forward(ctx, fidx, w, b_in, pre, chunk, div, w_out, b_out, *pre_params):
+        S, M, D = w.shape
+        B = fidx.shape[1]
+        table = _table(w, b_in)
+        if w_out is None:
+            out = pre(_gather_rows(table, fidx), *pre_params)
+        else:
+            out = torch.empty(S, w_out.shape[1], B, dtype=w.dtype, device=w.device)
+            for s0 in range(0, S, chunk):
+                s1 = min(S, s0 + chunk)
+                r = pre(_gather_rows(table, fidx[s0:s1]), *(t[s0:s1] for t in pre_params))
+                torch.bmm(w_out[s0:s1], r.transpose(1, 2), out=out[s0:s1])  # (c, C, B): the faster layout
+            if div != 1.0:
+                out.div_(div)
+            out = out.transpose(1, 2)
+            if b_out is not None:
+                out = out + b_out[:, None, :]
+        ctx.save_for_backward(fidx, w, b_in, w_out, b_out, *pre_params)
+        ctx.pre, ctx.chunk, ctx.div = pre, chunk, div
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out):
+        fidx, w, b_in, w_out, b_out, *pre_params = ctx.saved_tensors
+        S, M, D = w.shape
+        table = _table(w, b_in)
+        need = ctx.needs_input_grad
+        need_table = need[1] or (b_in is not None and need[2])
+        need_p = list(need[8:])
+        g_table = torch.zeros_like(table) if need_table else None
+        g_wo = torch.empty_like(w_out) if (w_out is not None and need[6]) else None
+        g_bo = grad_out.sum(1) if (b_out is not None and need[7]) else None
+        g_p = [torch.zeros_like(t) if n else None for t, n in zip(pre_params, need_p)]
+        chunk = ctx.chunk if w_out is not None else S
+        for s0 in range(0, S, chunk):
+            s1 = min(S, s0 + chunk)
+            go = grad_out[s0:s1]
+            with torch.enable_grad():
+                h = _gather_rows(table, fidx[s0:s1]).requires_grad_(need_table)
+                ps = [t[s0:s1].detach().requires_grad_(n) for t, n in zip(pre_params, need_p)]
+                r = ctx.pre(h, *ps)
+            if w_out is None:
+                g_r = go
+            else:
+                if ctx.div != 1.0:
+                    go = go / ctx.div
+                g_r = torch.bmm(go, w_out[s0:s1])  # (c, B, M)
+                if g_wo is not None:
+                    torch.bmm(go.transpose(1, 2), r.detach(), out=g_wo[s0:s1])
+            wrt = ([h] if need_table else []) + [t for t, n in zip(ps, need_p) if n]
+            grads = [None] * len(wrt)
+            if wrt and r.requires_grad:
+                grads = list(torch.autograd.grad(r, wrt, g_r, allow_unused=True))
+            if need_table:
+                gh = grads.pop(0)
+                if gh is not None:
+                    gh = gh.reshape(-1, M)
+                    for j in range(fidx.shape[-1]):
+                        g_table.index_add_(0, fidx[s0:s1, :, j].reshape(-1), gh)
+            for i, n in enumerate(need_p):
+                if n:
+                    g = grads.pop(0)
+                    if g is not None:
+                        g_p[i][s0:s1] = g
+        g_w = g_b = None
+        if need_table:
+            g_table = g_table.view(S, -1, M)
+            g_w = g_table[:, :D].transpose(1, 2).contiguous() if need[1] else None
+            g_b = g_table[:, D].contiguous() if (b_in is not None and need[2]) else None
+        return (None, g_w, g_b, None, None, None, g_wo, g_bo, *g_p)
+
+
+def _plain(t: torch.Tensor) -> bool:
+    """A tensor the gather path may take: no ``torch.func`` wrapper, no tensor subclass."""
+    return type(t) in (torch.Tensor, nn.Parameter) and not torch._C._functorch.is_functorch_wrapped_tensor(t)
 
 
 # --------------------------------------------------------------------------- configs
@@ -90,11 +252,11 @@ class QuadraticConfig:
 
     def __post_init__(self):
         if self.constraint not in ("separate", "joint"):
-            raise ValueError(f"constraint must be 'separate' or 'joint', got {self.constraint!r}")
+            raise InvalidInputError(f"constraint must be 'separate' or 'joint', got {self.constraint!r}")
         if self.stage not in ("I", "II"):
-            raise ValueError(f"stage must be 'I' or 'II', got {self.stage!r}")
+            raise InvalidInputError(f"stage must be 'I' or 'II', got {self.stage!r}")
         if self.width < 1 or not self.scale > 0:
-            raise ValueError("width must be ≥ 1 and scale > 0")
+            raise InvalidInputError("width must be ≥ 1 and scale > 0")
 
 
 @dataclass(frozen=True)
@@ -115,7 +277,7 @@ class Li2Config:
     def __post_init__(self):
         activation(self.activation)
         if self.v_init not in ("default", "zero"):
-            raise ValueError(f"v_init must be 'default' or 'zero', got {self.v_init!r}")
+            raise InvalidInputError(f"v_init must be 'default' or 'zero', got {self.v_init!r}")
 
 
 @dataclass(frozen=True)
@@ -140,11 +302,11 @@ class MLPConfig:
         activation(self.activation)
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
         if self.bias not in ("first", "all", "none"):
-            raise ValueError(f"bias must be 'first', 'all' or 'none', got {self.bias!r}")
+            raise InvalidInputError(f"bias must be 'first', 'all' or 'none', got {self.bias!r}")
         if self.init not in ("he", "torch"):
-            raise ValueError(f"init must be 'he' or 'torch', got {self.init!r}")
+            raise InvalidInputError(f"init must be 'he' or 'torch', got {self.init!r}")
         if not self.widths:
-            raise ValueError("an MLP needs at least one hidden layer")
+            raise InvalidInputError("an MLP needs at least one hidden layer")
 
 
 @dataclass(frozen=True)
@@ -161,7 +323,7 @@ class TransformerConfig:
     def __post_init__(self):
         activation(self.activation)
         if self.d_model % self.n_heads:
-            raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
+            raise InvalidInputError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
 
 
 _CONFIGS = {c.kind: c for c in (QuadraticConfig, Li2Config, MLPConfig, TransformerConfig)}
@@ -177,8 +339,12 @@ def model_config_from_dict(d: dict):
     """Inverse of ``model_config_to_dict`` (``{"kind": ..., **fields}``)."""
     d = dict(d)
     kind = d.pop("kind")
+    if kind == "onelayer-mlp":  # defined in its own module (Chughtai et al.'s architecture)
+        from grokcheck.checks.training._onelayer import OneLayerMLPConfig
+
+        return OneLayerMLPConfig(**d)
     if kind not in _CONFIGS:
-        raise ValueError(f"unknown model kind {kind!r}; one of {sorted(_CONFIGS)}")
+        raise InvalidInputError(f"unknown model kind {kind!r}; one of {sorted(_CONFIGS)}")
     if "widths" in d:
         d["widths"] = tuple(d["widths"])
     return _CONFIGS[kind](**d)
@@ -199,11 +365,16 @@ class EnsembleModel(nn.Module):
     matrix_names: tuple[str, ...] = ()
     default_egd_layers: tuple[str, ...] = ()
     default_muon_layers: tuple[str, ...] = ()
+    #: Compute a first layer on k-hot inputs as a gather (see the module docstring); set to
+    #: False on an instance to force the dense one-hot product.
+    gather_inputs: bool = True
 
     def __init__(self, config, n_seeds: int):
         super().__init__()
         self.config = config
         self.n_seeds = int(n_seeds)
+        self._hot = None  # k of the k-hot inputs of the task, when it has them
+        self._col_cache = None
 
     def _register(self, tensors: dict[str, torch.Tensor], *, device, dtype, trainable=None) -> None:
         for name, t in tensors.items():
@@ -234,6 +405,68 @@ class EnsembleModel(nn.Module):
         """First-layer activations ``F`` (S, B, M) where the model has them."""
         raise NotImplementedError
 
+    def _expect_k_hot(self, task: Task) -> None:
+        if task.kind == "group" and task.meta.get("encoding") in ("concat", "sum") and not task.is_sequence:
+            self._hot = 2
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        state = dict(state)
+        state["_col_cache"] = None  # a weak reference to the last input: not picklable, not needed
+        return state
+
+    def _row_indices(self, x: torch.Tensor, D: int, bias: bool) -> torch.Tensor | None:
+        """(S, B, k') rows of :func:`_table` for a k-hot ``x`` (k columns, then the bias row), or None."""
+        if (not self.gather_inputs or self._hot is None or x.ndim != 3 or x.shape[0] != self.n_seeds
+                or x.shape[-1] != D or not _plain(x) or torch.compiler.is_compiling()):
+            return None
+        try:
+            version = x._version
+        except RuntimeError:  # an inference-mode tensor has no version counter: do not cache
+            version = None
+        key = (version, D, bias)
+        cache = self._col_cache
+        if version is not None and cache is not None and cache[0]() is x and cache[1] == key:
+            return cache[2]
+        cols = one_hot_columns(x, self._hot)
+        fidx = None
+        if cols is not None:
+            stride = D + 1 if bias else D
+            if bias:
+                cols = torch.cat([cols, torch.full_like(cols[..., :1], D)], dim=-1)
+            fidx = cols + (torch.arange(self.n_seeds, device=cols.device) * stride).view(-1, 1, 1)
+        if version is not None:
+            self._col_cache = (weakref.ref(x), key, fidx)
+        return fidx
+
+    def _gathered(self, x: torch.Tensor, w: torch.Tensor, pre: Callable, pre_params=(), *, b_in=None,
+                  w_out: torch.Tensor | None = None, b_out: torch.Tensor | None = None, div: float = 1.0):
+        """``pre(x wᵀ + b_in, *pre_params) w_outᵀ / div + b_out`` by the gather path, or ``None``.
+
+        ``w`` is (S, M, D) and ``b_in`` (S, M) or None; ``pre`` is elementwise per seed (it
+        takes a seed chunk (c, B, M) of ``x wᵀ + b_in`` and the matching slices of
+        ``pre_params``); ``w_out`` (S, C, M) or None (then the result is ``pre(x wᵀ + b_in)``,
+        (S, B, M)); ``b_out`` (S, C) or None. ``None`` is returned when ``x`` is not k-hot or a
+        tensor is not a plain tensor.
+        """
+        extra = tuple(t for t in (b_in, w_out, b_out) if t is not None)
+        if not (_plain(w) and all(_plain(t) for t in (*pre_params, *extra))):
+            return None
+        fidx = self._row_indices(x, w.shape[-1], b_in is not None)
+        if fidx is None:
+            return None
+        chunk = max(1, _CHUNK_BYTES // max(1, x.shape[1] * w.shape[1] * w.element_size()))
+        return _GatheredEnsemble.apply(fidx, w, b_in, pre, chunk, float(div), w_out, b_out, *pre_params)
+
+    def _first_layer(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """``x wᵀ`` (S, B, M): a gather on k-hot inputs, else the batched product."""
+        h = self._gathered(x, w, _identity)
+        return torch.bmm(x, w.transpose(1, 2)) if h is None else h
+
+
+def _identity(h: torch.Tensor) -> torch.Tensor:
+    return h
+
 
 def _sphere_normalize(v: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=-1, keepdim=True)
@@ -250,7 +483,7 @@ class QuadraticNet(EnsembleModel):
         super().__init__(config, n_seeds)
         enc = task.meta.get("encoding")
         if task.kind != "group" or enc not in ("concat", "sum"):
-            raise ValueError("the quadratic model needs a group task with 'concat' or 'sum' encoding")
+            raise InvalidInputError("the quadratic model needs a group task with 'concat' or 'sum' encoding")
         self.n = int(task.meta["order"])
         D, M, C = task.input_dim, config.width, task.num_outputs
         self.concat = enc == "concat"
@@ -273,6 +506,11 @@ class QuadraticNet(EnsembleModel):
         self.matrix_names = ("theta", "xi")
         self.default_egd_layers = ("theta",)
         self.default_muon_layers = ("theta", "xi")
+        self._expect_k_hot(task)
+
+    @staticmethod
+    def _pre(h, a):
+        return a[:, None, :] * h * h
 
     def _blocks(self, theta: torch.Tensor) -> list[torch.Tensor]:
         if self.concat and self.config.constraint == "separate":
@@ -280,11 +518,14 @@ class QuadraticNet(EnsembleModel):
         return [theta]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.bmm(x, self.theta.transpose(1, 2))  # (S, B, M)
-        return torch.bmm(self.a[:, None, :] * h * h, self.xi) / self.config.width
+        out = self._gathered(x, self.theta, self._pre, (self.a,), w_out=self.xi.transpose(1, 2), div=self.config.width)
+        if out is None:
+            h = torch.bmm(x, self.theta.transpose(1, 2))  # (S, B, M)
+            out = torch.bmm(self._pre(h, self.a), self.xi) / self.config.width
+        return out
 
     def hidden(self, x):
-        h = torch.bmm(x, self.theta.transpose(1, 2))
+        h = self._first_layer(x, self.theta)
         return h * h
 
     @torch.no_grad()
@@ -317,7 +558,7 @@ class Li2Net(EnsembleModel):
     def __init__(self, config: Li2Config, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, n_seeds)
         if task.is_sequence:
-            raise ValueError("the Li2 model takes float inputs, not tokens")
+            raise InvalidInputError("the Li2 model takes float inputs, not tokens")
         D, K, C = task.input_dim, config.width, task.num_outputs
         self.sigma = activation(config.activation)
         self.n = int(task.meta["order"]) if task.kind == "group" and task.meta.get("encoding") == "concat" else None
@@ -337,15 +578,21 @@ class Li2Net(EnsembleModel):
         self.matrix_names = ("W", "V")
         self.default_egd_layers = ("W",)
         self.default_muon_layers = ("W",)
+        self._expect_k_hot(task)
 
     def hidden(self, x):
-        return self.sigma(torch.bmm(x, self.W.transpose(1, 2)))
+        return self.sigma(self._first_layer(x, self.W))
+
+    def _pre(self, h, f_mean=None):
+        F = self.sigma(h)
+        return F if f_mean is None else F - f_mean
 
     def forward(self, x):
-        F = self.hidden(x)
-        if self.config.ridge_v is not None:
-            F = F - self.f_mean
-        return torch.bmm(F, self.V.transpose(1, 2))
+        pre_params = () if self.config.ridge_v is None else (self.f_mean,)
+        out = self._gathered(x, self.W, self._pre, pre_params, w_out=self.V)
+        if out is None:
+            out = torch.bmm(self._pre(torch.bmm(x, self.W.transpose(1, 2)), *pre_params), self.V.transpose(1, 2))
+        return out
 
     @torch.no_grad()
     def ridge_solution(self, x: torch.Tensor, y: torch.Tensor, eta: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -381,7 +628,7 @@ class MLPNet(EnsembleModel):
     def __init__(self, config: MLPConfig, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, n_seeds)
         if task.is_sequence:
-            raise ValueError("the MLP takes float inputs, not tokens")
+            raise InvalidInputError("the MLP takes float inputs, not tokens")
         dims = (task.input_dim, *config.widths, task.num_outputs)
         self.depth = len(dims) - 1
         self.sigma = activation(config.activation)
@@ -410,17 +657,24 @@ class MLPNet(EnsembleModel):
         self.matrix_names = tuple(f"w{i + 1}" for i in range(self.depth))
         self.default_egd_layers = ("w1",) if self.depth == 2 else self.matrix_names
         self.default_muon_layers = self.matrix_names[:-1] if self.depth > 1 else self.matrix_names
+        self._expect_k_hot(task)
 
     def hidden(self, x):
-        h = torch.bmm(x, self.w1.transpose(1, 2))
+        h = self._first_layer(x, self.w1)
         if hasattr(self, "b1"):
             h = h + self.b1[:, None, :]
         return self.sigma(h)
 
     def forward(self, x):
-        h = x
+        if self.depth == 2:  # the whole net in one gathered node
+            out = self._gathered(x, self.w1, self.sigma, b_in=getattr(self, "b1", None), w_out=self.w2,
+                                 b_out=getattr(self, "b2", None))
+            if out is not None:
+                return out
+        h = self._first_layer(x, self.w1)
         for i in range(1, self.depth + 1):
-            h = torch.bmm(h, getattr(self, f"w{i}").transpose(1, 2))
+            if i > 1:
+                h = torch.bmm(h, getattr(self, f"w{i}").transpose(1, 2))
             b = getattr(self, f"b{i}", None)
             if b is not None:
                 h = h + b[:, None, :]
@@ -444,7 +698,7 @@ class TransformerNet(EnsembleModel):
     def __init__(self, config: TransformerConfig, task: Task, *, n_seeds: int, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, n_seeds)
         if not task.is_sequence:
-            raise ValueError("the transformer takes a token task (encoding='sequence')")
+            raise InvalidInputError("the transformer takes a token task (encoding='sequence')")
         V, C, L = task.input_dim, task.num_outputs, int(task.x.shape[1])
         d, H, m = config.d_model, config.n_heads, config.d_mlp
         dh = d // H
@@ -504,4 +758,8 @@ _MODELS = {"quadratic": QuadraticNet, "li2": Li2Net, "mlp": MLPNet, "transformer
 def build_model(config, task: Task, *, n_seeds: int | None = None, seed: int = 0, device="cpu", dtype=torch.float32) -> EnsembleModel:
     """Build the batched model described by ``config`` for ``task`` (S = ``task.n_seeds`` by default)."""
     n_seeds = task.n_seeds if n_seeds is None else int(n_seeds)
+    if config.kind == "onelayer-mlp":
+        from grokcheck.checks.training._onelayer import OneLayerMLPNet
+
+        return OneLayerMLPNet(config, task, n_seeds=n_seeds, seed=seed, device=device, dtype=dtype)
     return _MODELS[config.kind](config, task, n_seeds=n_seeds, seed=seed, device=device, dtype=dtype)

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from grokcheck.checks.training._data import generator_for
+from grokcheck.errors import InvalidInputError
 
 __all__ = [
     "OptimizerConfig",
@@ -96,11 +97,11 @@ class OptimizerConfig:
 
     def __post_init__(self):
         if self.name not in ("sgd", "adam", "adamw", "muon", "egd"):
-            raise ValueError(f"unknown optimizer {self.name!r}; one of sgd, adam, adamw, muon, egd")
+            raise InvalidInputError(f"unknown optimizer {self.name!r}; one of sgd, adam, adamw, muon, egd")
         if self.egd_method not in ("svd", "rsvd", "colnorm"):
-            raise ValueError(f"egd_method must be 'svd', 'rsvd' or 'colnorm', got {self.egd_method!r}")
+            raise InvalidInputError(f"egd_method must be 'svd', 'rsvd' or 'colnorm', got {self.egd_method!r}")
         if self.egd_base not in ("sgd", "adam"):
-            raise ValueError(f"egd_base must be 'sgd' or 'adam', got {self.egd_base!r}")
+            raise InvalidInputError(f"egd_base must be 'sgd' or 'adam', got {self.egd_base!r}")
         for f in ("lr", "weight_decay"):
             v = getattr(self, f)
             if isinstance(v, (list, tuple)):
@@ -147,11 +148,11 @@ def egd_direction(G: torch.Tensor, *, method: str = "svd", rank: int = 64, eps: 
         return polar_factor(G, eps)
     if method == "rsvd":
         if generator is None:
-            raise ValueError("method='rsvd' needs a generator")
+            raise InvalidInputError("method='rsvd' needs a generator")
         return _randomized_polar(G, rank, power_iters, eps, generator)
     if method == "colnorm":
         return G / G.norm(dim=-1, keepdim=True).clamp_min(0.01)
-    raise ValueError(f"unknown EGD method {method!r}")
+    raise InvalidInputError(f"unknown EGD method {method!r}")
 
 
 def newton_schulz(G: torch.Tensor, steps: int = 5, coefficients=MUON_NS_COEFFICIENTS, eps: float = 1e-7) -> torch.Tensor:
@@ -187,11 +188,16 @@ class EnsembleOptimizer:
             if t.ndim == 0:
                 return t.expand(self.S).clone()
             if t.shape != (self.S,):
-                raise ValueError(f"{what} has {t.numel()} values for {self.S} seeds")
+                raise InvalidInputError(f"{what} has {t.numel()} values for {self.S} seeds")
             return t
 
         self.lr = per_seed(config.lr, "lr")
         self.wd = per_seed(config.weight_decay, "weight_decay")
+        # A scalar hyperparameter is passed to the fused step as a Python scalar, a per-seed one as
+        # (S, 1, …) tensors; the choice depends on the config only, never on the values, so that
+        # a seed's trajectory does not depend on the other seeds.
+        self._lr_uniform = None if isinstance(config.lr, tuple) else float(config.lr)
+        self._wd_uniform = None if isinstance(config.weight_decay, tuple) else float(config.weight_decay)
         self.egd_names = set()
         self.muon_names = set()
         if config.name == "egd":
@@ -200,7 +206,7 @@ class EnsembleOptimizer:
             self.muon_names = set(config.muon_layers if config.muon_layers is not None else model.default_muon_layers)
         for n in self.egd_names | self.muon_names:
             if n not in self.params:
-                raise ValueError(f"layer {n!r} is not a trainable parameter; have {sorted(self.params)}")
+                raise InvalidInputError(f"layer {n!r} is not a trainable parameter; have {sorted(self.params)}")
         self.egd_active = torch.ones(self.S, dtype=torch.bool, device=dev)
         self.generator = generator_for(seed, 0, "optimizer")  # RSVD sketches (CPU)
         self.state: dict[str, dict[str, torch.Tensor]] = {n: {} for n in self.params}
@@ -235,14 +241,90 @@ class EnsembleOptimizer:
     # ------------------------------------------------------------------ step
     @torch.no_grad()
     def step(self, alive: torch.Tensor) -> None:
-        """One update of every trainable parameter; seeds with ``alive`` False are left unchanged."""
+        """One update of every trainable parameter; seeds with ``alive`` False are left unchanged.
+
+        When every seed is alive, the elementwise rules (SGD, Adam, AdamW, and the AdamW part
+        of Muon) step all parameters together with a few ``torch._foreach_*`` operations; the
+        result equals the per-parameter formulas up to float rounding (fused multiply-adds).
+        """
         cfg = self.config
         self.t += 1
         warm = min(1.0, self.t / cfg.warmup_steps) if cfg.warmup_steps else 1.0
         alive = alive.to(self.lr.device)
-        for name, p in self.params.items():
-            if p.grad is None:
-                continue
+        names = [n for n, p in self.params.items() if p.grad is not None]
+        if cfg.name != "egd":
+            fused = [n for n in names if n not in self.muon_names]
+            if fused:
+                ps = [self.params[n] for n in fused]
+                if bool(alive.all()):
+                    self._fused_step(fused, [p.grad for p in ps], warm)
+                else:  # dead seeds: zero gradient (their moments decay as before) and no update
+                    zero = torch.zeros((), dtype=ps[0].dtype, device=ps[0].device)
+                    old = [p.clone() for p in ps]
+                    self._fused_step(fused, [torch.where(self._b(alive, p), p.grad, zero) for p in ps], warm)
+                    for p, o in zip(ps, old):
+                        p.copy_(torch.where(self._b(alive, p), p, o))
+            names = [n for n in names if n in self.muon_names]
+        self._loop_step(names, alive, warm)
+
+    def _fused_step(self, names: list[str], gs: list[torch.Tensor], warm: float) -> None:
+        cfg = self.config
+        ps = [self.params[n] for n in names]
+        lr_u = None if self._lr_uniform is None else self._lr_uniform * warm
+        wd_u = self._wd_uniform
+        if cfg.grokfast_alpha is not None:
+            emas = [self._buf(n, "grokfast_ema", g) for n, g in zip(names, gs)]
+            torch._foreach_mul_(emas, cfg.grokfast_alpha)
+            torch._foreach_add_(emas, gs, alpha=1 - cfg.grokfast_alpha)
+            gs = torch._foreach_add(gs, emas, alpha=cfg.grokfast_lamb)
+        rule = "adamw" if cfg.name == "muon" else cfg.name
+        if rule in ("adam", "sgd") and not (wd_u == 0.0):
+            if wd_u is not None:
+                gs = torch._foreach_add(gs, ps, alpha=wd_u)
+            else:
+                gs = torch._foreach_add(gs, torch._foreach_mul(ps, [self._b(self.wd, p) for p in ps]))
+        if rule == "sgd":
+            mu = cfg.momentum
+            d = gs
+            if mu != 0:
+                bufs = [self._buf(n, "momentum_buffer", g) for n, g in zip(names, gs)]
+                torch._foreach_mul_(bufs, mu)
+                torch._foreach_add_(bufs, gs)
+                d = torch._foreach_add(gs, bufs, alpha=mu) if cfg.nesterov else bufs
+            if lr_u is not None:
+                torch._foreach_add_(ps, d, alpha=-lr_u)
+            else:
+                torch._foreach_sub_(ps, torch._foreach_mul(d, [self._b(self.lr, p) * warm for p in ps]))
+            return
+        b1, b2 = cfg.betas
+        ms = [self._buf(n, "exp_avg", g) for n, g in zip(names, gs)]
+        vs = [self._buf(n, "exp_avg_sq", g) for n, g in zip(names, gs)]
+        torch._foreach_mul_(ms, b1)
+        torch._foreach_add_(ms, gs, alpha=1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, gs, gs, value=1 - b2)
+        bc1 = 1 - b1 ** self.t
+        bc2 = 1 - b2 ** self.t
+        denom = torch._foreach_div(vs, bc2)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, cfg.eps)
+        if rule == "adamw" and not (wd_u == 0.0):
+            if lr_u is not None and wd_u is not None:
+                torch._foreach_mul_(ps, 1 - lr_u * wd_u)
+            else:
+                lr_b = [self._b(self.lr, p) * warm for p in ps]
+                torch._foreach_mul_(ps, [1 - lr * self._b(self.wd, p) for lr, p in zip(lr_b, ps)])
+        if lr_u is not None:
+            torch._foreach_addcdiv_(ps, ms, denom, value=-lr_u / bc1)
+        else:
+            step = torch._foreach_div(ms, denom)
+            torch._foreach_mul_(step, [self._b(self.lr, p) * (warm / bc1) for p in ps])
+            torch._foreach_sub_(ps, step)
+
+    def _loop_step(self, names: list[str], alive: torch.Tensor, warm: float) -> None:
+        cfg = self.config
+        for name in names:
+            p = self.params[name]
             a = self._b(alive, p)
             g = torch.where(a, p.grad, torch.zeros((), dtype=p.dtype, device=p.device))
             lr = self._b(self.lr, p) * warm
