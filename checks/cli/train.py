@@ -40,6 +40,8 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --out")
     p.add_argument("--device", type=v.device, default="cpu")
+    p.add_argument("--threads", type=threads_arg, default="auto",
+                   help="torch threads: 'auto' (from the step size and the free cores) or a count (default auto)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--lr", type=v.floats_or_per_seed(minimum=0.0, strict=True), default=1e-3, help="a float or comma-separated per-seed values")
     p.add_argument("--weight-decay", type=v.floats_or_per_seed(minimum=0.0), default=0.0, help="a float or per-seed values")
@@ -85,6 +87,13 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-plot", action="store_true")
     p.set_defaults(func=run)
+
+
+def threads_arg(text: str):
+    """``--threads``: ``auto`` or a positive integer."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    return v.positive_int(text)
 
 
 def task_from_args(args):
@@ -153,8 +162,11 @@ def run(args: argparse.Namespace) -> int:
     with open_run_directory(args.out, command="train", config=config.to_dict(), task_hash=task_hash(task),
                             overwrite=args.overwrite, resume=args.resume, may_change=RESUME_MAY_CHANGE,
                             outputs=TRAIN_OUTPUTS):
-        result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress,
-                       resume=args.resume)
+        from grokcheck.checks.training._threads import resolve_threads, torch_threads, train_step_elements
+
+        with torch_threads(resolve_threads(args.threads, train_step_elements(config, task))):
+            result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress,
+                           resume=args.resume)
     summ = result.summary()
     print(json.dumps({k: summ[k] for k in ("status", "step", "train_acc", "test_acc", "t_mem", "t_grok", "test_leakage")}))
     for f in result.failures:
