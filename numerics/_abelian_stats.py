@@ -1,4 +1,4 @@
-"""Population statistics for Abelian groups (MATH.md §2.4 T-a3, §2.5, §8.1–8.2, §9 rows 7–8).
+"""Population statistics for Abelian groups (He et al., arXiv 2606.02993: the Abelian population law and the majority vote).
 
 * winners per conjugate pair vs uniform (χ² goodness of fit);
 * phase uniformity per pair: Rayleigh test, Kuiper test, and the moments
@@ -114,7 +114,7 @@ class AbelianStatistics:
 
 
 def abelian_statistics(G, theta1, theta2, xi) -> AbelianStatistics:
-    """χ² on winners per conjugate pair and phase-uniformity tests per pair (§2.5)."""
+    """χ² on winners per conjugate pair and phase-uniformity tests per pair."""
     if not G.is_abelian:
         raise ValueError("abelian_statistics needs an Abelian group (1-dim irreps)")
     m = measure_neurons(G, theta1, theta2, xi)

@@ -1,6 +1,6 @@
 """Egalitarian Gradient Descent (EGD): the update map, its identities, and its toy theory.
 
-The update map (MATH.md §6.1)
+The update map (EGD, arXiv 2510.04930, Eq. (11))
 -----------------------------
 For the gradient ``G`` of one weight matrix, shape ``(m, p)`` = (fan-out, fan-in) in torch's
 ``nn.Linear`` layout, EGD replaces ``G`` by its polar factor
@@ -11,7 +11,7 @@ so every non-zero singular value becomes 1. :func:`egd_direction` computes it th
 (exact SVD, randomized SVD of rank ``r``, column normalisation), batched over any leading axes.
 It is a pure tensor function: it reads ``grad`` and returns a new tensor.
 
-The toy theory (MATH.md §6.2)
+The toy theory (EGD, arXiv 2510.04930, Section 3 (toy model))
 -----------------------------
 Two-dimensional least squares with an ill-conditioned covariance ``diag(1, ε)``. Vanilla GD has
 a test-error plateau of length ``Θ(1/(ηε))``; the preconditioned update
@@ -25,7 +25,7 @@ Conventions
 - "Column normalisation" follows the authors' code (``main-results/mod_add.py``), whose JAX
   weight is stored ``(fan-in, fan-out)`` and normalised along axis 0: each *output unit's* fan-in
   vector is divided by ``max(‖·‖₂, 0.01)``. In torch layout that is the last axis of ``grad``.
-- Rank-deficient ``G``: pseudo-inverse (MATH.md §6.1), i.e. singular values at or below
+- Rank-deficient ``G``: pseudo-inverse (EGD, arXiv 2510.04930, Eq. (11)), i.e. singular values at or below
   ``rcond · s_max`` are treated as exactly zero and their directions are dropped. The authors'
   code instead clamps ``s ← max(s, 1e-6)``; pass ``rcond=0.0, clamp=1e-6`` to reproduce it.
 - Randomized SVD follows the authors' ``randomized_svd_jax``: Gaussian sketch of width ``r`` on
@@ -36,7 +36,7 @@ References
 ----------
 A. Saheb Pasand, E. Dohmatob, *Egalitarian Gradient Descent: A Simple Approach to Accelerated
 Grokking*, ICLR 2026, arXiv 2510.04930: Eq. (11) (update), §3 and Theorem 1 / Corollary 1 (toy),
-Remark 2 (pseudo-inverse), App. C (RSVD). MATH.md §6.1–6.2, §9 rows 18–19, §10 item 10.
+Remark 2 (pseudo-inverse), App. C (RSVD). EGD, arXiv 2510.04930: Eq. (11); Section 3 (toy model).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def _rsvd_direction(grad, r, *, generator, rcond, clamp, power_iterations):
 
 
 # --------------------------------------------------------------------------------------------
-# Identities (MATH.md §9 row 18, §10 item 10), in float64 numpy.
+# Identities, in float64 numpy.
 # --------------------------------------------------------------------------------------------
 
 
@@ -201,7 +201,7 @@ class EGDIdentities:
     frobenius_sq : ``‖G̃‖_F²`` (equals ``rank``).
     fisher_trace : ``tr(G̃ᵀ F G̃)`` with ``F = GGᵀ`` (equals ``‖G‖_F²``).
     grad_frobenius_sq : ``‖G‖_F²``.
-    paper_fisher_norm : the paper's claimed constant ``‖G̃‖_F²/m`` (§4.1 says it is 1; it is
+    paper_fisher_norm : the paper's claimed constant ``‖G̃‖_F²/m`` (the paper's §4.1 says it is 1; it is
         ``rank/m``, so the claim fails whenever ``rank < m``).
     """
 
@@ -217,7 +217,7 @@ class EGDIdentities:
 
 
 def egd_identities(grad: np.ndarray | torch.Tensor) -> EGDIdentities:
-    """Measure the identities of MATH.md §9 row 18 for ``G`` ``(m, p)`` in float64."""
+    """Measure the identities of the EGD update (polar factor, Fisher norm) for ``G`` ``(m, p)`` in float64."""
     g = torch.as_tensor(np.asarray(grad, dtype=np.float64))
     if g.ndim != 2:
         raise GrokcheckError(f"egd_identities needs one (m, p) matrix, got shape {tuple(g.shape)}")
@@ -240,7 +240,7 @@ def egd_identities(grad: np.ndarray | torch.Tensor) -> EGDIdentities:
 
 
 # --------------------------------------------------------------------------------------------
-# Toy theory (MATH.md §6.2).
+# Toy theory (EGD, arXiv 2510.04930, Section 3 (toy model)).
 # --------------------------------------------------------------------------------------------
 
 
@@ -347,7 +347,7 @@ class EGDToyProblem:
 def theorem1_test_error(problem: EGDToyProblem, k: np.ndarray) -> np.ndarray:
     """Theorem 1 (Eq. 7): ``E(w(k)) ≃ min(1, arccos(r_k)/arccos(r))`` with ``r_k = μ_k/L_k``.
 
-    Uses Eq. (7)'s ``r_k = μ_k/L_k`` (Eq. (6) prints ``μ_k/ν_k``; MATH.md §6.2). Shape of ``k``.
+    Uses Eq. (7)'s ``r_k = μ_k/L_k`` (Eq. (6) prints ``μ_k/ν_k``; EGD, arXiv 2510.04930, Section 3 (toy model)). Shape of ``k``.
     """
     mu = problem.mu(k)
     nu = problem.nu(k)

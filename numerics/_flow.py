@@ -1,10 +1,10 @@
 """The Stage I flow of He et al.: Riemannian ascent of Ω on a product of spheres.
 
-Per neuron and per vector ``ν ∈ {θ¹, θ², ξ}`` on its own unit sphere (MATH.md §2.3)
+Per neuron and per vector ``ν ∈ {θ¹, θ², ξ}`` on its own unit sphere (He et al., arXiv 2606.02993, the Stage I flow)
 
     ν̇ = ∇_νΩ − ⟨ν, ∇_νΩ⟩ ν / ‖ν‖²     (= ∇_νΩ − Ω ν on the sphere),
 
-or, with ``sphere="joint"`` (the authors' code, MATH.md §2.1), ``w = [θ¹; θ²]`` on one
+or, with ``sphere="joint"`` (the authors' code, He et al., arXiv 2606.02993, the model), ``w = [θ¹; θ²]`` on one
 sphere: ``ẇ = ∇_wΩ − 2Ω w / ‖w‖²``. The field is tangent, so ``‖ν‖`` is conserved
 exactly and ``Ω`` is non-decreasing.
 
@@ -20,7 +20,7 @@ on segments between save times with renormalisation at each save; ``"retraction"
 fixed-step RK4 followed by the retraction ``ν ↦ ν/‖ν‖`` after every step (for large
 populations).
 
-Shapes: ``g`` group order, ``n`` neurons. References: MATH.md §2.1, §2.3; He et al.
+Shapes: ``g`` group order, ``n`` neurons. References: He et al., arXiv 2606.02993 (the model and the Stage I flow);
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def _unflatten(y, like):
 
 @dataclass(frozen=True)
 class StageOneFlow:
-    """The Stage I Riemannian flow of Ω (MATH.md §2.3) for a group.
+    """The Stage I Riemannian flow of Ω (He et al., arXiv 2606.02993, the Stage I flow) for a group.
 
     Parameters
     ----------
@@ -359,7 +359,7 @@ def integrate(
 
     Parameters
     ----------
-    t1 : final flow time (the rescaled time of MATH.md §2.3).
+    t1 : final flow time (the rescaled time of He et al., arXiv 2606.02993, the Stage I flow).
     saves : number of save intervals on ``[0, t1]`` (uniform). The state is renormalised
         (retracted) at every save; monitors are evaluated there.
     method : ``"RK45"``, ``"DOP853"`` (adaptive, ``rtol``/``atol``) or ``"retraction"``

@@ -1,6 +1,6 @@
 """KKT certificates for the late-phase problems (R1) and (R2) of Lyu et al.
 
-Problems (MATH.md §5.2), for an ``L``-homogeneous model ``f(θ; x)``:
+Problems (Lyu et al., arXiv 2311.18817, Section 3 (theorems)), for an ``L``-homogeneous model ``f(θ; x)``:
 
 - (R1) classification: ``min ½‖θ‖²  s.t.  q_c(θ) ≥ 1`` for every constraint ``c``; binary
   constraints are ``q_i = y_i f_i(θ)``, multi-class constraints are

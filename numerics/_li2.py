@@ -1,9 +1,9 @@
-"""Tian's Li₂ framework, numerically: the energy 𝓔, its projected ascent, and G_F (MATH.md §3).
+"""Tian's Li₂ framework, numerically: the energy 𝓔, its projected ascent, and G_F (Tian, arXiv 2509.21519).
 
 * ``𝓔(w) = ½ ‖Ỹᵀ σ(X w)‖²`` with σ = x², ``X`` the ``(g², 2g)`` concatenated one-hot
-  inputs of the full table, ``Ỹ = P^⊥_1 Y`` (MATH.md §3.3). :func:`li2_energy` evaluates
+  inputs of the full table, ``Ỹ = P^⊥_1 Y`` (Tian, arXiv 2509.21519, Stage II (the energy 𝓔)). :func:`li2_energy` evaluates
   it from the definition (``method="table"``) or from ``2‖P^⊥c‖²`` with
-  ``c_h = Σ_{g1g2=h} w¹(g1) w²(g2)`` (``method="convolution"``; MATH.md §3.4).
+  ``c_h = Σ_{g1g2=h} w¹(g1) w²(g2)`` (``method="convolution"``).
 * :func:`li2_projected_ascent`: ``w ← normalise(w + lr ∇𝓔(w))`` on the unit sphere.
 * :func:`max_omega_over_xi`: ``max_{‖ξ‖=1} Ω(θ¹, θ², ξ) = |G|⁻² ‖P^⊥c‖``, hence
   ``𝓔 = 2|G|⁴ (max_ξ Ω)²``.
@@ -14,7 +14,7 @@
 
 Shapes: ``g`` group order; ``w`` is ``(..., 2g)``; ``F`` is ``(N, K)`` (``N`` samples,
 ``K`` hidden nodes), ``Y`` ``(N, C)``, ``V`` ``(K, C)``.
-References: Tian, arXiv 2509.21519, Thm 1–2, Prop. 1, Eq. (4); MATH.md §3.2–3.4.
+References: Tian, arXiv 2509.21519, Thm 1–2, Prop. 1, Eq. (4); the corrected Theorem 2 constants: docs/errata.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A model is given as a *flat-parameter function* ``f(theta) -> outputs``: ``theta
 ``n`` inputs, shape ``(n,)`` (binary classification / regression) or ``(n, k)`` (``k``
 classes). :func:`flat_model` turns a ``torch.nn.Module`` plus inputs into such a function.
 
-Definitions (MATH.md §5.1–5.2, Lyu & Li 2020):
+Definitions (Lyu et al., arXiv 2311.18817, Section 3; Lyu & Li 2020):
 
 - ``f`` is ``L``-homogeneous when ``f(c·θ) = c^L f(θ)`` for every ``c > 0``.
 - Binary normalized margin: ``γ̄(θ) = min_i y_i f_i(θ) / ‖θ‖₂^L`` with ``y_i ∈ {±1}``.
@@ -16,8 +16,8 @@ is therefore *measured* (:func:`homogeneity_degree`) rather than assumed, and a
 :class:`HomogeneityWarning` is emitted when the measurement says the model is not
 homogeneous (typically: a bias term after the first layer). Note that a *first-layer*
 bias that is itself a parameter does not break it: ``f(cθ) = cW₂ ReLU(cW₁x + cb₁) = c² f(θ)``
-for ``θ = (W₁, b₁, W₂)``, so the ReLU MLP of Lyu et al. §2 is 2-homogeneous despite MATH.md
-§5.3's remark; an output bias ``b₂`` (degree 1 next to degree 2) does break it.
+for ``θ = (W₁, b₁, W₂)``, so the ReLU MLP of Lyu et al. §2 is 2-homogeneous (a first-layer
+bias does not break homogeneity); an output bias ``b₂`` (degree 1 next to degree 2) does break it.
 
 References
 ----------
@@ -226,7 +226,7 @@ def normalized_margin(
     degree: float | None = None,
     rtol: float = 1e-6,
 ) -> Margin:
-    """Normalized margin ``γ̄(θ) = min_i q_i(θ) / ‖θ‖₂^L`` (MATH.md §5.2).
+    """Normalized margin ``γ̄(θ) = min_i q_i(θ) / ‖θ‖₂^L`` (Lyu et al., arXiv 2311.18817, Section 3 (theorems)).
 
     Parameters
     ----------

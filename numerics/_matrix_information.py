@@ -1,6 +1,6 @@
 """Matrix (Rényi) entropy and mutual information of PSD unit-diagonal matrices.
 
-For a PSD ``R`` of size ``n × n`` with ``R_ii = 1`` (MATH.md §4.2):
+For a PSD ``R`` of size ``n × n`` with ``R_ii = 1`` (Tan & Huang, arXiv 2311.06597, Section 5.1 (matrix information)):
 
     H_α(R) = 1/(1 − α) · log tr((R/n)^α),        H_1(R) = −tr((R/n) log(R/n)),
     I_α(R₁; R₂) = H_α(R₁) + H_α(R₂) − H_α(R₁ ⊙ R₂).
@@ -23,7 +23,7 @@ Conventions
 References
 ----------
 Z. Tan, W. Huang, *Understanding Grokking Through A Robustness Viewpoint*, arXiv 2311.06597v2,
-§5.1 and Props 5.5–5.6; MATH.md §4.2, §9 row 14.
+§5.1 and Props 5.5–5.6; Tan & Huang, arXiv 2311.06597, Section 5.1 (matrix information).
 """
 
 from __future__ import annotations

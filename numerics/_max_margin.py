@@ -304,7 +304,7 @@ def min_nuclear_norm_completion(
         A number solves the penalized problem ``min (1/n) Σ_{(i,j)∈Ω} (X_ij − M_ij)² + lam·‖X‖_*``
         over symmetric ``X`` (FISTA with eigenvalue soft-thresholding). The factorization
         ``X = UUᵀ − VVᵀ`` trained with weight decay ``λ`` (loss ``+ (λ/2)(‖U‖² + ‖V‖²)``,
-        MATH.md §5.3) corresponds to ``lam = λ/2``, because
+        Lyu et al., arXiv 2311.18817, Section 3.3) corresponds to ``lam = λ/2``, because
         ``min{‖U‖_F² + ‖V‖_F² : UUᵀ − VVᵀ = X} = ‖X‖_*`` (``U = P^{1/2}``, ``V = N^{1/2}`` for
         the PSD parts ``X = P − N``).
     n_loss : the ``n`` in ``1/n`` (default: the number of observed entries given).

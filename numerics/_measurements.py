@@ -1,4 +1,4 @@
-"""Per-neuron spectral measurements (MATH.md §2.5, §8.1), for flows and trained networks.
+"""Per-neuron spectral measurements (He et al., arXiv 2606.02993), for flows and trained networks.
 
 For neuron ``m`` with first-layer blocks ``θ¹_m, θ²_m`` and output weights ``ξ_m`` (each a
 real ``(g,)`` vector indexed by group elements):
@@ -6,7 +6,7 @@ real ``(g,)`` vector indexed by group elements):
 * **orbit energies** ``E_O(ν) = Σ_{ρ∈O} d_ρ ‖ν̂[ρ]‖_F²`` for every orbit ``O = {ρ, ρ̄}``;
 * **winner**: the nontrivial orbit maximising ``Σ_ν E_O(ν)/E_{≠1}(ν)`` (the three
   vectors' nontrivial energy shares added);
-* **purity per vector** ``E_winner(ν)/E_{≠1}(ν)`` (MATH.md §2.5 evaluated at the common
+* **purity per vector** ``E_winner(ν)/E_{≠1}(ν)`` (He et al., arXiv 2606.02993, the measured quantities evaluated at the common
   winner, so a vector whose own best orbit differs gets purity < 1/2); ``purity`` is the
   minimum over the three vectors;
 * **rank ratio** ``σ₂/σ₁`` of the winner block ``ν̂[ρ]`` (``ρ`` the first irrep of the
@@ -166,7 +166,7 @@ def measure_neurons(G, theta1, theta2, xi, *, normalize: bool = True, prediction
     theta1, theta2, xi : ``(n, g)`` real arrays (rows are neurons; ``g = |G|``).
         For shared input pass the same array twice.
     normalize : scale each vector to unit norm first (as the authors' code does,
-        MATH.md §1.4); zero vectors stay zero.
+        docs/conventions.md); zero vectors stay zero.
     prediction : ``predictions(G)`` when the caller already has it (it is symbolic and costs
         more than the measurement itself on large groups); computed when ``None``.
 

@@ -1,20 +1,20 @@
-"""The energy functional Ω of He et al. for populations of neurons (MATH.md §2.2–2.3).
+"""The energy functional Ω of He et al. for populations of neurons (He et al., arXiv 2606.02993: the energy Ω; the Stage I flow).
 
-Two forms, which must agree (MATH.md §9 row 3):
+Two forms, which must agree:
 
 * parameter form ``Ω = E_{g1,g2}[ξ̃(g1 g2) θ¹(g1) θ²(g2)]`` with ``ξ̃ = ξ - mean(ξ)``;
 * Fourier form ``Ω = Σ_{ρ≠1} d_ρ tr(ξ̂[ρ]^* θ̂²[ρ] θ̂¹[ρ])`` (the order θ̂²θ̂¹ matters).
 
 Conventions
 -----------
-``ν̂[ρ] = |G|⁻¹ Σ_g ν(g) ρ(g⁻¹)`` (MATH.md §1.2), irreps in ``G.irreps`` order with
+``ν̂[ρ] = |G|⁻¹ Σ_g ν(g) ρ(g⁻¹)`` (docs/conventions.md), irreps in ``G.irreps`` order with
 index 0 the trivial irrep. Shapes: ``g`` is the group order, ``n`` the number of
 neurons; population arrays are ``(n, g)`` real, Fourier blocks are a list with one
 ``(n, d, d)`` complex array per irrep.
 
 References
 ----------
-He et al., arXiv 2606.02993 (blog: "energy functional"); MATH.md §2.2, §2.3.
+He et al., arXiv 2606.02993 (the energy functional Ω and the Stage I flow).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def omega(G, theta1, theta2, xi) -> np.ndarray:
 
 
 def omega_gradients(G, theta1, theta2, xi) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Euclidean gradients of Ω (parameter form), MATH.md §2.3.
+    """Euclidean gradients of Ω (parameter form), He et al., arXiv 2606.02993, the Stage I flow.
 
     ``∇_{θ¹}Ω(g1) = |G|⁻² Σ_{g2} ξ̃(g1g2) θ²(g2)``, ``∇_{θ²}Ω(g2) = |G|⁻² Σ_{g1} ξ̃(g1g2) θ¹(g1)``,
     ``∇_ξΩ(h) = |G|⁻² P^⊥ Σ_{g1g2=h} θ¹(g1)θ²(g2)``.
@@ -146,7 +146,7 @@ def omega_fourier(G, theta1_hat, theta2_hat, xi_hat, *, reverse: bool = False) -
     Parameters
     ----------
     theta1_hat, theta2_hat, xi_hat : lists of ``(..., d, d)`` blocks (``G.irreps`` order).
-    reverse : use the wrong order ``θ̂¹θ̂²`` (for the §9 row-3 negative check).
+    reverse : use the wrong order ``θ̂¹θ̂²`` (for the negative check that the order matters).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def omega_fourier(G, theta1_hat, theta2_hat, xi_hat, *, reverse: bool = False) -
 
 
 def omega_gradients_fourier(G, theta1_hat, theta2_hat, xi_hat):
-    """Fourier blocks of the Euclidean gradients (MATH.md §2.3), trivial blocks 0.
+    """Fourier blocks of the Euclidean gradients (He et al., arXiv 2606.02993, the Stage I flow), trivial blocks 0.
 
     ``∇θ¹ = |G|⁻¹ θ̂²^* ξ̂``, ``∇θ² = |G|⁻¹ ξ̂ θ̂¹^*``, ``∇ξ = |G|⁻¹ θ̂² θ̂¹`` per ``ρ ≠ 1``.
     Returns three lists of blocks.

@@ -1,4 +1,4 @@
-"""The per-neuron ODE of the cyclic precursor (arXiv 2602.16849), derived form (MATH.md §2.4).
+"""The per-neuron ODE of the cyclic precursor (arXiv 2602.16849), derived form (He et al.'s precursor, arXiv 2602.16849).
 
 Setting: ``Z_p``, shared input, σ = x², one frequency ``k`` (ω = 2πk/p), neuron
 ``θ(j) = α cos(ωj + φ)``, ``ξ(j) = β cos(ωj + ψ)``, ``𝒟 = 2φ − ψ``:
@@ -9,13 +9,13 @@ Setting: ``Z_p``, shared input, σ = x², one frequency ``k`` (ω = 2πk/p), neu
 
 This is what the authors' simulator (``precompute/generate_analytical.py:
 gradient_update``: ``θ̇ = (2/p)αβ cos(ωj + ψ − φ)``, ``ξ̇ = (1/p)α² cos(ωj + 2φ)``)
-implies; the blog's 𝒟̇ equation disagrees with it (MATH.md §11 item 2). Invariant:
+implies; the blog's 𝒟̇ equation disagrees with it. Invariant:
 ``α² − 2β²``. 𝒟 = 0 attracts, 𝒟 = π repels. The magnitudes blow up in finite time, so
 integration stops at a magnitude cap (a terminal event, reported as a status).
 
 :func:`precursor_vector_flow` integrates the simulator's vector field on ``(θ, ξ) ∈ R^p × R^p``
-so the two can be compared (MATH.md §9 row 9); :func:`euler_simulator` takes the
-simulator's discrete Euler steps (§10 item 6).
+so the two can be compared; :func:`euler_simulator` takes the
+simulator's discrete Euler steps.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the theory predicts for a group: stable values of Ω and 𝓔, and block ranks.
 
-Per irrep orbit ``O = {ρ, ρ̄}`` (MATH.md §2.3, §3.4):
+Per irrep orbit ``O = {ρ, ρ̄}`` (He et al., arXiv 2606.02993, the Stage I flow; Tian, arXiv 2509.21519, Theorem 2, corrected constants (docs/errata.md)):
 
 * ``Ω*(ρ) = |G|^{-3/2} / sqrt(d_ρ m_ρ)`` with ``m_ρ = 1`` for real (ι=+1) and ``2`` for
   complex (ι=0) or quaternionic (ι=−1) irreps (each vector on its own unit sphere);
@@ -9,7 +9,7 @@ Per irrep orbit ``O = {ρ, ρ̄}`` (MATH.md §2.3, §3.4):
   grokcheck measures ``σ₂/σ₁`` and predicts 0 for ι ≠ −1 and 1 for ι = −1);
 * Li₂'s ``𝓔*(ρ) = |G| / (2 d_ρ m_ρ)`` on the unit sphere ``‖[θ¹;θ²]‖ = 1``, i.e.
   ``M/(2d_k)`` real and ``M/(4d_k)`` complex — 4× the printed constants of Tian's
-  Theorem 2 (MATH.md §3.4). For quaternionic irreps the same formula with ``m = 2``
+  Theorem 2 (Tian, arXiv 2509.21519, Theorem 2, corrected constants (docs/errata.md)). For quaternionic irreps the same formula with ``m = 2``
   follows from the identity ``𝓔 = 2|G|⁴(max_ξ Ω)²`` but Li₂ does not state it.
 """
 
@@ -23,7 +23,7 @@ __all__ = ["OrbitPrediction", "Predictions", "predictions", "fs_multiplicity", "
 
 
 def fs_multiplicity(fs_indicator: int) -> int:
-    """``m_ρ`` of MATH.md §2.3: 1 for real irreps, 2 for complex and quaternionic ones."""
+    """``m_ρ`` of He et al., arXiv 2606.02993, the Stage I flow: 1 for real irreps, 2 for complex and quaternionic ones."""
     return 1 if int(fs_indicator) == 1 else 2
 
 

@@ -8,7 +8,7 @@ means. Probes for grokcheck's models are built by
 :func:`grokcheck.checks.experiments._interventions.robustness_probe`, which documents the first layer of
 each model (for the transformer the paper leaves it open; the choice is stated there).
 
-Definitions (MATH.md §4.3, α = 1 by default)
+Definitions (Tan & Huang, arXiv 2311.06597, Section 4.3 (robustness metrics), α = 1 by default)
 --------------------------------------------
 - perturbation error ``Σ_i ‖f(x_i + Δ_i) − f(x_i)‖²`` (Fig. 2 uses σ = 0.04);
 - ``PMI(σ) = E_Δ I_α(G₁(Δ), G₂(Δ))`` with ``G_k`` the Gram matrix of the L2-normalised first-layer

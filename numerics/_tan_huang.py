@@ -10,7 +10,7 @@ and checks can decide whether it holds, and a constant can be passed to probe sh
   perturbation lemmas on unit vectors (they hold; Lemma 5.7's sharp constant is 1, not 4).
 - :func:`theorem59_sides`, :func:`theorem512_sides` – ED and MID (α = 2) against the published
   right-hand sides on *unnormalised* outputs. These fail: ED and MID are invariant under
-  ``f → c f`` while the right-hand sides scale with ``c`` (MATH.md §4.4).
+  ``f → c f`` while the right-hand sides scale with ``c`` (docs/errata.md).
   :func:`rescaling_counterexample` builds an explicit failing instance from a ReLU network.
 
 Conventions
@@ -21,7 +21,7 @@ of :mod:`grokcheck.numerics._matrix_information`. Natural logarithm. All float64
 References
 ----------
 Z. Tan, W. Huang, arXiv 2311.06597v2: Lemma 3.1, Theorem 3.2, Corollary 3.3 (§3); Props 5.5–5.6,
-Lemmas 5.7, 5.8, 5.10, 5.11, Theorems 5.9, 5.12 (§5.2). MATH.md §4.4, §9 rows 14–15, §10 item 8–9.
+Lemmas 5.7, 5.8, 5.10, 5.11, Theorems 5.9, 5.12 (§5.2). Tan & Huang, arXiv 2311.06597, Sections 3 and 5 (the bounds).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ __all__ = [
 #: Constants of Fig. 3 (§3.1 of the paper): Lipschitz L, variance μ, fit a − b log10(steps).
 COROLLARY33_CONSTANTS = {"L": 0.5, "mu": 0.01, "a": 1925.0, "b": 500.0}
 
-#: MATH.md §4.4 table (evaluated by the spec authors [D✓], rounded to 3 significant digits).
+#: Corollary 3.3's curve at these steps, rounded to 3 significant digits (Tan & Huang, arXiv 2311.06597, Section 3).
 COROLLARY33_TABLE = {1000: 0.0187, 3000: 0.0425, 5000: 0.104, 6000: 0.214, 6500: 0.391, 7000: 0.996, 7080: 1.0}
 
 
@@ -100,7 +100,7 @@ def theorem32_epsilon(*, n: int, min_x_norm_sq: float, weight_norm_sq: float, sh
     """Theorem 3.2: ``ε(W*) = min{1, 1 / (2(√(n ‖W*‖_F² S(W*) / min_i ‖x_i‖²) + L))}``.
 
     With Corollary 3.3's model ``‖W*‖_F² S(W*) = max²{a − b log10 t, 0}/(4n)`` and ``‖x_i‖ = 1``
-    this equals ``1/(2L + max{a − b log10 t, 0})`` (tested). Caveats (MATH.md §4.4): the proof
+    this equals ``1/(2L + max{a − b log10 t, 0})`` (tested). Caveats: the proof
     assumes the neighbour has the same label, and with one-hot tokens distinct pairs are ≥ √2
     apart, so for modular addition the theorem is vacuous.
     """

@@ -1,4 +1,4 @@
-"""Abelian population statistics and the majority vote (MATH.md §2.4–2.5, §8.2, §9 rows 7–8, §10 item 5)."""
+"""Abelian population statistics and the majority vote (He et al., arXiv 2606.02993: the Abelian population law and the majority vote)."""
 
 import numpy as np
 import pytest
@@ -42,7 +42,7 @@ def test_circular_tests_are_calibrated():
 
 @pytest.mark.parametrize("ns", [(7,), (3, 5)])
 def test_flow_population_is_uniform(ns):
-    # §9 row 7 (odd order): winners uniform over conjugate pairs (χ²), phases Haar
+    # odd order: winners uniform over conjugate pairs (χ²), phases Haar
     # (Rayleigh/Kuiper), ι = 2, 4 moments of Haar size, and the phase law ψ = φ¹ + φ².
     G = _abelian(*ns)
     g = G.order
@@ -61,13 +61,13 @@ def test_flow_population_is_uniform(ns):
 
 @pytest.mark.parametrize("ns", [(5,), (7,), (3, 3), (3, 5), (23,)])
 def test_majority_vote(ns):
-    # §9 row 8 / §10 item 5: shared input → (2, 1, 1, −4/|G|) (ghosts at half height);
+    # shared input → (2, 1, 1, −4/|G|) (ghosts at half height);
     # unshared with independent phases → no ghosts.
     G = _abelian(*ns)
     g = G.order
     pop = ideal_abelian_population(G, per_orbit=6, shared=True)
     mv = majority_vote_regression(G, population_logits(G, *pop))
-    # 1e-10: exact trigonometric cancellations evaluated in float64 (MATH.md reports 7.6e-14).
+    # 1e-10: exact trigonometric cancellations evaluated in float64 (about 1e-13 seen).
     np.testing.assert_allclose(mv.normalized, [2, 1, 1, -4 / g], atol=1e-10)
     assert mv.residual < 1e-10 and mv.margin > 0
     pop = ideal_abelian_population(G, per_orbit=6, shared=False)

@@ -1,4 +1,4 @@
-"""``grokcheck accelerate``: the controlled comparison of grokking accelerators (MATH.md §6.3)."""
+"""``grokcheck accelerate``: the controlled comparison of grokking accelerators (EGD, arXiv 2510.04930, experiments)."""
 
 import json
 import math
@@ -97,7 +97,7 @@ def test_cli_parses_and_runs(tmp_path):
 
 @pytest.mark.slow
 def test_egd_groks_ten_times_faster_than_sgd_mod97(tmp_path):
-    """EGD §6.3 / MATH.md §9 row 20: p = 97 mod add, Table 1 settings, CPU, no test-accuracy switch.
+    """EGD, arXiv 2510.04930, experiments: p = 97 mod add, Table 1 settings, CPU, no test-accuracy switch.
 
     SGD is capped at 1500 epochs; a censored SGD median makes the ratio a lower bound.
     Measured (issue 8 report, CPU): EGD 114 and 114 epochs; SGD > 1500 on both seeds (test

@@ -1,6 +1,6 @@
 """Measurements on trained nets: planted Fourier neurons are recognised, dead neurons are
 skipped, the majority-vote regression recovers planted coefficients, Li₂'s closed form holds
-at the ridge V and node energies respect the corrected maximum |G|/4 (MATH.md §3.4)."""
+at the ridge V and node energies respect the corrected maximum |G|/4 (Tian, arXiv 2509.21519, Theorem 2, corrected constants (docs/errata.md))."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Diagonal linear nets in Lyu et al.'s dichotomy (MATH.md §5.3, §9 rows 16–17).
+"""Diagonal linear nets in Lyu et al.'s dichotomy (Lyu et al., arXiv 2311.18817, experimental settings).
 
 Default size (CPU, seconds): n = 64, d = 400, k = 3 (k² log d ≈ 54 ≲ n ≪ k·d = 1200), α = 10³,
 λ = 0.1, η = 0.05, horizon 3·log α/λ. The acceptance size (n = 256, d = 5000) is the slow test.
@@ -67,7 +67,7 @@ def test_accuracy_jump_at_log_alpha_over_lambda(run):
 
 
 def test_norm_decays_like_alpha_exp_minus_lambda_t(run):
-    # MATH.md §9 row 16: ‖θ(t)‖ ≈ α e^{−λt} before the transition
+    # ‖θ(t)‖ ≈ α e^{−λt} before the transition
     for frac in (0.25, 0.5):
         i = np.searchsorted(run.times[0], frac * T)
         pred = ALPHA * math.exp(-LAM * run.times[0, i])

@@ -1,4 +1,4 @@
-"""EGD update map, its identities (MATH.md §9 row 18) and its toy theory (§6.2, §9 row 19)."""
+"""EGD update map, its identities and its toy theory (EGD, arXiv 2510.04930, Eq. (11) and Section 3)."""
 
 import math
 
@@ -20,7 +20,7 @@ from grokcheck.numerics._egd import (
     toy_test_error,
 )
 
-# float64 SVD / eigh reconstructions of O(1) matrices: errors ~ 1e-15·cond; 1e-10 is the spec's tolerance (§9 row 18).
+# float64 SVD / eigh reconstructions of O(1) matrices: errors ~ 1e-15·cond; 1e-10 leaves five orders of margin.
 TOL = 1e-10
 
 

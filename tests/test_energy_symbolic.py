@@ -1,4 +1,4 @@
-"""Exact Ω and Li₂ 𝓔 (MATH.md §2.2–2.3, §3.3–3.4, §9 rows 10–11, §10 items 3, 7)."""
+"""Exact Ω and Li₂ 𝓔 (He et al., arXiv 2606.02993, the energy Ω; Tian, arXiv 2509.21519, the energy 𝓔 and Theorem 2 corrected)."""
 
 import numpy as np
 import sympy
@@ -26,7 +26,7 @@ def _cyclic(n):
 
 
 def test_s3_omega_star_exact():
-    # §2.3 / §10 item 3: sign irrep 6^{-3/2} = 0.068041, 2-dim irrep 6^{-3/2}/√2 = 0.048113.
+    # S3: sign irrep 6^{-3/2} = 0.068041, 2-dim irrep 6^{-3/2}/√2 = 0.048113.
     G = _s3()
     sign, two = certify_stable_point(G, 1), certify_stable_point(G, 2)
     assert sign.ok and two.ok
@@ -37,7 +37,7 @@ def test_s3_omega_star_exact():
 
 
 def test_li2_maxima_exact():
-    # §3.4 / §10 item 7: 1.75 (C7), 2.0 and 4.0 (C8), 1.5 and 3.0 (S3) — M/(4d), M/(2d),
+    # corrected Theorem 2 (Tian): 1.75 (C7), 2.0 and 4.0 (C8), 1.5 and 3.0 (S3) — M/(4d), M/(2d),
     # 4× the printed M/(16d), M/(8d).
     def values(G):
         return sorted({certify_stable_point(G, o, hessian=False).li2_value for o in range(1, len(G.character_table.orbits))})
@@ -63,7 +63,7 @@ def test_li2_hessian_flat_directions():
 @settings(max_examples=8)
 @given(G=groups(min_order=2, max_order=12))
 def test_every_orbit_certified(G):
-    # §2.3 for every irrep orbit of every small group: critical, Ω = |G|^{-3/2}/sqrt(d m),
+    # Theorem 4.3's stable values for every irrep orbit of every small group: critical, Ω = |G|^{-3/2}/sqrt(d m),
     # 𝓔 = |G|/(2 d m), all proved in exact cyclotomic arithmetic.
     for o in range(1, len(G.character_table.orbits)):
         c = certify_stable_point(G, o, hessian=False)
@@ -104,7 +104,7 @@ def test_symbolic_forms_match_numeric():
 
 
 def test_li2_identity_exact_polynomial():
-    # §9 row 11, exactly: 𝓔(θ¹,θ²) = 2|G|⁴(max_ξ Ω)² = 2‖P^⊥c‖², c_h = Σ_{g1g2=h} θ¹(g1)θ²(g2).
+    # exactly: 𝓔(θ¹,θ²) = 2|G|⁴(max_ξ Ω)² = 2‖P^⊥c‖², c_h = Σ_{g1g2=h} θ¹(g1)θ²(g2).
     G = _s3()
     E = li2_energy_expression(G)
     u, v = E.blocks

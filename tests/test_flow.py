@@ -1,4 +1,4 @@
-"""The Stage I flow (MATH.md §2.3, §9 row 6, §10 items 3–4)."""
+"""The Stage I flow (He et al., arXiv 2606.02993, the Stage I flow)."""
 
 import numpy as np
 import pytest
@@ -36,7 +36,7 @@ def test_domains_agree(G, seed):
 
 
 def test_s3_converges_to_exact_values():
-    # §10 item 3 / §9 row 6 on S3: purity 1, rank ratio 0, Ω ∈ {6^{-3/2}, 6^{-3/2}/√2}.
+    # S3: purity 1, rank ratio 0, Ω ∈ {6^{-3/2}, 6^{-3/2}/√2}.
     G = _s3()
     run = run_stage_one(G, neurons=12, seed=1, saves=60)
     m = run.measurements
@@ -53,7 +53,7 @@ def test_s3_converges_to_exact_values():
 
 
 def test_q8_quaternionic_rank_two():
-    # §10 item 4: when the quaternionic irrep wins, Ω → 8^{-3/2}/2 and σ2/σ1 = 1.
+    # Q8: when the quaternionic irrep wins, Ω → 8^{-3/2}/2 and σ2/σ1 = 1.
     G = _q8()
     run = run_stage_one(G, neurons=16, seed=0, saves=60)
     m = run.measurements
@@ -61,7 +61,7 @@ def test_q8_quaternionic_rank_two():
     assert quat.sum() >= 1 and (~quat).sum() >= 1  # seed 0: both kinds of winner occur
     np.testing.assert_allclose(m.omega[quat], 8**-1.5 / 2, atol=1e-10)  # converged
     np.testing.assert_allclose(m.omega[~quat], 8**-1.5, atol=1e-10)
-    # real ν: the quaternionic block has equal singular values at every time (§1.2)
+    # real ν: the quaternionic block has equal singular values at every time (docs/conventions.md)
     np.testing.assert_allclose(m.rank_ratio[quat], 1.0, atol=1e-12)
     assert m.rank_ratio[~quat].max() == 0.0  # 1-dim blocks
 
@@ -69,7 +69,7 @@ def test_q8_quaternionic_rank_two():
 @settings(max_examples=4)
 @given(G=groups(min_order=3, max_order=21), seed=st.integers(0, 1000))
 def test_flow_contract_over_groups(G, seed):
-    # §9 row 6 as a property: a single orbit wins, Ω → Ω*(winner), alignment → 1.
+    # Theorem 4.3 as a property: a single orbit wins, Ω → Ω*(winner), alignment → 1.
     run = run_stage_one(G, neurons=4, seed=seed, saves=40, method="RK45")
     m = run.measurements
     acc = run.acceptance()

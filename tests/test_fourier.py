@@ -1,4 +1,4 @@
-"""Fourier transform on groups: inversion, Plancherel, convolution order (MATH.md §1.2)."""
+"""Fourier transform on groups: inversion, Plancherel, convolution order (docs/conventions.md)."""
 
 import numpy as np
 import pytest
@@ -78,7 +78,7 @@ def test_quaternionic_blocks_have_paired_singular_values():
     nu = np.random.default_rng(2).standard_normal(G.order)
     (q,) = [i for i, f in enumerate(G.character_table.fs_indicators) if f == -1]
     s = np.linalg.svd(fourier_transform(G, nu)[q], compute_uv=False)
-    assert abs(s[0] - s[1]) < TOL  # MATH.md §1.2: real ν ⇒ equal pairs on ι = −1
+    assert abs(s[0] - s[1]) < TOL  # docs/conventions.md: real ν ⇒ equal pairs on ι = −1
 
 
 def test_batched_shapes_and_errors():

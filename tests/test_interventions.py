@@ -1,4 +1,4 @@
-"""Interventions (MATH.md §4.5), model probes and the metric-logging callback."""
+"""Interventions (Tan & Huang, arXiv 2311.06597, Section 4 (interventions)), model probes and the metric-logging callback."""
 
 import json
 

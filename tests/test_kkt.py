@@ -1,4 +1,4 @@
-"""KKT certificates for (R1)/(R2) on constructed exact KKT points (MATH.md §5.2)."""
+"""KKT certificates for (R1)/(R2) on constructed exact KKT points (Lyu et al., arXiv 2311.18817, Section 3 (theorems))."""
 
 import numpy as np
 import pytest

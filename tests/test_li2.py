@@ -1,4 +1,4 @@
-"""Li₂ energy, maxima, the Ω identity and G_F (MATH.md §3.2–3.4, §9 rows 10–12, §10 item 7)."""
+"""Li₂ energy, maxima, the Ω identity and G_F (Tian, arXiv 2509.21519: Stage I (Proposition 1, Eq. (4)); Theorem 2, corrected constants (docs/errata.md))."""
 
 import numpy as np
 import pytest
@@ -34,14 +34,14 @@ Q8 = ["(1,2,4,7)(3,6,8,5)", "(1,3,4,8)(2,5,7,6)"]
 @pytest.mark.parametrize(
     "G, expected",
     [
-        (_cyclic(7), [1.75]),  # §10 item 7: M/(4d) for the three complex pairs
+        (_cyclic(7), [1.75]),  # M/(4d) for the three complex pairs
         (_cyclic(8), [2.0, 4.0]),  # complex pairs M/4, the real (−1)^g irrep M/2
         (FiniteGroup.from_permutations(S3), [1.5, 3.0]),  # 2-dim real M/4, sign M/2
         (FiniteGroup.from_permutations(Q8), [1.0, 4.0]),  # quaternionic (m = 2): M/(4d); 1-dim real M/2
     ],
 )
 def test_li2_maxima(G, expected):
-    # §9 row 10: ascent from 24 random starts ends only at the corrected values,
+    # ascent from 24 random starts ends only at the corrected values,
     # never at the printed M/(8d_k), M/(16d_k); all predicted values are in the table.
     rng = np.random.default_rng(1)
     res = li2_projected_ascent(G, rng.standard_normal((24, 2 * G.order)), max_steps=20000)
@@ -82,7 +82,7 @@ def test_li2_flat_directions_numeric():
 @settings(max_examples=15)
 @given(G=groups(min_order=2, max_order=40), seed=st.integers(0, 10_000))
 def test_li2_equals_max_omega_squared(G, seed):
-    # §9 row 11: 𝓔(θ¹,θ²) = 2|G|⁴(max_ξ Ω)², and the maximiser is ξ ∝ P^⊥c.
+    # 𝓔(θ¹,θ²) = 2|G|⁴(max_ξ Ω)², and the maximiser is ξ ∝ P^⊥c.
     rng = np.random.default_rng(seed)
     g = G.order
     t1, t2 = rng.standard_normal((2, 3, g))
@@ -117,7 +117,7 @@ def _fixed_features(seed, N=30, K=8, C=5):
 
 
 def test_gf_simulation_matches_closed_form_and_limit():
-    # §9 row 12: G_F(t) with fixed random F: simulated gradient flow = exact solution;
+    # G_F(t) with fixed random F: simulated gradient flow = exact solution;
     # G_F(∞) = Prop. 1's closed form; V → V_ridge.
     F, Y = _fixed_features(0)
     eta = 0.3

@@ -1,4 +1,4 @@
-"""Normalized margin and measured homogeneity degree (MATH.md §5.2)."""
+"""Normalized margin and measured homogeneity degree (Lyu et al., arXiv 2311.18817, Section 3 (theorems))."""
 
 import math
 import warnings

@@ -1,4 +1,4 @@
-"""Matrix completion W = UUᵀ − VVᵀ in Lyu et al.'s two phases (MATH.md §5.3, Cor. 3.11).
+"""Matrix completion W = UUᵀ − VVᵀ in Lyu et al.'s two phases (Lyu et al., arXiv 2311.18817, experimental settings, Cor. 3.11).
 
 Default size: d = 30, 20% observed, α = 10, λ = 0.02, η = 0.1 (horizon 4·log α/(ηλ) ≈ 4600
 steps). The paper's d = 97, 5% is the slow test (λ = 1e-3 instead of 1e-4 to fit a CPU).

@@ -1,4 +1,4 @@
-"""Matrix Rényi entropy and mutual information (MATH.md §4.2, §9 row 14)."""
+"""Matrix Rényi entropy and mutual information (Tan & Huang, arXiv 2311.06597, Section 5.1 (matrix information))."""
 
 import math
 

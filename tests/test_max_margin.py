@@ -40,7 +40,7 @@ def test_l2_and_l1_solutions_satisfy_kkt(seed, n, d, k):
 
 
 def test_l1_margin_recovers_sparse_teacher():
-    # n ≫ k² log d: the L1-margin direction is the teacher's (MATH.md §5.3, Cor. 3.7)
+    # n ≫ k² log d: the L1-margin direction is the teacher's (Lyu et al., arXiv 2311.18817, experimental settings, Cor. 3.7)
     X, y, w = _separable(0, 200, 300, 3)
     l1, l2 = max_l1_margin(X, y), max_l2_margin(X, y)
     cos = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731

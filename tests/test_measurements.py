@@ -1,4 +1,4 @@
-"""Per-neuron measurements and the predicted stable points (MATH.md §2.3, §2.5, §8.1)."""
+"""Per-neuron measurements and the predicted stable points (He et al., arXiv 2606.02993)."""
 
 import json
 
@@ -40,7 +40,7 @@ def test_predicted_stable_points(G):
 
 @pytest.mark.parametrize("gens", [["(1,2,4,7)(3,6,8,5)", "(1,3,4,8)(2,5,7,6)"]])
 def test_quaternionic_blocks_of_real_vectors_have_equal_singular_values(gens):
-    # §1.2 quaternionic caveat / §10 item 4: for real ν, σ2/σ1 = 1 on the ι = −1 irrep.
+    # quaternionic irreps (docs/conventions.md): for real ν, σ2/σ1 = 1 on the ι = −1 irrep.
     from grokcheck.numerics._omega import fourier_blocks
 
     G = FiniteGroup.from_permutations(gens)

@@ -1,5 +1,5 @@
 """Batched-ensemble models: each seed's slice is the textbook formula, seeds are independent,
-the quadratic model satisfies the small-logit expansion of MATH.md §2.2, the sphere steps stay
+the quadratic model satisfies the small-logit expansion of He et al., arXiv 2606.02993, the energy Ω, the sphere steps stay
 on the spheres, Li₂'s ridge V solves its normal equations, the transformer's last-position
 shortcut equals full causal attention."""
 
@@ -64,7 +64,7 @@ def test_deep_mlp_and_parity_shapes():
 
 
 def _omega(G, th1, th2, xi):
-    """Ω_m = E_{g1,g2}[ξ̃(g1g2) θ¹(g1) θ²(g2)] in parameter space (MATH.md §2.2)."""
+    """Ω_m = E_{g1,g2}[ξ̃(g1g2) θ¹(g1) θ²(g2)] in parameter space (He et al., arXiv 2606.02993, the energy Ω)."""
     T = np.asarray(G.table)
     xit = xi - xi.mean(-1, keepdims=True)
     return np.einsum("mab,ma,mb->m", xit[:, T], th1, th2) / G.order**2

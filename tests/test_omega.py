@@ -1,4 +1,4 @@
-"""Ω in parameter and Fourier form and its gradients (MATH.md §2.2–2.3, §9 rows 3–4, §10 items 1–2)."""
+"""Ω in parameter and Fourier form and its gradients (He et al., arXiv 2606.02993: the energy Ω; the Stage I flow)."""
 
 import numpy as np
 import pytest
@@ -29,7 +29,7 @@ def _s3():
 @settings(max_examples=15)
 @given(G=groups(min_order=2, max_order=40), seed=st.integers(0, 2**16))
 def test_parameter_and_fourier_forms_agree(G, seed):
-    # §9 row 3: E[ξ̃(g1g2)θ¹(g1)θ²(g2)] = Σ_{ρ≠1} d tr(ξ̂*θ̂²θ̂¹).
+    # E[ξ̃(g1g2)θ¹(g1)θ²(g2)] = Σ_{ρ≠1} d tr(ξ̂*θ̂²θ̂¹).
     rng = np.random.default_rng(seed)
     t1, t2, xi = (_unit(rng, (5, G.order)) for _ in range(3))
     a = omega(G, t1, t2, xi)
@@ -41,7 +41,7 @@ def test_parameter_and_fourier_forms_agree(G, seed):
 @settings(max_examples=10)
 @given(G=groups(min_order=6, max_order=40, abelian=False), seed=st.integers(0, 2**16))
 def test_reversed_order_fails_for_non_abelian(G, seed):
-    # §9 row 3, negative half: θ̂¹θ̂² is a different number for non-Abelian G.
+    # negative half: θ̂¹θ̂² is a different number for non-Abelian G.
     rng = np.random.default_rng(seed)
     t1, t2, xi = (_unit(rng, (4, G.order)) for _ in range(3))
     B = [fourier_blocks(G, v) for v in (t1, t2, xi)]
@@ -62,7 +62,7 @@ def test_order_irrelevant_for_abelian(G, seed):
 
 
 def test_s3_fourier_identity_and_reversed_value():
-    # §10 item 1 on S3 (fixed vectors; MATH.md's own vectors are not given, so the
+    # on S3 (fixed vectors; published reference values come without their vectors, so the
     # identity and the failure of the reversed order are checked, not 0.039098 itself).
     G = _s3()
     rng = np.random.default_rng(20260601)
@@ -76,7 +76,7 @@ def test_s3_fourier_identity_and_reversed_value():
 @settings(max_examples=12)
 @given(G=groups(min_order=2, max_order=36), seed=st.integers(0, 2**16))
 def test_gradients_fourier_vs_parameter_and_euler(G, seed):
-    # §9 row 4 / §10 item 2: the block formulas are the Fourier images of the
+    # the block formulas are the Fourier images of the
     # parameter gradients; Euler's identity ⟨ν, ∇_νΩ⟩ = Ω.
     rng = np.random.default_rng(seed)
     vs = [_unit(rng, (3, G.order)) for _ in range(3)]
@@ -92,7 +92,7 @@ def test_gradients_fourier_vs_parameter_and_euler(G, seed):
 
 
 def test_gradients_match_autograd():
-    # §9 row 4 against torch autograd on the parameter form (float64).
+    # the gradients against torch autograd on the parameter form (float64).
     torch = pytest.importorskip("torch")
     C12 = FiniteGroup.from_table((np.arange(12)[:, None] + np.arange(12)[None, :]) % 12)
     for G in (C12, _s3()):

@@ -1,4 +1,4 @@
-"""Per-seed optimizers: agreement with torch.optim, EGD identities (MATH.md §6.1, §9 row 18),
+"""Per-seed optimizers: agreement with torch.optim, EGD identities (EGD, arXiv 2510.04930, Eq. (11)),
 Muon's Newton–Schulz, Grokfast, per-seed learning rates and dead-seed masking."""
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def test_newton_schulz_approximates_the_polar_factor():
 
 @given(m=st.integers(1, 6), n=st.integers(1, 6), r=st.integers(1, 6), seed=st.integers(0, 2**16))
 def test_egd_polar_identities(m, n, r, seed):
-    """G̃ = UVᵀ = (GGᵀ)^{+1/2}G = G(GᵀG)^{+1/2} and ‖G̃‖_F² = rank G (MATH.md §9 row 18)."""
+    """G̃ = UVᵀ = (GGᵀ)^{+1/2}G = G(GᵀG)^{+1/2} and ‖G̃‖_F² = rank G."""
     g = torch.Generator().manual_seed(seed)
     r = min(r, m, n)
     G = torch.randn(m, r, generator=g, dtype=torch.float64) @ torch.randn(r, n, generator=g, dtype=torch.float64)

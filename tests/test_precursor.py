@@ -1,4 +1,4 @@
-"""The precursor per-neuron ODE, derived form (MATH.md §2.4, §9 row 9, §10 item 6)."""
+"""The precursor per-neuron ODE, derived form (arXiv 2602.16849)."""
 
 import numpy as np
 import pytest
@@ -22,7 +22,7 @@ from grokcheck.numerics._precursor import (
     psi0=st.floats(-3.0, 3.0),
 )
 def test_ode_matches_vector_flow(p, k, phi0, psi0):
-    # §9 row 9: the derived (α, β, φ, ψ) ODE is the single-frequency restriction of the
+    # the derived (α, β, φ, ψ) ODE is the single-frequency restriction of the
     # simulator's vector field; agreement 1e-8 (both integrated at rtol 1e-12).
     ts = np.linspace(0, 10 * p, 5)  # the blow-up time is ≈ p/(2·0.02) = 25p when 𝒟(0) = 0
     th, xi = precursor_vector_flow(p, single_frequency(p, k, 0.02, phi0), single_frequency(p, k, 0.02, psi0), t_eval=ts)
@@ -38,7 +38,7 @@ def test_ode_matches_vector_flow(p, k, phi0, psi0):
 
 
 def test_authors_case_one_values():
-    # §10 item 6: after 1400 steps, p = 23, k = 2, amplitude 0.02, (φ0, ψ0) = (1.5, 0.18):
+    # after 1400 steps, p = 23, k = 2, amplitude 0.02, (φ0, ψ0) = (1.5, 0.18):
     # Euler simulator α 0.0480, β 0.0367, 𝒟 0.0297; ODE α 0.0483, β 0.0370, 𝒟 0.0293.
     a, b, D = euler_simulator(23, 2, 0.02, 1.5, 0.18, steps=1400)
     assert (round(a, 4), round(b, 4), round(D, 4)) == (0.0480, 0.0367, 0.0297)

@@ -1,4 +1,4 @@
-"""Robustness metrics (MATH.md §4.3): perturbation error, Hutchinson sharpness, PMI/PE/MID/ED, PMI′."""
+"""Robustness metrics (Tan & Huang, arXiv 2311.06597, Section 4.3 (robustness metrics)): perturbation error, Hutchinson sharpness, PMI/PE/MID/ED, PMI′."""
 
 import math
 

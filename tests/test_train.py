@@ -95,7 +95,7 @@ def test_metrics_files_and_time_to_grok(tmp_path):
     assert seen == [0, 10, 20, 30, 40, 50, 60]
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == seen and "my_norm" in rows[-1]
-    for s in range(2):  # t_mem / t_grok are the first logged steps over the thresholds (MATH.md §1.5)
+    for s in range(2):  # t_mem / t_grok are the first logged steps over the thresholds (docs/conventions.md, training time)
         tm = next((r["step"] for r in rows if r["train_acc"][s] >= MEMORIZED_TRAIN_ACC), -1)
         tg = next((r["step"] for r in rows if r["test_acc"][s] >= GROKKED_TEST_ACC), -1)
         assert res.t_mem[s] == tm and res.t_grok[s] == tg
@@ -181,7 +181,7 @@ def _named(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["F21", "C3xC5"])
 def test_quadratic_stage_one_learns_single_irrep_neurons(tmp_path, name):
-    """He et al. §2.6: Stage I reaches 100% on the full table with one irrep per neuron."""
+    """He et al., arXiv 2606.02993, experiments: Stage I reaches 100% on the full table with one irrep per neuron."""
     from grokcheck.checks.training._analyze import analyze_run
 
     G = _named(name)

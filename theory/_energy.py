@@ -3,11 +3,11 @@
 Symbolic layer (sympy, intended for ``|G| ≤ 12``):
 
 * :func:`omega_expression` — ``Ω(θ¹, θ², ξ) = |G|⁻² Σ_{g1,g2} ξ̃(g1g2) θ¹(g1) θ²(g2)``,
-  ``ξ̃ = ξ − mean ξ`` (MATH.md §2.2), a cubic polynomial in ``3|G|`` symbols;
+  ``ξ̃ = ξ − mean ξ`` (He et al., arXiv 2606.02993, the energy Ω), a cubic polynomial in ``3|G|`` symbols;
 * :func:`omega_fourier_expression` — ``Σ_{ρ≠1} d_ρ tr(ξ̂[ρ]^* θ̂²[ρ] θ̂¹[ρ])`` in block
   coordinates (complex symbols, one ``d×d`` matrix per irrep and vector);
 * :func:`li2_energy_expression` — ``𝓔(w) = ½ Σ_h (z_h − z̄)²``,
-  ``z_h = Σ_{g1g2=h} (w¹(g1) + w²(g2))²`` for ``w = [w¹; w²]`` (MATH.md §3.3 with the
+  ``z_h = Σ_{g1g2=h} (w¹(g1) + w²(g2))²`` for ``w = [w¹; w²]`` (Tian, arXiv 2509.21519, Stage II (the energy 𝓔) with the
   concatenated encoding ``x = [e_{g1}; e_{g2}]``, σ = x²);
 * :class:`SymbolicEnergy` carries the expression, its variables and exact gradients.
 
@@ -20,11 +20,11 @@ Exact certificates (cyclotomic arithmetic, any size where the character table ex
 * :func:`certify_stable_point` — proves exactly (in ``Z[ζ_N]``) that the point is critical
   for Ω on the product of spheres with ``Ω = |G|^{-3/2}/sqrt(d m)`` and that
   ``w = [f; f]/‖·‖`` is critical for 𝓔 on the unit sphere with
-  ``𝓔 = |G|/(2 d m)`` (``M/(2d_k)`` real, ``M/(4d_k)`` complex — MATH.md §3.4), and, when
+  ``𝓔 = |G|/(2 d m)`` (``M/(2d_k)`` real, ``M/(4d_k)`` complex — Tian, arXiv 2509.21519, Theorem 2, corrected constants (docs/errata.md)), and, when
   ``f`` is rational, the exact inertia of the Riemannian Hessian of 𝓔 there (Li₂
   Corollary 1: a zero eigenvalue when ``M > 2``).
 
-Conventions: MATH.md §1.2; ``m = 1`` for ι = +1 and 2 otherwise.
+Conventions: docs/conventions.md; ``m = 1`` for ι = +1 and 2 otherwise.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def omega_star_exact(G, orbit_index: int) -> sympy.Expr:
 
 
 def li2_energy_star_exact(G, orbit_index: int) -> sympy.Expr:
-    """``|G|/(2 d m)``: ``M/(2d_k)`` real, ``M/(4d_k)`` complex (MATH.md §3.4)."""
+    """``|G|/(2 d m)``: ``M/(2d_k)`` real, ``M/(4d_k)`` complex (Tian, arXiv 2509.21519, Theorem 2, corrected constants (docs/errata.md))."""
     ct = G.character_table
     rho = ct.orbits[orbit_index][0]
     d = int(ct.degrees[rho])
@@ -353,7 +353,7 @@ def _li2_hessian_rational(G, f):
 
 
 def certify_stable_point(G, orbit_index: int, *, hessian: bool = True) -> StablePointCertificate:
-    """Prove the predictions of MATH.md §2.3 and §3.4 at the orbit's stable point, exactly.
+    """Prove the predictions (He et al., arXiv 2606.02993, Theorem 4.3; Tian, arXiv 2509.21519, Theorem 2 corrected) at the orbit's stable point, exactly.
 
     Ω: with ``S = Σ f(g1g2)f(g1)f(g2)``, ``N = Σ f²`` (so Ω = S/(|G|² N^{3/2}) at the
     normalised point), checks ``N ∇_νΩ·|G|² = S ν`` for the three vectors and

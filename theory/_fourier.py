@@ -1,4 +1,4 @@
-"""The Fourier transform on a finite group (MATH.md §1.2, paper (a)'s normalisation).
+"""The Fourier transform on a finite group (He et al.'s normalisation, arXiv 2606.02993; docs/conventions.md).
 
 Conventions
 -----------

@@ -37,7 +37,7 @@ table (the identity is element 0 in every named group):
   :meth:`FiniteGroup.from_permutations`).
 * ``F21``: affine maps ``x ↦ ax + b`` of Z/7 with ``a ∈ {1, 2, 4}``; ``(a, b)``
   has index ``i·7 + b`` where ``a`` is the ``i``-th of ``(1, 2, 4)``, and
-  ``(a, b)(a', b') = (aa' mod 7, b + ab' mod 7)`` (MATH.md §1.3).
+  ``(a, b)(a', b') = (aa' mod 7, b + ab' mod 7)`` (docs/conventions.md).
   ``F20``: the same with ``a ∈ (1, 2, 3, 4)`` over Z/5.
 * ``SL(2,p)``, ``GL(2,p)``: matrices ``[[a, b], [c, d]]`` mod p with the matrix
   product, ordered by the code ``((a·p + b)·p + c)·p + d`` with the identity

@@ -17,7 +17,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "flow",
         help="integrate the Stage I Riemannian flow of Ω and compare each neuron with the theory",
-        description="Integrate ν̇ = ∇Ω − Ω ν (MATH.md §2.3) from uniform spherical initialisation, "
+        description="Integrate ν̇ = ∇Ω − Ω ν (He et al., arXiv 2606.02993, the Stage I flow) from uniform spherical initialisation, "
         "then print per-orbit occupancy, purity, rank ratio, alignment and Ω vs Ω*.",
     )
     add_group_arguments(p)

@@ -5,13 +5,13 @@ with the *same* mini-batch order and the *same* budget (``epochs``); only the op
 Seed ``s`` of every method uses split ``generator_for(seed, s, "split")``, init
 ``generator_for(seed, s, "init")`` and batches ``generator_for(seed, s, "batch")`` (the training
 layer's streams), so the comparison is paired seed by seed. No method looks at test accuracy:
-the EGD switch-off of the authors' code (MATH.md §6.3, §11 item 6) is never enabled.
+the EGD switch-off of the authors' code (EGD, arXiv 2510.04930, experiments) is never enabled.
 
-Measured (MATH.md §1.5 and §6.3):
+Measured (docs/conventions.md, training time; EGD, arXiv 2510.04930, experiments):
 
 - **epochs to 95% test accuracy** per seed: ``t_grok / steps_per_epoch`` with
   ``steps_per_epoch = ⌊n_train / batch⌋`` — the drop-last epoch of the training layer's sampler
-  and of the authors' code (``num_batches = n // batch_size``); MATH.md §1.5 writes ⌈n/batch⌉,
+  and of the authors' code (``num_batches = n // batch_size``); the paper writes ⌈n/batch⌉,
   which differs by one step per epoch when ``batch ∤ n``. Resolution: the evaluation interval
   (``eval_every_epochs``). A seed that never reaches 95% within the budget is *censored*: its
   value is reported as a lower bound ``> epochs``, never as a number;

@@ -1,6 +1,6 @@
 """Diagonal linear nets ``f(θ; x) = ⟨u⊙u − v⊙v, x⟩`` trained into Lyu et al.'s dichotomy.
 
-Setting (MATH.md §5.3, Lyu et al. ICLR 2024 §3.2 and the authors' ``train_diag_cls.py``):
+Setting (Lyu et al., arXiv 2311.18817, ICLR 2024, Section 3.2, and the authors' ``train_diag_cls.py``):
 
 - Initialization ``u = v = α/√(2d) · 1`` so that ``‖θ(0)‖₂ = α`` and ``f(θ(0); x) = 0``
   (the paper's ``θ̄_init = (1, 1)`` normalized to unit norm).
@@ -261,7 +261,7 @@ def train_diagonal_nets(
         ``log α/(ηλ)`` simply run further into the rich phase).
     eval_every : logging period in steps.
     snapshot_fractions : keep ``θ`` at the step nearest ``c · log α/(ηλ)`` for each ``c``.
-    grok_threshold : test accuracy defining ``t_grok`` (MATH.md §1.5: 0.95).
+    grok_threshold : test accuracy defining ``t_grok`` (docs/conventions.md, training time: 0.95).
     reference : compute ``w₂*`` (NNLS least-distance QP) and ``w₁*`` (HiGHS LP) per seed for
         the direction cosines (otherwise the cosines are ``nan``).
     progress : show a tqdm bar.

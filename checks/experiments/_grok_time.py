@@ -1,6 +1,6 @@
 """The grokking-time law ``t_grok ≈ (1/λ) log α`` of Lyu et al.: sweeps, fit, collapse plot.
 
-Prediction (MATH.md §5.2, Theorems 3.4/3.5): the kernel-to-rich transition, and with it the
+Prediction (Lyu et al., arXiv 2311.18817, Theorems 3.4/3.5): the kernel-to-rich transition, and with it the
 test-accuracy jump, sits at continuous time ``t_grok = (1/λ)(log α + O(1))`` where the ``O(1)``
 term does not grow with ``α`` (our estimate: ``−(1/L) log Θ(log 1/λ)``, the time the norm needs to
 fall to the scale at which the model can fit the data). Hence
@@ -11,14 +11,14 @@ fall to the scale at which the model can fit the data). Hence
   fitted intercept ``b(λ)`` of ``t_grok·λ = a·log α + b`` — the finite-α correction we report;
 - plotting ``t_grok · λ`` against ``log α`` collapses every ``λ`` onto lines of slope 1.
 
-Time is continuous time ``t = η · steps`` (MATH.md §1.5); ``t_grok`` is the first logged time
+Time is continuous time ``t = η · steps`` (docs/conventions.md, training time); ``t_grok`` is the first logged time
 with test accuracy ≥ 0.95 (``diag``, ``modadd``) or, for matrix completion (``mc``), the first
 logged time the test loss falls to half its kernel-phase plateau.
 
 Tasks: ``diag`` (diagonal net on k-sparse sign labels, :mod:`._diagonal_net`), ``mc`` (matrix
 completion, :mod:`._matrix_completion`), ``modadd`` (ReLU MLP ``W₂ ReLU(W₁x + b₁)`` on
 ``ℤ_p`` with He init scaled by ``α`` and ``W₂ = 0``, trained with the shared training layer
-:func:`grokcheck.checks.train`; the first-layer bias breaks homogeneity, see MATH.md §5.3).
+:func:`grokcheck.checks.train`; an output bias would break homogeneity).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ __all__ = [
     "write_grok_time",
 ]
 
-#: CPU-feasible defaults per task (documented sizes; the paper's are in MATH.md §5.3).
+#: CPU-feasible defaults per task (documented sizes; the paper's are in Lyu et al., arXiv 2311.18817, Section 2).
 TASK_DEFAULTS = {
     # paper: n=256, d=1e5, k=3, η=0.01, λ=1e-3. Here d=2000 keeps k² log d (≈68) ≪ n ≪ k·d (6000).
     "diag": {"n": 256, "d": 2000, "k": 3, "n_test": 2000, "eta_lambda": 2e-3, "horizon": 1.3, "evals": 400},
@@ -58,7 +58,7 @@ TASK_DEFAULTS = {
                "horizon": 1.6, "evals": 200, "device": "cpu"},
 }
 
-#: Lyu et al. §2 / MATH.md §5.3: p=97, 40% train, h=1024, full-batch GD, lr 0.002, weight decay 1e-4
+#: Lyu et al., arXiv 2311.18817, Section 2: p=97, 40% train, h=1024, full-batch GD, lr 0.002, weight decay 1e-4
 #: (η·λ = 2e-7, so t_grok ≈ log α / 2e-7 ≈ 1e7 steps at α = 10: a GPU job).
 MODADD_PAPER_SETTINGS = {"p": 97, "width": 1024, "train_fraction": 0.4, "eta_lambda": 2e-7, "lr_max": 0.002,
                          "horizon": 1.6, "evals": 400, "device": "cuda"}

@@ -1,6 +1,6 @@
 """Over-parameterized matrix completion ``W = UUᵀ − VVᵀ`` in Lyu et al.'s two phases.
 
-Setting (MATH.md §5.3; Lyu et al. ICLR 2024 §3.3 and the authors' ``train_mc.py``):
+Setting (Lyu et al., arXiv 2311.18817, ICLR 2024, Section 3.3, and the authors' ``train_mc.py``):
 
 - Target ``X* = u uᵀ`` with ``u = (0, 1/d, …, (d−1)/d)``, i.e. ``X*_ij = ij/d²`` (a
   multiplication table); ``d = 97``; ``n = round(0.05 d²)`` entries ``Ω`` drawn uniformly

@@ -12,7 +12,7 @@
   over all |G|² pairs, and the margin "correct minus best wrong".
 * :func:`li2_quantities` – Li₂'s ``G_F = P⊥(Y − FV)Vᵀ``, the ridge ``V`` and the closed form
   ``G_F(∞)`` (Eq. 4), kernel diagonality of ``F̃ᵀF̃`` and ``F̃F̃ᵀ``, per-node energies against
-  ``|G|/(2 d_ρ m_ρ)`` (§3.4, corrected constants).
+  ``|G|/(2 d_ρ m_ρ)`` (Tian, arXiv 2509.21519, Theorem 2 with corrected constants, docs/errata.md).
 * :func:`analyze_run` – all of the above for a run directory; writes ``analysis.json``,
   ``neuron_energy_heatmap.png`` (neuron × orbit energy, like the papers' DFT heatmaps) and
   ``neuron_histograms.png``.
@@ -644,7 +644,7 @@ def analyze_neurons(G, model, *, alive=None, live_threshold: float = ALIVE_THRES
 
 @torch.no_grad()
 def majority_vote(G, model, task) -> dict:
-    """Population-logit regression over all |G|² pairs (MATH.md §8.2), per seed.
+    """Population-logit regression over all |G|² pairs (He et al., arXiv 2606.02993, majority vote), per seed.
 
     Least squares of the logits ``L[(g1,g2), j]`` on ``1{j=g1g2}, 1{j=g1²}, 1{j=g2²}, 1`` (pooled
     over pairs and classes); coefficients are reported divided by the first. Predicted:
@@ -701,7 +701,7 @@ def majority_vote(G, model, task) -> dict:
 
 @torch.no_grad()
 def li2_quantities(model, x: torch.Tensor, y: torch.Tensor, *, eta: float, G=None) -> list[dict]:
-    """Li₂ measurements (MATH.md §3.2, §8.3) per seed on inputs ``x`` (S, n, d), labels ``y`` (S, n).
+    """Li₂ measurements (Tian, arXiv 2509.21519, Stage I: Proposition 1, Eq. (4)) per seed on inputs ``x`` (S, n, d), labels ``y`` (S, n).
 
     ``G_F = P⊥(Y − FV)Vᵀ`` with the model's ``V``; ``V_ridge = (F̃ᵀF̃+ηI)⁻¹F̃ᵀỸ``; the closed form
     ``G_F(∞) = η(F̃F̃ᵀ+ηI)⁻¹ỸỸᵀF̃(F̃ᵀF̃+ηI)⁻¹`` and its relative distance to ``G_F``; kernel

@@ -11,7 +11,7 @@ All seeds have the same ``n_train`` so their batches stack. Seed ``s`` of a run 
 ``seed`` draws its split from ``generator_for(seed, s, "split")``: the split of seed ``s`` does
 not depend on how many other seeds are trained alongside it.
 
-Conventions (MATH.md §1.1): the group task has one example per pair ``(g1, g2)``, stored at pool
+Conventions (docs/conventions.md): the group task has one example per pair ``(g1, g2)``, stored at pool
 index ``g1 * n + g2``, labelled ``g1·g2 = table[g1, g2]``. Encodings:
 
 * ``"concat"`` – ``x = [e_{g1}; e_{g2}] ∈ R^{2n}`` (papers (b), (d), (e), (a) unshared);
@@ -193,7 +193,7 @@ def group_task(
     encoding: str = "concat",
     name: str | None = None,
 ) -> Task:
-    """The full multiplication table of ``G`` as a task (MATH.md §1.1).
+    """The full multiplication table of ``G`` as a task (docs/conventions.md).
 
     Parameters
     ----------
@@ -247,7 +247,7 @@ def sparse_parity_task(
     seed: int = 0,
     secret: tuple[int, ...] | None = None,
 ) -> Task:
-    """(n, k) sparse parity (EGD §6.3): ``x ∈ {±1}^n`` uniform, ``y = Π_{i∈secret} x_i ∈ {±1}``.
+    """(n, k) sparse parity (EGD, arXiv 2510.04930, experiments): ``x ∈ {±1}^n`` uniform, ``y = Π_{i∈secret} x_i ∈ {±1}``.
 
     Each seed draws its own examples (``generator_for(seed, s, "data")``); the secret set is the
     first ``k`` coordinates unless given. The pool holds the S blocks one after the other, so

@@ -8,19 +8,19 @@ ensemble's seed ``s`` starts from the same weights whatever the ensemble size, d
 Models (the configs are frozen dataclasses; :func:`build_model` turns one into a model):
 
 * :class:`QuadraticConfig` – He et al.'s ``f = (a/M) Σ_m ξ_m (⟨θ¹_m, e_{g1}⟩ + ⟨θ²_m, e_{g2}⟩)²``
-  (MATH.md §2.1) with directions on unit spheres (``constraint="separate"``: θ¹, θ², ξ each on
+  (He et al., arXiv 2606.02993, the model) with directions on unit spheres (``constraint="separate"``: θ¹, θ², ξ each on
   its own sphere, the blog; ``"joint"``: the row ``[θ¹; θ²]`` on one sphere, the authors' code).
   Stage I trains the directions by projected steps + renormalisation with the scale fixed;
   Stage II freezes the directions and trains the scale(s) (tied or per neuron).
-* :class:`Li2Config` – Tian's ``Ŷ = σ(XW)V`` (§3.1) with MSE/CE, zero-init ``V`` and ridge ``V``.
-* :class:`MLPConfig` – ReLU MLP with first-layer bias (Lyu §5.3, EGD §6.3); with two hidden
+* :class:`Li2Config` – Tian's ``Ŷ = σ(XW)V`` (Tian, arXiv 2509.21519) with MSE/CE, zero-init ``V`` and ridge ``V``.
+* :class:`MLPConfig` – ReLU MLP with first-layer bias (Lyu et al., arXiv 2311.18817; EGD, arXiv 2510.04930); with two hidden
   layers of width 200 it is the 3-layer MLP of the digits/MNIST experiments.
-* :class:`TransformerConfig` – Nanda et al.'s one-layer transformer (§4.1): learned token and
+* :class:`TransformerConfig` – Nanda et al.'s one-layer transformer (arXiv 2301.05217): learned token and
   position embeddings, causal attention with 4 heads, ReLU MLP, no LayerNorm, unembedding
   read at the final "=" position.
 
 Weight layout: linear maps are stored ``(S, fan_out, fan_in)`` like ``nn.Linear``. For the group
-models the neuron view of MATH.md §1.4 is :meth:`EnsembleModel.neuron_weights`: ``θ¹, θ²`` are
+models the neuron view (docs/conventions.md, networks on a group) is :meth:`EnsembleModel.neuron_weights`: ``θ¹, θ²`` are
 the two halves of the first-layer row of neuron m and ``ξ_m`` is column m of the output layer.
 
 First layers as gathers
@@ -236,7 +236,7 @@ def _plain(t: torch.Tensor) -> bool:
 
 @dataclass(frozen=True)
 class QuadraticConfig:
-    """He et al.'s quadratic two-layer model (MATH.md §2.1).
+    """He et al.'s quadratic two-layer model (He et al., arXiv 2606.02993, the model).
 
     ``scale`` is ``a`` (the code's ``s_out s_in²``; blog 0.01, notebook 0.125); ``stage`` is
     ``"I"`` (train directions, scale fixed) or ``"II"`` (directions frozen, train the scale);
@@ -261,7 +261,7 @@ class QuadraticConfig:
 
 @dataclass(frozen=True)
 class Li2Config:
-    """Tian's Li₂ model ``σ(XW)V`` (MATH.md §3.1).
+    """Tian's Li₂ model ``σ(XW)V`` (Tian, arXiv 2509.21519, the model).
 
     ``v_init="zero"`` starts ``V`` at 0; ``ridge_v=η`` replaces gradient steps on ``V`` by the
     ridge solution ``V = (F̃ᵀF̃ + ηI)⁻¹F̃ᵀỸ`` on the current training batch at every step.
@@ -311,7 +311,7 @@ class MLPConfig:
 
 @dataclass(frozen=True)
 class TransformerConfig:
-    """Nanda et al.'s one-layer transformer (MATH.md §4.1): d=128, 4 heads, MLP 512."""
+    """Nanda et al.'s one-layer transformer (Nanda et al., arXiv 2301.05217; used by Tan & Huang, arXiv 2311.06597): d=128, 4 heads, MLP 512."""
 
     kind: ClassVar[str] = "transformer"
     d_model: int = 128
@@ -398,7 +398,7 @@ class EnsembleModel(nn.Module):
         return {n: p.detach().reshape(self.n_seeds, -1).norm(dim=1) for n, p in self.named_parameters()}
 
     def neuron_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(θ¹, θ², ξ)`` as float64 arrays (S, M, n) for a group task (MATH.md §1.4)."""
+        """``(θ¹, θ², ξ)`` as float64 arrays (S, M, n) for a group task (docs/conventions.md)."""
         raise NotImplementedError(f"{type(self).__name__} has no per-neuron group view")
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
@@ -596,7 +596,7 @@ class Li2Net(EnsembleModel):
 
     @torch.no_grad()
     def ridge_solution(self, x: torch.Tensor, y: torch.Tensor, eta: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """``V_ridge = (F̃ᵀF̃ + ηI)⁻¹F̃ᵀỸ`` (MATH.md §3.2) per seed, as (S, C, K), and ``F̄`` (S, 1, K)."""
+        """``V_ridge = (F̃ᵀF̃ + ηI)⁻¹F̃ᵀỸ`` (Tian, arXiv 2509.21519, Stage I (Proposition 1, Eq. (4))) per seed, as (S, C, K), and ``F̄`` (S, 1, K)."""
         F = self.hidden(x)
         fm = F.mean(dim=1, keepdim=True)
         Ft = F - fm

@@ -17,7 +17,7 @@ Rules (``OptimizerConfig.name``)
   (same Newton–Schulz quintic and coefficients) batched over seeds; ``torch.optim.Muon`` itself
   only takes 2-D parameters, so it cannot step a stacked (S, m, n) ensemble. The other
   parameters take AdamW steps with the same lr and decay.
-* ``egd`` – Egalitarian GD (MATH.md §6.1): on ``egd_layers`` (the paper's choice by default:
+* ``egd`` – Egalitarian GD (EGD, arXiv 2510.04930, Eq. (11)): on ``egd_layers`` (the paper's choice by default:
   the first layer of a two-layer MLP, all layers of deeper MLPs, the MLP matrices of the
   transformer) the gradient ``G`` (fan_out × fan_in, weight decay included as in the authors'
   code) is replaced by
