@@ -9,6 +9,9 @@ from __future__ import annotations
 from grokcheck._lazy import lazy_exports
 
 _LAZY = {
+    "trained_net_from_run": "grokcheck.checks.claims._trained",
+    "TrainedNet": "grokcheck.checks.claims._trained",
+    "result_from_comparison": "grokcheck.checks._registry",
     "abelian_test": "grokcheck.checks.experiments._interventions",
     "AbelianRegularizer": "grokcheck.checks.experiments._interventions",
     "AbelianTest": "grokcheck.checks.experiments._interventions",
@@ -26,6 +29,8 @@ _LAZY = {
     "check_corollary33": "grokcheck.checks.claims._tan_huang_verdicts",
     "check_diag_early_direction": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_grok_time": "grokcheck.checks.claims._lyu_verdicts",
+    "check_diag_grok_time_law": "grokcheck.checks.claims._lyu_verdicts",
+    "check_diag_kkt_in_alpha": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_late_direction": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_late_kkt": "grokcheck.checks.claims._lyu_verdicts",
     "check_grok_time_slope": "grokcheck.checks.claims._lyu_verdicts",
@@ -54,6 +59,7 @@ _LAZY = {
     "fit_grok_time": "grokcheck.checks.experiments._grok_time",
     "generator_for": "grokcheck.checks.training._data",
     "get_check": "grokcheck.checks._registry",
+    "group_display_name": "grokcheck.checks._names",
     "grok_time_sweep": "grokcheck.checks.experiments._grok_time",
     "GrokTimeFit": "grokcheck.checks.experiments._grok_time",
     "GrokTimeSweep": "grokcheck.checks.experiments._grok_time",

@@ -4,14 +4,22 @@ A :class:`Check` is a small declarative value: an id, the claim in one sentence,
 its source, its hypotheses (predicates on the group and the setting), a
 prediction, a measurement and a comparison with a tolerance whose reason is
 written down. :func:`run_check` turns it into a :class:`CheckResult` with a
-:class:`Verdict`: PASS, FAIL, NOT APPLICABLE (naming the failed hypothesis) or
-ERROR (with the exception). A check never raises.
+:class:`Verdict`: PASS, FAIL, INCONCLUSIVE (the run did not reach the claim's regime: it did
+not converge, memorise or grok within the budget, or there are too few seeds
+for the stated test; the result says what would decide it), NOT APPLICABLE
+(naming the failed hypothesis) or ERROR (with the exception). FAIL is kept for
+a measurement that contradicts the claim inside the claim's own regime. A
+check never raises.
+
+Trained-network checks also measure a *baseline*: the same quantity on
+random-init weights of the same architecture and group. Such a check PASSes
+only when the trained network meets the bar and the baseline does not.
 
 Checks are registered by paper: each public module ``grokcheck.checks.claims.<paper>``
 defines ``CHECKS = (Check(...), ...)``; :func:`all_checks` discovers them.
 Published statements that grokcheck has shown to be false are registered *as
 printed* with ``published_false=True``: they must FAIL, and the report shows the
-counterexample.
+counterexample and ``why_false``, one line saying why the statement is false.
 """
 
 from __future__ import annotations
@@ -36,14 +44,18 @@ __all__ = [
     "all_checks",
     "get_check",
     "run_check",
+    "result_from_comparison",
     "compare",
     "assert_check_passes",
 ]
 
 
 class Verdict(str, enum.Enum):
+    """The five verdicts. A ``str`` enum: ``Verdict.PASS == "PASS"``."""
+
     PASS = "PASS"
     FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
     NOT_APPLICABLE = "NOT APPLICABLE"
     ERROR = "ERROR"
 
@@ -65,8 +77,22 @@ class Tolerance:
         if self.kind not in ("close", "at_most", "at_least", "equal"):
             raise ValueError(f"unknown tolerance kind {self.kind!r}")
 
+    def rule(self) -> str:
+        """The comparison in words, without the reason."""
+        if self.kind == "equal":
+            return "measured = predicted exactly"
+        if self.kind == "close":
+            return f"|measured − predicted| ≤ {self.value:g}"
+        if self.kind == "at_most":
+            return "measured ≤ predicted" + (f" + {self.value:g}" if self.value else "")
+        return "measured ≥ predicted" + (f" − {self.value:g}" if self.value else "")
+
+    def words(self) -> str:
+        """The comparison and its reason in one sentence, e.g. ``measured ≤ predicted + 1e-10, because …``."""
+        return f"{self.rule()}, because {self.reason}" if self.reason else self.rule()
+
     def to_json(self) -> dict:
-        return {"value": self.value, "kind": self.kind, "reason": self.reason}
+        return {"value": self.value, "kind": self.kind, "reason": self.reason, "rule": self.rule()}
 
 
 def compare(predicted, measured, tol: Tolerance) -> bool:
@@ -88,19 +114,33 @@ def compare(predicted, measured, tol: Tolerance) -> bool:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A named predicate on the context; ``why_not`` explains a failure in words."""
+    """A named predicate on the context; ``why_not`` explains a failure in words.
+
+    ``budget=True`` marks a limit of grokcheck's own training (group size, budget), not a
+    hypothesis of the claim: it does not apply when the user supplies the model.
+    """
 
     name: str
     holds: Callable[["VerifyContext"], bool]
     why_not: Callable[["VerifyContext"], str] = lambda ctx: "it does not hold here"
+    budget: bool = False
 
 
 @dataclass(frozen=True)
 class Measured:
-    """A measurement (or prediction) with the numbers behind it."""
+    """A measurement (or prediction) with the numbers behind it.
+
+    ``inconclusive`` (a reason) says that the run did not reach the regime the claim is
+    about, so the comparison cannot decide it; ``decide`` says what would (``--budget
+    full``, more steps, more seeds). ``statistic`` carries the test of a statistical claim:
+    ``{"test", "p_value" or "ci", "n_seeds", "rule"}``.
+    """
 
     value: Any
     details: dict = field(default_factory=dict)
+    inconclusive: str | None = None
+    decide: str | None = None
+    statistic: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +161,16 @@ class Check:
     published_false: bool = False
     layer: str = "theory"  # theory | numerics | training: what it exercises
     figure: str | None = None  # name of a figure the check contributes, if any
+    why_false: str = ""  # for a published statement shown false: one line saying why
+    group_independent: bool = False  # the claim does not involve the group: reported once, apart
+    baseline: Callable[["VerifyContext"], Any] | None = None  # the measurement on random-init weights
+    uses_model: bool = False  # reads the trained group network (``verify --model`` replaces it)
+
+    def __post_init__(self):
+        if self.published_false and not self.why_false:
+            raise ValueError(f"check {self.id}: a published statement shown false needs why_false")
+        if self.layer == "training" and self.uses_model and self.baseline is None:
+            raise ValueError(f"check {self.id}: a trained-network check needs a random-init baseline")
 
     def to_json(self) -> dict:
         return {
@@ -129,6 +179,8 @@ class Check:
             "source": self.source,
             "hypotheses": [h.name for h in self.hypotheses],
             "published_false": self.published_false,
+            "why_false": self.why_false,
+            "group_independent": self.group_independent,
             "layer": self.layer,
             "tolerance": self.tolerance.to_json(),
         }
@@ -164,7 +216,23 @@ def _jsonable(x):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check on one group."""
+    """The outcome of one check on one group (or of one run-level check function).
+
+    Attributes
+    ----------
+    id, claim, source : what is checked and where it is stated (paper, theorem).
+    verdict : a :class:`Verdict`.
+    prediction, measurement : the compared values.
+    tolerance : the :class:`Tolerance` of the comparison (its ``words()`` say why).
+    details : the numbers behind the measurement (JSON-able).
+    reason : why the verdict is what it is (NOT APPLICABLE: the failed hypothesis;
+        INCONCLUSIVE: what the run did not reach; ERROR: the exception).
+    decide : for INCONCLUSIVE, what would decide it.
+    baseline : for trained-network checks, the same measurement on random-init weights.
+    statistic : for statistical claims, ``{"test", "p_value" or "ci", "n_seeds", "rule"}``.
+    why_false : for a published statement shown false, one line saying why.
+    on_model : the measurement was taken on a user-supplied model (``verify --model``).
+    """
 
     id: str
     claim: str
@@ -177,9 +245,28 @@ class CheckResult:
     reason: str = ""
     published_false: bool = False
     seconds: float = 0.0
+    decide: str = ""
+    baseline: Any = None
+    statistic: dict | None = None
+    why_false: str = ""
+    group_independent: bool = False
+    on_model: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.verdict, Verdict):
+            object.__setattr__(self, "verdict", Verdict(self.verdict))
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == Verdict.PASS
+
+    @property
+    def expected_fail(self) -> bool:
+        """A published statement registered as printed and shown false."""
+        return self.published_false and self.verdict == Verdict.FAIL
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "claim": self.claim,
             "source": self.source,
@@ -190,8 +277,34 @@ class CheckResult:
             "details": _jsonable(self.details),
             "reason": self.reason,
             "published_false": self.published_false,
+            "group_independent": self.group_independent,
             "seconds": round(self.seconds, 3),
         }
+        if self.decide:
+            out["decide"] = self.decide
+        if self.baseline is not None:
+            out["baseline"] = _jsonable(self.baseline)
+        if self.statistic is not None:
+            out["statistic"] = _jsonable(self.statistic)
+        if self.why_false:
+            out["why_false"] = self.why_false
+        if self.on_model:
+            out["on_model"] = True
+        return out
+
+
+def result_from_comparison(id: str, claim: str, source: str, prediction, measurement, tolerance: Tolerance, ok: bool, *,
+                           details: dict | None = None, inconclusive: str | None = None, decide: str = "",
+                           statistic: dict | None = None, reason: str = "") -> CheckResult:
+    """A :class:`CheckResult` for a run-level check function (Lyu et al., Tan & Huang).
+
+    ``ok`` is the outcome of the comparison; ``inconclusive`` (a reason) turns the verdict
+    into INCONCLUSIVE whatever ``ok`` is.
+    """
+    verdict = Verdict.INCONCLUSIVE if inconclusive else (Verdict.PASS if ok else Verdict.FAIL)
+    return CheckResult(id=id, claim=claim, source=source, verdict=verdict, prediction=prediction,
+                       measurement=measurement, tolerance=tolerance, details=dict(details or {}),
+                       reason=inconclusive or reason, decide=decide if inconclusive else "", statistic=statistic)
 
 
 class VerifyContext:
@@ -211,6 +324,7 @@ class VerifyContext:
         progress: bool = False,
         device: str = "cpu",
         artifacts: dict | None = None,
+        on_model: bool = False,
     ):
         if budget not in ("small", "full"):
             raise ValueError(f"budget must be 'small' or 'full', got {budget!r}")
@@ -219,6 +333,9 @@ class VerifyContext:
         self.seed = int(seed)
         self.progress = progress
         self.device = device
+        # A user-supplied trained model (``verify --model``): the budget hypotheses of the
+        # trained-network checks do not apply to it, and their results carry ``on_model``.
+        self.on_model = bool(on_model)
         # Pre-seeded artifacts (e.g. a user's own trained weights under the key a check
         # reads, see that check's docstring) replace what the check would compute.
         self._artifacts: dict[str, Any] = {k: ("ok", v) for k, v in (artifacts or {}).items()}
@@ -242,63 +359,63 @@ class VerifyContext:
         return np.random.default_rng([self.seed, h])
 
 
-def _value_and_details(x) -> tuple[Any, dict]:
-    if isinstance(x, Measured):
-        return x.value, dict(x.details)
-    return x, {}
+def _unpack(x) -> Measured:
+    return x if isinstance(x, Measured) else Measured(x)
 
 
 def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
-    """Evaluate ``check`` on ``ctx``; never raises."""
+    """Evaluate ``check`` on ``ctx``; never raises.
+
+    Order: hypotheses (NOT APPLICABLE), prediction and measurement (ERROR on an exception),
+    the measurement's own regime test (INCONCLUSIVE), the comparison, and for checks with a
+    baseline the same comparison on random-init weights, which must not pass (else
+    INCONCLUSIVE: the bar does not separate a trained network from an untrained one).
+    """
     import time
 
     t0 = time.perf_counter()
-    base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false)
+    on_model = bool(ctx.on_model and check.uses_model)
+    base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false,
+                why_false=check.why_false, group_independent=check.group_independent, on_model=on_model,
+                tolerance=check.tolerance)
     for h in check.hypotheses:
+        if on_model and h.budget:
+            continue  # a limit of grokcheck's own training; the user's model is already trained
         try:
             ok = bool(h.holds(ctx))
         except Exception as exc:  # noqa: BLE001
             return CheckResult(**base, verdict=Verdict.ERROR, reason=f"hypothesis {h.name!r} raised {exc!r}",
                                seconds=time.perf_counter() - t0)
         if not ok:
-            return CheckResult(
-                **base,
-                verdict=Verdict.NOT_APPLICABLE,
-                reason=f"hypothesis '{h.name}' fails: {h.why_not(ctx)}",
-                tolerance=check.tolerance,
-                seconds=time.perf_counter() - t0,
-            )
+            return CheckResult(**base, verdict=Verdict.NOT_APPLICABLE, reason=f"hypothesis '{h.name}' fails: {h.why_not(ctx)}",
+                               seconds=time.perf_counter() - t0)
     try:
-        pred, pdet = _value_and_details(check.predict(ctx))
-        meas, mdet = _value_and_details(check.measure(ctx))
+        p = _unpack(check.predict(ctx))
+        m = _unpack(check.measure(ctx))
+        b = _unpack(check.baseline(ctx)) if check.baseline is not None else None
     except Exception as exc:  # noqa: BLE001 - a check reports, it does not crash the run
-        return CheckResult(
-            **base,
-            verdict=Verdict.ERROR,
-            reason=f"{type(exc).__name__}: {exc}",
-            details={"traceback": traceback.format_exc(limit=6)},
-            tolerance=check.tolerance,
-            seconds=time.perf_counter() - t0,
-        )
-    ok = compare(pred, meas, check.tolerance)
-    details = {**pdet, **mdet}
+        return CheckResult(**base, verdict=Verdict.ERROR, reason=f"{type(exc).__name__}: {exc}",
+                           details={"traceback": traceback.format_exc(limit=6)}, seconds=time.perf_counter() - t0)
+    details = {**p.details, **m.details}
+    if b is not None:
+        details["baseline_details"] = b.details
+    common = dict(prediction=p.value, measurement=m.value, details=details, statistic=m.statistic,
+                  baseline=None if b is None else b.value)
+    if m.inconclusive:
+        return CheckResult(**base, **common, verdict=Verdict.INCONCLUSIVE, reason=m.inconclusive,
+                           decide=m.decide or "", seconds=time.perf_counter() - t0)
+    ok = compare(p.value, m.value, check.tolerance)
+    if ok and b is not None and compare(p.value, b.value, check.tolerance):
+        return CheckResult(**base, **common, verdict=Verdict.INCONCLUSIVE,
+                           reason=f"the random-init baseline ({b.value!r}) meets the same bar, so the measurement "
+                                  "does not separate a trained network from an untrained one",
+                           decide="a decision rule that the baseline fails", seconds=time.perf_counter() - t0)
     reason = ""
     if check.published_false:
-        reason = (
-            "published statement, registered as printed; grokcheck shows it false here"
-            if not ok
-            else "published statement, registered as printed; it holds on this group"
-        )
-    return CheckResult(
-        **base,
-        verdict=Verdict.PASS if ok else Verdict.FAIL,
-        prediction=pred,
-        measurement=meas,
-        tolerance=check.tolerance,
-        details=details,
-        reason=reason,
-        seconds=time.perf_counter() - t0,
-    )
+        reason = (f"published statement, registered as printed; shown false here: {check.why_false}" if not ok
+                  else "published statement, registered as printed; it holds on this group")
+    return CheckResult(**base, **common, verdict=Verdict.PASS if ok else Verdict.FAIL, reason=reason,
+                       seconds=time.perf_counter() - t0)
 
 
 def all_checks() -> tuple[Check, ...]:

@@ -1,11 +1,16 @@
 """``verify``: run every applicable registered check on a group and write the report.
 
 Outputs (in ``out_dir``): ``report.json`` (``{"group", "order", "budget",
-"seed", "summary", "checks": [{id, claim, source, verdict, prediction,
-measurement, tolerance, details, reason, published_false}]}``), ``report.md``
-(a table a person reads first), ``timing.json`` (seconds per check, kept apart
-so that two runs with the same seed give identical reports) and the PNG figures
-the checks contributed. All files are written atomically.
+"seed", "summary", "counts", "checks": [{id, claim, source, verdict, prediction,
+measurement, tolerance, details, reason, published_false, group_independent,
+[decide, baseline, statistic, why_false, on_model]}]}``), ``report.md`` (tables a
+person reads first: the group's checks, then the group-independent ones, then
+why each published statement is false, what would decide each INCONCLUSIVE, the
+statistics, the full NOT APPLICABLE reasons and the figures), ``timing.json``
+(seconds per check, kept apart so that two runs with the same seed give
+identical reports) and the PNG figures the checks contributed. All files are
+written atomically. Irreps are numbered 1..k (``X.1 … X.k``) as in ``grokcheck
+table``.
 """
 
 from __future__ import annotations
@@ -29,25 +34,72 @@ def _short(x, width: int = 38) -> str:
     elif isinstance(x, (list, tuple, np.ndarray)):
         arr = np.asarray(x, dtype=object).ravel()
         s = "[" + ", ".join(_short(v, 12) for v in arr[:4]) + (", …]" if arr.size > 4 else "]")
+    elif isinstance(x, dict):
+        items = list(x.items())
+        s = "{" + ", ".join(f"{k}: {_short(v, 12)}" for k, v in items[:3]) + (", …}" if len(items) > 3 else "}")
     else:
         s = str(x)
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
+def md_cell(text) -> str:
+    """A GitHub-Markdown-safe table cell: ``|`` escaped, newlines and runs of space collapsed."""
+    return " ".join(str(text).split()).replace("\\|", "|").replace("|", "\\|")
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+
+
+_ORDER = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.INCONCLUSIVE: 2, Verdict.PASS: 3, Verdict.NOT_APPLICABLE: 4}
+
+
 @dataclass(frozen=True)
 class VerifyReport:
+    """The results of one ``verify`` run and their report.
+
+    ``group`` is the name a reader sees (see :func:`~grokcheck.checks._names.group_display_name`).
+    Results of group-independent checks (``result.group_independent``) are counted apart.
+    """
+
     group: str
     order: int
     budget: str
     seed: int
     results: tuple[CheckResult, ...]
     figures: tuple[str, ...] = field(default_factory=tuple)
+    on_model: str | None = None  # the model file, for ``verify --model``
+    title: str | None = None  # replaces "grokcheck verify GROUP" (``grokcheck experiments`` reuses this report)
+
+    def _part(self, independent: bool) -> list[CheckResult]:
+        return [r for r in self.results if bool(r.group_independent) == independent]
+
+    @staticmethod
+    def _counts(results) -> dict:
+        c = {"PASS": 0, "expected FAIL": 0, "unexpected FAIL": 0, "INCONCLUSIVE": 0, "NOT APPLICABLE": 0, "ERROR": 0}
+        for r in results:
+            if r.verdict == Verdict.FAIL:
+                c["expected FAIL" if r.published_false else "unexpected FAIL"] += 1
+            else:
+                c[r.verdict.value] += 1
+        return c
 
     def summary(self) -> dict:
+        """Counts by verdict over every result (``FAIL`` = expected + unexpected)."""
         counts = {v.value: 0 for v in Verdict}
         for r in self.results:
             counts[r.verdict.value] += 1
         return counts
+
+    def counts(self) -> dict:
+        """``{"group": {...}, "group_independent": {...}}`` with FAILs split into expected
+        (a published statement registered as printed and shown false) and unexpected."""
+        return {"group": self._counts(self._part(False)), "group_independent": self._counts(self._part(True))}
+
+    @property
+    def unexpected(self) -> list[CheckResult]:
+        """Unexpected FAILs and ERRORs (what ``verify --strict`` exits 1 on)."""
+        return [r for r in self.results if r.verdict == Verdict.ERROR or (r.verdict == Verdict.FAIL and not r.published_false)]
 
     def to_json(self) -> dict:
         out = {
@@ -56,45 +108,118 @@ class VerifyReport:
             "budget": self.budget,
             "seed": self.seed,
             "summary": self.summary(),
+            "counts": self.counts(),
+            "irrep_numbering": "irreps are numbered 1..k (X.1 … X.k) in the order of `grokcheck table`",
             "checks": [],
             "figures": list(self.figures),
         }
+        if self.on_model:
+            out["model"] = self.on_model
         for r in self.results:
             d = r.to_json()
             d.pop("seconds")
             out["checks"].append(d)
         return out
 
+    def _table(self, results) -> list[str]:
+        lines = [_row(["verdict", "check", "claim", "predicted", "measured", "random-init baseline", "decision rule"]),
+                 "|---|---|---|---|---|---|---|"]
+        for r in sorted(results, key=lambda r: (_ORDER[r.verdict], r.id)):
+            verdict = f"**{r.verdict.value}**" + (" (expected: published statement shown false)" if r.expected_fail else "")
+            decided = r.verdict in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE)
+            pred = _short(r.prediction) if decided else ""
+            if r.verdict in (Verdict.PASS, Verdict.FAIL) or (r.verdict == Verdict.INCONCLUSIVE and r.measurement is not None):
+                meas = _short(r.measurement, 60)
+            else:
+                meas = "see below"
+            base = _short(r.baseline) if r.baseline is not None else ""
+            rule = r.tolerance.words() if (r.tolerance is not None and decided) else ""
+            check = f"`{r.id}`" + (" (on the given model)" if r.on_model else "")
+            lines.append(_row([verdict, check, r.claim, pred, meas, base, rule]))
+        return lines
+
     def to_markdown(self) -> str:
-        s = self.summary()
+        c = self.counts()
+
+        def say(d):
+            return ", ".join(f"{v} {k}" for k, v in d.items() if v) or "none"
+
         lines = [
-            f"# grokcheck verify {self.group}",
+            f"# {self.title}" if self.title else f"# grokcheck verify {self.group}",
             "",
-            f"|G| = {self.order}, budget `{self.budget}`, seed {self.seed}. "
-            + ", ".join(f"{v} {k}" for k, v in s.items() if v),
+            ("" if self.title else f"|G| = {self.order}, ") + f"budget `{self.budget}`, seed {self.seed}."
+            + (f" Trained-network checks measured on the model `{self.on_model}`." if self.on_model else ""),
             "",
-            "| verdict | check | claim | predicted | measured | tolerance |",
-            "|---|---|---|---|---|---|",
+            f"- **Checks on {self.group}**: {say(c['group'])}.",
+            f"- **Group-independent checks** (the same on every group, counted once): {say(c['group_independent'])}.",
+            "- *expected FAIL*: a published statement registered as printed and shown false (why: below); "
+            "*unexpected FAIL*: a measurement that contradicts the claim inside its own regime; "
+            "*INCONCLUSIVE*: the run did not reach the claim's regime (what would decide it: below).",
+            "- Irreps are numbered 1..k (X.1 … X.k) as in `grokcheck table` and GAP's `Display`.",
+            "",
+            f"## Checks on {self.group}",
+            "",
+            *self._table(self._part(False)),
         ]
-        rank = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.PASS: 2, Verdict.NOT_APPLICABLE: 3}
-        for r in sorted(self.results, key=lambda r: (rank[r.verdict], r.id)):
-            tol = ""
-            if r.tolerance is not None and r.verdict in (Verdict.PASS, Verdict.FAIL):
-                tol = "exact" if r.tolerance.kind == "equal" else f"{r.tolerance.kind} {r.tolerance.value:g}"
-            claim = r.claim + (" *(published; shown false)*" if r.published_false and r.verdict == Verdict.FAIL else "")
-            pred = _short(r.prediction) if r.verdict in (Verdict.PASS, Verdict.FAIL) else ""
-            meas = _short(r.measurement) if r.verdict in (Verdict.PASS, Verdict.FAIL) else r.reason
-            lines.append(f"| **{r.verdict.value}** | `{r.id}` | {claim} | {pred} | {_short(meas, 60)} | {tol} |")
-        notes = [r for r in self.results if r.reason and r.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.PASS)]
+        indep = self._part(True)
+        if indep:
+            lines += ["", "## Group-independent checks", "",
+                      "These statements do not involve the group; they are run once per report and not counted in "
+                      "the group's tally.", "", *self._table(indep)]
+        false = [r for r in self.results if r.expected_fail]
+        if false:
+            lines += ["", "## Published statements shown false", ""]
+            for r in false:
+                lines.append(f"- `{r.id}` ({r.source}): {r.why_false}")
+                if "counterexample" in r.details:
+                    lines.append(f"  - counterexample here: {r.details['counterexample']}")
+        held = [r for r in self.results if r.published_false and r.verdict == Verdict.PASS]
+        if held:
+            lines += ["", "Published statements known false elsewhere that hold on this group: "
+                      + ", ".join(f"`{r.id}`" for r in held) + "."]
+        unexpected = [r for r in self.results if r.verdict == Verdict.FAIL and not r.published_false]
+        if unexpected:
+            lines += ["", "## Unexpected FAILs", ""]
+            for r in unexpected:
+                lines.append(f"- `{r.id}`: predicted {_short(r.prediction, 80)}, measured {_short(r.measurement, 80)}; "
+                             f"rule: {r.tolerance.words() if r.tolerance else ''}")
+                if r.reason:
+                    lines.append(f"  - {r.reason}")
+        inconc = [r for r in self.results if r.verdict == Verdict.INCONCLUSIVE]
+        if inconc:
+            lines += ["", "## INCONCLUSIVE", ""]
+            for r in inconc:
+                lines.append(f"- `{r.id}`: {r.reason}" + (f" To decide it: {r.decide}." if r.decide else ""))
+        errors = [r for r in self.results if r.verdict == Verdict.ERROR]
+        if errors:
+            lines += ["", "## ERRORs", ""] + [f"- `{r.id}`: {r.reason}" for r in errors]
+        stats = [r for r in self.results if r.statistic and r.verdict != Verdict.NOT_APPLICABLE]
+        if stats:
+            lines += ["", "## Statistics", ""]
+            for r in stats:
+                st = r.statistic
+                parts = [str(st.get("test", ""))]
+                if "p_value" in st:
+                    parts.append(f"p = {_short(st['p_value'])}")
+                if "ci" in st:
+                    parts.append(f"interval {_short(st['ci'])}")
+                for k in ("n_seeds", "n_neurons", "n_baseline_neurons", "n_memorised"):
+                    if k in st:
+                        parts.append(f"{k.replace('n_', '').replace('_', ' ')}: {st[k]}")
+                if "rule" in st:
+                    parts.append(f"rule: {st['rule']}")
+                lines.append(f"- `{r.id}`: " + "; ".join(parts))
+        na = [r for r in self.results if r.verdict == Verdict.NOT_APPLICABLE]
+        if na:
+            lines += ["", "## NOT APPLICABLE", ""] + [f"- `{r.id}`: {r.reason}" for r in na]
+        notes = [r for r in self.results if r.reason and r.verdict == Verdict.PASS and r.published_false]
         if notes:
-            lines += ["", "## Notes", ""]
-            for r in notes:
-                lines.append(f"- `{r.id}` ({r.verdict.value}): {r.reason}")
-                if r.verdict == Verdict.FAIL and "counterexample" in r.details:
-                    lines.append(f"  - counterexample: {_short(r.details['counterexample'], 200)}")
+            lines += ["", "## Notes", ""] + [f"- `{r.id}`: {r.reason}" for r in notes]
         if self.figures:
-            lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in self.figures]
-        lines += ["", "Sources and tolerances with their reasons are in `report.json`."]
+            lines += ["", "## Figures", ""]
+            for f in self.figures:
+                lines += [f"- [{f}]({f})", "", f"  ![{f} ({self.group})]({f})", ""]
+        lines += ["", "Sources, tolerances with their reasons, baselines and statistics are in `report.json`."]
         return "\n".join(lines) + "\n"
 
 
@@ -107,36 +232,73 @@ def verify(
     out_dir: str | Path | None = None,
     progress: bool = True,
     device: str = "cpu",
+    model: dict | None = None,
+    model_name: str | None = None,
 ) -> VerifyReport:
-    """Run every registered check (or those in ``only``) on ``G``."""
+    """Run every registered check (or those in ``only``) on ``G``.
+
+    Parameters
+    ----------
+    model : dict, optional
+        Artifacts of a user-supplied trained network (e.g. ``{"trained.mlp": net,
+        "trained.mlp.init": baseline}``, see :mod:`grokcheck.checks.claims._given_model`). Then
+        only the trained-network checks run, on that network: their budget hypotheses do not
+        apply, the claims' own do, and each result carries ``on_model``.
+    model_name : the model's file name, for the report.
+    progress : a progress bar on a terminal; on anything else (a log file, a pipe) one plain
+        line per check on stderr, with no cursor escapes.
+    """
+    import sys
+
+    from grokcheck.checks._names import group_display_name
     from grokcheck.errors import GrokcheckError
 
     checks = all_checks()
+    if model is not None and not only:
+        checks = tuple(c for c in checks if c.uses_model)
     if only:
         known = {c.id for c in checks}
         missing = [i for i in only if i not in known and not any(k.startswith(i) for k in known)]
         if missing:
             raise GrokcheckError(f"unknown check id(s) {missing}; `grokcheck checks` lists them")
         checks = tuple(c for c in checks if any(c.id == i or c.id.startswith(i) for i in only))
-    ctx = VerifyContext(G, budget=budget, seed=seed, progress=progress, device=device)
+    tty = bool(progress and getattr(sys.stderr, "isatty", lambda: False)())
+    ctx = VerifyContext(G, budget=budget, seed=seed, progress=tty, device=device, artifacts=model,
+                        on_model=model is not None)
     results = []
-    from tqdm.auto import tqdm
+    if tty:
+        from tqdm.auto import tqdm
 
-    bar = tqdm(checks, desc="verify", unit="check", disable=not progress, leave=False)
-    for c in bar:
-        bar.set_postfix_str(c.id)
-        results.append(run_check(c, ctx))
+        bar = tqdm(checks, desc="verify", unit="check", leave=False)
+        for c in bar:
+            bar.set_postfix_str(c.id)
+            results.append(run_check(c, ctx))
+    else:
+        for i, c in enumerate(checks):
+            if progress:
+                print(f"verify [{i + 1}/{len(checks)}] {c.id}", file=sys.stderr, flush=True)
+            results.append(run_check(c, ctx))
     figures: list[str] = []
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         for name, draw in sorted(ctx.figures.items()):
             try:
-                draw(out / name)
-                figures.append(name)
+                written = draw(out / name)  # every plotting function writes atomically (temp file + rename)
+                names = [Path(w).name for w in written] if isinstance(written, (list, tuple)) else []
+                figures.extend(names or [name])
+            except OSError:
+                raise  # a full or read-only disk is the user's to fix, not a figure to skip
             except Exception as exc:  # noqa: BLE001 - a figure must not lose the report
                 print(f"grokcheck: figure {name} failed: {exc}")
-    report = VerifyReport(str(G), G.order, budget, seed, tuple(results), tuple(figures))
+    if budget == "full" and model is None and not only:
+        # the registered experiments that take the group as a parameter (grokcheck experiments)
+        from grokcheck.checks.experiments._study import experiments_on_group
+
+        more, more_figures = experiments_on_group(G, seed=seed, out_dir=out_dir, device=device, progress=progress)
+        results.extend(more)
+        figures.extend(more_figures)
+    report = VerifyReport(group_display_name(G), G.order, budget, seed, tuple(results), tuple(figures), model_name)
     if out_dir is not None:
         atomic_write_json(out / "report.json", report.to_json())
         atomic_write_text(out / "report.md", report.to_markdown())

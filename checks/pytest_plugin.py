@@ -15,6 +15,11 @@ In a test suite that has grokcheck installed::
 
 A user's own trained model enters through ``artifacts=`` (see each check's
 docstring for the key it reads). The plugin also registers grokcheck's markers.
+
+Verdicts map onto pytest outcomes: PASS passes, FAIL and ERROR fail the test (with the
+prediction, measurement and reason), NOT APPLICABLE and INCONCLUSIVE skip it with the
+reason (and, for INCONCLUSIVE, what would decide it). ``expect="FAIL"`` asserts a published
+statement shown false instead.
 """
 
 from __future__ import annotations
@@ -29,13 +34,26 @@ def pytest_configure(config):
 
 @pytest.fixture
 def grokcheck_check():
-    """``grokcheck_check(check_id, group, *, budget="small", seed=0, artifacts=None, expect="PASS")``."""
-    from grokcheck.checks._registry import assert_check_passes
+    """``grokcheck_check(check_id, group, *, budget="small", seed=0, artifacts=None, expect="PASS")``.
+
+    Returns the :class:`~grokcheck.checks.CheckResult`. With ``expect="PASS"``: FAIL and ERROR
+    fail the test, NOT APPLICABLE and INCONCLUSIVE skip it with the reason.
+    """
+    from grokcheck.checks._registry import VerifyContext, assert_check_passes, get_check, run_check
     from grokcheck.theory import FiniteGroup, group
 
-    def run(check_id, G, **kwargs):
+    def run(check_id, G, *, budget: str = "small", seed: int = 0, artifacts: dict | None = None, expect: str = "PASS"):
         if not isinstance(G, FiniteGroup):
             G = group(G)
-        return assert_check_passes(check_id, G, **kwargs)
+        if expect != "PASS":
+            return assert_check_passes(check_id, G, budget=budget, seed=seed, artifacts=artifacts, expect=expect)
+        r = run_check(get_check(check_id), VerifyContext(G, budget=budget, seed=seed, artifacts=artifacts))
+        v = r.verdict.value
+        if v in ("NOT APPLICABLE", "INCONCLUSIVE"):
+            pytest.skip(f"{check_id} on {G}: {v}: {r.reason}" + (f" (to decide: {r.decide})" if r.decide else ""))
+        if v != "PASS":
+            pytest.fail(f"{check_id} on {G}: {v} (predicted {r.prediction!r}, measured {r.measurement!r}; {r.reason})",
+                        pytrace=False)
+        return r
 
     return run

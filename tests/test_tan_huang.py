@@ -132,8 +132,7 @@ def test_claim_checks_verdicts_and_can_fail():
         assert published.verdict == "FAIL"
         assert published.measurement["ratio"] > 1
         assert check("normalized").verdict == "PASS"
-        prediction, measurement, tolerance, verdict = published  # plain 4-tuple
-        assert tolerance.reason
+        assert published.tolerance.reason and published.prediction and published.measurement  # one CheckResult type
 
 
 def _history(t_grok, jump_at, steps=range(0, 2001, 100), abelian_at=None):

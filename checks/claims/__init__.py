@@ -1,5 +1,6 @@
 """The registered checks, one public module per paper (``he_et_al``, ``li2``, ``tan_huang``, ``lyu``,
-``egd``, ``universality``, ``library``), and the run-level verdict functions of Lyu et al. and Tan & Huang.
+``egd``, ``universality``, ``library``), and the run-level verdict functions of Lyu et al. and Tan & Huang (returning
+:class:`~grokcheck.checks.CheckResult`; ``LyuCheckResult`` and ``ClaimResult`` are its aliases).
 
 Names are imported lazily, so importing this package does not load torch.
 """
@@ -12,6 +13,10 @@ _EXPORTS = {
     "LyuCheckResult": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_early_direction": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_grok_time": "grokcheck.checks.claims._lyu_verdicts",
+    "check_diag_grok_time_law": "grokcheck.checks.claims._lyu_verdicts",
+    "check_diag_kkt_in_alpha": "grokcheck.checks.claims._lyu_verdicts",
+    "TrainedNet": "grokcheck.checks.claims._trained",
+    "trained_net_from_run": "grokcheck.checks.claims._trained",
     "check_diag_late_direction": "grokcheck.checks.claims._lyu_verdicts",
     "check_diag_late_kkt": "grokcheck.checks.claims._lyu_verdicts",
     "check_grok_time_slope": "grokcheck.checks.claims._lyu_verdicts",

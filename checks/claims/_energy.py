@@ -1,4 +1,4 @@
-"""Checks of the energy functionals Ω and Li₂ 𝓔 (MATH.md §2.2–2.3, §3.3–3.4; §9 rows 3, 4, 10, 11).
+"""Measurements of the energy functionals: He et al.'s Ω and Li₂'s 𝓔.
 
 Li₂ Theorem 2 is registered twice: as printed (M/(8d) real, M/(16d) complex),
 which FAILs, and with the corrected constants (M/(2d), M/(4d)), which PASSes.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grokcheck.checks._hypotheses import HAS_NONTRIVIAL_IRREP, NON_ABELIAN, max_order
-from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
+from grokcheck.checks._registry import Measured, Tolerance
 
 
 def _random_neurons(ctx, salt: str, m: int = 8):
@@ -113,7 +112,7 @@ def _li2_prediction(ctx, printed: bool):
             # Theorem 2 as printed; quaternionic irreps are not covered by it (NaN → not compared).
             preds.append(M / (8 * d) if fs == 1 else M / (16 * d) if fs == 0 else np.nan)
         else:
-            m = 1 if fs == 1 else 2  # MATH.md §3.4: E* = |G|/(2 d m)
+            m = 1 if fs == 1 else 2  # corrected constants: E* = |G|/(2 d m)
             preds.append(M / (2 * d * m))
     preds = np.array(preds)
     if printed:
@@ -121,7 +120,9 @@ def _li2_prediction(ctx, printed: bool):
         if not keep.any():
             raise ValueError("every ascent converged to a quaternionic irrep, which Theorem 2 does not cover")
         preds = preds[keep]
-    return Measured(preds, {"winner_orbits": runs["winner"], "kinds": kinds})
+    from grokcheck.checks._names import orbit_label
+
+    return Measured(preds, {"winning_irreps": [orbit_label(G, w) for w in runs["winner"]], "kinds": kinds})
 
 
 def _li2_measured(ctx, printed: bool):
@@ -141,14 +142,36 @@ def _li2_measured(ctx, printed: bool):
     return Measured(energy, details)
 
 
+def _max_omega_parametric(G, theta1, theta2) -> np.ndarray:
+    """``max_{‖ξ‖=1} Ω(θ¹, θ², ξ)`` from He et al.'s parameter form alone, ``(m,)``.
+
+    Ω is linear in ξ, so its maximum over the unit sphere is the norm of the vector
+    ``a_h = Ω(θ¹, θ², e_h)`` (already centred, since Ω(1) = 0): |G| evaluations of the
+    parameter form, no convolution and no Fourier transform.
+    """
+    from grokcheck.numerics._omega import omega
+
+    m, g = theta1.shape
+    basis = np.eye(g)
+    a = np.stack([omega(G, theta1, theta2, np.broadcast_to(basis[h], (m, g))) for h in range(g)], axis=1)
+    return np.linalg.norm(a, axis=1)
+
+
 def _li2_identity(ctx):
-    from grokcheck.numerics._li2 import li2_energy, max_omega_over_xi
+    """Li₂'s 𝓔, from its definition ½‖Ỹᵀσ(Xw)‖² on the data matrices and from the library's fast
+    convolution form, against 2|G|⁴ (max_ξ Ω)² with Ω from He et al.'s parameter form: three
+    independent code paths, so a wrong product order or constant in either energy shows."""
+    from grokcheck.numerics._li2 import li2_energy
 
     G = ctx.group
     t1, t2, _ = _random_neurons(ctx, "li2-identity", m=6)
-    lhs = li2_energy(G, np.concatenate([t1, t2], axis=1))
-    rhs = 2 * G.order**4 * max_omega_over_xi(G, t1, t2) ** 2
-    return Measured(float(np.max(np.abs(lhs - rhs) / np.maximum(np.abs(lhs), 1e-300))), {"E": lhs, "2|G|^4 maxOmega^2": rhs})
+    w = np.concatenate([t1, t2], axis=1)
+    rhs = 2 * G.order**4 * _max_omega_parametric(G, t1, t2) ** 2
+    errs = {}
+    for method in ("table", "convolution"):
+        lhs = li2_energy(G, w, method=method)
+        errs[method] = float(np.max(np.abs(lhs - rhs) / np.maximum(np.abs(rhs), 1e-300)))
+    return Measured(max(errs.values()), {"relative_error_by_method": errs, "2|G|^4 maxOmega^2": rhs})
 
 
 def _exact_stable_points(ctx):
@@ -188,15 +211,15 @@ def _flat_directions(ctx):
         c = certify_stable_point(G, k, hessian=True)
         if c.li2_hessian_inertia is None:  # irrational point: no exact signature
             continue
-        inertias[str(list(c.orbit))] = c.li2_hessian_inertia
+        inertias["+".join(f"X.{i + 1}" for i in c.orbit)] = c.li2_hessian_inertia
         zeros.append(c.li2_hessian_inertia[2])
     if not zeros:
         raise ValueError("no stable point with rational coordinates, so no exact Hessian signature")
     details = {"inertia (positive, negative, zero) by orbit": inertias}
     if min(zeros) == 0:
         orb = [o for o, i in inertias.items() if i[2] == 0][0]
-        details["counterexample"] = f"the maximum on orbit {orb} has Hessian inertia {inertias[orb]}: strict, no flat direction"
+        details["counterexample"] = f"the maximum on the irreps {orb} has Hessian inertia {inertias[orb]}: strict, no flat direction"
     return Measured(min(zeros), details)
 
 
-_PARAM_FOURIER_TOL = Tolerance(1e-12, "float64 sums of |G|² terms of size |G|⁻³: errors ≪ 1e-12 (MATH.md §9 row 3)")
+_PARAM_FOURIER_TOL = Tolerance(1e-12, "both are float64 sums of |G|² terms of size |G|⁻³, so their rounding errors are ≪ 1e-12")

@@ -1,12 +1,12 @@
-"""Checks of the precursor paper's per-neuron ODE (Z_p, shared input; MATH.md §2.4, §9 row 9)
-and of Li₂'s Stage I backpropagated gradient G_F (MATH.md §3.2, §9 row 12)."""
+"""Measurements of the precursor paper's per-neuron ODE (Z_p, shared input; arXiv 2602.16849)
+and of Li₂'s Stage I backpropagated gradient G_F (arXiv 2509.21519, Proposition 1)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from grokcheck.checks._hypotheses import CYCLIC, max_order
-from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
+from grokcheck.checks._hypotheses import CYCLIC
+from grokcheck.checks._registry import Hypothesis, Measured
 
 _ODD_CYCLIC = Hypothesis(
     "G is cyclic of odd order ≥ 3 (the precursor's Z_p with a complex frequency)",

@@ -1,16 +1,15 @@
-"""Checks of the theory layer itself: irreps, character table, Fourier transform (MATH.md §1.2, §9 rows 1–2)."""
+"""Measurements of the theory layer itself: irreps, character table, Fourier transform."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from grokcheck.checks._hypotheses import HAS_QUATERNIONIC
-from grokcheck.checks._registry import Check, Measured, Tolerance
+from grokcheck.checks._registry import Measured, Tolerance
 
 # Float64 residuals of certified irreps land near 1e-13; the certificate's bar is 1e-10.
-_REP_TOL = Tolerance(1e-10, "float64 residuals of an exact construction are ~1e-13; issue 3's certificate bar", "at_most")
-# Sums of |G| O(1) terms in float64: ~|G|·1e-16; 1e-12 per unit of |G| is the spec's bar (§9 row 2).
-_FOURIER_TOL = Tolerance(1e-12, "float64 sums over the group; MATH.md §9 row 2 asks 1e-12 (scaled by |G|)", "at_most")
+_REP_TOL = Tolerance(1e-10, "float64 residuals of an exact construction are ~1e-13; 1e-10 is the certificate's bar", "at_most")
+# Sums of |G| O(1) terms in float64: ~|G|·1e-16, so 1e-12 per unit of |G| leaves four digits of room.
+_FOURIER_TOL = Tolerance(1e-12, "float64 sums over the group carry ~|G|·1e-16 rounding; the errors are divided by |G|", "at_most")
 
 
 def _rep_residual(ctx):
@@ -72,4 +71,4 @@ def _quaternionic_pairs(ctx):
     for i in q:
         s = np.linalg.svd(blocks[i], compute_uv=False)  # (16, d)
         gaps.append(float(np.max(np.abs(s[:, 0::2] - s[:, 1::2]) / s[:, :1])))
-    return Measured(max(gaps), {"quaternionic_irreps": q})
+    return Measured(max(gaps), {"quaternionic_irreps": [f"X.{i + 1}" for i in q]})

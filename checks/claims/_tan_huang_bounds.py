@@ -1,29 +1,19 @@
-"""Tan & Huang's robustness claims as registered checks (MATH.md §4.4, §9 rows 14–15).
+"""Measurements for Tan & Huang's robustness bounds (arXiv 2311.06597, Lemmas 5.7/5.8/5.11, Theorems 5.9/5.12).
 
 They do not depend on the group (they are statements about matrix information and
 perturbation bounds), so they apply on every group and cost well under a second each.
-Theorems 5.9 and 5.12 are registered as printed and FAIL by output rescaling; the
-normalised-output versions PASS.
+Theorems 5.9 and 5.12 are registered as printed and FAIL by output rescaling.
 """
 
 from __future__ import annotations
 
-import numpy as np
 
-from grokcheck.checks._registry import Check, Measured, Tolerance
+from grokcheck.checks._registry import Measured, Tolerance
 
 
 def _claim(ctx, name: str, fn, **kwargs):
-    """Evaluate a claim function of ``_tan_huang_checks`` once per context."""
+    """Evaluate a claim function of ``_tan_huang_verdicts`` once per context."""
     return ctx.artifact(f"tanhuang.{name}", lambda: fn(seed=ctx.seed, **kwargs) if "seed" in fn.__code__.co_varnames else fn(**kwargs))
-
-
-def _cor33(ctx):
-    from grokcheck.checks.claims._tan_huang_verdicts import check_corollary33
-
-    r = _claim(ctx, "cor33", check_corollary33)
-    steps = sorted(r.prediction)
-    return np.array([r.prediction[s] for s in steps]), Measured(np.array([r.measurement["values"][s] for s in steps]), {"steps": steps})
 
 
 def _ratio(ctx, name: str, fn, key: str, **kwargs):

@@ -1,14 +1,16 @@
-"""Tan & Huang's claims as checks: each returns ``(prediction, measurement, tolerance, verdict)``.
+"""Tan & Huang's claims (arXiv 2311.06597) as plain check functions.
 
-Every function is plain: it takes the prediction under test (defaulting to the published one)
-and the data, measures, and returns a :class:`ClaimResult` whose ``verdict`` is ``"PASS"`` or
-``"FAIL"``. Each can FAIL: pass a wrong prediction (a smaller constant, a shifted table value,
-a different step) and the verdict flips. They are meant to be registered in grokcheck's
-``verify`` registry by the lead.
+Every function takes the prediction under test (defaulting to the published one) and the
+data, measures, and returns a :class:`~grokcheck.checks.CheckResult` (grokcheck's one verdict
+type; ``ClaimResult`` is kept as its alias) with ``prediction``, ``measurement``,
+``tolerance`` and ``verdict``. Each can FAIL: pass a wrong prediction (a smaller constant, a
+shifted table value, a different step) and the verdict flips. A run that never reaches the
+event a claim is about (no seed grokked) is INCONCLUSIVE.
 
-Claims (MATH.md §4.4–4.5, §9 rows 14–15):
+Claims:
 
-- Corollary 3.3's curve values (§4.4 table) — :func:`check_corollary33`.
+- Corollary 3.3's printed curve — :func:`check_corollary33` (a formula evaluation, not
+  registered in ``verify``: its constants are fitted to the authors' run).
 - Lemmas 5.7, 5.8, 5.11 on unit vectors — :func:`check_lemma57`, :func:`check_lemma58`,
   :func:`check_lemma511` (the published constants 4, 8, 16 PASS).
 - Theorems 5.9 and 5.12 as published FAIL (output-rescaling counterexample);
@@ -23,11 +25,11 @@ Claims (MATH.md §4.4–4.5, §9 rows 14–15):
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from grokcheck.checks._registry import Tolerance
+from grokcheck.checks._registry import CheckResult, Tolerance, result_from_comparison
 from grokcheck.errors import GrokcheckError
 from grokcheck.numerics._tan_huang import (
     COROLLARY33_TABLE,
@@ -53,30 +55,24 @@ __all__ = [
 ]
 
 
-class ClaimResult(NamedTuple):
-    """``(prediction, measurement, tolerance, verdict)`` with ``verdict`` in {"PASS", "FAIL"}.
+_TH = "Tan & Huang, arXiv 2311.06597"
 
-    ``tolerance`` is the registry's :class:`~grokcheck.checks._registry.Tolerance` (value, reason,
-    kind). For the bound checks (lemmas, theorems) the registry semantics apply directly: the
-    predicted value is a ratio 1, the measurement ``measurement["max_ratio"]`` (or ``["ratio"]``)
-    and ``Tolerance(0, ..., "at_most")``. For the run-level checks the value is the relative
-    window of the comparison described in each function, and the verdict here is authoritative.
-    """
-
-    prediction: object
-    measurement: object
-    tolerance: Tolerance
-    verdict: str
+#: The run-level verdict type is the registry's :class:`~grokcheck.checks.CheckResult`; this
+#: alias keeps old imports working. ``prediction``, ``measurement``, ``tolerance`` (a
+#: :class:`~grokcheck.checks.Tolerance`) and ``verdict`` keep their meaning.
+ClaimResult = CheckResult
 
 
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+def _res(id: str, where: str, prediction, measurement, tol: Tolerance, ok: bool, *, claim: str = "",
+         inconclusive: str | None = None, decide: str = "") -> CheckResult:
+    return result_from_comparison(f"tanhuang.{id}", claim or str(prediction), f"{_TH}, {where}", prediction,
+                                  measurement, tol, bool(ok), inconclusive=inconclusive, decide=decide)
 
 
 def check_corollary33(prediction: dict[int, float] | None = None) -> ClaimResult:
     """Corollary 3.3 with the paper's constants against a table ``{steps: bound}``.
 
-    Default prediction: MATH.md §4.4's table. Tolerance 1e-3: the table is printed to three
+    Default prediction: the curve tabulated at 1000 … 7080 steps. Tolerance 1e-3: the table is printed to three
     significant digits, so its rounding error is at most 5e-4 of the largest entry (1.0).
     """
     pred = dict(COROLLARY33_TABLE if prediction is None else prediction)
@@ -84,8 +80,9 @@ def check_corollary33(prediction: dict[int, float] | None = None) -> ClaimResult
     vals = corollary33_accuracy(np.array(steps, dtype=float))
     meas = {int(s): float(v) for s, v in zip(steps, vals)}
     err = max(abs(meas[s] - pred[s]) for s in steps)
-    tol = Tolerance(1e-3, "the §4.4 table is printed to 3 significant digits (rounding ≤ 5e-4)", "close")
-    return ClaimResult(pred, {"values": meas, "max_abs_error": err}, tol, _verdict(err <= tol.value))
+    tol = Tolerance(1e-3, "the table is printed to 3 significant digits (rounding ≤ 5e-4)", "close")
+    return _res("corollary3.3", "Corollary 3.3", pred, {"values": meas, "max_abs_error": err}, tol, err <= tol.value,
+                claim="the printed accuracy-bound curve of Corollary 3.3 at the given steps")
 
 
 def _unit(rng, shape):
@@ -118,13 +115,13 @@ def check_lemma57(constant: float = 4.0, *, n_samples: int = 2000, dim: int = 8,
     perp /= np.linalg.norm(perp, axis=-1, keepdims=True)
     phi = np.linspace(1e-3, 0.5, k)[:, None]
     bj_ext = -np.cos(phi) * base + np.sin(phi) * perp
-    ai = np.concatenate([ai, base]); bi = np.concatenate([bi, base])
-    aj = np.concatenate([aj, base]); bj = np.concatenate([bj, bj_ext])
+    ai, bi = np.concatenate([ai, base]), np.concatenate([bi, base])
+    aj, bj = np.concatenate([aj, base]), np.concatenate([bj, bj_ext])
     sides = lemma57_sides(ai, aj, bi, bj, constant=constant)
     ratio = float(np.max(sides.ratio))
     tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every sample; float64 slack 1e-12", "at_most")
-    return ClaimResult(f"|Δ⟨·,·⟩| ≤ {constant:g}·(‖Δa_i‖+‖Δa_j‖)", {"max_ratio": ratio, "n_samples": int(len(ai))},
-                       tol, _verdict(sides.holds))
+    return _res("lemma5.7", "Lemma 5.7", f"|Δ⟨·,·⟩| ≤ {constant:g}·(‖Δa_i‖+‖Δa_j‖)",
+                {"max_ratio": ratio, "n_samples": int(len(ai))}, tol, sides.holds)
 
 
 def _lemma_trials(rng, n_trials, n, dim, count):
@@ -152,8 +149,8 @@ def check_lemma58(constant: float = 8.0, *, n_trials: int = 500, seed: int = 0) 
         sides = lemma58_sides(z, zp, constant=constant)
         ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
     tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every trial; float64 slack 1e-12", "at_most")
-    return ClaimResult(f"|ΔH₂| ≤ {constant:g}·Σ‖Δz_i‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
-                       tol, _verdict(holds))
+    return _res("lemma5.8", "Lemma 5.8", f"|ΔH₂| ≤ {constant:g}·Σ‖Δz_i‖",
+                {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)}, tol, holds)
 
 
 def check_lemma511(constant: float = 16.0, *, n_trials: int = 500, seed: int = 0) -> ClaimResult:
@@ -171,8 +168,8 @@ def check_lemma511(constant: float = 16.0, *, n_trials: int = 500, seed: int = 0
         sides = lemma511_sides(z1, z2, z1p, z2p, constant=constant)
         ratio, holds = max(ratio, float(np.max(sides.ratio))), holds and sides.holds
     tol = Tolerance(0.0, "a bound holds iff max lhs/rhs ≤ 1 (the prediction) on every trial; float64 slack 1e-12", "at_most")
-    return ClaimResult(f"|ΔI₂| ≤ {constant:g}·ΣΣ‖Δz‖", {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)},
-                       tol, _verdict(holds))
+    return _res("lemma5.11", "Lemma 5.11", f"|ΔI₂| ≤ {constant:g}·ΣΣ‖Δz‖",
+                {"max_ratio": ratio, "n_trials": n_trials * len(_LEMMA_SHAPES)}, tol, holds)
 
 
 def _theorem(theorem, statement, seed):
@@ -194,13 +191,13 @@ def check_theorem59(statement: str = "published", *, seed: int = 0) -> ClaimResu
     right side scales with ``c``. ``"normalized"`` (normalised outputs, Lemma 5.8) PASSes.
     """
     meas, tol, holds = _theorem("5.9", statement, seed)
-    return ClaimResult(f"Theorem 5.9 ({statement}) holds for every f", meas, tol, _verdict(holds))
+    return _res(f"theorem5.9-{statement}", "Theorem 5.9", f"Theorem 5.9 ({statement}) holds for every f", meas, tol, holds)
 
 
 def check_theorem512(statement: str = "published", *, seed: int = 0) -> ClaimResult:
     """Theorem 5.12 ``MID(f,σ,2) ≤ 16 E Σ(‖Δf‖ + ‖Δf₁‖)``; as :func:`check_theorem59`."""
     meas, tol, holds = _theorem("5.12", statement, seed)
-    return ClaimResult(f"Theorem 5.12 ({statement}) holds for every f", meas, tol, _verdict(holds))
+    return _res(f"theorem5.12-{statement}", "Theorem 5.12", f"Theorem 5.12 ({statement}) holds for every f", meas, tol, holds)
 
 
 # --------------------------------------------------------------------------- run-level claims
@@ -261,7 +258,7 @@ def check_metric_change_at_grok(
     seeds: Sequence[int] | None = None,
     rel_window: float = 0.25,
 ) -> ClaimResult:
-    """"``metric`` (PMI, PE, MID, ED) changes sharply at the moment of grokking" (Tan & Huang §5.1).
+    """"``metric`` (PMI, PE, MID, ED) changes sharply at the moment of grokking" (Tan & Huang).
 
     Prediction: the step of the sharpest change equals ``t_grok`` (first logged step with test
     accuracy ≥ 0.95), or ``predicted_step`` if given (e.g. a wrong one, to see a FAIL).
@@ -292,8 +289,10 @@ def check_metric_change_at_grok(
         per.append({"seed": s, "t_grok": tg, "t_change": tc, "predicted": pred, "window": w, "within": within})
     tol = Tolerance(rel_window, f"|t_change − t_pred| ≤ max(2·log interval, {rel_window:g}·t_grok): the change is only "
                                 "located to one logging interval each side, and 0.25·t_grok ≈ 0.1 decade on a log-step axis", "close")
-    return ClaimResult(f"sharpest change of {metric} at " + ("t_grok" if predicted_step is None else f"step {predicted_step}"),
-                       {"metric": metric, "per_seed": per}, tol, _verdict(ok_all and any_grok))
+    return _res("metric-change-at-grok", "the matrix-information metrics at the moment of grokking", f"sharpest change of {metric} at " + ("t_grok" if predicted_step is None else f"step {predicted_step}"),
+                {"metric": metric, "per_seed": per}, tol, ok_all and any_grok,
+                inconclusive=None if any_grok or not ok_all else "no seed grokked within the logged run",
+                decide="more steps")
 
 
 def check_abelian_test_at_grok(
@@ -335,8 +334,10 @@ def check_abelian_test_at_grok(
         ok_all &= within
         per.append({"seed": s, reference: ref, "t_abelian": ta, "predicted": pred, "window": w, "within": within})
     tol = Tolerance(rel_window, f"|t_abelian − t_pred| ≤ max(2·log interval, {rel_window:g}·{reference})", "close")
-    return ClaimResult(f"abelian test (≥ {threshold:g}) first passed at " + (reference if predicted_step is None else f"step {predicted_step}"),
-                       {"per_seed": per, "threshold": threshold}, tol, _verdict(ok_all and any_ref))
+    return _res("abelian-test-at-grok", "the abelian test", f"abelian test (≥ {threshold:g}) first passed at " + (reference if predicted_step is None else f"step {predicted_step}"),
+                {"per_seed": per, "threshold": threshold}, tol, ok_all and any_ref,
+                inconclusive=None if any_ref or not ok_all else f"no seed reached {reference} within the logged run",
+                decide="more steps")
 
 
 def check_groks_earlier(plain_t_grok: Sequence[int | None], intervened_t_grok: Sequence[int | None], *,
@@ -361,5 +362,5 @@ def check_groks_earlier(plain_t_grok: Sequence[int | None], intervened_t_grok: S
                       "plain_censored": p is None})
     tol = Tolerance(min_ratio, "both runs are evaluated on the same step grid, so equal t_grok is a tie, not a win",
                     "at_least")
-    return ClaimResult(f"{intervention} training groks earlier (ratio > {min_ratio:g}) on every seed",
-                       {"per_seed": pairs, "budget": budget}, tol, _verdict(ok and len(pairs) > 0))
+    return _res("groks-earlier", "the robustness interventions", f"{intervention} training groks earlier (ratio > {min_ratio:g}) on every seed",
+                {"per_seed": pairs, "budget": budget}, tol, ok and len(pairs) > 0)

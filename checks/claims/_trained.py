@@ -1,27 +1,49 @@
-"""Checks on real trained networks (issue 6): T-a1 on trained quadratic nets and ReLU MLPs,
-the Stage I headline, the majority vote on population logits, and the grokking-time definitions.
+"""Measurements on trained group networks: He et al.'s T-a1 and Stage I headline on trained
+quadratic nets, the majority vote of their population logits, and grokking of ReLU MLPs.
+
+Every measurement here is taken twice: on the trained network and on a *baseline*, the same
+architecture and group at its random initialisation (the same configuration trained for zero
+steps). A check PASSes only when the trained network meets the bar and the baseline does not,
+and each check first asks whether the run reached the claim's regime (learned the table,
+memorised, grokked); when it did not, the verdict is INCONCLUSIVE with what would decide it.
 
 Artifacts (pre-seed them with ``VerifyContext(artifacts=...)`` to check your own model):
 
-* ``"trained.quadratic"`` – a :class:`~grokcheck.checks.RunResult` of He et al.'s quadratic
-  model trained (Stage I, separate spheres, Adam) on the full table;
-* ``"trained.mlp"`` – a :class:`~grokcheck.checks.RunResult` of a ReLU MLP (concatenated
-  one-hot, AdamW + weight decay) trained on a fraction of the table.
+* ``"trained.quadratic"`` / ``"trained.quadratic.init"`` – a :class:`TrainedNet` (or a
+  :class:`~grokcheck.checks.RunResult`) of He et al.'s quadratic model trained (Stage I,
+  separate spheres, Adam) on the full table, and its random initialisation;
+* ``"trained.mlp"`` / ``"trained.mlp.init"`` – the same for a ReLU MLP (concatenated one-hot,
+  AdamW + weight decay) trained on 80% of the table.
 
 Budgets: ``small`` trains the quadratic model at width 128 for 1500 steps and skips the
-grokking runs; ``full`` uses the paper's width 512 with 2000 Stage I steps (the F21 headline
-of MATH.md §2.6) and trains a width-256 ReLU MLP for 6000 steps (2 seeds, weight decay 2 and 3,
-80% of the table).
+grokking runs; ``full`` uses width 512 with 2000 Stage I steps (He et al.'s Frobenius-21
+setting) and trains a width-256 ReLU MLP for 6000 steps (3 seeds, weight decay 2, 2.5, 3).
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from grokcheck.checks._hypotheses import HAS_NONTRIVIAL_IRREP, max_order
-from grokcheck.checks._registry import Check, Hypothesis, Measured, Tolerance
+from grokcheck.checks._hypotheses import HAS_NONTRIVIAL_IRREP
+from grokcheck.checks._registry import Hypothesis, Measured
+
+__all__ = ["TrainedNet", "trained_net_from_run"]
+
+#: A network has *learned* the table when its train accuracy is at least this (the
+#: memorisation threshold of the grokking literature, Power et al. 2022: train ≥ 99%).
+LEARNED = 0.99
+#: test accuracy that counts as grokked (Power et al. 2022; Nanda et al. 2023).
+GROKKED = 0.95
+#: quantile of the baseline's purities that a trained neuron must exceed to count as
+#: single-irrep: a random-init neuron passes with probability 1 − 0.99 = 1%.
+BASELINE_QUANTILE = 0.99
+#: one-sided significance level of the trained-vs-baseline purity test.
+ALPHA = 0.01
+
 
 @contextmanager
 def _torch_threads(n: int):
@@ -41,12 +63,95 @@ def _torch_threads(n: int):
         torch.set_num_threads(old)
 
 
-_TRAIN_HYPS = (HAS_NONTRIVIAL_IRREP, max_order(64, "training on CPU within the verify budget"))
+@dataclass(frozen=True, eq=False)
+class TrainedNet:
+    """What the trained-network checks read from a network on the table of a group of order ``n``.
+
+    Attributes
+    ----------
+    theta1, theta2, xi : (S, M, n) float64 — per seed ``s`` and neuron ``m`` the first-layer
+        response to the left and right operand and the output weights.
+    logits : (S, n², n) float64 or None — the outputs on every pair ``(g1, g2)`` in row-major
+        order (``g1`` slow), when known.
+    train_acc, test_acc : (S,) final accuracies (``test_acc`` NaN without a test split).
+    t_mem, t_grok : (S,) first evaluated step with train ≥ 0.99 / test ≥ 0.95 (−1: never).
+    steps, eval_every : the training length and the evaluation period (0 for a given model).
+    loss_trend : (S,) relative fall of the training loss over the last evaluation interval
+        (NaN when unknown).
+    shared_input : whether ``theta1 = theta2`` by construction (summed one-hot input).
+    source : where the weights come from, in words.
+    """
+
+    theta1: np.ndarray
+    theta2: np.ndarray
+    xi: np.ndarray
+    logits: np.ndarray | None
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+    t_mem: np.ndarray
+    t_grok: np.ndarray
+    steps: int
+    eval_every: int
+    loss_trend: np.ndarray
+    shared_input: bool = False
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_seeds(self) -> int:
+        return int(self.theta1.shape[0])
+
+    def neuron_weights(self):
+        """``(θ¹, θ², ξ)`` (S, M, n), the interface of :func:`~grokcheck.checks.analyze_neurons`."""
+        return self.theta1, self.theta2, self.xi
+
+
+def _arr(v) -> np.ndarray:
+    return np.array([np.nan if a is None else float(a) for a in v], dtype=float)
+
+
+def trained_net_from_run(res, task=None) -> TrainedNet:
+    """A :class:`TrainedNet` from a :class:`~grokcheck.checks.RunResult` of a group task."""
+    import torch
+
+    model = res.model
+    t1, t2, xi = model.neuron_weights()
+    logits = None
+    if task is not None:
+        p = next(model.parameters())
+        x = task.x.to(p.device)
+        if x.is_floating_point():
+            x = x.to(p.dtype)
+        with torch.no_grad():
+            logits = model(x[None].expand(model.n_seeds, *x.shape)).double().cpu().numpy()
+    hist = res.history
+    trend = np.full(t1.shape[0], np.nan)
+    if len(hist) >= 2:
+        a, b = _arr(hist[-2]["train_loss"]), _arr(hist[-1]["train_loss"])
+        trend = (a - b) / np.maximum(np.abs(a), 1e-300)
+    alive = np.asarray(res.alive, dtype=bool)
+    return TrainedNet(
+        theta1=t1, theta2=t2, xi=xi, logits=logits,
+        train_acc=np.where(alive, _arr(res.final["train_acc"]), np.nan),
+        test_acc=np.where(alive, _arr(res.final["test_acc"]), np.nan),
+        t_mem=np.asarray(res.t_mem), t_grok=np.asarray(res.t_grok),
+        steps=int(res.step), eval_every=int(res.config.eval_every), loss_trend=trend,
+        shared_input=getattr(model, "concat", True) is False or getattr(model, "encoding", "concat") == "sum",
+        source=f"trained here: {res.config.model.kind}, {res.step} steps, {res.config.n_seeds} seed(s)",
+    )
+
+
+_TRAIN_HYPS = (
+    HAS_NONTRIVIAL_IRREP,
+    Hypothesis("|G| ≤ 64 (training on CPU within the verify budget)", lambda ctx: ctx.group.order <= 64,
+               lambda ctx: f"|G| = {ctx.group.order} > 64; pass a trained model with --model", budget=True),
+)
 _SPLIT_HYPS = _TRAIN_HYPS + (
     Hypothesis(
         "budget is full (a grokking run takes several CPU minutes)",
         lambda ctx: ctx.budget == "full",
         lambda ctx: "the small budget skips grokking runs; use --budget full",
+        budget=True,
     ),
     Hypothesis(
         "|G| ≥ 12 (a train/test split of the table with ≥ 28 test pairs)",
@@ -56,126 +161,400 @@ _SPLIT_HYPS = _TRAIN_HYPS + (
 )
 
 
-def _quadratic(ctx):
+def _given(key: str, what: str) -> Hypothesis:
+    return Hypothesis(
+        f"the network is {what}",
+        lambda ctx: not ctx.on_model or key in ctx._artifacts,
+        lambda ctx: f"the given model is not {what}",
+    )
+
+
+_IS_QUADRATIC = _given("trained.quadratic", "He et al.'s quadratic network")
+_IS_MLP = _given("trained.mlp", "a two-layer ReLU MLP on one-hot operands")
+_QUADRATIC_HYPS = _TRAIN_HYPS + (_IS_QUADRATIC,)
+_MLP_HYPS = _SPLIT_HYPS + (_IS_MLP,)
+
+
+def _quadratic_config(ctx, steps: int | None = None):
+    from grokcheck.checks.training._models import QuadraticConfig
+    from grokcheck.checks.training._optimizers import OptimizerConfig
+    from grokcheck.checks.training._train import TrainConfig
+
+    full = ctx.budget == "full"
+    n = 2000 if full else 1500
+    return TrainConfig(
+        model=QuadraticConfig(width=512 if full else 128, scale=0.125),  # He et al.'s notebook: s_out·s_in² = 0.125
+        optimizer=OptimizerConfig("adam", lr=1e-3),
+        steps=n if steps is None else steps,
+        n_seeds=1,
+        seed=ctx.seed,
+        eval_every=n // 10,
+        dtype="float64",
+        plot=False,
+    )
+
+
+def _mlp_config(ctx, steps: int | None = None):
+    from grokcheck.checks.training._models import MLPConfig
+    from grokcheck.checks.training._optimizers import OptimizerConfig
+    from grokcheck.checks.training._train import TrainConfig
+
+    return TrainConfig(
+        model=MLPConfig(widths=(256,)),
+        # the training layer's S4 grokking setting (τ = 0.8, AdamW lr 3e-3), three weight decays
+        optimizer=OptimizerConfig("adamw", lr=3e-3, weight_decay=(2.0, 2.5, 3.0)),
+        steps=(6000 if ctx.budget == "full" else 3000) if steps is None else steps,
+        n_seeds=3,
+        seed=ctx.seed,
+        eval_every=50,
+        plot=False,
+    )
+
+
+def _train_net(ctx, cfg, task) -> TrainedNet:
+    from grokcheck.checks.training._train import train
+
+    with _torch_threads(1):
+        res = train(cfg, task, device=ctx.device, progress=ctx.progress)
+    return trained_net_from_run(res, task), res
+
+
+def _as_net(x, task):
+    return x if isinstance(x, TrainedNet) else trained_net_from_run(x, task)
+
+
+def _quadratic_task(ctx):
+    from grokcheck.checks.training._data import group_task
+
+    return group_task(ctx.group, n_seeds=1, seed=ctx.seed)
+
+
+def _mlp_task(ctx):
+    from grokcheck.checks.training._data import group_task
+
+    return group_task(ctx.group, train_fraction=0.8, n_seeds=3, seed=ctx.seed)
+
+
+def _quadratic(ctx, init: bool = False) -> TrainedNet:
+    key = "trained.quadratic.init" if init else "trained.quadratic"
+
     def build():
-        from grokcheck.checks.training._data import group_task
-        from grokcheck.checks.training._models import QuadraticConfig
-        from grokcheck.checks.training._optimizers import OptimizerConfig
-        from grokcheck.checks.training._train import TrainConfig, train
+        net, res = _train_net(ctx, _quadratic_config(ctx, 0 if init else None), _quadratic_task(ctx))
+        if not init:
+            def draw(path):
+                return plot_orbit_energy(ctx.group, _analysis(ctx, net, "trained.quadratic"), path,
+                                         title="trained quadratic network (Stage I)")
 
-        full = ctx.budget == "full"
-        steps = 2000 if full else 1500
-        cfg = TrainConfig(
-            model=QuadraticConfig(width=512 if full else 128, scale=0.125),  # notebook's s_out·s_in² (MATH.md §2.1)
-            optimizer=OptimizerConfig("adam", lr=1e-3),
-            steps=steps,
-            n_seeds=1,
-            seed=ctx.seed,
-            eval_every=steps // 10,
-            dtype="float64",
-            plot=False,
-        )
-        with _torch_threads(1):
-            res = train(cfg, group_task(ctx.group, n_seeds=1, seed=ctx.seed), device=ctx.device, progress=ctx.progress)
+            ctx.figures["trained_quadratic_heatmap.png"] = draw
+        return net
 
-        def draw(path):
-            from grokcheck.checks.training._analyze import analyze_neurons, plot_neuron_heatmap
-
-            return plot_neuron_heatmap(analyze_neurons(ctx.group, res.model), path)
-
-        ctx.figures["trained_quadratic_heatmap.png"] = draw
-        return res
-
-    return ctx.artifact("trained.quadratic", build)
+    return _as_net(ctx.artifact(key, build), _quadratic_task(ctx))
 
 
-def _quadratic_analysis(ctx):
+def _mlp(ctx, init: bool = False) -> TrainedNet:
+    key = "trained.mlp.init" if init else "trained.mlp"
+
     def build():
-        from grokcheck.checks.training._analyze import analyze_neurons
+        net, res = _train_net(ctx, _mlp_config(ctx, 0 if init else None), _mlp_task(ctx))
+        if not init:
+            def draw(path):
+                from grokcheck.checks.training._train import plot_curves
 
-        return analyze_neurons(ctx.group, _quadratic(ctx).model).summary()
+                return plot_curves(res.history, path)
 
-    return ctx.artifact("trained.quadratic.analysis", build)
+            ctx.figures["trained_mlp_curves.png"] = draw
+        return net
+
+    return _as_net(ctx.artifact(key, build), _mlp_task(ctx))
 
 
-def _mlp(ctx):
-    def build():
-        from grokcheck.checks.training._data import group_task
-        from grokcheck.checks.training._models import MLPConfig
-        from grokcheck.checks.training._optimizers import OptimizerConfig
-        from grokcheck.checks.training._train import TrainConfig, train
+def _analysis(ctx, net: TrainedNet, key: str):
+    from grokcheck.checks.training._analyze import analyze_neurons
 
-        full = ctx.budget == "full"
-        steps = 6000 if full else 3000
-        task = group_task(ctx.group, train_fraction=0.8, n_seeds=2, seed=ctx.seed)
-        cfg = TrainConfig(
-            model=MLPConfig(widths=(256,)),
-            # the training layer's S4 grokking setting (τ = 0.8, AdamW lr 3e-3, weight decay 2 and 3)
-            optimizer=OptimizerConfig("adamw", lr=3e-3, weight_decay=(2.0, 3.0)),
-            steps=steps,
-            n_seeds=2,
-            seed=ctx.seed,
-            eval_every=50,
-            plot=False,
-        )
-        with _torch_threads(1):
-            res = train(cfg, task, device=ctx.device, progress=ctx.progress)
+    return ctx.artifact(f"{key}.analysis", lambda: analyze_neurons(ctx.group, net))
 
-        def draw(path):
-            from grokcheck.checks.training._train import plot_curves
 
-            return plot_curves(res.history, path)
+def plot_orbit_energy(G, analysis, path, *, title: str, seed: int = 0, max_neurons: int = 256) -> None:
+    """Heatmap of each live neuron's share of non-trivial Fourier energy per irrep orbit
+    (θ¹ + θ² + ξ), neurons sorted by winner; irreps numbered 1..k as in GAP."""
+    import matplotlib
 
-        ctx.figures["trained_mlp_curves.png"] = draw
-        return res
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-    return ctx.artifact("trained.mlp", build)
+    from grokcheck.checks._io import atomic_save_figure
+    from grokcheck.checks._names import group_display_name, orbit_label
+
+    E = analysis.orbit_energy_matrix(seed)  # (live, k-1)
+    order = np.lexsort((-E.max(axis=1), E.argmax(axis=1)))[:max_neurons]
+    k = E.shape[1]
+    fig, ax = plt.subplots(figsize=(max(4.5, 0.7 * k + 2.5), 4.5))
+    im = ax.imshow(E[order], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks(range(k))
+    ax.set_xticklabels([orbit_label(G, o + 1) for o in range(k)], rotation=60, ha="right", fontsize=7)
+    ax.set_xlabel("irreps (orbit under complex conjugation)")
+    ax.set_ylabel(f"live neuron of seed {seed + 1}, sorted by winner")
+    ax.set_title(f"{group_display_name(G)}: {title}", fontsize=9)
+    cb = fig.colorbar(im, ax=ax)
+    cb.set_label("share of the neuron's non-trivial Fourier energy")
+    atomic_save_figure(fig, path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _purities(analysis) -> np.ndarray:
+    return analysis._cat("purity")
+
+
+# --------------------------------------------------------------------------- regimes
+
+
+def _not_learned(net: TrainedNet, what: str = "the multiplication table") -> str | None:
+    acc = net.train_acc
+    if not np.all(np.isfinite(acc)):
+        return "a seed diverged (non-finite weights or loss)"
+    if float(np.min(acc)) < LEARNED:
+        return (f"the network has not learned {what} (train accuracy {float(np.min(acc)):.3f} < {LEARNED}), "
+                "so the claim about trained networks is not tested")
+    return None
+
+
+def _more(ctx, net: TrainedNet) -> str:
+    if ctx.on_model:
+        return "a model trained to 100% train accuracy"
+    return "--budget full" if ctx.budget == "small" else f"more steps than {net.steps}"
+
+
+# --------------------------------------------------------------------------- quadratic model
+
+
+def _quadratic_accuracy_of(ctx, net: TrainedNet) -> Measured:
+    acc = float(np.min(net.train_acc))
+    details = {"train_accuracy_per_seed": net.train_acc, "steps": net.steps, "source": net.source,
+               "loss_fall_last_interval": net.loss_trend}
+    if acc < 1.0:
+        trend = net.loss_trend
+        if not np.all(np.isfinite(trend)):
+            return Measured(acc, details, inconclusive=f"accuracy {acc:.4f} after {net.steps} steps and no loss "
+                            "history to tell whether training had converged", decide=_more(ctx, net))
+        if float(np.max(trend)) > 0.01:
+            return Measured(acc, details, inconclusive=(
+                f"accuracy {acc:.4f} after {net.steps} steps while the training loss still fell by "
+                f"{100 * float(np.max(trend)):.1f}% over the last evaluation interval: Stage I has not converged"),
+                decide=_more(ctx, net))
+    return Measured(acc, details)
 
 
 def _quadratic_accuracy(ctx):
-    res = _quadratic(ctx)
-    acc = res.final["train_acc"]
-    return Measured(float(min(a for a in acc if a is not None)), {"status": res.status, "steps": res.step})
+    return _quadratic_accuracy_of(ctx, _quadratic(ctx))
+
+
+def _quadratic_accuracy_baseline(ctx):
+    net = _quadratic(ctx, init=True)
+    return Measured(float(np.min(net.train_acc)), {"source": "random initialisation"})
+
+
+def _single_irrep_fraction(ctx, net, key, base_net, base_key, nominal: float, need_learned: str | None):
+    """Fraction of live neurons whose purity exceeds max(nominal, 99% quantile of the baseline's)."""
+    from scipy.stats import mannwhitneyu
+
+    pur = _purities(_analysis(ctx, net, key))
+    base = _purities(_analysis(ctx, base_net, base_key))
+    bar = float(max(nominal, np.quantile(base, BASELINE_QUANTILE))) if base.size else nominal
+    frac = float(np.mean(pur > bar)) if pur.size else float("nan")
+    base_frac = float(np.mean(base > bar)) if base.size else float("nan")
+    p = float(mannwhitneyu(pur, base, alternative="greater").pvalue) if pur.size and base.size else float("nan")
+    stat = {
+        "test": "one-sided Mann–Whitney U: trained purities > random-init purities",
+        "p_value": p,
+        "n_neurons": int(pur.size),
+        "n_baseline_neurons": int(base.size),
+        "n_seeds": int(net.n_seeds),
+        "rule": f"PASS iff the fraction of live neurons with purity > {bar:.4f} (the larger of {nominal} and the "
+                f"baseline's {BASELINE_QUANTILE:.0%} quantile) meets the bar and p < {ALPHA}",
+    }
+    details = {"purity_bar": bar, "purity_median": float(np.median(pur)) if pur.size else None,
+               "baseline_purity_median": float(np.median(base)) if base.size else None,
+               "baseline_fraction_above_bar": base_frac, "source": net.source}
+    baseline = Measured(base_frac, {"purity_bar": bar})
+    if need_learned:
+        return Measured(frac, details, inconclusive=need_learned, decide=_more(ctx, net), statistic=stat), baseline
+    if not p < ALPHA:
+        frac = 0.0  # purities not significantly above random: no evidence of single-irrep neurons
+        details["note"] = f"purities are not significantly above the random-init baseline (p = {p:.3g})"
+    return Measured(frac, details, statistic=stat), baseline
+
+
+def _quadratic_purity_pair(ctx):
+    net = _quadratic(ctx)
+    return ctx.artifact("trained.quadratic.purity", lambda: _single_irrep_fraction(
+        ctx, net, "trained.quadratic", _quadratic(ctx, init=True), "trained.quadratic.init", 0.95, _not_learned(net)))
 
 
 def _quadratic_purity(ctx):
-    s = _quadratic_analysis(ctx)
-    return Measured(
-        s["purity_fraction_ge_0.95"],
-        {k: s.get(k) for k in ("neurons_live", "purity_quantiles", "rank_ratio_multidim", "align_re", "occupancy")},
-    )
+    return _quadratic_purity_pair(ctx)[0]
+
+
+def _quadratic_purity_baseline(ctx):
+    return _quadratic_purity_pair(ctx)[1]
+
+
+def _median_alignment(ctx, net, key) -> float:
+    return float(_analysis(ctx, net, key).summary()["align_re"]["median"])
 
 
 def _quadratic_alignment(ctx):
-    s = _quadratic_analysis(ctx)
-    return Measured(s["align_re"]["median"], {"align_re": s["align_re"], "align_abs": s["align_abs"]})
+    net = _quadratic(ctx)
+    s = _analysis(ctx, net, "trained.quadratic").summary()
+    m = Measured(float(s["align_re"]["median"]), {"align_re": s["align_re"], "align_abs": s["align_abs"]})
+    why = _not_learned(net)
+    return Measured(m.value, m.details, inconclusive=why, decide=_more(ctx, net)) if why else m
 
 
-def _quadratic_majority(ctx):
-    from grokcheck.checks.training._analyze import majority_vote
-    from grokcheck.checks.training._data import group_task
+def _quadratic_alignment_baseline(ctx):
+    return _median_alignment(ctx, _quadratic(ctx, init=True), "trained.quadratic.init")
 
-    mv = majority_vote(ctx.group, _quadratic(ctx).model, group_task(ctx.group, n_seeds=1, seed=ctx.seed))
-    seed0 = mv["per_seed"][0]
-    return Measured(seed0["margin_positive_fraction"], {"margin_min": seed0["margin_min"], "coef_normalized": seed0["coef_normalized"]})
+
+def vote_coefficients(G, logits: np.ndarray) -> list[dict]:
+    """Majority-vote regression of population logits, per seed, with the product's z-score.
+
+    Least squares of ``L[(g1,g2), j]`` on ``1{j=g1g2}, 1{j=g1²}, 1{j=g2²}, 1`` pooled over the
+    |G|² pairs and |G| classes (He et al.'s majority vote). The product coefficient's
+    significance is the z-score of the per-pair contrast ``L[g1g2] − mean_j L[j]`` over the pairs
+    whose product is neither square (where the features do not overlap).
+
+    Parameters
+    ----------
+    logits : (S, |G|², |G|), pairs in row-major order.
+    """
+    n = G.order
+    table = np.asarray(G.table)
+    g1, g2 = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    prod, sq1, sq2 = table[g1, g2], table[g1, g1], table[g2, g2]
+    j = np.arange(n)
+    feats = np.stack([j[None] == prod[:, None], j[None] == sq1[:, None], j[None] == sq2[:, None],
+                      np.ones((n * n, n), dtype=bool)], axis=-1).reshape(-1, 4).astype(float)
+    clean = (prod != sq1) & (prod != sq2)
+    out = []
+    for L in np.asarray(logits, dtype=float):
+        if not np.all(np.isfinite(L)):
+            out.append(None)
+            continue
+        coef, *_ = np.linalg.lstsq(feats, L.reshape(-1), rcond=None)
+        contrast = (L[np.arange(n * n), prod] - L.mean(axis=1))[clean]
+        z = float(contrast.mean() / max(contrast.std(ddof=1) / math.sqrt(contrast.size), 1e-300)) if contrast.size > 1 else float("nan")
+        out.append({"coef": coef.tolist(), "coef_normalized": (coef / coef[0]).tolist() if coef[0] != 0 else None,
+                    "product_z": z})
+    return out
+
+
+#: the product coefficient must be positive at 5σ (one-sided p < 3e-7) for the logits to
+#: carry a vote for g1g2 at all; a random network reaches it with negligible probability.
+VOTE_Z = 5.0
+
+
+def _vote_of(ctx, net: TrainedNet) -> Measured:
+    if net.logits is None:
+        raise ValueError("the majority vote needs the network's logits on the full table")
+    per = vote_coefficients(ctx.group, net.logits)
+    ghosts = []
+    for v in per:
+        if v is None or not v["product_z"] > VOTE_Z or v["coef"][0] <= 0:
+            ghosts.append(float("inf"))  # no significant vote for the product
+        else:
+            ghosts.append(float(max(abs(v["coef_normalized"][1]), abs(v["coef_normalized"][2]))))
+    return Measured(float(max(ghosts)), {"per_seed": per, "ghost_ratio_per_seed": ghosts})
+
+
+def _quadratic_vote(ctx):
+    net = _quadratic(ctx)
+    m = _vote_of(ctx, net)
+    why = _not_learned(net)
+    return Measured(m.value, m.details, inconclusive=why, decide=_more(ctx, net)) if why else m
+
+
+def _quadratic_vote_prediction(ctx):
+    net = _quadratic(ctx)
+    # He et al.: with unshared inputs the ghost coefficients vanish; with a shared input
+    # (θ¹ = θ²) they are half the product's — the "flawed indicator" 2·1[g1g2] + 1[g1²] + 1[g2²].
+    return Measured(0.5 if net.shared_input else 0.0, {"shared_input": net.shared_input})
+
+
+def _quadratic_vote_baseline(ctx):
+    return _vote_of(ctx, _quadratic(ctx, init=True)).value
+
+
+# --------------------------------------------------------------------------- ReLU MLP
+
+
+def _clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    from scipy.stats import beta
+
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
+    return lo, hi
+
+
+def _mlp_groks_of(ctx, net: TrainedNet) -> Measured:
+    t_mem, t_grok = np.asarray(net.t_mem), np.asarray(net.t_grok)
+    gap = 2 * max(net.eval_every, 1)  # a delay shorter than two evaluations is not resolved
+    memorised = t_mem >= 0
+    grokked = memorised & (t_grok >= 0)
+    delayed = grokked & (t_grok - t_mem >= gap)
+    immediate = grokked & ~delayed
+    k, n = int(delayed.sum()), int(memorised.sum())
+    lo, hi = _clopper_pearson(k, n) if n else (0.0, 1.0)
+    stat = {"test": "Clopper–Pearson 95% interval for the fraction of memorising seeds that grok after a delay",
+            "ci": [lo, hi], "n_seeds": int(t_mem.size), "n_memorised": n, "n_grokked_with_delay": k,
+            "rule": f"FAIL if a seed generalises within {gap} steps of memorising (no plateau); PASS if every "
+                    "memorising seed groks after a plateau and at least 2 do; otherwise INCONCLUSIVE"}
+    details = {"t_mem": t_mem, "t_grok": t_grok, "plateau": np.where(grokked, t_grok - t_mem, -1), "steps": net.steps,
+               "source": net.source}
+    frac = k / n if n else float("nan")
+    if net.eval_every == 0:
+        return Measured(frac, details, statistic=stat, inconclusive="the model comes without a training history, so "
+                        "the times of memorisation and generalisation are unknown",
+                        decide="a grokcheck run directory (--format grokcheck), whose metrics log has them")
+    if immediate.any():
+        return Measured(frac, details, statistic=stat)  # a contradiction: FAIL through the bar below
+    if n == 0:
+        return Measured(frac, details, statistic=stat, decide=_more(ctx, net),
+                        inconclusive=f"no seed memorised the training split within {net.steps} steps")
+    if k < n:
+        return Measured(frac, details, statistic=stat, decide=_more(ctx, net),
+                        inconclusive=f"{n - k} of {n} memorising seeds did not grok within {net.steps} steps")
+    if k < 2:
+        return Measured(frac, details, statistic=stat, decide="more seeds",
+                        inconclusive=f"only {k} seed memorised and grokked; the interval [{lo:.2f}, {hi:.2f}] is too wide")
+    return Measured(frac, details, statistic=stat)
 
 
 def _mlp_times(ctx):
-    res = _mlp(ctx)
-    t_mem, t_grok = np.asarray(res.t_mem), np.asarray(res.t_grok)
-    ok = (t_grok >= 0) & (t_mem >= 0)
-    # Fraction of seeds that grok (test ≥ 0.95) no earlier than they memorise (train ≥ 0.99).
-    grokked_after = ok & (t_mem <= t_grok)
-    return Measured(float(np.mean(grokked_after)), {"t_mem": t_mem, "t_grok": t_grok, "plateau": t_grok - t_mem})
+    return _mlp_groks_of(ctx, _mlp(ctx))
+
+
+def _mlp_times_baseline(ctx):
+    m = _mlp_groks_of(ctx, _mlp(ctx, init=True))
+    return 0.0 if m.inconclusive or not np.isfinite(m.value) else m.value
+
+
+def _not_grokked(net: TrainedNet) -> str | None:
+    acc = net.test_acc
+    if not np.all(np.isfinite(acc)) or float(np.min(acc)) < GROKKED:
+        return (f"the network has not grokked (test accuracy {float(np.nanmin(acc)) if np.isfinite(acc).any() else float('nan'):.3f} "
+                f"< {GROKKED}); the claim is about networks that generalise")
+    return None
+
+
+def _mlp_purity_pair(ctx):
+    net = _mlp(ctx)
+    return ctx.artifact("trained.mlp.purity", lambda: _single_irrep_fraction(
+        ctx, net, "trained.mlp", _mlp(ctx, init=True), "trained.mlp.init", 0.9, _not_grokked(net)))
 
 
 def _mlp_single_irrep(ctx):
-    from grokcheck.checks.training._analyze import analyze_neurons
+    return _mlp_purity_pair(ctx)[0]
 
-    res = _mlp(ctx)
-    s = analyze_neurons(ctx.group, res.model, alive=res.alive).summary()
-    return Measured(
-        s["purity_fraction_ge_0.9"],
-        {"neurons_live": s["neurons_live"], "occupancy": s["occupancy"], "t_grok": res.t_grok,
-         "purity_per_vector_median": s["purity_per_vector_median"]},
-    )
+
+def _mlp_single_irrep_baseline(ctx):
+    return _mlp_purity_pair(ctx)[1]

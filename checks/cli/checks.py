@@ -19,8 +19,17 @@ def run(args) -> int:
         print(json.dumps([c.to_json() for c in checks], indent=2))
         return 0
     for c in checks:
-        flag = "  [published statement grokcheck shows false]" if c.published_false else ""
-        print(f"{c.id}{flag}\n    {c.claim}\n    source: {c.source}")
+        flags = []
+        if c.published_false:
+            flags.append("published statement grokcheck shows false")
+        if c.group_independent:
+            flags.append("group-independent")
+        if c.baseline is not None:
+            flags.append("trained network, with a random-init baseline")
+        flag = f"  [{'; '.join(flags)}]" if flags else ""
+        print(f"{c.id}{flag}\n    {c.claim}\n    source: {c.source}\n    decision: {c.tolerance.words()}")
+        if c.why_false:
+            print(f"    why false: {c.why_false}")
         if c.hypotheses:
             print("    hypotheses: " + "; ".join(h.name for h in c.hypotheses))
     print(f"\n{len(checks)} checks.")

@@ -1,0 +1,127 @@
+"""``verify --model``: the trained-network checks on a network trained elsewhere.
+
+:func:`model_artifacts` reads a model with the external-model loaders
+(:func:`grokcheck.checks.training._external.load_model`) and returns the artifacts the
+trained-network checks read, each a :class:`~grokcheck.checks.claims._trained.TrainedNet`:
+
+* every format gives ``"trained.mlp"`` (the ReLU-MLP checks; Chughtai et al.'s one-layer MLP,
+  concatenated or summed one-hot MLPs, a grokcheck MLP run) — a grokcheck run of He et al.'s
+  quadratic model gives ``"trained.quadratic"`` instead;
+* and its baseline ``"….init"``: the same architecture with random weights. For a grokcheck
+  run that is the run's own configuration trained for zero steps; for a state dict, every
+  tensor redrawn from a Gaussian with the same shape, mean and standard deviation as the given
+  one (seeded), i.e. random weights of the same architecture and scale.
+
+A model read from a state dict has no training history, so the grokking check is INCONCLUSIVE
+on it, and its train/test split is unknown: its accuracy on all |G|² pairs stands for both.
+Transformers are read, but their MLP neurons respond to pairs, not to each operand
+separately, so the per-neuron checks do not apply to them (NOT APPLICABLE).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from grokcheck.checks.claims._trained import GROKKED, LEARNED, TrainedNet, trained_net_from_run
+
+__all__ = ["model_artifacts", "net_from_external"]
+
+
+def net_from_external(G, model, source: str) -> TrainedNet:
+    """A :class:`TrainedNet` (one seed) from an :class:`~grokcheck.checks.training._external.ExternalModel`
+    whose labels are the elements of ``G`` (label g is element g)."""
+    from grokcheck.errors import InvalidInputError
+
+    if model.pairwise:
+        raise InvalidInputError(f"{source}: the per-neuron checks need neurons that see each operand separately "
+                                "(left + right responses); a transformer's MLP neurons respond to pairs", option="--model")
+    n = G.order
+    d = model.neuron_data()
+    L = np.asarray(model.logits(), dtype=float).reshape(1, n * n, -1)[..., :n]
+    acc = float(np.mean(np.argmax(L[0], axis=1) == np.asarray(G.table).reshape(-1)))
+    return TrainedNet(
+        theta1=np.asarray(d["left"], float)[None], theta2=np.asarray(d["right"], float)[None],
+        xi=np.asarray(d["out"], float)[None], logits=L,
+        train_acc=np.array([acc]), test_acc=np.array([acc]),
+        t_mem=np.array([-1]), t_grok=np.array([-1]), steps=0, eval_every=0, loss_trend=np.array([np.nan]),
+        shared_input=model.format == "summed-mlp",
+        source=f"given model {source} ({model.format}); accuracy on all |G|² pairs {acc:.4f} stands for train "
+               f"and test accuracy (the split is unknown)",
+    )
+
+
+def _random_like_state(state: dict, seed: int) -> dict:
+    import torch
+
+    g = torch.Generator().manual_seed(int(seed))
+    out = {}
+    for k, v in state.items():
+        if torch.is_tensor(v) and v.is_floating_point() and v.numel() > 1:
+            mean, std = v.double().mean(), v.double().std()
+            out[k] = (mean + std * torch.randn(v.shape, generator=g, dtype=torch.float64)).to(v.dtype)
+        else:
+            out[k] = v
+    return out
+
+
+def _first_step(history, key: str, thr: float, S: int) -> np.ndarray:
+    out = np.full(S, -1)
+    for h in history:
+        vals = h.get(key) or []
+        for s, v in enumerate(vals):
+            if out[s] < 0 and v is not None and v >= thr:
+                out[s] = int(h["step"])
+    return out
+
+
+def _from_run_dir(G, path: Path, seed: int, device: str) -> dict:
+    from types import SimpleNamespace
+
+    from dataclasses import replace
+
+    from grokcheck.checks.training._train import load_run, train
+    from grokcheck.errors import InvalidInputError
+
+    run_dir = path.parent if path.is_file() else path
+    try:
+        run = load_run(run_dir, device="cpu")
+    except FileNotFoundError as exc:
+        raise InvalidInputError(str(exc), option="--model") from None
+    if run.task.kind != "group" or run.task.meta.get("encoding") == "sequence":
+        raise InvalidInputError(f"{run_dir}: the per-neuron checks need a group task with one-hot inputs", option="--model")
+    S = run.model.n_seeds
+    res = SimpleNamespace(model=run.model.double(), history=run.history, final=run.history[-1], alive=run.alive,
+                          t_mem=_first_step(run.history, "train_acc", LEARNED, S),
+                          t_grok=_first_step(run.history, "test_acc", GROKKED, S), step=run.step, config=run.config)
+    net = trained_net_from_run(res, run.task)
+    cfg = replace(run.config, steps=0, plot=False)
+    init = train(cfg, run.task, device=device, progress=False)
+    base = trained_net_from_run(init, run.task)
+    key = "trained.quadratic" if run.config.model.kind == "quadratic" else "trained.mlp"
+    return {key: net, f"{key}.init": base}
+
+
+def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu") -> dict:
+    """The artifacts of a trained model at ``path`` in format ``fmt`` (see the module docstring)."""
+    from grokcheck.checks.training._external import load_model
+
+    path = Path(os.fspath(path))
+    if fmt == "grokcheck":
+        return _from_run_dir(G, path, seed, device)
+    model = load_model(path, fmt, G, device=device)
+    net = net_from_external(G, model, path.name)
+    import torch
+
+    fd, tmp = tempfile.mkstemp(suffix=".pt")
+    os.close(fd)
+    try:
+        torch.save(_random_like_state(model.state, seed), tmp)
+        base_model = load_model(tmp, fmt, G, device=device)
+    finally:
+        os.remove(tmp)
+    base = net_from_external(G, base_model, "random weights of the same architecture and scale")
+    return {"trained.mlp": net, "trained.mlp.init": base}
