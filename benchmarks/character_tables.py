@@ -6,7 +6,7 @@ Usage::
     python benchmarks/character_tables.py --quick    # only the issue's list
 
 Each group is rebuilt from its table before timing, so no cached result is reused.
-Targets (issue 3): each table < 10 s on a 2-core CPU, the irreps of S6 < 14 s.
+Targets: each table < 10 s on a 2-core CPU, the irreps of S6 < 14 s.
 """
 
 from __future__ import annotations

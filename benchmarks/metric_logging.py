@@ -1,4 +1,4 @@
-"""Overhead of logging MID/ED/PMI/PE + the abelian test every 100 steps (issue 8 acceptance: < 20%).
+"""Overhead of logging MID/ED/PMI/PE + the abelian test every 100 steps (target: < 20%).
 
 Runs the same training twice — once plain, once with :class:`RobustnessLogger` (``every=100``)
 — with the same evaluation cadence (``eval_every=100``), so the difference is the logger alone.

@@ -1,5 +1,5 @@
 
-# --- Lyu et al. dichotomy: margins, KKT certificates, reference solutions (issue 7) ---
+# --- Lyu et al. dichotomy: margins, KKT certificates, reference solutions ---
 from grokcheck.numerics._margin import (  # noqa: E402
     Homogeneity,
     HomogeneityWarning,
@@ -29,7 +29,7 @@ from grokcheck.numerics._max_margin import (  # noqa: E402
     ntk_features,
 )
 
-# --- He et al. Ω, Stage I flow, measurements, Li₂ 𝓔, precursor ODE (issue 4) ---
+# --- He et al. Ω, Stage I flow, measurements, Li₂ 𝓔, precursor ODE ---
 from grokcheck.numerics._omega import (  # noqa: E402
     fourier_blocks,
     inverse_fourier_blocks,
@@ -73,7 +73,7 @@ from grokcheck.numerics._li2 import (  # noqa: E402
     v_ridge,
 )
 
-# Tan & Huang robustness metrics, matrix information, EGD map and toy theory (issue 8)
+# Tan & Huang robustness metrics, matrix information, EGD map and toy theory
 from grokcheck.numerics._matrix_information import (  # noqa: E402
     assert_unit_diagonal_psd,
     is_unit_diagonal_psd,

@@ -330,7 +330,7 @@ class EGDToyProblem:
         ``r_k = r`` ⇔ ``ε ν_k²/μ_k² = ε(1 − ρ²)/ρ²`` ⇔ ``|ν_k| = tan θ · μ_k``: ε enters only
         through β. With ``μ_k ≈ m₁/m₂`` this gives ``log(τ_exit)/(−log β) ≈ log(τ_exit)/(ηε)``,
         Corollary 1's ``1/(ηε)`` order, with ``τ_exit = |u₂| m₂/(m₁ tan θ)`` where the paper
-        prints ``τ = |u₂| tan θ m₂/m₁`` [D]. ``None`` if not reached within ``max_steps``.
+        prints ``τ = |u₂| tan θ m₂/m₁`` (docs/errata.md). ``None`` if not reached within ``max_steps``.
         """
         t = math.tan(self.theta)
         start, chunk = 0, 4096

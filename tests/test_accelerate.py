@@ -100,7 +100,7 @@ def test_egd_groks_ten_times_faster_than_sgd_mod97(tmp_path):
     """EGD, arXiv 2510.04930, experiments: p = 97 mod add, Table 1 settings, CPU, no test-accuracy switch.
 
     SGD is capped at 1500 epochs; a censored SGD median makes the ratio a lower bound.
-    Measured (issue 8 report, CPU): EGD 114 and 114 epochs; SGD > 1500 on both seeds (test
+    Measured when this test was written (CPU): EGD 114 and 114 epochs; SGD > 1500 on both seeds (test
     accuracy 0.0006 / 0.0004 at epoch 1500), so the speed-up is ≥ 13.2×.
     """
     cfg = AccelerateConfig(methods=("egd", "sgd"), n_seeds=2, epochs=1500, eval_every_epochs=2, chunk_epochs=100)

@@ -117,7 +117,7 @@ def test_misgrokking_accuracy_rises_then_falls():
 
 @pytest.mark.slow
 def test_acceptance_size():
-    """Issue 7 acceptance: n = 256, d = 5000, k = 3, α = 10⁴, λ = 0.1, η = 0.02, horizon 2·log α/λ."""
+    """Paper-sized run: n = 256, d = 5000, k = 3, α = 10⁴, λ = 0.1, η = 0.02, horizon 2·log α/λ."""
     data = sparse_sign_data(n=256, d=5000, k=3, n_test=2000, seeds=[0])
     a, lam, lr = 1e4, 0.1, 0.02
     Ta = math.log(a) / lam

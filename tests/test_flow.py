@@ -23,7 +23,7 @@ def _q8():
 @settings(max_examples=6)
 @given(G=groups(min_order=2, max_order=24), seed=st.integers(0, 1000))
 def test_domains_agree(G, seed):
-    # Issue 4: parameter and Fourier domain integrate the same ODE; agree to 1e-8.
+    # Parameter and Fourier domain integrate the same ODE; agree to 1e-8.
     x0 = spherical_init(3, G.order, seed=seed)
     t1 = 3.0 * G.order**1.5
     kw = dict(t1=t1, saves=3, rtol=1e-11, atol=1e-13)
@@ -118,7 +118,7 @@ def test_failure_is_a_value():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["S3", "S4", "D5", "Q8", "F21", "C3xC5", "A5"])
 def test_acceptance_256_neurons(name):
-    # Issue 4 acceptance: every neuron converges to its winner's stable point.
+    # Every neuron converges to its winner's stable point.
     from grokcheck.theory import group
 
     run = run_stage_one(group(name), neurons=256, seed=0)

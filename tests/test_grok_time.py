@@ -57,7 +57,7 @@ def test_tiny_diag_sweep_slope():
     sw = grok_time_sweep("diag", alphas=[1e2, 1e4], lambdas=[0.05, 0.1], seeds=[0], **TINY_DIAG)
     assert np.all(np.isfinite(sw.t_grok))
     res = check_grok_time_slope(sw)
-    # two points per λ, evaluation resolution ≈ 1% of the horizon: the ±30% of issue 7
+    # two points per λ, evaluation resolution ≈ 1% of the horizon: the ±30% target
     assert res.verdict == "PASS", res.details
     assert np.all(sw.fit.ratio < 1.2) and np.all(sw.fit.ratio > 0.4)
 
@@ -100,7 +100,7 @@ def test_cli_kkt_on_a_training_layer_run(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_acceptance_grid_diag():
-    """Issue 7: 3×3 (α, λ) grid, α over two decades; at each λ, λ·slope = 1 within 30%."""
+    """3×3 (α, λ) grid, α over two decades; at each λ, λ·slope = 1 within 30%."""
     sw = grok_time_sweep("diag", alphas=[1e2, 1e3, 1e4], lambdas=[0.025, 0.05, 0.1], seeds=[0, 1, 2])
     res = check_grok_time_slope(sw)
     assert res.verdict == "PASS", res.details

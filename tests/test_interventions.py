@@ -133,7 +133,7 @@ def test_logger_keys_cadence_determinism_and_no_global_rng(tmp_path):
 def test_perturbed_training_groks_earlier_than_plain():
     """C31, 50% train, MLP width 128, AdamW lr 1e-2 wd 1, full batch, 3 paired seeds, 16000 steps.
 
-    Measured (issue 8 report): plain t_grok = 11200, 12500, 11300; perturbed with
+    Measured when this test was written: plain t_grok = 11200, 12500, 11300; perturbed with
     (λ₁, λ₂) = (0.1, 0.05) t_grok = 4850, 5200, 4950. The paper's modular-addition values
     (0.5, 0.4) are tuned for transformer embeddings; on one-hot MLP inputs they prevent
     memorisation (train accuracy ≈ 0.65 after 10⁴ steps), so they are not used here.

@@ -1,4 +1,4 @@
-"""Property tests over many groups (``groups(max_order=64)``): the acceptance identities of issue 3."""
+"""Property tests over many groups (``groups(max_order=64)``): the identities every group must satisfy."""
 
 import numpy as np
 from hypothesis import given, settings
@@ -21,7 +21,7 @@ def _rows(values):
     return sorted(tuple(zip(r.real.tolist(), r.imag.tolist())) for r in v)
 
 
-# Certificate threshold for representations (issue 3); float64 lands near 1e-13.
+# Certificate threshold for representations; float64 lands near 1e-13.
 REP_TOL = 1e-10
 # Fourier identities: sums of ≤ 64 O(1) terms in float64; the issue asks 1e-12.
 FOURIER_TOL = 1e-12

@@ -169,7 +169,7 @@ def test_cli_train_then_analyze(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------------------------
-# Acceptance runs (issue 5). Minutes on a 2-core CPU: `pytest -m slow tests/test_train.py`.
+# Paper-sized runs. Minutes on a 2-core CPU: `pytest -m slow tests/test_train.py`.
 
 
 def _named(name):

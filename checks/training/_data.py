@@ -14,7 +14,7 @@ not depend on how many other seeds are trained alongside it.
 Conventions (docs/conventions.md): the group task has one example per pair ``(g1, g2)``, stored at pool
 index ``g1 * n + g2``, labelled ``g1·g2 = table[g1, g2]``. Encodings:
 
-* ``"concat"`` – ``x = [e_{g1}; e_{g2}] ∈ R^{2n}`` (papers (b), (d), (e), (a) unshared);
+* ``"concat"`` – ``x = [e_{g1}; e_{g2}] ∈ R^{2n}`` (Tian's Li₂, Lyu et al., EGD; He et al. with unshared inputs);
 * ``"sum"`` – ``x = e_{g1} + e_{g2} ∈ R^{n}`` (shared; only meaningful for Abelian groups);
 * ``"sequence"`` – tokens ``[g1, g2, n]`` where token ``n`` is "=" (Nanda et al.'s "a b =").
 """
