@@ -2,22 +2,26 @@
 on the one loop of :func:`~grokcheck.checks.training._train.train`, reproduce the trajectories of
 the separate loop they replaced bit for bit, and resume bit-identically with state attached.
 
-Reference digests
------------------
-``_REFERENCE`` was produced on 2026-12-01 with the code of commit 4f68e2a (the last commit with the
+Reference trajectories
+----------------------
+``_REFERENCE`` was produced on 2026-12-01 with the code of commit 4f68e2a (the last code with the
 second training loop ``train_with_intervention`` and the closure ``checkpoint_history_callback``),
 torch 2.13.0+cpu, x86_64, one torch thread, by running ``python tests/test_train_callbacks.py``,
-which prints ``{name: (sha256, first numbers)}`` for each trajectory below. The digest is over the
-exact float values (JSON ``repr``) of every metrics line and every final or saved parameter.
-Bit equality is only defined on the platform that recorded it (another BLAS or CPU reorders float
-sums), so elsewhere the test compares the stored leading numbers with a tolerance instead.
+which prints ``{name: (sha256, last train losses)}`` for each trajectory below. The digest is over
+the exact float values (JSON ``repr``) of every metrics line and every final or saved parameter.
+
+At commit a175640 (the callback path, the second loop deleted) every digest matched bit for bit.
+Later changes to the model layer's arithmetic (first layers as gathers and fused optimizer steps,
+commit eca7252) reorder float32 sums, so the digests can no longer match; the test therefore
+compares the old loop's last train losses with a tolerance, and keeps the digests as the record
+of the bit-for-bit match. Bit-identity *within* the current code is asserted below (resume with
+stateful callbacks, zero-strength interventions in ``test_interventions.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import sys
 
 import numpy as np
@@ -109,7 +113,6 @@ def _all_runs(tmp):
     return {**_intervention_runs(), **_kkt_history_run(tmp), **_robustness_run(tmp)}
 
 
-_RECORDED_ON = ("2.13.0+cpu", "x86_64")
 _REFERENCE = {
     'intervention-plain': ('e1fea8dfd1be7ae21334e6fdad8ebc435a27e99066f41769d088ea86e57bd875', [1.5671581029891968, 1.6052974462509155]),
     'intervention-perturbed-paper': ('db045d1d5f910d410ff1341ea378aa7b11f8ba8ebc662bb43f7a45c11dd8ceed', [1.745042324066162, 1.7592343091964722]),
@@ -124,14 +127,11 @@ _REFERENCE = {
 def test_callback_path_reproduces_the_previous_trajectories(tmp_path):
     got = _all_runs(tmp_path)
     assert set(got) == set(_REFERENCE)
-    if (torch.__version__, platform.machine()) == _RECORDED_ON:
-        for name, (digest, _) in _REFERENCE.items():
-            assert got[name][0] == digest, name  # bit for bit
-    else:
-        for name, (_, numbers) in _REFERENCE.items():
-            # another BLAS/CPU reorders float32 sums; over ≤ 40 steps of a tiny net that moves losses ~1e-6
-            np.testing.assert_allclose(got[name][1], numbers, rtol=1e-4, err_msg=name)
-
+    for name, (_, numbers) in _REFERENCE.items():
+        # Since the model layer's float32 sums were reordered the last train losses move by ~1e-7
+        # relative over these 12–120 steps (measured: ≤ 8e-8); 1e-5 keeps a 100× margin and still
+        # fails for any change of the algorithm (the interventions move them by more than 5e-3).
+        np.testing.assert_allclose(got[name][1], numbers, rtol=1e-5, atol=0, err_msg=name)
 
 
 class _Kill(Exception):
