@@ -118,3 +118,80 @@ def test_li2_closed_form_at_the_ridge_v_and_energy_bound():
         assert 0 <= r["kernel_offdiag_ratio_FtF"]
         # corrected Theorem 2: on the unit sphere E ≤ |G|/4 for odd cyclic groups (no real irrep)
         assert r["node_energy_normalized"]["max"] <= 5 / 4 + 1e-12
+
+
+# ----------------------------------------------------------------- analyze_weights
+
+
+def _isotypic(G, orbit):
+    from grokcheck.checks.training import group_spectrum
+
+    B, starts = group_spectrum(G).basis
+    stop = list(starts[1:]) + [G.order]
+    return B[:, starts[orbit]:stop[orbit]].T
+
+
+def test_analyze_weights_shares_of_planted_mixtures():
+    from grokcheck.checks.training import analyze_weights
+    from grokcheck.theory import group
+
+    G = group("S4")
+    rng = np.random.default_rng(0)
+    A, B = _isotypic(G, 3), _isotypic(G, 2)
+    u = rng.normal(size=A.shape[0]) @ A
+    w = rng.normal(size=B.shape[0]) @ B
+    u, w = u / np.linalg.norm(u), w / np.linalg.norm(w)
+    # neuron 0: 70% of its input energy in orbit 3, 30% in orbit 2, plus a constant (trivial) part
+    left = np.stack([np.sqrt(0.7) * u + 5.0, u, 1e-9 * u])
+    right = np.stack([np.sqrt(0.3) * w, w, 1e-9 * w])
+    out = np.stack([w, u, u])
+    na = analyze_weights(G, left, right, out)
+    sh = na.shares[0]
+    assert sh.winner_orbit[0] == 3 and sh.share[0] == pytest.approx(0.7, abs=1e-12)  # exact projections
+    assert sh.share_out[0] == pytest.approx(0.0, abs=1e-12)
+    assert sh.share[1] == pytest.approx(0.5, abs=1e-12)  # equal energy in two orbits
+    assert sh.alive.tolist() == [True, True, False]  # the 1e-9-scaled neuron is below 1% of the largest
+    assert not sh.single.any()  # no share reaches 0.9
+    # output weights counting: neuron 0's input says orbit 3 (0.7), its output orbit 2 (1.0)
+    sh2 = analyze_weights(G, left, right, out, count_output=True).shares[0]
+    assert sh2.winner_orbit[0] == 2
+    assert analyze_weights(G, left, right, out, alive_rule="all").shares[0].alive.all()
+    js = na.to_json()
+    assert [r["alive"] for r in js["neurons"]] == [True, True, False]
+    assert js["neurons"][0]["irrep"] == G.character_table.orbits[3][0] + 1  # 1-based, GAP's X.i
+    assert js["summary"]["alive_rule"] == "weights" and js["summary"]["share_threshold"] == 0.9
+    assert js["summary"]["fraction_single_irrep"] == 0.0
+    assert [ir["index"] for ir in js["irreps"]] == list(range(1, 6))
+
+
+def test_analyze_weights_fires_rule_and_bad_shapes():
+    from grokcheck.checks.training import analyze_weights
+    from grokcheck.errors import InvalidInputError
+
+    G = cyclic(5)
+    left = np.array([[1.0, 0, 0, 0, 0], [1.0, 0, 0, 0, 0]])
+    out = np.ones((2, 5))
+    sh = analyze_weights(G, left, left, out, bias=np.array([0.0, -3.0]), alive_rule="fires").shares[0]
+    assert sh.alive.tolist() == [True, False]  # max pre-activation 1 + 1 - 3 < 0: never fires
+    with pytest.raises(InvalidInputError, match="right"):
+        analyze_weights(G, left, left[:, :4], out)
+    with pytest.raises(InvalidInputError, match="alive_rule"):
+        analyze_weights(G, left, left, out, alive_rule="loud")
+
+
+def test_group_spectrum_is_cached_per_group_object():
+    import gc
+    import weakref
+
+    from grokcheck.checks.training import group_spectrum
+
+    G = cyclic(9)
+    s1 = group_spectrum(G)
+    assert group_spectrum(G) is s1
+    H = FiniteGroup.from_table(np.array(G.table))  # equal table, another object: its own entry
+    assert group_spectrum(H) is not s1
+    key, ref = id(H), weakref.ref(H)
+    assert key in group_spectrum._store
+    del H
+    gc.collect()
+    assert ref() is None and key not in group_spectrum._store  # the entry died with its group

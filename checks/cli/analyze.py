@@ -186,7 +186,7 @@ def _files_mode(args: argparse.Namespace) -> int:
     names_of: dict = {}
     options = {"alive_rule": args.alive_rule, "alive_threshold": args.alive_threshold,
                "share_threshold": args.share_threshold, "count_output": args.count_output}
-    reports, rows = [], []
+    reports = []
     t_first = None
     for pth in paths:
         for model in load_models(pth, args.format, G, activation=args.activation, eq_token=args.eq_token,

@@ -132,7 +132,7 @@ class GroupSpectrum:
     """
 
     def __init__(self, G):
-        self.group = G
+        self._group = weakref.ref(G)  # a weak reference: the cache entry must not keep its group alive
         ct = G.character_table
         self.orbits = tuple(tuple(int(i) for i in o) for o in ct.orbits)
         self.orbit_dims = np.array([int(ct.degrees[o[0]]) for o in self.orbits])
@@ -150,9 +150,15 @@ class GroupSpectrum:
         M = np.concatenate(mats, axis=1)
         self._Mre = np.ascontiguousarray(M.real)
         self._Mim = np.ascontiguousarray(M.imag)
+        self._order = G.order
         self._irrep_orbit = np.zeros(len(G.irreps), dtype=np.int64)
         for k, o in enumerate(self.orbits):
             self._irrep_orbit[list(o)] = k
+
+    @property
+    def group(self):
+        """The group (alive while anyone uses this spectrum through it)."""
+        return self._group()
 
     @cached_property
     def predictions(self):
@@ -170,7 +176,7 @@ class GroupSpectrum:
         Computed as ``|G| Σ_{ρ∈O} d_ρ ‖f̂[ρ]‖²`` (Parseval), one matrix product for all irreps.
         """
         V = np.asarray(vectors, dtype=np.float64)
-        g = self.group.order
+        g = self._order
         re, im = V @ self._Mre, V @ self._Mim
         sq = re * re + im * im
         per_irrep = np.stack([d * sq[:, a:b].sum(axis=1) for a, b, d in self._slices], axis=1) / g

@@ -19,7 +19,9 @@ Formats (``n = |G|``; labels ``0..n-1`` are the model's own; ``[a, b]`` the pair
     bias, an activation (``activation=``, default ReLU), and a linear readout: exactly two
     floating-point matrices in the state dict, in order, either ``nn.Linear`` layout
     (``W1`` (h, D), ``W2`` (n, h)) or transposed (``W1`` (D, h), ``W2`` (h, n)); a vector of
-    length h is the first bias, one of length n the readout bias. Neuron i: ``left = W1[i, :n]``,
+    length h is the first bias, one of length n the readout bias. When both layouts fit the
+    shapes (``h = 2n`` for concat, ``h = n`` summed), the group's order decides, and without a
+    group ``nn.Linear``. Neuron i: ``left = W1[i, :n]``,
     ``right = W1[i, n:]`` (summed: both ``W1[i]``), ``out = W2[:, i]``.
 ``transformer-lens``
     A TransformerLens ``HookedTransformer`` state dict, read by key layout (the package is not
@@ -236,7 +238,7 @@ def _mlp(state, path, group, fmt, activation) -> ExternalModel:
     for W1o, W2o, layout in ((W1, W2, "nn.Linear"), (W1.T, W2.T, "transposed")):
         h, D = W1o.shape
         n = W2o.shape[0]
-        if W2o.shape[1] == h and D == (2 * n if concat else n):
+        if W2o.shape[1] == h and D == (2 * n if concat else n) and (group is None or n == group.order):
             fit = (W1o, W2o, layout)
             break
     if fit is None:
