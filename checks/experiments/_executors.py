@@ -1,0 +1,157 @@
+"""Where the cells of a sweep run: in this process, or as Ray tasks on a cluster.
+
+An executor takes the cells still to do and yields one :class:`CellOutcome` per cell as cells
+finish (in any order); the driver (:func:`~grokcheck.checks.experiments._sweep.run_sweep`)
+writes the results table. Every executor retries a failed cell once and then reports it as
+failed with its error (``ok=False``, ``error`` = the exception and its traceback) — a cell is
+never dropped.
+
+* :class:`LocalExecutor` – one cell after the other in this process (nothing to start).
+* :class:`RayExecutor` – one Ray task per cell with the cell's CPU/GPU requirements
+  (``num_cpus``, ``num_gpus``), ``max_retries=1`` and ``retry_exceptions=True`` (a worker that
+  dies and a cell that raises are both retried once); results return to the driver through the
+  object store. ``address=None`` starts a local Ray instance, ``"auto"`` joins the cluster this
+  machine belongs to (``ray start --head`` / ``ray start --address=HEAD:6379`` on every node, or
+  Ray's cluster launcher), ``"HOST:PORT"`` joins that head node; ``ray://HOST:10001`` uses Ray
+  Client. Install with ``pip install grokcheck[ray]``.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Sequence
+
+from grokcheck.errors import InvalidInputError
+
+__all__ = ["CellOutcome", "AbstractExecutor", "LocalExecutor", "RayExecutor", "make_executor", "ATTEMPTS"]
+
+#: A cell is tried at most this many times (the first try and one retry).
+ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    """The result of one cell: ``columns`` (``{name: [values]}``) when ``ok``, else ``error``.
+
+    ``attempts`` is the number of tries when the executor knows it (``None`` for a Ray success).
+    """
+
+    cell_id: str
+    ok: bool
+    columns: Mapping | None
+    error: str | None
+    attempts: int | None
+    seconds: float
+    worker: str
+
+
+class AbstractExecutor(abc.ABC):
+    """Runs sweep cells; see the module docstring."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def run(self, cells: Sequence, *, threads="auto", resources: Mapping | None = None) -> Iterator[CellOutcome]:
+        """Yield one :class:`CellOutcome` per cell of ``cells`` as they finish."""
+
+
+def _timed_cell(payload: Mapping, threads, cores) -> tuple[dict, float, str]:
+    from grokcheck.checks.experiments._sweep import run_sweep_cell, worker_name
+
+    t0 = time.perf_counter()
+    cols = run_sweep_cell(payload, threads=threads, cores=cores)
+    return cols, time.perf_counter() - t0, worker_name()
+
+
+class LocalExecutor(AbstractExecutor):
+    """Every cell in this process, one after the other (``threads="auto"``: capped by the free cores)."""
+
+    name = "local"
+
+    def run(self, cells, *, threads="auto", resources=None):
+        from grokcheck.checks.training._threads import available_cores
+
+        for cell in cells:
+            errors = []
+            t0 = time.perf_counter()
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    cols, dt, who = _timed_cell(cell.payload, threads, available_cores())
+                except Exception:  # noqa: BLE001 - a failing cell is recorded, the sweep goes on
+                    errors.append(traceback.format_exc(limit=12))
+                    continue
+                yield CellOutcome(cell.id, True, cols, None, attempt, dt, who)
+                break
+            else:
+                yield CellOutcome(cell.id, False, None, errors[-1], ATTEMPTS, time.perf_counter() - t0, "local")
+
+
+def _ray_cell(payload, threads, cores):
+    """The Ray task: one cell (module level, so workers import it by reference)."""
+    return _timed_cell(payload, threads, cores)
+
+
+class RayExecutor(AbstractExecutor):
+    """One Ray task per cell (see the module docstring).
+
+    Parameters
+    ----------
+    address : ``None`` (start a local instance), ``"auto"``, ``"HOST:PORT"`` or ``"ray://…"``.
+    num_cpus : CPUs of a local instance started here (``address=None``); default all.
+    init_kwargs : passed to ``ray.init`` when this executor starts or joins Ray.
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, init_kwargs: Mapping | None = None):
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise InvalidInputError("the ray executor needs Ray: pip install 'grokcheck[ray]'") from None
+        self.address = address
+        self.num_cpus = num_cpus
+        self.init_kwargs = dict(init_kwargs or {})
+
+    def _ensure(self):
+        import ray
+
+        if not ray.is_initialized():
+            kw = {"include_dashboard": False, "log_to_driver": False, **self.init_kwargs}
+            if self.address is None:
+                kw.setdefault("num_cpus", self.num_cpus)
+            ray.init(address=self.address, **kw)
+        return ray
+
+    def run(self, cells, *, threads="auto", resources=None):
+        ray = self._ensure()
+        res = {"num_cpus": 1.0, "num_gpus": 0.0, **dict(resources or {})}
+        cores = max(1, int(res["num_cpus"]))
+        task = ray.remote(_ray_cell).options(num_cpus=res["num_cpus"], num_gpus=res["num_gpus"],
+                                             max_retries=ATTEMPTS - 1, retry_exceptions=True)
+        t0 = time.perf_counter()
+        pending = {task.remote(dict(c.payload), threads, cores): c for c in cells}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                cell = pending.pop(ref)
+                try:
+                    cols, dt, who = ray.get(ref)
+                except Exception as exc:  # noqa: BLE001 - RayTaskError, WorkerCrashedError, …: recorded
+                    yield CellOutcome(cell.id, False, None, f"{type(exc).__name__}: {exc}", ATTEMPTS,
+                                      time.perf_counter() - t0, "ray")
+                    continue
+                yield CellOutcome(cell.id, True, cols, None, None, dt, who)  # Ray does not say whether it retried
+
+
+def make_executor(name: str, *, address: str | None = None) -> AbstractExecutor:
+    """``"local"`` or ``"ray"`` (with ``address``)."""
+    if name == "local":
+        if address is not None:
+            raise InvalidInputError("--address needs --executor ray")
+        return LocalExecutor()
+    if name == "ray":
+        return RayExecutor(address)
+    raise InvalidInputError(f"unknown executor {name!r}; one of local, ray")
