@@ -96,11 +96,13 @@ def test_a5_names_and_fields():
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("C3", [("1a trivial", "real", "Q"), ("1b", "complex", "Q(√-3)"), ("1c", "complex", "Q(√-3)")]),
-    ("Q8", [("1a trivial", "real", "Q")] + [(f"1{c}", "real", "Q") for c in "bcd"] + [("2a", "quaternionic", "Q")]),
+    ("C3", [("1a trivial", "real", "Q"), ("1b freq 1", "complex", "Q(√-3)"), ("1c freq 1", "complex", "Q(√-3)")]),
+    ("Q8", [("1a trivial", "real", "Q"), ("1b", "real", "Q"), ("1c freq 2", "real", "Q"), ("1d freq 2", "real", "Q"),
+            ("2a freq 1", "quaternionic", "Q")]),
+    ("C3xC3", [("1a trivial", "real", "Q")] + [(f"1{c}", "complex", "Q(√-3)") for c in "bcdefgh"]),
 ])
 def test_gap_like_labels(name, expected):
-    names = irrep_names(group(name))
+    names = irrep_names(group(name))[: len(expected)]
     assert [(nm.name, nm.kind, nm.field) for nm in names] == expected
     assert [nm.to_json()["index"] for nm in names] == list(range(1, len(expected) + 1))
 
@@ -118,3 +120,20 @@ def test_groups_of_factorial_order_that_are_not_symmetric_are_not_recognised():
     for name in ["C6", "SL(2,3)", "C2xC12", "D12", "C5xC12", "C60", "D30", "C3xA4"]:
         assert recognise_symmetric(group(name)) is None, name
     assert recognise_symmetric(FiniteGroup.from_table(group("S3").table)) is not None
+
+
+@pytest.mark.parametrize("name,m", [("C12", 12), ("D7", 7), ("Dic3", 6)])
+def test_frequencies_of_rotation_labelled_groups(name, m):
+    G = group(name)
+    names = irrep_names(G)
+    chi = G.character_table.on_elements()
+    for nm in names:
+        if nm.alias and nm.alias.startswith("freq "):
+            k = int(nm.alias.split()[1])
+            # the character on the rotation r = label 1 is a sum of exp(±2πik/m)
+            z = np.exp(2j * np.pi * k / m)
+            assert np.isclose(chi[nm.index][1].real, nm.dim * z.real) or np.isclose(chi[nm.index][1], z) \
+                or np.isclose(chi[nm.index][1], np.conj(z))
+    # relabelled, label 1 is no longer the rotation: no frequencies
+    H = G.relabel(np.roll(np.arange(G.order), 3))
+    assert not any(nm.alias and nm.alias.startswith("freq") for nm in irrep_names(H))

@@ -12,7 +12,10 @@ Every irrep gets one :class:`IrrepName`, used by every grokcheck output:
   ``λ'``; the restrictions of ``χ^λ`` and ``χ^{λ'}`` agree), with ``+``/``-`` for the two halves
   of a self-conjugate ``λ``;
 * for every other group a GAP-like label: the degree and a letter in table order (``"1a"``,
-  ``"3b"``), with the Frobenius–Schur type and the character field ``Q(χ)``.
+  ``"3b"``), with the Frobenius–Schur type and the character field ``Q(χ)``; when the labels
+  ``0..m-1`` are the powers of label 1 and ``m ≥ |G|/2`` (``C_m`` as addition mod m, the usual
+  labellings of ``D_n`` and ``Dic_n``) the alias ``"freq k"``: the irrep restricted to those
+  rotations holds only ``exp(±2πik/m)``.
 
 The group is known as ``S_n``/``A_n`` when its ``name`` says so (grokcheck builds ``Sn``/``An`` on
 the permutations of ``0..n-1`` in lexicographic order, so the cycle types are exact), or when
@@ -62,7 +65,7 @@ class IrrepName:
     field : the character field ``Q(χ)``: ``"Q"``, ``"Q(√5)"``, ``"Q(√-3)"``, ``"Q(ζ7)"``, or
         ``"degree m subfield of Q(ζN)"``.
     partition : ``λ`` for ``S_n``/``A_n`` (a tuple), else ``None``.
-    alias : ``"trivial"``, ``"sign"``, ``"standard"``, ``"sign⊗standard"`` or ``None``.
+    alias : ``"trivial"``, ``"sign"``, ``"standard"``, ``"sign⊗standard"``, ``"freq k"`` or ``None``.
     family : ``"S5"``, ``"A5"`` when the group is known as such, else ``None``.
     note : a caveat on the name (the ``S_6``/``A_6`` outer automorphism), or ``None``.
     """
@@ -418,6 +421,34 @@ def _fields(G) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------- frequencies
+
+
+def _frequencies(G) -> list[int | None] | None:
+    """Frequencies when labels ``0..m-1`` are the powers ``r^i`` of label ``r = 1`` (``m = ord(r)``,
+    ``m ≥ |G|/2``: ``C_m`` and the standard labellings of ``D_n``, ``Dic_n``); else ``None``.
+
+    Irrep ρ has frequency ``k`` when ``ρ`` restricted to ``⟨r⟩`` only contains ``ζ_m^{±k}``; the
+    multiplicities come from the characters on the powers of ``r`` (a discrete Fourier transform).
+    """
+    n = G.order
+    if n < 3:
+        return None
+    m = int(G.element_orders[1])
+    if m < 3 or 2 * m < n or not np.array_equal(G.table[1, : m - 1], np.arange(1, m)) or G.table[1, m - 1] != 0:
+        return None
+    if G.identity != 0:
+        return None
+    chi = G.character_table.on_elements()[:, :m]  # χ(r^i), i < m
+    j = np.arange(m)
+    mult = (chi @ np.exp(-2j * np.pi * np.outer(j, j) / m)) / m  # (k, m): multiplicity of ζ^j
+    out: list[int | None] = []
+    for row in mult:
+        present = {min(int(x), m - int(x)) for x in np.nonzero(np.abs(row) > 0.5)[0]}  # integers ≥ 1 or 0
+        out.append(present.pop() if len(present) == 1 else None)
+    return out
+
+
 # --------------------------------------------------------------------- names
 
 
@@ -522,6 +553,7 @@ def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) ->
     vals = ct.values
     trivial = [bool(np.all(np.abs(vals[x] - 1) < 1e-9)) for x in range(len(degrees))]
     parts = _symmetric_partitions(G, rec) if rec is not None else None
+    freqs = _frequencies(G) if rec is None else None
     note = None
     if rec is not None and not rec.exact:
         note = f"partitions up to the outer automorphism of {rec.name} (the table alone cannot tell them apart)"
@@ -544,6 +576,8 @@ def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) ->
             base = _fmt_partition(lam) + (pm or "")
         else:
             base = labels[x]
+            if freqs is not None and freqs[x] and alias is None:
+                alias = f"freq {freqs[x]}"
         name = base if alias is None else f"{base} {alias}"
         out.append(IrrepName(x, name, labels[x], d, fs[x], _KINDS[fs[x]], fields[x], partition, alias,
                              rec.name if rec is not None else None, note))
