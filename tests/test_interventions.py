@@ -46,16 +46,11 @@ def _same_history(h1, h2, keys=("train_loss", "train_acc", "test_loss", "test_ac
             assert a[k] == b[k], (k, a["step"])
 
 
-def test_plain_loop_reproduces_train_exactly():
-    task = group_task(cyclic(7), train_fraction=0.5, n_seeds=2, seed=0)
-    cfg = _cfg()
-    _same_history(train(cfg, task, progress=False).history, train_with_intervention(cfg, task, progress=False).history)
-
-
 def test_zero_strength_interventions_are_plain():
+    # the intervention callbacks at zero strength leave the one training loop's trajectory unchanged, bit for bit
     task = group_task(cyclic(7), train_fraction=0.5, n_seeds=2, seed=0)
     cfg = _cfg()
-    plain = train_with_intervention(cfg, task, progress=False).history
+    plain = train(cfg, task, progress=False).history
     _same_history(plain, train_with_intervention(cfg, task, intervention=PerturbedTraining(0.0, 0.0), progress=False).history)
     _same_history(plain, train_with_intervention(cfg, task, intervention=AbelianRegularizer(0.0), progress=False).history)
     noisy = train_with_intervention(cfg, task, intervention=PerturbedTraining(), progress=False).history

@@ -41,6 +41,7 @@ from grokcheck.checks.training._metric_logging import ROBUSTNESS_KEYS, Robustnes
 from grokcheck.checks.training._models import MLPConfig, TransformerConfig
 from grokcheck.checks.training._optimizers import OptimizerConfig
 from grokcheck.checks.training._train import TrainConfig, train
+from grokcheck.errors import InvalidInputError
 from grokcheck.theory import FiniteGroup
 
 _KEYS = ("step", "train_loss", "train_acc", "test_loss", "test_acc", "t_mem", "t_grok", "sigma", *ROBUSTNESS_KEYS)
@@ -174,7 +175,7 @@ def test_resume_with_stateful_callbacks_is_bit_identical(tmp_path, iv):
         plain = train(cfg, task, progress=False)
         assert not torch.equal(plain.model.w1, straight.model.w1)
         assert "sigma" in straight.history[-1] and straight.history[-1]["intervention"].startswith("perturbed")
-    with pytest.raises(ValueError, match="callback state"):  # resuming without the stateful callbacks is refused
+    with pytest.raises(InvalidInputError, match="callback state"):  # resuming without the stateful callbacks is refused
         train(cfg, task, out_dir=tmp_path / "b", progress=False, resume=True)
 
 
@@ -217,9 +218,9 @@ def test_hooks_are_called_at_the_documented_steps(tmp_path):
     r = train(_cfg(steps=6, checkpoint_every=3), task, out_dir=tmp_path, progress=False, callbacks=(Spy(),))
     assert seen == {"fwd": [0, 1, 2, 3, 4, 5], "extra": [0, 1, 2, 3, 4, 5], "step": [1, 2, 3, 4, 5, 6], "ckpt": [3, 6]}
     assert torch.equal(base.model.w1, r.model.w1)  # an identity forward and a zero term change nothing
-    with pytest.raises(ValueError, match="at most one"):
+    with pytest.raises(InvalidInputError, match="at most one"):
         train(_cfg(steps=1), task, progress=False, callbacks=(Spy(), Spy()))
-    with pytest.raises(TypeError, match="not a training callback"):
+    with pytest.raises(InvalidInputError, match="not a training callback"):
         train(_cfg(steps=1), task, progress=False, callbacks=(object(),))
 
 

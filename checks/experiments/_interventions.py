@@ -48,7 +48,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from grokcheck.errors import GroupInputError
+from grokcheck.errors import GroupInputError, InvalidInputError
 from grokcheck.numerics._robustness import RobustnessProbe
 
 __all__ = [
@@ -196,7 +196,7 @@ class PerturbedTraining:
 
     def __post_init__(self):
         if self.lambda1 < 0 or self.lambda2 < 0:
-            raise ValueError("lambda1 and lambda2 must be >= 0")
+            raise InvalidInputError(f"PerturbedTraining: lambda1 and lambda2 must be >= 0, got {self.lambda1}, {self.lambda2}")
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class AbelianRegularizer:
 
     def __post_init__(self):
         if self.weight < 0:
-            raise ValueError("weight must be >= 0")
+            raise InvalidInputError(f"AbelianRegularizer: weight must be >= 0, got {self.weight}")
 
 
 def adaptive_sigma(train_acc, *, lambda1: float, lambda2: float) -> torch.Tensor:
@@ -313,7 +313,7 @@ def intervention_callback(intervention: PerturbedTraining | AbelianRegularizer, 
         return PerturbedTrainingCallback(intervention, task, seed=seed, noise_seed=noise_seed)
     if isinstance(intervention, AbelianRegularizer):
         return AbelianRegularizerCallback(intervention, task)
-    raise TypeError(f"unknown intervention {intervention!r}; use PerturbedTraining or AbelianRegularizer")
+    raise InvalidInputError(f"unknown intervention {intervention!r}; use PerturbedTraining or AbelianRegularizer")
 
 
 def train_with_intervention(

@@ -26,6 +26,8 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import torch
 
+from grokcheck.errors import InvalidInputError
+
 __all__ = ["TrainCallback", "CheckpointHistory", "log_spaced_steps", "HISTORY_DIR"]
 
 #: Sub-directory of a run directory holding the checkpoint history ``step_XXXXXXXX.pt``.
@@ -83,7 +85,7 @@ def hooks_of(cb: Any) -> dict[str, Any]:
     if not found and callable(cb):
         found["on_eval"] = cb
     if not found:
-        raise TypeError(f"{cb!r} is not a training callback: it has none of {_HOOKS} and is not callable")
+        raise InvalidInputError(f"{cb!r} is not a training callback: it has none of {_HOOKS} and is not callable")
     return found
 
 
@@ -114,7 +116,7 @@ def log_spaced_steps(n: int, steps: int, eval_every: int) -> tuple[int, ...]:
         Sorted distinct steps, starting with 0 and ending with ``steps``.
     """
     if n < 2:
-        raise ValueError(f"a checkpoint history needs n >= 2 checkpoints, got {n}")
+        raise InvalidInputError(f"a checkpoint history needs n >= 2 checkpoints, got {n}")
     if steps <= 0:
         return (0,)
     grid_top = steps // eval_every
@@ -148,7 +150,7 @@ class CheckpointHistory:
     def __init__(self, run_dir: str | os.PathLike, *, every: int = 1, steps: Sequence[int] | None = None,
                  name: str = "checkpoint_history"):
         if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+            raise InvalidInputError(f"CheckpointHistory: every must be >= 1, got {every}")
         self.dir = Path(run_dir) / HISTORY_DIR
         self.every = int(every)
         self.steps = None if steps is None else frozenset(int(s) for s in steps)

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokcheck.errors import InvalidInputError
+
 from grokcheck.checks.experiments._interventions import abelian_test, robustness_probe
 from grokcheck.numerics._robustness import information_metrics, perturbation_error
 
@@ -68,7 +70,8 @@ class RobustnessLogger:
 
     def __post_init__(self):
         if self.every < 1 or self.batch_size < 2 or (self.n_batches is not None and self.n_batches < 1):
-            raise ValueError("need every >= 1, batch_size >= 2 and n_batches >= 1 (or None)")
+            raise InvalidInputError(f"RobustnessLogger: need every >= 1, batch_size >= 2 and n_batches >= 1 (or None), got "
+                                    f"every={self.every}, batch_size={self.batch_size}, n_batches={self.n_batches}")
 
     def _generator(self, step: int) -> torch.Generator:
         g = torch.Generator(device="cpu")

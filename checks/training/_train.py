@@ -166,7 +166,7 @@ class TrainConfig:
         if self.steps < 0 or self.eval_every < 1 or self.n_seeds < 1:
             raise InvalidInputError("need steps ≥ 0, eval_every ≥ 1 and n_seeds ≥ 1")
         if self.checkpoint_history is not None and self.checkpoint_history < 2:
-            raise ValueError(f"checkpoint_history must be None or ≥ 2 checkpoints, got {self.checkpoint_history!r}")
+            raise InvalidInputError(f"checkpoint_history must be None or ≥ 2 checkpoints, got {self.checkpoint_history!r}")
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -415,7 +415,7 @@ class _Hooks:
         by_cb = [(cb, hooks_of(cb)) for cb in callbacks]
         forwards = [(cb, h["training_forward"]) for cb, h in by_cb if "training_forward" in h]
         if len(forwards) > 1:
-            raise ValueError(f"at most one callback may replace the training forward pass; got {[cb for cb, _ in forwards]}")
+            raise InvalidInputError(f"at most one callback may replace the training forward pass; got {[cb for cb, _ in forwards]}")
         self.training_forward = forwards[0][1] if forwards else None
         self.extra_loss = [h["extra_loss"] for _, h in by_cb if "extra_loss" in h]
         self.on_step = [h["on_step"] for _, h in by_cb if "on_step" in h]
@@ -427,7 +427,7 @@ class _Hooks:
             if key is None:
                 continue
             if key in self.stateful:
-                raise ValueError(f"two stateful callbacks share the name {key!r}; give them different names")
+                raise InvalidInputError(f"two stateful callbacks share the name {key!r}; give them different names")
             self.stateful[key] = cb
 
     def state(self) -> dict:
@@ -437,7 +437,7 @@ class _Hooks:
         missing = sorted(set(self.stateful) - set(saved))
         extra = sorted(set(saved) - set(self.stateful))
         if missing or extra:
-            raise ValueError(f"cannot resume: the checkpoint holds callback state for {sorted(saved)} but the callbacks "
+            raise InvalidInputError(f"cannot resume: the checkpoint holds callback state for {sorted(saved)} but the callbacks "
                              f"passed now are {sorted(self.stateful)}; resume with the callbacks the run was started with")
         for key, cb in self.stateful.items():
             cb.load_state_dict(saved[key])
@@ -471,7 +471,7 @@ def train(
     cbs = list(callbacks)
     if config.checkpoint_history:
         if out is None:
-            raise ValueError("checkpoint_history needs out_dir (the history is written to out_dir/checkpoints)")
+            raise InvalidInputError("checkpoint_history needs out_dir (the history is written to out_dir/checkpoints)")
         cbs.append(CheckpointHistory(out, steps=log_spaced_steps(config.checkpoint_history, config.steps, config.eval_every),
                                      name="config.checkpoint_history"))
     hooks = _Hooks(cbs)
@@ -580,7 +580,7 @@ def train(
             if extra:
                 clash = set(extra) & set(row)
                 if clash:
-                    raise ValueError(f"callback {cb!r} returned keys that clash with built-in metrics: {sorted(clash)}")
+                    raise InvalidInputError(f"callback {cb!r} returned keys that clash with built-in metrics: {sorted(clash)}")
                 row.update(extra)
         history.append(row)
         if out is not None:
