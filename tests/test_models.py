@@ -166,3 +166,94 @@ def test_config_round_trip_and_validation():
             bad()
     with pytest.raises(ValueError):
         build_model(TransformerConfig(), group_task(C5))  # needs tokens
+
+
+# --------------------------------------------------------------------------- gathered first layers
+
+GATHER_CASES = [
+    ("mlp-first-bias", lambda: MLPConfig(widths=(12,)), "concat"),
+    ("mlp-sum-encoding", lambda: MLPConfig(widths=(12,), bias="all", activation="silu"), "sum"),
+    ("mlp-no-bias", lambda: MLPConfig(widths=(12,), bias="none"), "concat"),
+    ("mlp-deep", lambda: MLPConfig(widths=(12, 10), bias="all"), "concat"),
+    ("quadratic-I", lambda: QuadraticConfig(width=12), "concat"),
+    ("quadratic-II", lambda: QuadraticConfig(width=12, stage="II", per_neuron_scale=True), "sum"),
+    ("li2", lambda: Li2Config(width=12), "concat"),
+    ("li2-ridge", lambda: Li2Config(width=12, ridge_v=0.1), "concat"),
+]
+
+
+@pytest.mark.parametrize("name, make, encoding", GATHER_CASES, ids=[c[0] for c in GATHER_CASES])
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 30], ids=["one-seed-chunks", "one-chunk"])
+def test_gather_path_equals_the_one_hot_product(name, make, encoding, chunk_bytes, monkeypatch):
+    """The gathered first layer (embedding bag + index_add) is the one-hot matrix product.
+
+    Forward values: the product adds two columns and exact zeros, the gather adds the same two
+    columns, so they agree to rounding of the output layer's summation order (float64: 1e-12
+    relative). Gradients: the first-layer gradient is the same sum over the batch taken in a
+    different order (index_add vs the matmul's blocking), so again float64 rounding, 1e-10.
+    """
+    import grokcheck.checks.training._models as models
+
+    monkeypatch.setattr(models, "_CHUNK_BYTES", chunk_bytes)
+    t = group_task(S3 if encoding == "concat" else C5, train_fraction=0.7, n_seeds=3, seed=1, encoding=encoding)
+    m = build_model(make(), t, seed=5, dtype=F64)
+    x, y = t.split("train", dtype=F64)
+    assert m._row_indices(x, x.shape[-1], False) is not None  # the fast path is taken on these inputs
+    m.before_step(x, y)
+
+    def run(gather):
+        m.gather_inputs = gather
+        for p in m.parameters():
+            p.grad = None
+        out = m(x)
+        (out * torch.linspace(-1, 1, out.shape[-1], dtype=F64)).sum().backward()
+        hidden = m.hidden(x)
+        return out.detach(), hidden.detach(), {n: p.grad.clone() for n, p in m.named_parameters() if p.grad is not None}
+
+    o1, h1, g1 = run(True)
+    o0, h0, g0 = run(False)
+    assert torch.allclose(o1, o0, rtol=1e-12, atol=1e-13)
+    assert torch.allclose(h1, h0, rtol=1e-12, atol=1e-13)
+    assert g1.keys() == g0.keys() and g1
+    for n in g0:
+        scale = g0[n].abs().max().item() or 1.0
+        assert (g1[n] - g0[n]).abs().max().item() <= 1e-10 * scale, n
+
+
+def test_gather_forward_is_bit_identical_for_the_mlp():
+    """float32 MLP: x·W₁ᵀ + b is a sum of two columns and the bias either way: identical bits."""
+    t = group_task(S3, train_fraction=0.6, n_seeds=2, seed=0)
+    m = build_model(MLPConfig(widths=(16,)), t, seed=0)
+    x, _ = t.split("train")
+    m.gather_inputs = False
+    dense = m.hidden(x)
+    m.gather_inputs = True
+    assert torch.equal(m.hidden(x), dense)
+
+
+def test_one_hot_columns_is_exact():
+    from grokcheck.checks.training._models import one_hot_columns
+
+    x = torch.tensor([[1.0, 0, 1, 0], [0, 2, 0, 0], [0, 0, 0, 1]])
+    assert one_hot_columns(x[:2], 2).sort(-1).values.tolist() == [[0, 2], [1, 1]]  # 2·e_1 is e_1 + e_1
+    assert one_hot_columns(x, 2) is None  # the last row has one entry
+    assert one_hot_columns(torch.tensor([[0.5, 0.5, 1.0, 0.0]]), 2) is None
+    assert one_hot_columns(torch.tensor([[float("nan"), 1.0, 1.0, 0.0]]), 2) is None
+    assert one_hot_columns(x[:2].clone().requires_grad_(), 2) is None  # input gradients need the product
+    # a non-group task (±1 parity bits) never takes the gather path
+    p = sparse_parity_task(10, 2, n_train=8, n_test=4, n_seeds=2)
+    mp = build_model(MLPConfig(widths=(4,)), p)
+    assert mp._row_indices(p.split("train")[0], 10, True) is None
+
+
+def test_gather_path_steps_aside_under_torch_func():
+    """``torch.func`` transforms (Jacobians in the KKT code) see the plain product."""
+    t = group_task(S3, train_fraction=0.6, n_seeds=1, seed=0)
+    m = build_model(MLPConfig(widths=(6,)), t, dtype=F64)
+    x, _ = t.split("train", dtype=F64)
+    params = {k: v.detach() for k, v in m.named_parameters()}
+    J = torch.func.jacrev(lambda p: torch.func.functional_call(m, p, (x,)).sum())(params)
+    m.gather_inputs = False
+    J0 = torch.func.jacrev(lambda p: torch.func.functional_call(m, p, (x,)).sum())(params)
+    for k in J:
+        assert torch.allclose(J[k], J0[k], rtol=1e-12, atol=1e-13)
