@@ -55,9 +55,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _short_error(self, message: str):
+    """argparse's error, without the (long) usage block: the message, then where the help is."""
+    self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help`)\n")
+
+
 def _show_defaults(parser: argparse.ArgumentParser) -> None:
     """Give every option of ``parser`` a help line, so the formatter can show its default."""
+    import types
+
     parser.formatter_class = HelpFormatter
+    parser.error = types.MethodType(_short_error, parser)
     for action in parser._actions:
         if not action.option_strings or action.help is argparse.SUPPRESS:
             continue
@@ -113,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
             mod = _broken(info.name.replace("_", "-"), exc)
         mod.register(sub)
     seen = set()
-    for p in sub.choices.values():
+    for p in (parser, *sub.choices.values()):
         if id(p) not in seen:
             seen.add(id(p))
             _show_defaults(p)
