@@ -134,10 +134,10 @@ def test_json_schema():
 
 def test_display_names_irrationalities():
     text = oracle_group("A5").character_table.display()
-    assert "A = " in text and "sqrt(5)" in text
+    assert "A = " in text and "Sqrt(5)" in text and "5P" in text
     assert "*A" in text  # the Galois conjugate
     text = oracle_group("F21").character_table.display()
-    assert "/A" in text and "sqrt(7)" in text
+    assert "/A" in text and "Sqrt(-7)" in text and "b7" in text  # (-1+Sqrt(-7))/2 = b7 in ATLAS notation
 
 
 def test_cyclotomic_arithmetic():

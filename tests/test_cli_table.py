@@ -11,7 +11,7 @@ from grokcheck.theory import group
 def test_table_name_text(capsys):
     assert main(["table", "A5"]) == 0
     out = capsys.readouterr().out
-    assert "X.5" in out and "sqrt(5)" in out and "2P" in out
+    assert "X.5" in out and "Sqrt(5)" in out and "2P" in out and "5P" in out
 
 
 def test_table_json_matches_the_input_labelling(tmp_path, capsys):

@@ -399,88 +399,46 @@ class CharacterTable:
             ],
         }
 
-    def display(self) -> str:
-        """The table as a group theorist reads it, irrationalities named as GAP does.
+    def display(self, *, indicator: bool = True) -> str:
+        """The table exactly as GAP's ``Display`` prints it (see :mod:`grokcheck.theory._gap_format`).
 
-        Rows: ``X.1 …`` characters with their Frobenius–Schur indicator; columns:
-        class representatives (``1a, 2a, 3a, …`` by element order), centralizer
-        orders, class sizes, and 2nd/3rd power maps. Irrational values get letters
-        ``A, B, …`` (``/A`` is the complex conjugate of ``A``, ``-A`` its negative,
-        ``*A`` another Galois conjugate) explained below the table.
+        Equal to GAP's ``Display(tbl, rec(indicator := true))`` (``indicator=False``:
+        plain ``Display(tbl)``) once GAP has computed the ``p``-th power maps for
+        every prime ``p`` dividing ``|G|``, for the same ordering of classes and
+        characters: centraliser orders factored by prime, class names ``1a 2a …``,
+        one ``pP`` row per prime, ``.`` for 0, irrationalities ``A, B, …`` named in
+        the order met column by column with ``-A``, ``/A`` (complex conjugate),
+        ``*A`` (other Galois conjugate of a quadratic irrationality), and the legend
+        ``A = -E(5)-E(5)^4`` / ``= (1-Sqrt(5))/2 = -b5`` in GAP's notation.
         """
+        from grokcheck.theory._gap_format import display_table
+
         G = self.group
         k = G.num_classes
-        orders = G.element_orders[G.class_representatives]
-        names = []
-        counter: dict[int, int] = {}
-        for c in range(k):
-            o = int(orders[c])
-            i = counter.get(o, 0)
-            counter[o] = i + 1
-            letter = ""
-            j = i
-            while True:
-                letter = chr(ord("a") + j % 26) + letter
-                j = j // 26 - 1
-                if j < 0:
-                    break
-            names.append(f"{o}{letter}")
-        legend: list[tuple[str, Cyclotomic]] = []
-
-        def name_of(z: Cyclotomic) -> str:
-            if z.is_rational:
-                return str(z.coeffs[0])
-            for label, w in legend:
-                if z == w:
-                    return label
-                if z == -w:
-                    return "-" + label
-                if z == w.conjugate():
-                    return "/" + label
-                if z == -w.conjugate():
-                    return "-/" + label
-                if any(z == c for c in w.conjugates()):
-                    return "*" + label
-            label = chr(ord("A") + len(legend)) if len(legend) < 26 else f"A{len(legend)}"
-            legend.append((label, z))
-            return label
-
-        seen: dict = {}  # the same value recurs across cells: name each distinct value once
-
-        def cell(x, c):
-            m = self.multiplicities[c][x]
-            key = (len(m), m.tobytes())
-            if key not in seen:
-                seen[key] = name_of(self.cyclotomic(x, c))
-            return seen[key]
-
-        cells = [[cell(x, c) for c in range(k)] for x in range(self.num_irreps)]
-        p2, p3 = G.power_map(2), G.power_map(3)
-        header_rows = [
-            ["", ""] + [str(int(v)) for v in G.centralizer_orders],
-            ["size", ""] + [str(int(v)) for v in G.class_sizes],
-            ["", ""] + [""] * k,
-            ["", ""] + names,
-            ["2P", ""] + [names[int(p2[c])] for c in range(k)],
-            ["3P", ""] + [names[int(p3[c])] for c in range(k)],
-        ]
-        fs_sym = {1: "+", 0: "o", -1: "-"}
-        body = [[f"X.{x + 1}", fs_sym[int(self.fs_indicators[x])]] + cells[x] for x in range(self.num_irreps)]
-        rows = header_rows + body
-        widths = [max(len(r[i]) for r in rows) for i in range(k + 2)]
-        lines = [f"{G}  (order {G.order}, {k} classes)", ""]
-        for r in rows:
-            lines.append(" ".join(cell.rjust(widths[i]) if i >= 2 else cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
-        if legend:
-            lines.append("")
-            for label, z in legend:
-                lines.append(f"{label} = {z.gap_string()} = {z.to_sympy()}")
-        lines.append("")
-        lines.append("FS indicator: + real, o complex, - quaternionic")
-        return "\n".join(lines)
+        values = [[self.cyclotomic(x, c) for c in range(k)] for x in range(self.num_irreps)]
+        return display_table(
+            str(G),
+            G.order,
+            G.centralizer_orders,
+            G.element_orders[G.class_representatives],
+            {p: G.power_map(p) for p in _prime_divisors(G.order)},
+            values,
+            indicators=self.fs_indicators if indicator else None,
+        )
 
     def __str__(self) -> str:
         return self.display()
+
+
+def _prime_divisors(n: int) -> list[int]:
+    out, p = [], 2
+    while p * p <= n:
+        if n % p == 0:
+            out.append(p)
+            while n % p == 0:
+                n //= p
+        p += 1
+    return out + ([n] if n > 1 else [])
 
 
 def orthogonality_residual(G: FiniteGroup, values: np.ndarray) -> float:

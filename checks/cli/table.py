@@ -32,7 +32,8 @@ def run(args) -> int:
             data["certificates"] = [dict(rho.residuals) for rho in G.irreps]
         print(json.dumps(data))
         return 0
-    print(ct.display())
+    print(ct.display(), end="")
+    print("\n2 = Frobenius–Schur indicator: + real, o complex, - quaternionic")
     if args.irreps:
         print()
         print("certified irreps (max residual over homomorphism, unitarity, character):")
