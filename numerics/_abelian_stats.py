@@ -95,8 +95,9 @@ class AbelianStatistics:
     ----------
     counts : ``(k,)`` winners per orbit (orbit 0, the trivial one, is excluded from the test).
     chi2, chi2_p : χ² statistic and p-value against uniform over the nontrivial orbits.
-    per_orbit : list of dicts ``{"orbit", "count", "rayleigh": (R̄, p), "kuiper": (V, p),
-        "moments": {2: …, 4: …}, "phase_law_residual": max |Δ|}`` for the phase ``φ¹``.
+    per_orbit : list of dict
+        ``{"orbit", "count", "rayleigh": (R̄, p), "kuiper": (V, p), "moments": {2: …, 4: …},
+        "phase_law_residual": max |Δ|}`` for the phase ``φ¹``, one per orbit.
     """
 
     counts: np.ndarray
