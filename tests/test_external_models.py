@@ -64,7 +64,8 @@ def trained_onelayer(tmp_path_factory):
     acc = _train(m, G, steps=300, lr=1e-2)
     assert acc == 1.0  # 36 pairs, all in training: a fit, not generalisation
     path = tmp_path_factory.mktemp("ext") / "s3.pt"
-    torch.save({k: v.detach().float() for k, v in m.state_dict().items()}, path)
+    torch.save(m.state_dict(), path)  # float64: the adapter then evaluates in float64
+    torch.save({k: v.detach().float() for k, v in m.state_dict().items()}, path.with_name("s3_f32.pt"))
     return G, m, path
 
 
@@ -73,9 +74,13 @@ def test_onelayer_adapter_reproduces_the_forward_pass_and_recovers_the_group(tra
     model = load_model(path, "onelayer-mlp")
     a, b = _all_pairs(6)
     with torch.no_grad():
-        ref = m.float().double()(a, b).numpy().reshape(6, 6, 6)  # the float32 weights saved, in float64
+        ref = m(a, b).numpy().reshape(6, 6, 6)
+    assert model.meta["eval_dtype"] == "float64"
     assert np.allclose(model.logits(), ref, rtol=0, atol=1e-10)  # the same float64 products
     assert np.array_equal(model.predict_table(), G.table)
+    m32 = load_model(path.with_name("s3_f32.pt"), "onelayer-mlp")  # a float32 file is evaluated in float32
+    assert m32.meta["eval_dtype"] == "float32"
+    assert np.allclose(m32.logits(), ref, rtol=0, atol=1e-4)  # float32 rounding of O(10) logits
     rep = analyze_model(model)  # no group: recovered from the predictions
     assert rep.labels == "table" and rep.accuracy == 1.0 and rep.repair.was_group
     assert [nm.name for nm in rep.names] == ["[3] trivial", "[1,1,1] sign", "[2,1] standard"]

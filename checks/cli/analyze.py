@@ -43,11 +43,12 @@ def register(subparsers) -> None:
         epilog="examples: grokcheck analyze runs/s4 | grokcheck analyze S5_seed*.pt --format onelayer-mlp | "
         "grokcheck analyze model.pt --format transformer-lens C113",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="a run directory, or model files (with --format); a last argument that is not a file "
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="a run directory, or model files (with --format); one argument that is not a file "
                    "is the GROUP name")
-    p.add_argument("--format", choices=MODEL_FORMATS, default=None,
-                   help="the state-dict layout of the FILEs (without it: RUN_DIR mode)")
+    p.add_argument("--format", nargs="+", metavar="FORMAT", default=None,
+                   help=f"the state-dict layout of the FILEs, one of {', '.join(MODEL_FORMATS)} (without it: "
+                   "RUN_DIR mode); FILEs and the GROUP may follow it")
     p.add_argument("--perms", nargs="+", metavar="CYCLES", help='the group by permutation generators, e.g. "(1,2)" "(1,2,3,4,5)"')
     p.add_argument("--cayley", metavar="FILE", help="the group by a Cayley table (JSON list of lists or .npy)")
     p.add_argument("--labels", choices=("auto", "identity"), default="auto",
@@ -80,8 +81,18 @@ def _fmt(v, spec=".4f"):
 
 
 def run(args: argparse.Namespace) -> int:
+    from grokcheck.checks.training._external import MODEL_FORMATS
+    from grokcheck.errors import InvalidInputError
+
     if args.format is None:
         return _run_dir_mode(args)
+    fmt, *rest = args.format
+    if fmt not in MODEL_FORMATS:
+        raise InvalidInputError(f"--format must be one of {', '.join(MODEL_FORMATS)}, got {fmt!r}", option="--format")
+    args.format = fmt
+    args.paths = list(args.paths) + rest
+    if not args.paths:
+        raise InvalidInputError("give at least one model FILE", option="FILE")
     return _files_mode(args)
 
 
@@ -145,12 +156,13 @@ def _group_from(args):
     """The GROUP (a trailing non-file positional, --perms or --cayley), or None; and the files."""
     from grokcheck.checks.cli._group_args import group_from_args
 
-    paths = list(args.paths)
-    name = None
-    if len(paths) > 1 or args.format != "grokcheck":
-        last = paths[-1]
-        if not Path(last).exists() and len(paths) > 1:
-            name = paths.pop()
+    from grokcheck.errors import InvalidInputError
+
+    missing = [pth for pth in args.paths if not Path(pth).exists()]
+    paths = [pth for pth in args.paths if Path(pth).exists()]
+    if len(missing) > 1 or (missing and not paths):
+        raise InvalidInputError(f"no such model file(s): {', '.join(missing)}", option="FILE")
+    name = missing[0] if missing else None
     if not (name or args.perms or args.cayley):
         return None, paths
     ns = argparse.Namespace(group=name, perms=args.perms, cayley=args.cayley)

@@ -65,9 +65,11 @@ MODEL_FORMATS = ("onelayer-mlp", "concat-mlp", "summed-mlp", "transformer-lens",
 F64 = torch.float64
 
 
-def _pairs(n: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    a = torch.arange(n, device=device).repeat_interleave(n)
-    b = torch.arange(n, device=device).repeat(n)
+def _pairs(n: int, device, rows=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left and right operands of the pairs with left operand in ``rows`` (default all), row-major."""
+    rows = torch.arange(n, device=device) if rows is None else rows.to(device)
+    a = rows.repeat_interleave(n)
+    b = torch.arange(n, device=device).repeat(rows.numel())
     return a, b
 
 
@@ -98,16 +100,29 @@ class ExternalModel:
     _neurons: Callable = field(repr=False)
     _spectra: Callable | None = field(default=None, repr=False)
 
+    def _chunks(self):
+        n = self.order
+        width = max(int(self.meta.get("hidden") or self.meta.get("d_mlp") or n), n)
+        step = max(1, int(4_000_000 // (n * width)))  # bound the (pairs × width) intermediates
+        for start in range(0, n, step):
+            yield torch.arange(start, min(n, start + step))
+
     @torch.no_grad()
     def logits(self) -> np.ndarray:
-        """``(n, n, n)`` float64: ``logits[a, b, j]`` on the pair ``(a, b)`` for output label ``j``."""
-        n = self.order
-        out = self._logits()
-        return out.reshape(n, n, -1)[..., :n].cpu().numpy()
+        """``(n, n, n)`` float64: ``logits[a, b, j]`` on the pair ``(a, b)`` for output label ``j``.
 
+        Evaluated in the file's own floating dtype (``meta["eval_dtype"]``; float32 for most
+        checkpoints), so the argmax is the model's own."""
+        n = self.order
+        parts = [self._logits(rows)[:, :n].double().cpu().numpy() for rows in self._chunks()]
+        return np.concatenate(parts, axis=0).reshape(n, n, n)
+
+    @torch.no_grad()
     def predict_table(self) -> np.ndarray:
-        """``(n, n)`` int: the model's argmax label on every pair."""
-        return np.argmax(self.logits(), axis=-1).astype(np.int64)
+        """``(n, n)`` int: the model's argmax label on every pair (computed in chunks of rows)."""
+        n = self.order
+        parts = [self._logits(rows)[:, :n].argmax(dim=-1).cpu().numpy() for rows in self._chunks()]
+        return np.concatenate(parts).reshape(n, n).astype(np.int64)
 
     def neuron_data(self) -> dict:
         """``{"left", "right", "out", "bias"}`` ((N, n) arrays, bias (N,) or None) for additive
@@ -167,7 +182,7 @@ class ExternalModel:
 # --------------------------------------------------------------------------- reading files
 
 
-def _read_state(path: Path) -> dict:
+def _read_state(path: Path) -> tuple[dict, torch.dtype]:
     if not path.exists():
         raise InvalidInputError(f"no such model file: {path}", option="FILE")
     try:
@@ -183,7 +198,12 @@ def _read_state(path: Path) -> dict:
     if not isinstance(obj, dict) or not obj:
         raise InvalidInputError(f"{path} holds a {type(obj).__name__}, not a state dict (a mapping of names to tensors)",
                                 option="FILE")
-    return {k: v.detach().to(F64) for k, v in obj.items() if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    floats = {k: v.detach() for k, v in obj.items() if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    if not floats:
+        raise InvalidInputError(f"{path} holds no floating-point tensors", option="FILE")
+    dtypes = {v.dtype for v in floats.values()}
+    eval_dtype = F64 if F64 in dtypes else torch.float32
+    return {k: v.to(F64) for k, v in floats.items()}, eval_dtype
 
 
 def _need(state: dict, keys, path, fmt) -> None:
@@ -197,7 +217,7 @@ def _shape_error(path, fmt, msg):
     return InvalidInputError(f"{path} ({fmt}): {msg}", option="--format")
 
 
-def _onelayer(state, path, group) -> ExternalModel:
+def _onelayer(state, path, group, ed) -> ExternalModel:
     _need(state, ("W_x", "W_y", "W", "W_U"), path, "onelayer-mlp")
     Wx, Wy, W, WU = state["W_x"], state["W_y"], state["W"], state["W_U"]
     n, e = Wx.shape
@@ -209,21 +229,25 @@ def _onelayer(state, path, group) -> ExternalModel:
     bU = state.get("b_U")
     u, v = Wx @ W[:e], Wy @ W[e:]  # (n, h)
 
-    def logits():
-        a, c = _pairs(n, u.device)
-        pre = u[a] + v[c] + (0 if b is None else b)
-        out = torch.relu(pre) @ WU
-        return out if bU is None else out + bU
+    ue, ve, WUe = u.to(ed), v.to(ed), WU.to(ed)
+    be, bUe = (None if b is None else b.to(ed)), (None if bU is None else bU.to(ed))
+
+    def logits(rows):
+        a, c = _pairs(n, ue.device, rows)
+        pre = ue[a] + ve[c] + (0 if be is None else be)
+        out = torch.relu(pre) @ WUe
+        return out if bUe is None else out + bUe
 
     def neurons():
         return {"left": u.T.numpy(), "right": v.T.numpy(), "out": WU.numpy(),
                 "bias": None if b is None else b.numpy()}
 
     return ExternalModel("onelayer-mlp", str(path), int(n), group, False, state,
-                         {"embed": int(e), "hidden": int(h), "bias": b is not None, "activation": "relu"}, logits, neurons)
+                         {"embed": int(e), "hidden": int(h), "bias": b is not None, "activation": "relu",
+                          "eval_dtype": str(ed).replace("torch.", "")}, logits, neurons)
 
 
-def _mlp(state, path, group, fmt, activation) -> ExternalModel:
+def _mlp(state, path, group, fmt, activation, ed) -> ExternalModel:
     from grokcheck.checks.training._models import activation as act_fn
 
     sigma = act_fn(activation)
@@ -253,11 +277,14 @@ def _mlp(state, path, group, fmt, activation) -> ExternalModel:
     left = W1[:, :n]
     right = W1[:, n:] if concat else W1
 
-    def logits():
-        a, c = _pairs(n, W1.device)
-        pre = left.T[a] + right.T[c] + (0 if b1 is None else b1)
-        out = sigma(pre) @ W2.T
-        return out if b2 is None else out + b2
+    Le, Re, W2e = left.T.to(ed), right.T.to(ed), W2.T.to(ed)
+    b1e, b2e = (None if b1 is None else b1.to(ed)), (None if b2 is None else b2.to(ed))
+
+    def logits(rows):
+        a, c = _pairs(n, Le.device, rows)
+        pre = Le[a] + Re[c] + (0 if b1e is None else b1e)
+        out = sigma(pre) @ W2e
+        return out if b2e is None else out + b2e
 
     def neurons():
         return {"left": left.numpy(), "right": right.numpy(), "out": W2.T.numpy(),
@@ -265,7 +292,8 @@ def _mlp(state, path, group, fmt, activation) -> ExternalModel:
 
     return ExternalModel(fmt, str(path), int(n), group, False, state,
                          {"hidden": int(h), "layout": layout, "bias": b1 is not None, "activation": activation,
-                          "first_layer": k1, "readout": k2}, logits, neurons)
+                          "first_layer": k1, "readout": k2, "eval_dtype": str(ed).replace("torch.", "")},
+                         logits, neurons)
 
 
 def _layer_norm(x, w, b, eps=1e-5):
@@ -274,7 +302,7 @@ def _layer_norm(x, w, b, eps=1e-5):
     return x * w + b
 
 
-def _transformer_lens(state, path, group, activation, eq_token) -> ExternalModel:
+def _transformer_lens(state, path, group, activation, eq_token, ed) -> ExternalModel:
     from grokcheck.checks.training._models import activation as act_fn
 
     sigma = act_fn(activation)
@@ -293,15 +321,20 @@ def _transformer_lens(state, path, group, activation, eq_token) -> ExternalModel
     if WE.shape[0] < n or Wpos.shape[0] < 3:
         raise _shape_error(path, "transformer-lens", f"W_E {tuple(WE.shape)} / W_pos {tuple(Wpos.shape)} cannot hold "
                            f"sequences [a, b, =] over {n} labels")
-    bU = state.get("unembed.b_U")
-    zero = torch.zeros((), dtype=F64)
-
-    def get(k):
-        return state.get(k, zero)
-
     last = layers[-1]
 
-    def run(tokens, *, stop_at_mlp_of=None):
+    def run(tokens, *, stop_at_mlp_of=None, dtype=F64):
+        st = state if dtype == F64 else {k: v.to(dtype) for k, v in state.items()}
+        return _run(st, tokens, stop_at_mlp_of)
+
+    def _run(state, tokens, stop_at_mlp_of):
+        WE, Wpos, WU = state["embed.W_E"], state["pos_embed.W_pos"], state["unembed.W_U"]
+        bU = state.get("unembed.b_U")
+        zero = torch.zeros((), dtype=WE.dtype)
+
+        def get(k):
+            return state.get(k, zero)
+
         x = WE[tokens] + Wpos[: tokens.shape[1]]
         T = tokens.shape[1]
         mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
@@ -326,12 +359,12 @@ def _transformer_lens(state, path, group, activation, eq_token) -> ExternalModel
         out = x @ WU
         return out if bU is None else out + bU
 
-    def tokens():
-        a, c = _pairs(n, WE.device)
+    def tokens(rows=None):
+        a, c = _pairs(n, WE.device, rows)
         return torch.stack([a, c, torch.full_like(a, eq)], dim=1)
 
-    def logits():
-        return run(tokens())[:, -1]
+    def logits(rows):
+        return run(tokens(rows), dtype=ed)[:, -1]
 
     def neurons():
         with torch.no_grad():
@@ -345,7 +378,8 @@ def _transformer_lens(state, path, group, activation, eq_token) -> ExternalModel
 
     meta = {"layers": len(layers), "d_model": int(WE.shape[1]), "d_mlp": int(state[f"blocks.{last}.mlp.W_in"].shape[1]),
             "heads": int(state[f"blocks.{last}.attn.W_Q"].shape[0]), "eq_token": eq, "activation": activation,
-            "layer_norm": any(".ln" in k or k.startswith("ln_final") for k in state), "neurons_of_block": last}
+            "layer_norm": any(".ln" in k or k.startswith("ln_final") for k in state), "neurons_of_block": last,
+            "eval_dtype": str(ed).replace("torch.", "")}
     return ExternalModel("transformer-lens", str(path), int(n), group, True, state, meta, logits, neurons, spectra)
 
 
@@ -360,7 +394,7 @@ def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
     if run.task.kind != "group":
         raise InvalidInputError(f"{run_dir} is a {run.task.kind} run, not a group task", option="FILE")
     G = run.task.group() if group is None else group
-    model = run.model.double()
+    model = run.model.double()  # the run's own dtype is float32 or float64; evaluated in float64
     n = G.order
     enc = run.task.meta.get("encoding")
     x = run.task.x
@@ -369,9 +403,11 @@ def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
     S = model.n_seeds
     out = []
     for s in range(S):
-        def logits(s=s):
+        def logits(rows, s=s):
+            idx = (rows[:, None] * n + torch.arange(n)[None]).reshape(-1)
+            xs = x[idx]
             with torch.no_grad():
-                return model(x[None].expand(S, *x.shape))[s]
+                return model(xs[None].expand(S, *xs.shape))[s]
 
         if enc == "sequence":
             def neurons(s=s):
@@ -402,13 +438,13 @@ def load_models(path, format: str, group=None, *, activation: str = "relu", eq_t
     path = Path(os.fspath(path))
     if format == "grokcheck":
         return _grokcheck_models(path, group, device)
-    state = _read_state(path)
+    state, ed = _read_state(path)
     if format == "onelayer-mlp":
-        m = _onelayer(state, path, group)
+        m = _onelayer(state, path, group, ed)
     elif format in ("concat-mlp", "summed-mlp"):
-        m = _mlp(state, path, group, format, activation)
+        m = _mlp(state, path, group, format, activation, ed)
     else:
-        m = _transformer_lens(state, path, group, activation, eq_token)
+        m = _transformer_lens(state, path, group, activation, eq_token, ed)
     if group is not None and group.order != m.order:
         raise GroupInputError(f"{path} has {m.order} labels but {group} has order {group.order}", text=str(group))
     return [m]
