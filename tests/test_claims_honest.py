@@ -184,14 +184,16 @@ def test_stage1_accuracy_under_training_is_inconclusive():
     check = get_check("trained.quadratic-stage1-accuracy")
     init = _net(G, train_acc=0.2)
 
-    def run(acc, trend):
-        ctx = VerifyContext(G, artifacts={"trained.quadratic": _net(G, train_acc=acc, trend=trend),
-                                          "trained.quadratic.init": init})
+    def run(acc, trend, budget="full"):
+        ctx = VerifyContext(G, budget=budget, artifacts={"trained.quadratic": _net(G, train_acc=acc, trend=trend),
+                                                         "trained.quadratic.init": init})
         return run_check(check, ctx)
 
     r = run(0.969, 0.05)  # loss still falling 5% per evaluation
-    assert r.verdict == Verdict.INCONCLUSIVE and "--budget full" in r.decide
-    assert run(0.969, 0.001).verdict == Verdict.FAIL  # converged short of 100%: a refutation
+    assert r.verdict == Verdict.INCONCLUSIVE and "more steps" in r.decide
+    r = run(0.969, 1e-11, budget="small")  # converged, but the small budget's narrow network
+    assert r.verdict == Verdict.INCONCLUSIVE and r.decide == "--budget full"
+    assert run(0.969, 0.001).verdict == Verdict.FAIL  # the paper's setting, converged short of 100%: a refutation
     r = run(1.0, 0.0)
     assert r.verdict == Verdict.PASS and r.baseline == 0.2
 

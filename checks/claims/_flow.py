@@ -133,12 +133,19 @@ def _abelian_stats(ctx):
 
 def _chi2_p(ctx):
     st = _abelian_stats(ctx)
-    return Measured(float(st.chi2_p), {"counts": st.counts, "chi2": st.chi2})
+    n = flow_run(ctx).neurons
+    stat = {"test": "χ² goodness of fit of the winning-orbit counts to the uniform law", "p_value": float(st.chi2_p),
+            "n_neurons": n, "n_seeds": 1, "rule": "PASS iff p > 0.01"}
+    return Measured(float(st.chi2_p), {"counts": st.counts, "chi2": st.chi2}, statistic=stat)
 
 
 def _phase_p(ctx):
     st = _abelian_stats(ctx)
-    return Measured(float(st.min_phase_p), {"per_orbit": st.per_orbit})
+    k = len(ctx.group.character_table.orbits) - 1
+    stat = {"test": "Rayleigh and Kuiper tests of uniform phases within each frequency group, Bonferroni-corrected",
+            "p_value": float(st.min_phase_p), "n_neurons": flow_run(ctx).neurons, "n_seeds": 1,
+            "rule": f"PASS iff the smallest of the {2 * k} p-values exceeds 0.01/{2 * k}"}
+    return Measured(float(st.min_phase_p), {"per_orbit": st.per_orbit}, statistic=stat)
 
 
 def _phase_threshold(ctx):
