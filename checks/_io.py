@@ -119,10 +119,25 @@ def atomic_save_figure(fig, path: str | Path, **kwargs) -> Path:
 
 
 def atomic_torch_save(obj, path: str | Path) -> Path:
-    """``torch.save(obj)`` to ``path`` atomically (checkpoints, tasks)."""
+    """``torch.save(obj)`` to ``path`` atomically (checkpoints, tasks).
+
+    The object is serialised in memory first and written with an ordinary file write, so a
+    full disk raises ``OSError(ENOSPC)`` (``torch.save`` to a file reports it as a bare
+    ``RuntimeError``).
+    """
+    import io
+
     import torch
 
-    return atomic_write_via(path, lambda tmp: torch.save(obj, tmp))
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    data = buf.getbuffer()
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    return atomic_write_via(path, write)
 
 
 def remove_stale_temp_files(folder: str | Path, *, recursive: bool = True) -> list[Path]:
