@@ -48,10 +48,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     they are; flags (``store_true``) say nothing, their default is "off".
     """
 
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:  # a pre-formatted description or epilog (e.g. kkt's table of columns): keep its lines
+            return "".join(indent + line + "\n" for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
     def _get_help_string(self, action):
         text = action.help or ""
         if "default" in text.lower() or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
             return text
+        if action.default is None and action.option_strings:
+            return text + " (default: not set)"
         return super()._get_help_string(action)
 
 
