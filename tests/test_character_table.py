@@ -126,8 +126,9 @@ def test_json_schema():
     G = oracle_group("S3")
     data = G.character_table.to_json()
     assert data["order"] == 6
-    assert sorted(sum(data["classes"], [])) == list(range(6))
-    assert [r["dim"] for r in data["irreps"]] == [1, 1, 2]
+    assert sorted(sum((c["elements"] for c in data["classes"]), [])) == list(range(6))
+    assert [c["size"] for c in data["classes"]] == [1, 3, 2] and [c["order"] for c in data["classes"]] == [1, 2, 3]
+    assert [r["dim"] for r in data["irreps"]] == [1, 1, 2] and [r["index"] for r in data["irreps"]] == [1, 2, 3]
     for r in data["irreps"]:
         assert len(r["character"]) == 6 and all(len(z) == 2 for z in r["character"])
 

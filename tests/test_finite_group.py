@@ -98,7 +98,7 @@ def test_too_large_permutation_group_is_refused():
         ([[0, 1], [0, 1]], "latin", ("column", 0, 0)),
         ([[1, 0], [0, 1]], "associativity", None),  # Z2 relabelled wrongly: identity is 1 → fine? see below
         ([[0.5, 1], [1, 0]], "range", None),
-        ([["a", "b"], ["b", "a"]], "range", None),
+        ([["a", "b"], ["b", "c"]], "range", (1, 1, "c")),  # string labels: "c" is not in the first row
         ([], "shape", None),
         (None, "shape", None),
         ("abc", "shape", None),

@@ -37,7 +37,7 @@ from grokcheck.errors import CertificationError
 from grokcheck.theory._cyclotomic import Cyclotomic
 from grokcheck.theory._finite_group import FiniteGroup
 
-__all__ = ["CharacterTable", "compute_character_table", "orthogonality_residual"]
+__all__ = ["CharacterTable", "compute_character_table", "exact_to_floats", "orthogonality_residual"]
 
 # Rounding eigenvalue multiplicities: their float error is ~1e-12 for the groups
 # we handle (normal eigenproblem, entries ≤ |G|); 1e-6 leaves a wide margin and
@@ -378,26 +378,59 @@ class CharacterTable:
         """``(k, n)`` complex array: every character evaluated on every element."""
         return self.values[:, self.group.class_of]
 
-    def to_json(self) -> dict:
-        """The schema of ``grokcheck table --json``.
+    def to_json(self, *, per_element: bool = True) -> dict:
+        """The schema of ``grokcheck table --json`` (indices as in :attr:`FiniteGroup.conjugacy_classes`).
 
-        ``{"order": n, "classes": [[element indices]...], "irreps": [{"dim": d,
-        "fs_indicator": ι, "character": [[re, im] per element 0..n-1]}]}``
+        ``{"group", "order", "classes": [{"name", "size", "order", "centralizer",
+        "representative", "representative_element"?, "elements"}], "power_maps": {p:
+        [class of g^p per class]} for every prime p dividing |G|, "elements"?: [what
+        element i is], "irreps": [{"index": 1..k (GAP's X.1..X.k), "dim",
+        "fs_indicator", "values": [[re, im] per class], "exact": [GAP E(n) string per
+        class], "character"?: [[re, im] per element]}]}``. Floats come from the exact
+        values: a real value has imaginary part exactly 0.0, an integer is exact.
+        ``per_element=False`` drops the per-element lists (classes' ``elements`` and
+        irreps' ``character``).
         """
+        from grokcheck.theory._gap_format import class_names, gap_string
+
         G = self.group
-        chars = self.on_elements()
-        return {
-            "order": G.order,
-            "classes": [[int(v) for v in c] for c in G.conjugacy_classes],
-            "irreps": [
-                {
-                    "dim": int(self.degrees[x]),
-                    "fs_indicator": int(self.fs_indicators[x]),
-                    "character": [[float(z.real), float(z.imag)] for z in chars[x]],
-                }
-                for x in range(self.num_irreps)
-            ],
-        }
+        k = G.num_classes
+        reps = G.class_representatives
+        names = class_names(G.element_orders[reps])
+        classes = []
+        for c in range(k):
+            entry = {
+                "name": names[c],
+                "size": int(G.class_sizes[c]),
+                "order": int(G.element_orders[reps[c]]),
+                "centralizer": int(G.centralizer_orders[c]),
+                "representative": int(reps[c]),
+            }
+            if G.elements is not None:
+                entry["representative_element"] = G.elements[int(reps[c])]
+            if per_element:
+                entry["elements"] = [int(v) for v in G.conjugacy_classes[c]]
+            classes.append(entry)
+        exact = [[self.cyclotomic(x, c) for c in range(k)] for x in range(self.num_irreps)]
+        irreps = []
+        for x in range(self.num_irreps):
+            vals = [exact_to_floats(z) for z in exact[x]]
+            item = {
+                "index": x + 1,
+                "dim": int(self.degrees[x]),
+                "fs_indicator": int(self.fs_indicators[x]),
+                "values": vals,
+                "exact": [gap_string(z) for z in exact[x]],
+            }
+            if per_element:
+                item["character"] = [vals[int(c)] for c in G.class_of]
+            irreps.append(item)
+        out = {"group": str(G), "order": G.order, "classes": classes}
+        out["power_maps"] = {str(p): [int(v) for v in G.power_map(p)] for p in _prime_divisors(G.order)}
+        if G.elements is not None:
+            out["elements"] = list(G.elements)
+        out["irreps"] = irreps
+        return out
 
     def display(self, *, indicator: bool = True) -> str:
         """The table exactly as GAP's ``Display`` prints it (see :mod:`grokcheck.theory._gap_format`).
@@ -428,6 +461,19 @@ class CharacterTable:
 
     def __str__(self) -> str:
         return self.display()
+
+
+def exact_to_floats(z: Cyclotomic) -> list[float]:
+    """``[re, im]`` of an exact value without rounding noise.
+
+    A part that is exactly zero (``z`` real or purely imaginary) is ``0.0``; a
+    rational part is converted exactly; otherwise the float64 sum of the terms.
+    """
+    i = Cyclotomic.from_exponents([0, 1, 0, 0], 4)
+    re2, im2 = z + z.conjugate(), (z.conjugate() - z) * i  # 2·Re z and 2·Im z, exactly
+    re = re2.coeffs[0] / 2 if re2.is_rational else complex(z).real
+    im = im2.coeffs[0] / 2 if im2.is_rational else complex(z).imag
+    return [float(re) + 0.0, float(im) + 0.0]
 
 
 def _prime_divisors(n: int) -> list[int]:

@@ -219,6 +219,44 @@ def check_cayley_table(table) -> np.ndarray:
     return t
 
 
+def _hashable(v):
+    """Labels from JSON may be lists (e.g. ``[0, 1]``): compare them as tuples."""
+    return tuple(_hashable(x) for x in v) if isinstance(v, list) else v
+
+
+def _labels_of(table, elements) -> list | None:
+    """The element labels of a labelled table, or ``None`` for a table of indices 0..n-1."""
+    if elements is not None:
+        labels = [_hashable(e) for e in elements]
+        if len(set(labels)) != len(labels):
+            raise GroupInputError("the element labels are not distinct", text=list(elements)[:20])
+        return labels
+    if isinstance(table, np.ndarray):
+        if table.dtype.kind in "iufb":
+            return None
+        rows = table.tolist()
+    elif isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
+        return None  # _as_table explains
+    else:
+        rows = list(table)
+    if not rows or isinstance(rows[0], (str, bytes, dict)) or not hasattr(rows[0], "__iter__"):
+        return None
+    first = list(rows[0])
+    # Without an explicit element list only string labels are read as labels; anything else
+    # is an element index, validated (and explained) by _as_table.
+    if not first or not all(isinstance(v, str) for v in first):
+        return None
+    labels = list(first)
+    if len(set(labels)) != len(labels):
+        raise NotAGroupError(
+            "the first row of the labelled Cayley table repeats a label, so it cannot list the elements; "
+            "give them explicitly: {\"elements\": [...], \"table\": [[...]]}",
+            reason="latin",
+            witness=("row", 0),
+        )
+    return labels
+
+
 @dataclass(frozen=True, eq=False)
 class FiniteGroup:
     """A finite group given by its multiplication table.
@@ -229,6 +267,10 @@ class FiniteGroup:
     name : a name in grokcheck's grammar (``"S4"``, ``"C3xC5"``) that rebuilds
         exactly this table, or ``None`` for groups given by table or generators.
     source : a short description of where the group came from (for reports).
+    elements : what element ``i`` is, for ``i = 0..n-1``, when known: a GAP cycle
+        string for permutation groups and ``Sn``/``An``, a matrix ``[[a, b], [c, d]]``
+        for ``SL``/``GL``/``PSL``, the user's label for a labelled Cayley table, a pair
+        ``[a, b]`` for a direct product; ``None`` otherwise. JSON-serialisable.
 
     Build groups with :func:`grokcheck.theory.group` (names),
     :meth:`from_table` or :meth:`from_permutations`; the constructor trusts its
@@ -238,19 +280,56 @@ class FiniteGroup:
     table: np.ndarray = field(repr=False)
     name: str | None = None
     source: str = "table"
+    elements: tuple | None = field(default=None, repr=False)
 
     def __post_init__(self):
         t = np.array(self.table, dtype=np.int64, copy=True)
         t.flags.writeable = False
         object.__setattr__(self, "table", t)
+        if self.elements is not None:
+            els = tuple(self.elements)
+            if len(els) != t.shape[0]:
+                raise GroupInputError(f"{len(els)} element labels for a group of order {t.shape[0]}", text=els[:10])
+            object.__setattr__(self, "elements", els)
 
     # ----------------------------------------------------------- constructors
     @classmethod
-    def from_table(cls, table, *, name: str | None = None, validate: bool = True) -> "FiniteGroup":
+    def from_table(
+        cls, table, *, name: str | None = None, validate: bool = True, elements: Sequence | None = None
+    ) -> "FiniteGroup":
         """Build a group from a Cayley table (list of lists or array), validating it.
 
-        Labels are arbitrary: the identity need not be element 0.
+        Entries are element indices ``0..n-1`` (the identity need not be element 0),
+        or arbitrary hashable labels (strings, say). With labels, row and column ``i``
+        belong to ``elements[i]``; without ``elements``, to the ``i``-th entry of the
+        first row (the usual layout, identity first). The labels are kept as
+        :attr:`elements`. A first row that is not the identity's is refused when its
+        element is not central (no identity); when it is central (``z``), the table
+        read this way is the group ``x∘y = z⁻²xy`` on the same labels, which nothing
+        can tell apart, so give ``elements`` unless the identity comes first.
         """
+        labels = _labels_of(table, elements)
+        if labels is not None:
+            index = {lab: i for i, lab in enumerate(labels)}
+            rows = list(table)
+            ints = []
+            for i, r in enumerate(rows):
+                row = []
+                for j, v in enumerate(r):
+                    try:
+                        row.append(index[_hashable(v)])
+                    except KeyError:
+                        raise NotAGroupError(
+                            f"entry ({i}, {j}) of the Cayley table is {v!r}, which is not one of the "
+                            f"{len(labels)} element labels" + ("" if elements is not None else
+                            " (the labels are read from the first row; give the element order explicitly, "
+                            "e.g. a JSON object {\"elements\": [...], \"table\": [[...]]})"),
+                            reason="range",
+                            witness=(i, j, v),
+                        ) from None
+                ints.append(row)
+            t = check_cayley_table(ints) if validate else np.asarray(ints, dtype=np.int64)
+            return cls(t, name=name, source="table" if name is None else "name", elements=tuple(labels))
         t = check_cayley_table(table) if validate else np.asarray(table, dtype=np.int64)
         return cls(t, name=name, source="table" if name is None else "name")
 
@@ -291,12 +370,18 @@ class FiniteGroup:
                                       text=str(path)) from None
             except json.JSONDecodeError as exc:
                 raise GroupInputError(f"{path} is not valid JSON: {exc}", text=str(path)) from None
+            elements = None
             if isinstance(data, dict):
                 if "table" not in data:
                     raise GroupInputError(f"{path}: a JSON object must have a 'table' key", text=str(path))
+                elements = data.get("elements")
+                if elements is not None and not isinstance(elements, list):
+                    raise GroupInputError(f"{path}: 'elements' must be a list of labels", text=str(path))
                 data = data["table"]
             if not isinstance(data, list):
                 raise GroupInputError(f"{path}: expected a list of lists (the Cayley table)", text=str(path))
+            g = cls.from_table(data, elements=elements)
+            return cls(g.table, name=None, source=f"cayley:{path.name}", elements=g.elements)
         g = cls.from_table(data)
         return cls(g.table, name=None, source=f"cayley:{path.name}")
 
@@ -310,8 +395,8 @@ class FiniteGroup:
         """
         from grokcheck.theory._permutations import permutation_group_table
 
-        table = permutation_group_table(generators)
-        return cls(table, name=name, source="permutations" if name is None else "name")
+        table, perms = permutation_group_table(generators, return_elements=True)
+        return cls(table, name=name, source="permutations" if name is None else "name", elements=perms)
 
     # ---------------------------------------------------------- basic data
     @property
@@ -482,14 +567,22 @@ class FiniteGroup:
             raise GroupInputError(f"relabel needs a permutation of 0..{n - 1}", text=perm)
         new = np.empty_like(self.table)
         new[np.ix_(perm, perm)] = perm[self.table]
-        return FiniteGroup(new, name=None, source=f"relabelled {self}")
+        els = None
+        if self.elements is not None:
+            els = [None] * n
+            for g, lab in enumerate(self.elements):
+                els[perm[g]] = lab
+        return FiniteGroup(new, name=None, source=f"relabelled {self}", elements=els)
 
     def direct_product(self, other: "FiniteGroup") -> "FiniteGroup":
         """``self × other``; element ``(a, b)`` has index ``a·|other| + b``."""
         n, m = self.order, other.order
         t = (self.table[:, None, :, None] * m + other.table[None, :, None, :]).reshape(n * m, n * m)
         name = f"{self.name}x{other.name}" if self.name and other.name else None
-        return FiniteGroup(t, name=name, source="name" if name else "product")
+        els = None
+        if self.elements is not None and other.elements is not None:
+            els = tuple([a, b] for a in self.elements for b in other.elements)
+        return FiniteGroup(t, name=name, source="name" if name else "product", elements=els)
 
     # ------------------------------------------------------------- dunder
     def __eq__(self, other) -> bool:

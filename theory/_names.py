@@ -292,12 +292,18 @@ def _affine(p: int, mults: tuple[int, ...]) -> np.ndarray:
     return pos[(a1 * a2) % p] * p + (b1 + a1 * b2) % p
 
 
-def _permutations(n: int, even_only: bool) -> np.ndarray:
-    """S_n or A_n on points ``0..n-1``, permutations as image arrays in lexicographic order."""
+def _permutation_list(n: int, even_only: bool) -> np.ndarray:
+    """The elements of S_n or A_n as image arrays ``(N, n)`` in lexicographic order."""
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
     if even_only:
         inversions = (perms[:, :, None] > perms[:, None, :]) & np.triu(np.ones((n, n), dtype=bool), 1)
         perms = perms[inversions.sum(axis=(1, 2)) % 2 == 0]
+    return perms
+
+
+def _permutations(n: int, even_only: bool) -> np.ndarray:
+    """S_n or A_n on points ``0..n-1``, permutations as image arrays in lexicographic order."""
+    perms = _permutation_list(n, even_only)
     weights = n ** np.arange(n, dtype=np.int64)
     lookup = np.full(n**n, -1, dtype=np.int64)
     lookup[perms @ weights] = np.arange(len(perms))
@@ -324,8 +330,8 @@ def _primitive_root(p: int) -> int:
     return next(g for g in range(1, p) if len({pow(g, k, p) for k in range(1, p)}) == p - 1)
 
 
-def _matrices(p: int, kind: str) -> np.ndarray:
-    """SL(2,p), GL(2,p) or PSL(2,p) as matrices ``(a, b, c, d)`` mod p."""
+def _matrix_elements(p: int, kind: str):
+    """``(elems (N, 4), code, partner)`` of SL/GL/PSL(2,p) in the module's element order."""
     all_m = np.stack(np.meshgrid(*[np.arange(p)] * 4, indexing="ij"), axis=-1).reshape(-1, 4)
     det = (all_m[:, 0] * all_m[:, 3] - all_m[:, 1] * all_m[:, 2]) % p
     elems = all_m[det != 0] if kind == "GL" else all_m[det == 1]  # already sorted by code
@@ -338,7 +344,13 @@ def _matrices(p: int, kind: str) -> np.ndarray:
         elems, partner, code = elems[keep], neg_code[keep], code[keep]
     ident = int(np.array([1, 0, 0, 1]) @ weights)
     order = np.argsort(code != ident, kind="stable")  # identity first, the others by code
-    elems, code, partner = elems[order], code[order], partner[order]
+    return elems[order], code[order], partner[order]
+
+
+def _matrices(p: int, kind: str) -> np.ndarray:
+    """SL(2,p), GL(2,p) or PSL(2,p) as matrices ``(a, b, c, d)`` mod p."""
+    elems, code, partner = _matrix_elements(p, kind)
+    weights = p ** np.arange(3, -1, -1, dtype=np.int64)
     lookup = np.full(p**4, -1, dtype=np.int64)
     lookup[partner] = np.arange(len(elems))
     lookup[code] = np.arange(len(elems))
@@ -378,15 +390,52 @@ def _factor_table(f: _Factor) -> np.ndarray:
     return _matrices(n, fam)
 
 
+def _power_word(letter: str, k: int) -> str:
+    return "" if k == 0 else letter if k == 1 else f"{letter}^{k}"
+
+
+def _factor_elements(f: _Factor) -> tuple:
+    """What element ``i`` of the factor is (the labelling conventions of the module docstring).
+
+    ``Cn``: the residue; ``Dn``: ``r^k*s^e`` words; ``Dicn``: ``a^k*x^e`` words; ``Q8``:
+    ``1, i, -1, -i, j, k, -j, -k``; ``Sn``/``An``: GAP cycle strings on the points
+    ``1..n`` (point ``i+1`` is image-array entry ``i``); ``F21``/``F20``: ``[a, b]`` for
+    ``x ↦ ax + b``; matrix groups: ``[[a, b], [c, d]]`` (for ``PSL`` the representative).
+    """
+    from grokcheck.theory._permutations import cycle_string
+
+    fam, n = f.family, f.param
+    if fam == "C":
+        return tuple(range(n))
+
+    def words(a: str, b: str, m: int) -> tuple:
+        return tuple("*".join(w for w in (_power_word(a, k), _power_word(b, e)) if w) or "1" for e in (0, 1) for k in range(m))
+
+    if fam == "D":
+        return words("r", "s", n)
+    if fam == "Dic":
+        return words("a", "x", 2 * n)
+    if fam == "Q8":
+        return ("1", "i", "-1", "-i", "j", "k", "-j", "-k")
+    if fam in ("F21", "F20"):
+        p, mults = (7, (1, 2, 4)) if fam == "F21" else (5, (1, 2, 3, 4))
+        return tuple([a, b] for a in mults for b in range(p))
+    if fam in ("S", "A"):
+        perms = _permutation_list(n, fam == "A")
+        return tuple(cycle_string(p, offset=1) for p in perms)
+    elems = _matrix_elements(n, fam)[0]
+    return tuple([[int(m[0]), int(m[1])], [int(m[2]), int(m[3])]] for m in elems)
+
+
 def _factor_group(f: _Factor) -> FiniteGroup:
     if _factor_order(f) <= _MEMO_ORDER:
         return _factor_group_memo(f)
-    return FiniteGroup(_factor_table(f), name=f.name, source="name")
+    return FiniteGroup(_factor_table(f), name=f.name, source="name", elements=_factor_elements(f))
 
 
 @lru_cache(maxsize=256)
 def _factor_group_memo(f: _Factor) -> FiniteGroup:
-    return FiniteGroup(_factor_table(f), name=f.name, source="name")
+    return FiniteGroup(_factor_table(f), name=f.name, source="name", elements=_factor_elements(f))
 
 
 def _build(factors: tuple[_Factor, ...]) -> FiniteGroup:

@@ -114,7 +114,32 @@ def _as_images(gen, degree: int | None) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def permutation_group_table(generators: Sequence, *, max_order: int | None = None) -> np.ndarray:
+def cycle_string(img, *, offset: int = 0, points=None) -> str:
+    """GAP's cycle notation for the image array ``img``; ``"()"`` for the identity.
+
+    Point ``x`` is printed as ``points[x]`` if given, else ``x + offset``. Each cycle
+    starts at its smallest point, cycles in increasing order of that point, fixed
+    points omitted, as GAP prints permutations.
+    """
+    img = [int(v) for v in img]
+    if points is not None:
+        offset = 0
+    seen = [False] * len(img)
+    parts = []
+    for start in range(len(img)):
+        if seen[start] or img[start] == start:
+            seen[start] = True
+            continue
+        cyc, x = [], start
+        while not seen[x]:
+            seen[x] = True
+            cyc.append(int(points[x]) if points is not None else x + offset)
+            x = img[x]
+        parts.append("(" + ",".join(map(str, cyc)) + ")")
+    return "".join(parts) or "()"
+
+
+def permutation_group_table(generators: Sequence, *, max_order: int | None = None, return_elements: bool = False):
     """Close permutation generators and return the Cayley table of the group.
 
     The order is first computed by Schreier–Sims (``sympy.combinatorics``), so a
@@ -122,6 +147,9 @@ def permutation_group_table(generators: Sequence, *, max_order: int | None = Non
     are then enumerated breadth-first from the identity (element 0), and the table
     is filled column by column along a spanning tree of the Cayley graph:
     ``t[:, j·s] = R_s[t[:, j]]`` with ``R_s`` right multiplication by a generator.
+
+    With ``return_elements``, returns ``(table, elements)`` where ``elements[i]`` is
+    element ``i`` as a GAP cycle string on the input's points.
     """
     from sympy.combinatorics import Permutation, PermutationGroup
 
@@ -138,6 +166,7 @@ def permutation_group_table(generators: Sequence, *, max_order: int | None = Non
     # Keep only the points some generator moves (relabelled 0..m-1): the group is the same, and a
     # label such as (1,99999) costs nothing. The identity group keeps one point.
     moved = np.flatnonzero(np.any(np.stack(gens) != np.arange(deg), axis=0))
+    point_of = moved if moved.size else np.zeros(1, dtype=np.int64)  # new point → the input's point
     if moved.size < deg:
         relabel = np.full(deg, -1, dtype=np.int64)
         relabel[moved] = np.arange(moved.size)
@@ -178,4 +207,6 @@ def permutation_group_table(generators: Sequence, *, max_order: int | None = Non
     for j in range(1, n):
         pj, gi = parent[j]
         table[:, j] = right[gi, table[:, pj]]  # x·j = (x·parent)·gen
+    if return_elements:
+        return table, tuple(cycle_string(p, points=point_of) for p in elems)
     return table

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+# Certified irreps are exact to ~1e-13 (their residuals are required below 1e-10);
+# matrix entries below this are rounding noise of an exact zero and are printed as 0.
+_ZERO = 1e-12
+
 
 def register(sub) -> None:
     from grokcheck.checks.cli._group_args import add_group_arguments
@@ -11,14 +15,28 @@ def register(sub) -> None:
     p = sub.add_parser(
         "table",
         help="print the character table of a group",
-        description="Print the exact character table of a finite group, as GAP's Display does. "
-        "With --json, print {order, classes, irreps:[{dim, fs_indicator, character}]} with the "
-        "character on every element in the input's labelling.",
+        description="Print the exact character table of a finite group exactly as GAP's "
+        "Display(tbl, rec(indicator := true)) does (one power map per prime divisor of |G|, GAP's "
+        "names for irrationalities). With --json, print {group, order, classes: [{name, size, order, "
+        "centralizer, representative, ...}], power_maps, elements, irreps: [{index, dim, fs_indicator, "
+        "values, exact, character}]}: values per class as [re, im], exact values in GAP's E(n) "
+        "notation, the character on every element in the input's labelling. With --irreps --json, "
+        "each irrep also carries its matrices (one d×d matrix of [re, im] per element) and certificate.",
     )
     add_group_arguments(p)
     p.add_argument("--json", action="store_true", help="print the JSON schema instead of the table")
-    p.add_argument("--irreps", action="store_true", help="also construct and certify the irreps, print their residuals")
+    p.add_argument(
+        "--irreps", action="store_true", help="also construct and certify the irreps (with --json: their matrices)"
+    )
     p.set_defaults(func=run)
+
+
+def _clean(x: float) -> float:
+    return 0.0 if abs(x) < _ZERO else float(x)
+
+
+def _matrix_json(m) -> list:
+    return [[[_clean(z.real), _clean(z.imag)] for z in row] for row in m]
 
 
 def run(args) -> int:
@@ -29,7 +47,9 @@ def run(args) -> int:
     if args.json:
         data = ct.to_json()
         if args.irreps:
-            data["certificates"] = [dict(rho.residuals) for rho in G.irreps]
+            for item, rho in zip(data["irreps"], G.irreps):
+                item["certificate"] = {k: float(v) for k, v in rho.residuals.items()}
+                item["matrices"] = [_matrix_json(m) for m in rho.matrices]
         print(json.dumps(data))
         return 0
     print(ct.display(), end="")
