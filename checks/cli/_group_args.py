@@ -26,5 +26,8 @@ def group_from_args(args: argparse.Namespace):
 
         return group(args.group)
     if args.perms:
+        if any(not str(c).strip() for c in args.perms):  # an unset shell variable, most often
+            raise GroupInputError("--perms got an empty generator: write () for the identity, or leave it out",
+                                  text=args.perms)
         return FiniteGroup.from_permutations(args.perms)
     return FiniteGroup.from_file(args.cayley)
