@@ -91,7 +91,7 @@ def activation(name: str):
 
 #: Bytes of one seed chunk's hidden activations (B·M floats per seed) targeted by the chunked
 #: forward/backward: small enough to stay in a core's share of the last-level cache.
-_CHUNK_BYTES = 4 << 20
+_CHUNK_BYTES = 1 << 20
 
 
 def one_hot_columns(x: torch.Tensor, k: int) -> torch.Tensor | None:
@@ -161,17 +161,19 @@ class _GatheredEnsemble(torch.autograd.Function):
             out = pre(_gather_rows(table, fidx), *pre_params)
         else:
             out = torch.empty(S, w_out.shape[1], B, dtype=w.dtype, device=w.device)
+            relu = pre is torch.relu and not pre_params
             for s0 in range(0, S, chunk):
                 s1 = min(S, s0 + chunk)
-                r = pre(_gather_rows(table, fidx[s0:s1]), *(t[s0:s1] for t in pre_params))
+                h = _gather_rows(table, fidx[s0:s1])
+                r = h.relu_() if relu else pre(h, *(t[s0:s1] for t in pre_params))
                 torch.bmm(w_out[s0:s1], r.transpose(1, 2), out=out[s0:s1])  # (c, C, B): the faster layout
             if div != 1.0:
                 out.div_(div)
-            out = out.transpose(1, 2)
+            out = out.transpose(1, 2).contiguous()  # (S, B, C) rows: what the losses read fastest
             if b_out is not None:
                 out = out + b_out[:, None, :]
         ctx.save_for_backward(fidx, w, b_in, w_out, b_out, *pre_params)
-        ctx.pre, ctx.chunk, ctx.div = pre, chunk, div
+        ctx.pre, ctx.chunk, ctx.div, ctx.has_bias = pre, chunk, div, b_in is not None
         return out
 
     @staticmethod
@@ -188,7 +190,11 @@ class _GatheredEnsemble(torch.autograd.Function):
         g_bo = grad_out.sum(1) if (b_out is not None and need[7]) else None
         g_p = [torch.zeros_like(t) if n else None for t, n in zip(pre_params, need_p)]
         chunk = ctx.chunk if w_out is not None else S
-        for s0 in range(0, S, chunk):
+        starts = range(0, S, chunk)
+        if w_out is not None and ctx.pre is torch.relu and not pre_params:
+            _relu_backward(ctx, grad_out, fidx, table, w_out, g_table, g_wo)
+            starts = ()
+        for s0 in starts:
             s1 = min(S, s0 + chunk)
             go = grad_out[s0:s1]
             with torch.enable_grad():
@@ -210,9 +216,7 @@ class _GatheredEnsemble(torch.autograd.Function):
             if need_table:
                 gh = grads.pop(0)
                 if gh is not None:
-                    gh = gh.reshape(-1, M)
-                    for j in range(fidx.shape[-1]):
-                        g_table.index_add_(0, fidx[s0:s1, :, j].reshape(-1), gh)
+                    _scatter_rows(g_table, fidx[s0:s1], gh, b_in is not None)
             for i, n in enumerate(need_p):
                 if n:
                     g = grads.pop(0)
@@ -224,6 +228,50 @@ class _GatheredEnsemble(torch.autograd.Function):
             g_w = g_table[:, :D].transpose(1, 2).contiguous() if need[1] else None
             g_b = g_table[:, D].contiguous() if (b_in is not None and need[2]) else None
         return (None, g_w, g_b, None, None, None, g_wo, g_bo, *g_p)
+
+
+def _scatter_rows(g_table: torch.Tensor, fidx: torch.Tensor, gh: torch.Tensor, bias: bool) -> None:
+    """Add ``gh`` (c, B, M) into the rows ``fidx`` (c, B, k') of ``g_table``, the adjoint of the gather.
+
+    The bias row (the last index, when ``bias``) receives the sum over the batch, taken as one
+    reduction rather than B additions into a single row.
+    """
+    c, B, M = gh.shape
+    flat = gh.reshape(-1, M)
+    k = fidx.shape[-1] - (1 if bias else 0)
+    for j in range(k):
+        g_table.index_add_(0, fidx[:, :, j].reshape(-1), flat)
+    if bias:
+        g_table.index_add_(0, fidx[:, 0, k], gh.sum(1))
+
+
+def _relu_backward(ctx, grad_out, fidx, table, w_out, g_table, g_wo) -> None:
+    """The backward chunks of :class:`_GatheredEnsemble` for ``pre = relu`` (the MLP), by hand.
+
+    ``relu`` is recomputed in place and its derivative applied as a mask (``h > 0``, as
+    ``torch.relu``'s backward); the chunk's output-layer input gradient is written into one
+    buffer reused by every chunk, so no (S, B, M) tensor is ever allocated.
+    """
+    S = fidx.shape[0]
+    M = table.shape[1]
+    chunk = ctx.chunk
+    bias = ctx.has_bias
+    buf = None
+    for s0 in range(0, S, chunk):
+        s1 = min(S, s0 + chunk)
+        go = grad_out[s0:s1]
+        if ctx.div != 1.0:
+            go = go / ctx.div
+        r = _gather_rows(table, fidx[s0:s1]).relu_()
+        if g_wo is not None:
+            torch.bmm(go.transpose(1, 2), r, out=g_wo[s0:s1])
+        if g_table is None:
+            continue
+        if buf is None:
+            buf = torch.empty(min(chunk, S), fidx.shape[1], M, dtype=table.dtype, device=table.device)
+        g_r = torch.bmm(go, w_out[s0:s1], out=buf[: s1 - s0])  # (c, B, M)
+        torch.ops.aten.threshold_backward.grad_input(g_r, r, 0.0, grad_input=g_r)  # g_r·[h > 0], in place
+        _scatter_rows(g_table, fidx[s0:s1], g_r, bias)
 
 
 def _plain(t: torch.Tensor) -> bool:
