@@ -414,3 +414,18 @@ def test_grokcheck_run_seeds_and_several_files_aggregate(tmp_path, trained_onela
     assert main(["analyze", str(run_dir), "--format", "grokcheck", "--json"]) == 0
     js2 = json.loads(capsys.readouterr().out)
     assert len(js2["files"]) == 2 and js2["files"][0]["group"]["labels"] == "identity"
+
+
+def test_cli_group_after_format_and_by_permutations(trained_onelayer, capsys):
+    _, _, path = trained_onelayer
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "S3", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)["files"][0]
+    assert js["group"]["name"] == "S3" and js["group"]["labels"] in ("identity", "isomorphism")
+    assert js["table"]["accuracy"] == 1.0
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "--perms", "(1,2)", "(1,2,3)", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)["files"][0]
+    assert js["group"]["known_as"] == "S3" and js["table"]["accuracy"] == 1.0
+    assert {ir["name"] for ir in js["irreps"]} == {"[3] trivial", "[1,1,1] sign", "[2,1] standard"}
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "C6"]) == 2  # not isomorphic: refused
+    assert "not isomorphic" in capsys.readouterr().err
+    assert main(["analyze", str(path), "--format", "tflite"]) == 2

@@ -52,8 +52,8 @@ def register(subparsers) -> None:
     p.add_argument("--perms", nargs="+", metavar="CYCLES", help='the group by permutation generators, e.g. "(1,2)" "(1,2,3,4,5)"')
     p.add_argument("--cayley", metavar="FILE", help="the group by a Cayley table (JSON list of lists or .npy)")
     p.add_argument("--labels", choices=("auto", "identity"), default="auto",
-                   help="with a GROUP: how model labels map to its elements (auto: identity when the predictions "
-                   "agree with its table on half the pairs, else the isomorphism from the predicted table)")
+                   help="with a GROUP: how model labels map to its elements (auto: identity when the repaired "
+                   "predicted table is the group's, else an isomorphism from it)")
     p.add_argument("--strict-table", action="store_true",
                    help="refuse a predicted table that is not a group instead of repairing it")
     p.add_argument("--max-repair", type=v.positive_int, default=None,
@@ -209,7 +209,7 @@ def _files_mode(args: argparse.Namespace) -> int:
                 pre_names = None
             else:
                 pre_names = names_of.setdefault(id(H), (H, irrep_names(H)))[1]
-            rep = analyze_model(model, H, labels=args.labels, strict_table=args.strict_table,
+            rep = analyze_model(model, G, labels=args.labels, strict_table=args.strict_table,
                                 max_changes=args.max_repair, names=pre_names, group_of_table=group_of_table,
                                 **options)
             if pre_names is None:

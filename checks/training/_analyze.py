@@ -379,7 +379,7 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weight
 
 def analyze_pairwise(G, responses, out, *, alive_rule: str = "weights", alive_threshold: float = ALIVE_THRESHOLD,
                      share_threshold: float = SHARE_SINGLE_IRREP, count_output: bool = False,
-                     name: str | None = None) -> "NeuronAnalysis":
+                     measure: bool = False, name: str | None = None) -> "NeuronAnalysis":
     """Per-neuron irrep attribution of neurons whose response to a pair is any function of it.
 
     Parameters
@@ -390,6 +390,8 @@ def analyze_pairwise(G, responses, out, *, alive_rule: str = "weights", alive_th
     out : ``(N, |G|)`` each neuron's direct weight on each output label.
     alive_rule, alive_threshold, share_threshold, count_output, name : as :func:`analyze_weights`
         (the input norm is that of the centred response; ``"fires"``: positive on some pair).
+    measure : accepted for symmetry with :func:`analyze_weights`; the weight-vector measurements
+        (purity, σ₂/σ₁, alignment) need additive neurons, so ``measurements`` stays ``(None,)``.
 
     Notes
     -----

@@ -40,9 +40,9 @@ Formats (``n = |G|``; labels ``0..n-1`` are the model's own; ``[a, b]`` the pair
 
 Labels. A model's label ``x`` is an element of its own table. :func:`analyze_model` maps labels
 to the elements of a given group by ``labels=``: ``"identity"`` (label g is element g),
-``"auto"`` (identity when the predictions agree with ``G``'s table on at least half the pairs,
-else the isomorphism :func:`grokcheck.theory.find_isomorphism` from the model's repaired table;
-identity when the predictions are not a group at all, e.g. untrained weights), or an array.
+``"auto"`` (identity when the model's repaired table is ``G``'s table, else the isomorphism
+:func:`grokcheck.theory.find_isomorphism` from it to ``G``; identity when the predictions cannot
+be repaired to a group at all, e.g. untrained weights), or an array.
 """
 
 from __future__ import annotations
@@ -562,6 +562,8 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
     from grokcheck.theory._table_repair import find_isomorphism, repair_table, table_defects
 
     G = model.group if group is None else group
+    if group is None and model.group is not None and isinstance(labels, str) and labels == "auto":
+        labels = "identity"  # the file names its own group (a grokcheck run): its labels are that group's
     T = model.predict_table()
     n = model.order
     repair, repair_error = None, None
@@ -595,11 +597,10 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
             perm, how = np.arange(n), "identity"
             do_repair()
         elif isinstance(labels, str) and labels == "auto":
-            agree = float(np.mean(G.table == T))
             do_repair()
-            if agree >= 0.5 or repair is None:
+            if repair is None or np.array_equal(repair.table, G.table):
                 perm = np.arange(n)
-                how = "identity" if agree >= 0.5 else "identity (predictions are not a group)"
+                how = "identity" if repair is not None else "identity (predictions are not a group)"
             else:
                 H = (group_of_table or (lambda t: FiniteGroup.from_table(t)))(repair.table)
                 perm = find_isomorphism(H, G)
