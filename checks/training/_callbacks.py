@@ -168,12 +168,12 @@ class CheckpointHistory:
                 return None
         elif (self._count - 1) % self.every:
             return None
-        from grokcheck.checks._io import atomic_write_via
+        from grokcheck.checks._io import atomic_torch_save
 
         self.dir.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-        atomic_write_via(self.dir / f"step_{int(step):08d}.pt",
-                         lambda tmp: torch.save({"format": 1, "step": int(step), "model": state}, tmp))
+        # atomic, and a full disk is an OSError (torch.save to a file reports a bare RuntimeError)
+        atomic_torch_save({"format": 1, "step": int(step), "model": state}, self.dir / f"step_{int(step):08d}.pt")
         return None
 
     def state_dict(self) -> dict:
