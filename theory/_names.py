@@ -12,6 +12,8 @@ Whitespace is ignored everywhere; letters are case-sensitive exactly as written:
              | "Dic" n                         dicyclic group of order 4n       (Dic1 ≅ C4, Dic2 ≅ Q8)
              | "F21" | "F20"                   Frobenius groups C7⋊C3 and AGL(1,5) = C5⋊C4
              | "SL(2," p ")" | "GL(2," p ")" | "PSL(2," p ")"    2×2 matrices over Z/p
+             | "C" n ":C" m                    semidirect product Cn⋊Cm, Cm acting faithfully
+                                               (C7:C3 ≅ F21, C5:C4 ≅ F20; refused if ambiguous)
     n       := positive decimal integer
     p       := prime
 
@@ -39,6 +41,11 @@ table (the identity is element 0 in every named group):
   has index ``i·7 + b`` where ``a`` is the ``i``-th of ``(1, 2, 4)``, and
   ``(a, b)(a', b') = (aa' mod 7, b + ab' mod 7)`` (docs/conventions.md).
   ``F20``: the same with ``a ∈ (1, 2, 3, 4)`` over Z/5.
+* ``Cn:Cm``: affine maps ``x ↦ a^j x + b`` of Z/n, index ``j·n + b``, where ``a``
+  is the smallest unit mod n of multiplicative order m. The name is accepted only
+  when the units mod n have exactly one cyclic subgroup of order m (then every
+  faithful action gives the same group up to isomorphism); ``C7:C3`` has the same
+  table as ``F21``.
 * ``SL(2,p)``, ``GL(2,p)``: matrices ``[[a, b], [c, d]]`` mod p with the matrix
   product, ordered by the code ``((a·p + b)·p + c)·p + d`` with the identity
   moved to the front. ``PSL(2,p)`` = ``SL(2,p)/{±I}``: each coset is
@@ -76,7 +83,8 @@ FAMILIES = ("C", "D", "S", "A", "Dic", "SL", "GL", "PSL", "Q8", "F20", "F21")
 GRAMMAR = (
     "a group name is one or more factors joined by 'x' (direct product), each factor one of: "
     "Cn or Zn (cyclic, order n), Dn (dihedral of order 2n), Sn, An (symmetric/alternating on n points), "
-    "Q8, Dicn (dicyclic, order 4n), F21, F20, SL(2,p), GL(2,p), PSL(2,p) with p prime; "
+    "Q8, Dicn (dicyclic, order 4n), F21, F20, SL(2,p), GL(2,p), PSL(2,p) with p prime, "
+    "Cn:Cm (semidirect, Cm acting faithfully, e.g. C7:C3); "
     "n is a positive integer; examples: 'C12', 'D4', 'S4', 'SL(2,5)', 'C3xC5', 'S3xC4'"
 )
 
@@ -87,6 +95,7 @@ _MEMO_ORDER = 512
 _MAX_DIGITS = 9
 
 _FAMILY_RE = re.compile(r"(Dic|C|Z|D|S|A)(\d+)|(Q8|F21|F20)|(PSL|SL|GL)\(2,(\d+)\)")
+_SEMIDIRECT_RE = re.compile(r"[CZ](\d+):[CZ](\d+)")
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,12 @@ class _Factor:
 
     family: str
     param: int  # n, or the prime p; 0 for Q8/F21/F20
+    param2: int = 0  # m for the semidirect product Cn:Cm
 
     @property
     def name(self) -> str:
+        if self.family == "SD":
+            return f"C{self.param}:C{self.param2}"
         if self.family in ("Q8", "F21", "F20"):
             return self.family
         if self.family in ("SL", "GL", "PSL"):
@@ -109,6 +121,8 @@ class _Factor:
 def _factor_order(f: _Factor) -> int:
     """|factor|, computed without building anything (capped for huge n: > MAX_ORDER suffices)."""
     n = f.param
+    if f.family == "SD":
+        return n * f.param2
     if f.family == "C":
         return n
     if f.family == "D":
@@ -139,6 +153,8 @@ def _is_abelian_factor(f: _Factor) -> bool:
     """Whether the factor is Abelian (from the family, without building it)."""
     if f.family == "C":
         return True
+    if f.family == "SD":
+        return f.param2 == 1
     if f.family in ("D", "S"):
         return f.param <= 2
     if f.family == "A":
@@ -172,6 +188,14 @@ def _parse(text) -> tuple[_Factor, ...]:
         if piece == "":
             where = "at the start" if i == 0 else ("at the end" if i == len(pieces) - 1 else "in the middle")
             raise _bad(text, f"a factor is missing {where} of the product")
+        sd = _SEMIDIRECT_RE.fullmatch(piece)
+        if sd is not None:
+            if any(len(g.lstrip("0")) > _MAX_DIGITS for g in sd.groups()):
+                raise GroupInputError(f"the group {piece!r} in {text!r} has order above MAX_ORDER = {MAX_ORDER}", text=text)
+            n, m = int(sd.group(1)), int(sd.group(2))
+            _semidirect_multiplier(n, m, text)  # refuses an ambiguous or impossible action now
+            factors.append(_Factor("SD", n, m))
+            continue
         m = _FAMILY_RE.fullmatch(piece)
         if m is None:
             raise _bad(text, f"{piece!r} is not a group name")
@@ -371,8 +395,51 @@ def _matrices(p: int, kind: str) -> np.ndarray:
     return _table_from_generators(elems, gens, mul, index_of)
 
 
+def _unit_order(a: int, n: int) -> int:
+    k, x = 1, a % n
+    while x != 1 % n:
+        x = (x * a) % n
+        k += 1
+    return k
+
+
+def _semidirect_multiplier(n: int, m: int, text="") -> int:
+    """The multiplier ``a`` of ``Cn:Cm``: the smallest unit mod n of order m, if ⟨a⟩ is unique.
+
+    ``Cn:Cm = {x ↦ a^j x + b}`` with the generator of ``Cm`` acting by ``x ↦ a·x``
+    (a faithful action). Groups from two units of order m generating the same
+    subgroup of ``(Z/n)^×`` are isomorphic (change the generator of ``Cm``); when
+    ``(Z/n)^×`` has several cyclic subgroups of order m the name is ambiguous and
+    refused, naming them.
+    """
+    if n < 1 or m < 1:
+        raise _bad(text, f"C{n}:C{m}: n and m must be positive")
+    if n * m > MAX_ORDER:
+        raise GroupInputError(f"the group 'C{n}:C{m}' has order {n * m}, above MAX_ORDER = {MAX_ORDER}", text=text)
+    units = [a for a in range(1, n + 1) if math.gcd(a, n) == 1 and a <= max(n - 1, 1)] if n > 1 else [1]
+    of_order = [a for a in units if _unit_order(a, n) == m]
+    if not of_order:
+        raise _bad(
+            text,
+            f"C{n}:C{m} needs a unit of order {m} mod {n} (a faithful action of C{m} on C{n}); "
+            f"the unit group mod {n} has order {len(units)} and no element of order {m}",
+        )
+    subgroups = sorted({tuple(sorted({pow(a, j, n) for j in range(m)})) for a in of_order})
+    if len(subgroups) > 1:
+        gens = [min(a for a in of_order if tuple(sorted({pow(a, j, n) for j in range(m)})) == sg) for sg in subgroups]
+        raise _bad(
+            text,
+            f"C{n}:C{m} is ambiguous: the units mod {n} have {len(subgroups)} cyclic subgroups of order {m} "
+            f"(generated by {', '.join(map(str, gens))}), which can give non-isomorphic groups",
+        )
+    return min(of_order)
+
+
 def _factor_table(f: _Factor) -> np.ndarray:
     fam, n = f.family, f.param
+    if fam == "SD":
+        a = _semidirect_multiplier(n, f.param2)
+        return _affine(n, tuple(pow(a, j, n) for j in range(f.param2)))
     if fam == "C":
         return _cyclic(n)
     if fam == "D":
@@ -420,6 +487,9 @@ def _factor_elements(f: _Factor) -> tuple:
     if fam in ("F21", "F20"):
         p, mults = (7, (1, 2, 4)) if fam == "F21" else (5, (1, 2, 3, 4))
         return tuple([a, b] for a in mults for b in range(p))
+    if fam == "SD":
+        a = _semidirect_multiplier(n, f.param2)
+        return tuple([pow(a, j, n), b] for j in range(f.param2) for b in range(n))
     if fam in ("S", "A"):
         perms = _permutation_list(n, fam == "A")
         return tuple(cycle_string(p, offset=1) for p in perms)
