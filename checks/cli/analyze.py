@@ -108,6 +108,13 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
                                 "(model files need --format)", option="--format")
     args.run_dir = args.paths[0]
     run_dir = require_run_directory(args.run_dir)
+    import os
+
+    if args.out is None and not os.access(run_dir, os.W_OK):  # fail now, not after the analysis
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError(f"RUN_DIR {run_dir} is not writable: give --out DIR for the analysis files",
+                                option="--out")
     # an explicit --out is claimed before the analysis; the default writes beside the run's own files
     claim = (open_run_directory(args.out, command="analyze", config={"run_dir": str(run_dir.resolve()),
                                                                      "live_threshold": args.live_threshold},
