@@ -62,7 +62,7 @@ def test_symmetric_partitions_match_characters_on_cycle_types(n, how):
     # the sign character is the sign of the permutations
     sign = np.array([(-1) ** (n - len(_cycle_type(p))) for p in rec.perms])
     assert np.allclose(G.character_table.on_elements()[by[(1,) * n].index], sign)
-    assert (names[0].note is None) == (rec.exact)
+    assert (names[0].note is None) == rec.exact
     assert rec.exact == (how == "name" or n != 6)
 
 
@@ -87,6 +87,7 @@ def test_alternating_partitions(n):
         else:
             assert 2 * nm.dim == _hook_dimension(lam)
     assert sum(nm.dim**2 for nm in names) == G.order
+    assert all("odd permutation" in nm.note for nm in pm)
 
 
 def test_a5_names_and_fields():

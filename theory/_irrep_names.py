@@ -559,6 +559,7 @@ def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) ->
         note = f"partitions up to the outer automorphism of {rec.name} (the table alone cannot tell them apart)"
     out = []
     for x, d in enumerate(degrees):
+        split_note = None
         alias = "trivial" if trivial[x] else None
         partition = None
         if parts is not None:
@@ -574,11 +575,15 @@ def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) ->
             elif rec.family == "S" and n >= 4 and lam == (2,) + (1,) * (n - 2):
                 alias = "sign⊗standard"
             base = _fmt_partition(lam) + (pm or "")
+            if pm:
+                split_note = ("λ+ and λ- are in table order: conjugation by an odd permutation exchanges them, "
+                              "so no labelling of the elements tells them apart")
         else:
             base = labels[x]
             if freqs is not None and freqs[x] and alias is None:
                 alias = f"freq {freqs[x]}"
         name = base if alias is None else f"{base} {alias}"
         out.append(IrrepName(x, name, labels[x], d, fs[x], _KINDS[fs[x]], fields[x], partition, alias,
-                             rec.name if rec is not None else None, note))
+                             rec.name if rec is not None else None,
+                             "; ".join(t for t in (note, split_note) if t) or None))
     return tuple(out)
