@@ -576,8 +576,8 @@ def irrep_names(G, *, recognition: SymmetricRecognition | None | bool = True) ->
                 alias = "sign⊗standard"
             base = _fmt_partition(lam) + (pm or "")
             if pm:
-                split_note = ("λ+ and λ- are in table order: conjugation by an odd permutation exchanges them, "
-                              "so no labelling of the elements tells them apart")
+                split_note = ("λ+ and λ- follow table order; they differ only on the split classes, which "
+                              "conjugation by an odd permutation exchanges")
         else:
             base = labels[x]
             if freqs is not None and freqs[x] and alias is None:

@@ -273,8 +273,7 @@ def _print_text(reports, aggregate) -> None:
             print(f"group of order {g['order']} ({how}{known}); irreps:")
             for ir in js["irreps"]:
                 print(f"  X.{ir['index']:<3} {ir['name']:<28} dim {ir['dim']:<3} {ir['kind']:<12} {ir['field']}")
-            note = js["irreps"][0].get("note")
-            if note:
+            for note in dict.fromkeys(ir["note"] for ir in js["irreps"] if ir.get("note")):
                 print(f"  note: {note}")
     print(f"{'file':<40} {'acc':>6} {'table':>9} {'alive':>8} {'single':>7}  irreps used (single-irrep neurons)")
     for rep, js in reports:
