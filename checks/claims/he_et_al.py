@@ -46,7 +46,9 @@ HE = "He et al., arXiv 2606.02993"
 CHECKS = (
     Check(
         id="abelian.majority-vote-shared",
-        claim="With shared input and symmetric phases the population logits are ∝ 2·1[j=g₁g₂] + 1[j=g₁²] + 1[j=g₂²] (the flawed indicator).",
+        claim="With shared input and symmetric phases the population logits are ∝ 2·1[j=g₁g₂] + 1[j=g₁²] + 1[j=g₂²] "
+              "(the flawed indicator), for Abelian G of odd order (squaring is a bijection, no non-trivial real "
+              "character; on even orders the ghost coefficients differ, e.g. 0.82 on C12).",
         source=f"{HE}, Abelian population law (majority vote); precursor arXiv 2602.16849, Prop. 1",
         predict=lambda ctx: np.array([2.0, 1.0, 1.0]),
         measure=lambda ctx: _majority(ctx, True),
@@ -61,7 +63,7 @@ CHECKS = (
         predict=lambda ctx: np.array([2.0, 0.0, 0.0]),
         measure=lambda ctx: _majority(ctx, False),
         tolerance=Tolerance(1e-10, "an exact trigonometric identity evaluated in float64: rounding only"),
-        hypotheses=(_ABELIAN_SMALL, ABELIAN_ODD),
+        hypotheses=(_ABELIAN_SMALL, HAS_NONTRIVIAL_IRREP),
         layer="numerics",
     ),
     Check(
