@@ -429,3 +429,22 @@ def test_cli_group_after_format_and_by_permutations(trained_onelayer, capsys):
     assert main(["analyze", str(path), "--format", "onelayer-mlp", "C6"]) == 2  # not isomorphic: refused
     assert "not isomorphic" in capsys.readouterr().err
     assert main(["analyze", str(path), "--format", "tflite"]) == 2
+
+
+def test_grokcheck_transformer_run_is_analysed_per_mlp_neuron(tmp_path):
+    from grokcheck.checks.training import OptimizerConfig, TrainConfig, TransformerConfig, group_task, train
+
+    G = group("C7")
+    task = group_task(G, train_fraction=1.0, n_seeds=1, seed=0, encoding="sequence")
+    cfg = TrainConfig(model=TransformerConfig(d_model=16, n_heads=2, d_mlp=32),
+                      optimizer=OptimizerConfig(name="adamw", lr=1e-2), steps=10, n_seeds=1, seed=0, eval_every=10,
+                      checkpoint_every=10, plot=False)
+    res = train(cfg, task, out_dir=tmp_path / "run", progress=False)
+    (m,) = load_models(tmp_path / "run", "grokcheck")
+    assert m.pairwise
+    with torch.no_grad():
+        h = res.model._last_after_attention(task.x[None])
+        pre = (torch.bmm(h, res.model.w_in.transpose(1, 2)) + res.model.b_in[:, None, :])[0]  # (49, 32)
+    assert np.allclose(m.neuron_data()["responses"].reshape(32, 49), pre.double().T.numpy(), rtol=0, atol=1e-5)
+    rep = analyze_model(m)
+    assert rep.labels == "identity" and rep.analysis.shares[0].neurons == 32

@@ -414,13 +414,14 @@ def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
                 with torch.no_grad():
                     h = model._last_after_attention(x[None].expand(S, *x.shape))
                     pre = torch.bmm(h, model.w_in.transpose(1, 2)) + model.b_in[:, None, :]
-                F = pre[s].T.reshape(-1, n, n)
-                o = (model.w_u[s] @ model.w_out[s]).T  # (m, C)
-                return {"responses": F.numpy(), "out": o[:, :n].numpy()}
+                    F = pre[s].T.reshape(-1, n, n)
+                    o = (model.w_u[s] @ model.w_out[s]).T  # (m, C)
+                return {"responses": F.cpu().numpy(), "out": o[:, :n].cpu().numpy()}
         else:
             def neurons(s=s):
                 t1, t2, xi = model.neuron_weights()
                 b = getattr(model, "b1", None)
+                b = getattr(model, "b", None) if b is None else b  # the one-layer MLP's hidden bias
                 return {"left": t1[s], "right": t2[s], "out": xi[s],
                         "bias": None if b is None else b.detach()[s].cpu().numpy()}
         out.append(ExternalModel("grokcheck", f"{run_dir}#seed{s}", n, G, enc == "sequence",
