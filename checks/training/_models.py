@@ -497,6 +497,8 @@ class EnsembleModel(nn.Module):
         (S, B, M)); ``b_out`` (S, C) or None. ``None`` is returned when ``x`` is not k-hot or a
         tensor is not a plain tensor.
         """
+        if torch.compiler.is_compiling():  # data-dependent detection would break the graph
+            return None
         extra = tuple(t for t in (b_in, w_out, b_out) if t is not None)
         if not (_plain(w) and all(_plain(t) for t in (*pre_params, *extra))):
             return None
