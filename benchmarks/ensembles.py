@@ -1,21 +1,31 @@
-"""Steps per second: S seeds as ONE batched model vs S sequential models, side by side.
+"""Steps per second: S seeds as ONE batched model vs the alternatives, side by side.
 
 Usage::
 
-    python benchmarks/ensembles.py                      # 64 seeds, ReLU MLP on C23, CPU
-    python benchmarks/ensembles.py --seeds 64 --group C31 --width 256 --steps 30 --device cuda
+    python benchmarks/ensembles.py --threads 1 --rounds 3              # 64 seeds, ReLU MLP width 128 on C23
+    python benchmarks/ensembles.py --threads 1 --rounds 3 --width 512 --group C59 --steps 10
+    python benchmarks/ensembles.py --device cuda --width 512 --group C59
 
 One "ensemble step" advances every one of the S seeds by one full-batch AdamW step on its own
-train split. Three ways are timed in the same process:
+train split. Four ways are timed in the same process:
 
-* ``batched``      – grokcheck's batched model (parameters (S, ...), ``torch.bmm``) and its
-                     per-seed optimizer: one forward/backward/step for all seeds;
+* ``batched``      – grokcheck's batched model (parameters (S, ...); on a group task the first
+                     layer is a gather of the operand columns, the output layer batched products
+                     over seed chunks) and its fused per-seed optimizer: one forward/backward/step;
 * ``seq-grokcheck``– S separate grokcheck models with S = 1, stepped one after the other;
 * ``seq-torch``    – S plain ``nn.Sequential`` MLPs with ``torch.optim.AdamW`` (foreach), stepped
-                     one after the other (what a user would otherwise write).
+                     one after the other (what a user would otherwise write);
+* ``vmap``         – PyTorch's model-ensembling recipe: ``torch.func.stack_module_state`` of the S
+                     ``nn.Sequential`` MLPs, ``vmap(functional_call)`` for the forward pass,
+                     autograd for the backward pass and ``torch.optim.AdamW`` (foreach) on the
+                     stacked parameters (elementwise, so per seed).
 
-The ratio is batched steps/s over the faster sequential variant, the median over ``--rounds``
-interleaved rounds (so that load from other processes hits all variants alike).
+The speed-up is batched steps/s over the fastest alternative, the median over ``--rounds``
+interleaved rounds (so that load from other processes hits all variants alike). Beside it the
+benchmark prints the batched step's achieved FLOP/s — the matrix-product FLOPs it executes, and
+the dense-equivalent FLOPs of the one-hot products the alternatives execute — against the
+machine's matmul FLOP/s, measured in the same process with the same threads (a square float32
+product), so the distance to the limit is visible.
 """
 
 from __future__ import annotations
@@ -43,7 +53,36 @@ def _time(fn, steps, device, warmup=3):
     return steps / (time.perf_counter() - t0)
 
 
+def matmul_flops(device, dtype, n: int = 1024, reps: int = 5) -> float:
+    """FLOP/s of a square ``n × n`` product on ``device`` (best of ``reps``): the machine's limit."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    a @ b
+    best = float("inf")
+    for _ in range(reps):
+        _sync(device)
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+def step_flops(S: int, B: int, D: int, M: int, C: int) -> tuple[float, float]:
+    """Matrix-product FLOPs of one ensemble step: (batched as executed, dense one-hot equivalent).
+
+    Output layer: forward, input gradient and weight gradient, 3 · 2SBMC. The dense first layer
+    adds its forward and weight gradient, 2 · 2SBDM; the batched step gathers it instead.
+    """
+    out = 3 * 2 * S * B * M * C
+    return float(out), float(out + 2 * 2 * S * B * D * M)
+
+
 def main(argv=None) -> dict:
+    import copy
+
+    from torch.func import functional_call, stack_module_state, vmap
+
     from grokcheck.checks.training._data import group_task
     from grokcheck.checks.training._models import MLPConfig, build_model
     from grokcheck.checks.training._optimizers import OptimizerConfig, build_optimizer
@@ -55,11 +94,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--group", default="C23")
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--train-fraction", type=float, default=0.5)
-    ap.add_argument("--steps", type=int, default=20, help="timed ensemble steps per variant")
+    ap.add_argument("--steps", type=int, default=20, help="timed ensemble steps of the batched variant per round")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (medians are reported)")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    ap.add_argument("--no-gather", action="store_true", help="batched variant with the dense one-hot first layer")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -71,9 +111,11 @@ def main(argv=None) -> dict:
     cfg = MLPConfig(widths=(args.width,))
     ocfg = OptimizerConfig("adamw", lr=1e-3, weight_decay=1.0)
     x, y = task.split("train", device=dev, dtype=dtype)
+    D = x.shape[-1]
 
     # batched
     model = build_model(cfg, task, seed=0, device=dev, dtype=dtype)
+    model.gather_inputs = not args.no_gather
     opt = build_optimizer(model, ocfg)
     alive = torch.ones(S, dtype=torch.bool, device=dev)
 
@@ -100,11 +142,19 @@ def main(argv=None) -> dict:
             per_seed_loss("ce", m(xs), ys).sum().backward()
             o.step(one)
 
-    # S sequential plain-torch models
+    # S sequential plain-torch models, same init as the batched seeds
+    def plain_net(s):
+        net = torch.nn.Sequential(torch.nn.Linear(D, args.width), torch.nn.ReLU(),
+                                  torch.nn.Linear(args.width, G.order, bias=False)).to(dev, dtype)
+        with torch.no_grad():
+            net[0].weight.copy_(model.w1[s])
+            net[0].bias.copy_(model.b1[s])
+            net[2].weight.copy_(model.w2[s])
+        return net
+
     plain = []
     for s in range(S):
-        net = torch.nn.Sequential(torch.nn.Linear(x.shape[-1], args.width), torch.nn.ReLU(),
-                                  torch.nn.Linear(args.width, G.order, bias=False)).to(dev, dtype)
+        net = plain_net(s)
         plain.append((net, torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1.0, foreach=True), x[s], y[s]))
 
     def seq_torch_step():
@@ -113,25 +163,58 @@ def main(argv=None) -> dict:
             torch.nn.functional.cross_entropy(net(xs), ys).backward()
             o.step()
 
-    # interleave the variants in rounds so that load changes on a shared machine hit all of them
+    # PyTorch's model-ensembling tutorial: stack_module_state + vmap(functional_call)
+    nets = [plain_net(s) for s in range(S)]
+    params, buffers = stack_module_state(nets)
+    base = copy.deepcopy(nets[0]).to("meta")
+    vopt = torch.optim.AdamW(list(params.values()), lr=1e-3, weight_decay=1.0, foreach=True)
+
+    def fmodel(p, b, xs):
+        return functional_call(base, (p, b), (xs,))
+
+    vforward = vmap(fmodel)
+
+    def vmap_step():
+        vopt.zero_grad(set_to_none=True)
+        out = vforward(params, buffers, x)  # (S, B, C)
+        torch.nn.functional.cross_entropy(out.flatten(0, 1), y.flatten(), reduction="none").view(S, -1).mean(1).sum().backward()
+        vopt.step()
+
+    variants = {"batched": batched_step, "seq-grokcheck": seq_grokcheck_step, "seq-torch": seq_torch_step,
+                "vmap": vmap_step}
+    peak = matmul_flops(dev, dtype)
     per_round = []
     for _ in range(args.rounds):
-        per_round.append({
-            "batched": _time(batched_step, args.steps, dev),
-            "seq-grokcheck": _time(seq_grokcheck_step, max(2, args.steps // 4), dev, warmup=1),
-            "seq-torch": _time(seq_torch_step, max(2, args.steps // 4), dev, warmup=1),
-        })
+        r = {}
+        for k, fn in variants.items():
+            if k == "batched":
+                r[k] = _time(fn, args.steps, dev)
+            elif k == "vmap":
+                r[k] = _time(fn, max(2, args.steps // 2), dev, warmup=1)
+            else:
+                r[k] = _time(fn, max(2, args.steps // 4), dev, warmup=1)
+        per_round.append(r)
+    peak = max(peak, matmul_flops(dev, dtype))
     rates = {k: float(np.median([r[k] for r in per_round])) for k in per_round[0]}
-    ratios = [r["batched"] / max(r["seq-grokcheck"], r["seq-torch"]) for r in per_round]
+    alts = [k for k in variants if k != "batched"]
+    ratios = [r["batched"] / max(r[k] for k in alts) for r in per_round]
     ratio = float(np.median(ratios))
+    best_alt = max(alts, key=lambda k: rates[k])
+    executed, dense = step_flops(S, task.n_train, D, args.width, G.order)
+    achieved = executed * rates["batched"]
     print(f"{S} seeds, ReLU MLP width {args.width} on {args.group} (n_train={task.n_train}, full batch, AdamW), "
           f"{dev} {args.dtype}, torch threads {torch.get_num_threads()}")
     print(f"{'variant':<16}{'ensemble steps/s':>18}{'seed-steps/s':>16}")
     for k, v in rates.items():
         print(f"{k:<16}{v:>18.2f}{v * S:>16.1f}")
-    print(f"speed-up batched / best sequential: {ratio:.1f}x (median of {args.rounds} interleaved rounds: "
-          f"{', '.join(f'{r:.1f}' for r in ratios)})")
-    return {"rates": rates, "ratio": ratio}
+    print(f"speed-up batched / best sequential: {ratio:.1f}x (best alternative: {best_alt}; median of {args.rounds} "
+          f"interleaved rounds: {', '.join(f'{r:.1f}' for r in ratios)})")
+    print(f"batched step: {executed / 1e9:.3f} GFLOP of matrix products executed ({achieved / 1e9:.1f} GFLOP/s), "
+          f"{dense / 1e9:.3f} GFLOP dense one-hot equivalent ({dense * rates['batched'] / 1e9:.1f} GFLOP/s); "
+          f"machine matmul {peak / 1e9:.1f} GFLOP/s ({1024}x{1024} float product, same threads) "
+          f"-> {100 * achieved / peak:.0f}% of it")
+    return {"rates": rates, "ratio": ratio, "best_alternative": best_alt, "achieved_flops": achieved,
+            "dense_equivalent_flops": dense * rates["batched"], "matmul_flops": peak}
 
 
 if __name__ == "__main__":
