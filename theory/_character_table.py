@@ -156,9 +156,18 @@ def _numeric_characters(G: FiniteGroup, seed: int) -> np.ndarray:
         return np.ones((1, 1), dtype=complex)
     d = np.sqrt(sizes)
 
+    if isinstance(G, FiniteGroup):
+        def raw(z):
+            return _class_matrix_combination(G, z)
+    else:  # structure constants computed on class representatives (no dense table)
+        N = G.class_structure_constants.astype(float)
+
+        def raw(z):
+            return np.tensordot(z, N, axes=1)
+
     def combo(z):
         # D⁻¹ (Σ z_i A_i) D: a normal matrix (Hermitian for inversion-symmetric z)
-        return _class_matrix_combination(G, z) / d[:, None] * d[None, :]
+        return raw(z) / d[:, None] * d[None, :]
 
     inv_class = G.class_of[G.inverses[G.class_representatives]]
     rng = np.random.default_rng(seed)
@@ -221,15 +230,18 @@ def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> tuple[np.ndarray
     """
     k = G.num_classes
     reps = G.class_representatives
-    orders = G.element_orders[reps]
+    orders = G.class_orders
     out = []
     for c in range(k):
         o = int(orders[c])
-        pw = np.empty(o, dtype=np.int64)
-        g = G.identity
-        for t in range(o):
-            pw[t] = G.class_of[g]
-            g = int(G.table[g, reps[c]])
+        if isinstance(G, FiniteGroup):
+            pw = np.empty(o, dtype=np.int64)
+            g = G.identity
+            for t in range(o):
+                pw[t] = G.class_of[g]
+                g = int(G.table[g, reps[c]])
+        else:
+            pw = G.power_classes(c)
         m = np.fft.fft(chars[:, pw], axis=1) / o  # Σ_t χ(g^t) e^{-2πi jt/o} / o
         r = np.rint(m.real)
         err = float(np.max(np.abs(m - r), initial=0.0))
@@ -396,18 +408,22 @@ class CharacterTable:
         G = self.group
         k = G.num_classes
         reps = G.class_representatives
-        names = class_names(G.element_orders[reps])
+        dense = isinstance(G, FiniteGroup)
+        per_element = per_element and dense
+        names = class_names(G.class_orders)
         classes = []
         for c in range(k):
             entry = {
                 "name": names[c],
                 "size": int(G.class_sizes[c]),
-                "order": int(G.element_orders[reps[c]]),
+                "order": int(G.class_orders[c]),
                 "centralizer": int(G.centralizer_orders[c]),
                 "representative": int(reps[c]),
             }
             if G.elements is not None:
                 entry["representative_element"] = G.elements[int(reps[c])]
+            elif not dense:
+                entry["representative_element"] = G.cycle_string(int(reps[c]))
             if per_element:
                 entry["elements"] = [int(v) for v in G.conjugacy_classes[c]]
             classes.append(entry)
@@ -453,7 +469,7 @@ class CharacterTable:
             str(G),
             G.order,
             G.centralizer_orders,
-            G.element_orders[G.class_representatives],
+            G.class_orders,
             {p: G.power_map(p) for p in _prime_divisors(G.order)},
             values,
             indicators=self.fs_indicators if indicator else None,
@@ -507,9 +523,10 @@ def compute_character_table(G: FiniteGroup, *, seed: int = 0, method: str = "aut
     """
     if method not in ("auto", "dixon", "abelian"):
         raise ValueError(f"method must be 'auto', 'dixon' or 'abelian', got {method!r}")
-    if method == "abelian" and not G.is_abelian:
-        raise ValueError("method='abelian' needs an Abelian group")
-    if method == "abelian" or (method == "auto" and G.is_abelian):
+    dense = isinstance(G, FiniteGroup)
+    if method == "abelian" and not (dense and G.is_abelian):
+        raise ValueError("method='abelian' needs an Abelian group given by a table")
+    if method == "abelian" or (method == "auto" and dense and G.is_abelian):
         mult = _abelian_multiplicities(G)
     else:
         mult = _exact_multiplicities(G, _numeric_characters(G, seed))

@@ -521,6 +521,11 @@ class FiniteGroup:
         r.flags.writeable = False
         return r
 
+    @property
+    def class_orders(self) -> np.ndarray:
+        """``(k,)`` the element order of each class."""
+        return self.element_orders[self.class_representatives]
+
     @cached_property
     def centralizer_orders(self) -> np.ndarray:
         """``|C_G(g_i)| = |G| / |class i|`` for each class representative."""

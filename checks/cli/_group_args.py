@@ -15,8 +15,11 @@ def add_group_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cayley", metavar="FILE", help="a Cayley table as JSON (list of lists) or .npy")
 
 
-def group_from_args(args: argparse.Namespace):
-    from grokcheck.theory import FiniteGroup
+def group_from_args(args: argparse.Namespace, *, large: bool = False):
+    """The group the arguments name; with ``large``, a group above the dense-table limit
+    (``--perms``, or ``Sn``/``An``/``SL``/``GL``/``PSL(2,p)`` by name) comes back as a
+    :class:`~grokcheck.theory.PermutationGroup` instead of being refused."""
+    from grokcheck.theory import MAX_ORDER, FiniteGroup
 
     given = [x for x in (args.group, args.perms, args.cayley) if x]
     if len(given) != 1:
@@ -24,10 +27,27 @@ def group_from_args(args: argparse.Namespace):
     if args.group:
         from grokcheck.theory import group
 
+        if large:
+            from grokcheck.theory._names import _factor_order, _parse
+
+            try:
+                factors = _parse(args.group)
+            except GroupInputError:
+                factors = None
+            if factors and len(factors) == 1 and _factor_order(factors[0]) > MAX_ORDER:
+                from grokcheck.theory import large_group
+
+                return large_group(args.group)
         return group(args.group)
     if args.perms:
         if any(not str(c).strip() for c in args.perms):  # an unset shell variable, most often
             raise GroupInputError("--perms got an empty generator: write () for the identity, or leave it out",
                                   text=args.perms)
+        if large:
+            from grokcheck.theory import PermutationGroup
+
+            P = PermutationGroup.from_permutations(args.perms)
+            if P.order > MAX_ORDER:
+                return P
         return FiniteGroup.from_permutations(args.perms)
     return FiniteGroup.from_file(args.cayley)

@@ -41,9 +41,17 @@ def _matrix_json(m) -> list:
 
 def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
+    from grokcheck.theory import MAX_ORDER
 
-    G = group_from_args(args)
+    G = group_from_args(args, large=True)
     ct = G.character_table
+    if args.irreps and not hasattr(G, "irreps"):
+        from grokcheck.errors import GroupInputError
+
+        raise GroupInputError(
+            f"--irreps needs a dense table (order ≤ {MAX_ORDER}) or the symmetric group; {G} has order {G.order}",
+            text=str(G),
+        )
     if args.json:
         data = ct.to_json()
         if args.irreps:

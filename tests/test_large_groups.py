@@ -1,0 +1,86 @@
+"""Groups without a dense table: permutation groups enumerated by image arrays, exact tables from class constants."""
+
+import numpy as np
+import pytest
+
+from grokcheck.checks.cli import main
+from grokcheck.theory import PermutationGroup, group, large_group
+from grokcheck.theory._character_table import orthogonality_residual
+
+M11 = ["(1,2,3,4,5,6,7,8,9,10,11)", "(3,7,11,8)(4,10,5,6)"]
+
+
+def _rows(ct, G):
+    """Each character as the sorted multiset of (element order, class size, value): labelling-free."""
+    vals = np.round(ct.values, 9) + 0.0  # exact tables: 1e-9 absorbs only float64 rounding
+    return sorted(
+        tuple(sorted(zip(G.class_orders.tolist(), G.class_sizes.tolist(), v.real.tolist(), v.imag.tolist())))
+        for v in vals
+    )
+
+
+@pytest.mark.parametrize("name", ["S5", "SL(2,5)", "PSL(2,7)", "GL(2,3)", "A6"])
+def test_permutation_path_equals_dense_path(name):
+    dense = group(name)
+    perm = large_group(name)
+    assert perm.order == dense.order and perm.num_classes == dense.num_classes
+    assert sorted(perm.class_sizes.tolist()) == sorted(dense.class_sizes.tolist())
+    assert _rows(perm.character_table, perm) == _rows(dense.character_table, dense)
+    assert sorted(perm.character_table.fs_indicators.tolist()) == sorted(dense.character_table.fs_indicators.tolist())
+
+
+# (group, order, number of classes, largest degree): classical facts (ATLAS; GL(2,q) has q²−1 classes)
+ACCEPTANCE = [
+    ("S8", 40320, 22, 90),
+    ("A8", 20160, 14, 70),
+    ("M11", 7920, 10, 55),
+    ("PSL(2,23)", 6072, 14, 24),
+]
+
+
+@pytest.mark.parametrize("name, order, k, top", ACCEPTANCE)
+def test_exact_tables_beyond_the_dense_limit(name, order, k, top):
+    G = PermutationGroup.from_permutations(M11) if name == "M11" else large_group(name)
+    ct = G.character_table
+    assert G.order == order and G.num_classes == k
+    d = ct.degrees
+    assert int((d**2).sum()) == order and int(d.max()) == top and (order % d == 0).all()
+    # exact values: float error of the orthogonality sums is ≤ 1e-12·|G|-ish, far below 1e-8
+    assert orthogonality_residual(G, ct.values) < 1e-8
+    assert set(ct.fs_indicators.tolist()) <= {-1, 0, 1}
+    for p in (2, 3):
+        pm = G.power_map(p)
+        assert all(G.class_orders[pm[c]] == G.class_orders[c] // np.gcd(G.class_orders[c], p) for c in range(k))
+
+
+@pytest.mark.slow
+def test_gl_2_11_on_vectors():
+    G = large_group("GL(2,11)")
+    ct = G.character_table
+    assert G.order == 13200 and G.num_classes == 120 and int((ct.degrees**2).sum()) == 13200
+    assert orthogonality_residual(G, ct.values) < 1e-8  # as above
+
+
+def test_cli_table_beyond_the_dense_limit(capsys):
+    assert main(["table", "--perms", *M11]) == 0
+    out = capsys.readouterr().out
+    assert "11P" in out and "b11" in out and "i2" in out  # M11's irrationalities, GAP's names
+    import json
+
+    assert main(["table", "PSL(2,23)", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["order"] == 6072 and len(data["classes"]) == 14
+    assert all("representative_element" in c for c in data["classes"])
+    assert main(["table", "M11"]) == 2  # not a name in the grammar
+    capsys.readouterr()
+
+
+def test_elements_and_lookups():
+    G = large_group("A8")
+    E = G.elements_array
+    a, b = np.arange(0, G.order, 997), np.arange(5, G.order, 997)[: len(np.arange(0, G.order, 997))]
+    a = a[: len(b)]
+    prod = G.mul(a, b)
+    assert np.array_equal(E[prod], np.take_along_axis(E[b], E[a].astype(np.int64), axis=1))
+    inv = G.inverses
+    assert (G.mul(np.arange(G.order), inv) == G.identity).all()
