@@ -448,3 +448,22 @@ def test_grokcheck_transformer_run_is_analysed_per_mlp_neuron(tmp_path):
     assert np.allclose(m.neuron_data()["responses"].reshape(32, 49), pre.double().T.numpy(), rtol=0, atol=1e-5)
     rep = analyze_model(m)
     assert rep.labels == "identity" and rep.analysis.shares[0].neurons == 32
+
+
+def test_cli_elements_pin_the_labels_and_exact_partitions(trained_onelayer, tmp_path, capsys):
+    import itertools
+
+    _, _, path = trained_onelayer
+    # grokcheck's S3 (the training table) is the lexicographic permutations of 0..2
+    els = [list(p) for p in itertools.permutations(range(3))]
+    f = tmp_path / "elements.json"
+    f.write_text(json.dumps(els))
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "--elements", str(f), "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)["files"][0]
+    assert js["group"]["labels"] == "identity" and js["table"]["accuracy"] == 1.0
+    assert js["group"]["known_as"] == "S3" and all(ir["note"] is None for ir in js["irreps"])
+    # the sign character, per label, is the sign of that label's permutation
+    sign = next(ir for ir in js["irreps"] if ir["alias"] == "sign")
+    assert [c[0] for c in sign["character"]] == [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]
+    f.write_text(json.dumps(els[:5]))  # not closed under products
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "--elements", str(f)]) == 2

@@ -138,3 +138,26 @@ def test_frequencies_of_rotation_labelled_groups(name, m):
     # relabelled, label 1 is no longer the rotation: no frequencies
     H = G.relabel(np.roll(np.arange(G.order), 3))
     assert not any(nm.alias and nm.alias.startswith("freq") for nm in irrep_names(H))
+
+
+def test_s6_from_its_permutations_is_named_exactly():
+    import itertools
+
+    from grokcheck.theory._irrep_names import group_of_permutations
+
+    rng = np.random.default_rng(6)
+    perms = [list(p) for p in itertools.permutations(range(6))]
+    perms = [perms[i] for i in rng.permutation(720)]  # any label order
+    G, rec = group_of_permutations(perms)
+    assert rec.exact and rec.how == "elements"
+    names = irrep_names(G, recognition=rec)
+    assert all(nm.note is None for nm in names)
+    ref = {nm.name: nm.dim for nm in irrep_names(group("S6"))}
+    assert {nm.name: nm.dim for nm in names} == ref
+    # in the standard irrep [5,1] (fixed points minus one) a transposition has 3, a triple transposition -1:
+    # the two classes the outer automorphism swaps are told apart
+    std = next(nm for nm in names if nm.alias == "standard")
+    chi = G.character_table.on_elements()[std.index].real
+    t = perms.index([1, 0, 2, 3, 4, 5])
+    ttt = perms.index([1, 0, 3, 2, 5, 4])
+    assert round(chi[t]) == 3 and round(chi[ttt]) == -1

@@ -37,6 +37,7 @@ from grokcheck.theory._irreps import (
 from grokcheck.theory._irrep_names import (
     IrrepName,
     SymmetricRecognition,
+    group_of_permutations,
     irrep_names,
     murnaghan_nakayama,
     recognise_symmetric,
@@ -46,6 +47,7 @@ from grokcheck.theory._table_repair import TableRepair, find_isomorphism, repair
 from grokcheck.theory._permutations import parse_cycles, permutation_group_table
 
 __all__ = [
+    "group_of_permutations",
     "large_group",
     "MAX_LARGE_ORDER",
     "PermutationGroup",

@@ -44,7 +44,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["IrrepName", "SymmetricRecognition", "irrep_names", "recognise_symmetric", "murnaghan_nakayama", "partitions"]
+__all__ = ["IrrepName", "SymmetricRecognition", "irrep_names", "recognise_symmetric", "murnaghan_nakayama", "partitions",
+           "group_of_permutations"]
 
 _KINDS = {1: "real", 0: "complex", -1: "quaternionic"}
 
@@ -192,7 +193,7 @@ class SymmetricRecognition:
         left to right: ``perms[g·h] = perms[h][perms[g]]``).
     exact : ``True`` when the permutations are the group's own (by name), or when every
         automorphism preserves cycle types (``n ≠ 6``); ``False`` for a recognised ``S_6``/``A_6``.
-    how : ``"name"`` or ``"presentation"``.
+    how : ``"name"``, ``"presentation"`` or ``"elements"`` (:func:`group_of_permutations`).
     """
 
     family: str
@@ -357,6 +358,66 @@ def recognise_symmetric(G) -> SymmetricRecognition | None:
             if perms is not None:
                 return SymmetricRecognition("A", n, perms, n != 6, "presentation")
     return None
+
+
+def group_of_permutations(elements, *, name: str | None = None):
+    """The group whose element ``g`` is the permutation ``elements[g]``, and its recognition.
+
+    Parameters
+    ----------
+    elements : a sequence of cycle strings (GAP notation, points from 1: ``"(1,2)(3,4)"``) or
+        0-based image arrays, one per label; it must be closed under products (left to right:
+        ``(p·q)[x] = q[p[x]]``, as GAP and sympy multiply).
+
+    Returns
+    -------
+    ``(G, recognition)``: the :class:`~grokcheck.theory.FiniteGroup` with ``G.table[a, b]`` the
+    label of ``elements[a]·elements[b]``, and an exact :class:`SymmetricRecognition` when the
+    permutations are all of ``S_d`` or ``A_d`` on their ``d`` points (else ``None``). Names from
+    it are exact for every ``d``, ``6`` included.
+    """
+    from grokcheck.errors import GroupInputError
+    from grokcheck.theory._finite_group import FiniteGroup
+    from grokcheck.theory._permutations import _as_images
+
+    raw = [_as_images(e, None) for e in elements]
+    if not raw:
+        raise GroupInputError("no permutations given", text=elements)
+    deg = max(r.size for r in raw)
+    P = np.stack([np.concatenate([r, np.arange(r.size, deg)]) for r in raw])
+    n = P.shape[0]
+    w = deg ** np.arange(deg, dtype=np.int64) if deg ** deg < 2**62 else None
+    if w is None:
+        raise GroupInputError(f"permutations of degree {deg} are too large to label", text=deg)
+    codes = P @ w
+    order = np.argsort(codes)
+    if np.unique(codes).size != n:
+        dup = [int(i) for i in np.nonzero(np.bincount(np.unique(codes, return_inverse=True)[1]) > 1)[0][:1]]
+        raise GroupInputError(f"the permutations are not distinct (a label is repeated) {dup}", text=dup)
+    table = np.empty((n, n), dtype=np.int64)
+    for a in range(n):
+        prod = np.take_along_axis(P, np.broadcast_to(P[a], P.shape), axis=1)  # row b: (p_a·p_b)[x] = p_b[p_a[x]]
+        c = prod @ w
+        pos = np.searchsorted(codes[order], c)
+        pos = np.minimum(pos, n - 1)
+        hit = codes[order][pos] == c
+        if not hit.all():
+            b = int(np.nonzero(~hit)[0][0])
+            raise GroupInputError(f"the permutations are not closed under products: element {a} times element {b} "
+                                  "is not in the list", text=(a, b))
+        table[a] = order[pos]
+    G = FiniteGroup.from_table(table, name=name)
+    rec = None
+    even = all(_cycle_type_parity(p) == 0 for p in P)
+    if n == math.factorial(deg) and deg >= 3:
+        rec = SymmetricRecognition("S", deg, P, True, "elements")
+    elif 2 * n == math.factorial(deg) and deg >= 4 and even:
+        rec = SymmetricRecognition("A", deg, P, True, "elements")
+    return G, rec
+
+
+def _cycle_type_parity(perm) -> int:
+    return (len(perm) - len(_cycle_type(perm))) % 2
 
 
 # --------------------------------------------------------------------- fields

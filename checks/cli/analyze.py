@@ -5,7 +5,7 @@ Two modes:
 * ``grokcheck analyze RUN_DIR`` (no ``--format``): a grokcheck run directory, as before
   (neuron Fourier analysis, majority vote, Li₂ quantities; writes ``analysis.json`` and PNGs).
 * ``grokcheck analyze FILE… --format onelayer-mlp|concat-mlp|summed-mlp|transformer-lens|grokcheck
-  [GROUP | --perms … | --cayley FILE]``: networks trained anywhere. Without a group the group is
+  [GROUP | --perms … | --cayley FILE | --elements FILE]``: networks trained anywhere. Without a group the group is
   recovered from each model's predictions on all pairs (a table a few entries off is repaired to
   the nearest group table, with the count stated; ``--strict-table`` refuses instead). One
   summary row per file (irreps used, named, with their single-irrep neuron counts) and, for
@@ -51,6 +51,9 @@ def register(subparsers) -> None:
                    "RUN_DIR mode); FILEs and the GROUP may follow it")
     p.add_argument("--perms", nargs="+", metavar="CYCLES", help='the group by permutation generators, e.g. "(1,2)" "(1,2,3,4,5)"')
     p.add_argument("--cayley", metavar="FILE", help="the group by a Cayley table (JSON list of lists or .npy)")
+    p.add_argument("--elements", metavar="FILE",
+                   help="the group as one permutation per model label (JSON list of cycle strings or 0-based image "
+                   "arrays, in label order): labels are those elements, S_n/A_n partitions exact (S6 included)")
     p.add_argument("--labels", choices=("auto", "identity"), default="auto",
                    help="with a GROUP: how model labels map to its elements (auto: identity when the repaired "
                    "predicted table is the group's, else an isomorphism from it)")
@@ -170,6 +173,21 @@ def _group_from(args):
     if len(missing) > 1 or (missing and not paths):
         raise InvalidInputError(f"no such model file(s): {', '.join(missing)}", option="FILE")
     name = missing[0] if missing else None
+    if args.elements:
+        if name or args.perms or args.cayley:
+            raise InvalidInputError("give the group once: GROUP, --perms, --cayley or --elements", option="--elements")
+        from grokcheck.theory._irrep_names import group_of_permutations
+
+        try:
+            data = json.loads(Path(args.elements).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InvalidInputError(f"cannot read --elements {args.elements}: {exc}", option="--elements") from None
+        if not isinstance(data, list):
+            raise InvalidInputError(f"--elements {args.elements}: expected a JSON list of permutations", option="--elements")
+        G, rec = group_of_permutations(data)
+        args.labels = "identity"  # the file says which element each label is
+        args._recognition = rec
+        return G, paths
     if not (name or args.perms or args.cayley):
         return None, paths
     ns = argparse.Namespace(group=name, perms=args.perms, cayley=args.cayley)
@@ -215,7 +233,9 @@ def _files_mode(args: argparse.Namespace) -> int:
             if H is None:
                 pre_names = None
             else:
-                pre_names = names_of.setdefault(id(H), (H, irrep_names(H)))[1]
+                if id(H) not in names_of:
+                    names_of[id(H)] = (H, irrep_names(H, recognition=getattr(args, "_recognition", None) or True))
+                pre_names = names_of[id(H)][1]
             rep = analyze_model(model, G, labels=args.labels, strict_table=args.strict_table,
                                 max_changes=args.max_repair, names=pre_names, group_of_table=group_of_table,
                                 **options)
