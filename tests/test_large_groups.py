@@ -84,3 +84,55 @@ def test_elements_and_lookups():
     assert np.array_equal(E[prod], np.take_along_axis(E[b], E[a].astype(np.int64), axis=1))
     inv = G.inverses
     assert (G.mul(np.arange(G.order), inv) == G.identity).all()
+
+
+def test_young_irreps_of_s8_are_certified_and_multiply():
+    G = large_group("S8")
+    irreps = G.irreps
+    assert [r.index for r in irreps] == list(range(22))
+    assert sorted(r.dim for r in irreps) == sorted(G.character_table.degrees.tolist())
+    E = G.elements_array.astype(np.int64)
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(G.order, size=(6, 2))
+    for rho in irreps:
+        assert max(rho.residuals.values()) < 1e-10  # the certificate threshold
+        for a, b in pairs:  # ρ(ab) = ρ(a)ρ(b) beyond the presentation: float64 products of ≤ 28 factors
+            ab = int(G.mul(a, b))
+            assert np.allclose(rho.of_permutation(E[a]) @ rho.of_permutation(E[b]), rho.of_permutation(E[ab]), atol=1e-10)
+
+
+def test_young_form_on_a_dense_symmetric_group_matches_its_characters():
+    from grokcheck.theory._young import adjacent_word, young_matrices
+
+    G = group("S4")
+    perms = [_to_images(e, 4) for e in G.elements]
+    chars = G.character_table.on_elements()
+    for lam, row in [((3, 1), None), ((2, 2), None)]:
+        S = young_matrices(lam)
+        tr = []
+        for p in perms:
+            M = np.eye(S.shape[1])
+            for i in adjacent_word(p):
+                M = M @ S[i - 1]
+            tr.append(np.trace(M))
+        # the trace is one of the table's characters (on every element, in the table's labelling)
+        assert min(np.max(np.abs(chars[x] - np.array(tr))) for x in range(len(chars))) < 1e-12  # float64 rounding
+
+
+def _to_images(cycles, n):
+    import re
+
+    from grokcheck.theory import parse_cycles
+
+    return parse_cycles(re.sub(r"\d+", lambda m: str(int(m.group()) - 1), cycles), n)
+
+
+def test_irreps_refused_with_a_reason_for_other_large_groups(capsys):
+    assert main(["table", "PSL(2,23)", "--irreps"]) == 2
+    assert "Young" in capsys.readouterr().err
+    assert main(["table", "S8", "--irreps", "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    r = data["irreps"][-1]
+    assert r["partition"] and len(r["generator_matrices"]) == len(r["generators"])

@@ -347,6 +347,24 @@ class PermutationGroup:
 
         return compute_character_table(self)
 
+    @cached_property
+    def irreps(self):
+        """Certified irreps, one per table row, when ``G`` is the full symmetric group on its points.
+
+        Young's orthogonal form (:mod:`grokcheck.theory._young`), certified by the
+        Coxeter presentation; other groups without a dense table raise
+        :class:`~grokcheck.errors.GroupInputError` (their irreps are not built).
+        """
+        if self.order != math.factorial(self.degree):
+            raise GroupInputError(
+                f"irreps of {self} (order {self.order}) are built only with a dense table (order ≤ 5040) or for the "
+                "full symmetric group (Young's orthogonal form)",
+                text=str(self),
+            )
+        from grokcheck.theory._young import young_irreps
+
+        return young_irreps(self)
+
     def __str__(self) -> str:
         return self.name if self.name else f"<permutation group of order {self.order} on {self.degree} points>"
 

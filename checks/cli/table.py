@@ -45,13 +45,25 @@ def run(args) -> int:
 
     G = group_from_args(args, large=True)
     ct = G.character_table
-    if args.irreps and not hasattr(G, "irreps"):
-        from grokcheck.errors import GroupInputError
-
-        raise GroupInputError(
-            f"--irreps needs a dense table (order ≤ {MAX_ORDER}) or the symmetric group; {G} has order {G.order}",
-            text=str(G),
-        )
+    dense = G.order <= MAX_ORDER and hasattr(G, "table")
+    if args.irreps and not dense:
+        irreps = G.irreps  # raises with the reason for groups other than S_n
+        if args.json:
+            data = ct.to_json()
+            gens = G.elements_array[list(G.generator_indices)]
+            for item, rho in zip(data["irreps"], irreps):
+                item["partition"] = list(rho.partition)
+                item["certificate"] = {k: float(v) for k, v in rho.residuals.items()}
+                item["generators"] = [G.cycle_string(int(g)) for g in G.generator_indices]
+                item["generator_matrices"] = [_matrix_json(rho.of_permutation(g)) for g in gens]
+            print(json.dumps(data))
+            return 0
+        print(ct.display(), end="")
+        print("\ncertified irreps, Young's orthogonal form (max residual over Coxeter relations, orthogonality, character):")
+        for rho in irreps:
+            worst = max(rho.residuals.values())
+            print(f"  X.{rho.index + 1}: partition {list(rho.partition)}, degree {rho.dim}, residual {worst:.1e}")
+        return 0
     if args.json:
         data = ct.to_json()
         if args.irreps:
