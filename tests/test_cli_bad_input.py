@@ -64,7 +64,7 @@ CASES = [
     # --- table / group input
     ("table-C0", ["table", "C0"], ["positive"]),
     ("table-name", ["table", "C3xx"], ["group name", "C3xx"]),
-    ("table-order", ["table", "S9"], ["limit"]),
+    ("table-order", ["table", "S30"], ["limit"]),
     ("table-digits", ["table", "C" + "9" * 5001], ["limit"]),
     ("table-none", ["table"], ["exactly one"]),
     ("table-two", ["table", "C3", "--perms", "(1,2)"], ["exactly one"]),
