@@ -189,7 +189,8 @@ class VerifyReport:
         if inconc:
             lines += ["", "## INCONCLUSIVE", ""]
             for r in inconc:
-                lines.append(f"- `{r.id}`: {r.reason}" + (f" To decide it: {r.decide}." if r.decide else ""))
+                reason = r.reason.rstrip() + ("" if r.reason.rstrip().endswith(".") else ".")
+                lines.append(f"- `{r.id}`: {reason}" + (f" To decide it: {r.decide}." if r.decide else ""))
         errors = [r for r in self.results if r.verdict == Verdict.ERROR]
         if errors:
             lines += ["", "## ERRORs", ""] + [f"- `{r.id}`: {r.reason}" for r in errors]
