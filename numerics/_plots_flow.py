@@ -23,6 +23,8 @@ def _save(fig, path: Path) -> None:
     try:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
         os.chmod(tmp, 0o644)
+        with open(tmp, "rb") as f:  # on disk before the rename: a crash leaves the old figure or the new
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
