@@ -67,3 +67,10 @@ CHECKS = (
         group_independent=True,
     ),
 )
+
+# Experiments (studies over grids of training runs; `grokcheck experiments`)
+from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_GROK_TIME  # noqa: E402
+from grokcheck.checks.experiments._lyu_experiments import LYU_MC_GROK_TIME  # noqa: E402
+from grokcheck.checks.experiments._lyu_experiments import LYU_MISGROKKING  # noqa: E402
+
+EXPERIMENTS = (LYU_GROUP_GROK_TIME, LYU_MISGROKKING, LYU_MC_GROK_TIME)

@@ -1,0 +1,101 @@
+"""``grokcheck experiments``: the registered experiments (studies over grids of runs), as a report."""
+
+from __future__ import annotations
+
+from grokcheck.checks.cli import _validators as v
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "experiments",
+        help="run the registered experiments (grids of training runs with a fitted law and a verdict)",
+        description="Run the registered experiments: each is a claim of a paper measured by a study over a grid "
+        "(groups × train fractions × hyperparameters × seeds), with confidence intervals over seeds, a fitted law "
+        "where the claim is one, a figure and a verdict (PASS, FAIL, INCONCLUSIVE) by the rule the experiment "
+        "states. Writes report.md, report.json and PNG figures in the format of `grokcheck verify`; finished "
+        "cells are cached under OUT/cache, so a rerun computes only what changed and an interrupted run resumes.",
+    )
+    p.add_argument("--budget", choices=["small", "full", "paper"], default="small",
+                   help="small: seconds (CI); full: CPU minutes; paper: the papers' sizes (use --device cuda)")
+    p.add_argument("--only", nargs="+", metavar="ID", help="run only these experiment ids (or id prefixes)")
+    p.add_argument("--device", type=v.device, default="cpu", help="torch device for the training runs")
+    p.add_argument("--seed", type=v.nonnegative_int, default=0, help="run seed (every member's randomness derives from it)")
+    p.add_argument("--out", default="experiments-out", help="output folder (report, figures, cell cache)")
+    p.add_argument("--list", action="store_true", help="list the experiments (id, claim, grid per budget) and exit")
+    p.add_argument("--max-steps", type=v.positive_int, default=None,
+                   help="cap every training run at this many steps (a smoke test of a large budget)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--threads", type=_threads_arg, default="auto",
+                   help="torch threads: 'auto' (one: experiment cells are small batched ensembles) or a count "
+                   "(default auto)")
+    p.set_defaults(func=run)
+
+
+def _threads_arg(text: str):
+    from grokcheck.checks.cli.train import threads_arg
+
+    return threads_arg(text)
+
+
+def _select(experiments, only):
+    from grokcheck.errors import InvalidInputError
+
+    if not only:
+        return experiments
+    known = [e.id for e in experiments]
+    missing = [i for i in only if not any(k == i or k.startswith(i) for k in known)]
+    if missing:
+        raise InvalidInputError(f"unknown experiment id(s) {missing}; `grokcheck experiments --list` lists them")
+    return tuple(e for e in experiments if any(e.id == i or e.id.startswith(i) for i in only))
+
+
+def run(args) -> int:
+    import dataclasses
+    import json
+    import sys
+    from pathlib import Path
+
+    from grokcheck.checks._io import atomic_write_json, atomic_write_text
+    from grokcheck.checks._verify import VerifyReport
+    from grokcheck.checks.experiments._study import all_experiments, run_experiment
+
+    exps = _select(all_experiments(), args.only)
+    if args.list:
+        for e in exps:
+            print(f"{e.id}\n    {e.claim}\n    source: {e.source}\n    rule: {e.decision_rule}")
+            for b in ("small", "full", "paper"):
+                print(f"    {b}: {json.dumps(e.budgets[b], default=str)}")
+        return 0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import torch
+
+    from grokcheck.checks.training._threads import resolve_threads
+
+    torch.set_num_threads(resolve_threads(args.threads))  # the command-line edge: once per process
+    results, figures = [], []
+    for i, e in enumerate(exps):
+        if not args.quiet:
+            print(f"experiments [{i + 1}/{len(exps)}] {e.id} (budget {args.budget})", file=sys.stderr, flush=True)
+        r = run_experiment(e, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
+                           max_steps=args.max_steps, progress=False)
+        # one table: every experiment states its own groups
+        results.append(dataclasses.replace(r, group_independent=False))
+        figures.extend(r.details.get("figures", []))
+    report = VerifyReport("the registered experiments", 0, args.budget, args.seed, tuple(results), tuple(figures),
+                          title="grokcheck experiments")
+    data = report.to_json()
+    data.pop("group", None)
+    data.pop("order", None)
+    atomic_write_json(out / "report.json", data)
+    atomic_write_text(out / "report.md", report.to_markdown())
+    atomic_write_json(out / "timing.json", {r.id: round(r.seconds, 3) for r in results})
+    width = max((len(r.id) for r in results), default=10)
+    for r in results:
+        ci = r.details.get("interval") if isinstance(r.details, dict) else None
+        stat = r.measurement
+        stat_s = f"{stat:.4g}" if isinstance(stat, float) else str(stat)
+        ci_s = f" [{ci[0]:.3g}, {ci[1]:.3g}]" if ci and None not in ci else ""
+        print(f"{r.verdict.value:>14}  {r.id:<{width}}  {stat_s}{ci_s}  {r.reason}")
+    print(f"\nReport: {out}/report.md")
+    return 0
