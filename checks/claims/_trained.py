@@ -260,7 +260,10 @@ def _mlp(ctx, init: bool = False) -> TrainedNet:
             def draw(path):
                 from grokcheck.checks.training._train import plot_curves
 
-                return plot_curves(res.history, path)
+                from grokcheck.checks._names import group_display_name
+
+                return plot_curves(res.history, path, title=f"{group_display_name(ctx.group)}: ReLU MLP, AdamW, "
+                                                            "80% of the table (weight decay 2, 2.5, 3)")
 
             ctx.figures["trained_mlp_curves.png"] = draw
         return net
