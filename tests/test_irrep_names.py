@@ -45,11 +45,11 @@ def test_murnaghan_nakayama_table_is_orthonormal_with_hook_dimensions(n):
 @pytest.mark.parametrize("how", ["name", "relabelled"])
 def test_symmetric_partitions_match_characters_on_cycle_types(n, how):
     G = group(f"S{n}")
-    if how == "relabelled":
-        G = G.relabel(np.random.default_rng(n).permutation(G.order))
+    if how == "relabelled":  # a bare table: relabelled and without its permutations
+        G = FiniteGroup.from_table(G.relabel(np.random.default_rng(n).permutation(G.order)).table)
     rec = recognise_symmetric(G)
     assert rec is not None and rec.family == "S" and rec.n == n
-    assert rec.how == ("name" if how == "name" else "presentation")
+    assert rec.how in (("name", "elements") if how == "name" else ("presentation",))
     names = irrep_names(G, recognition=rec)
     types = [_cycle_type(rec.perms[int(c[0])]) for c in G.conjugacy_classes]
     vals = G.character_table.values
@@ -67,14 +67,14 @@ def test_symmetric_partitions_match_characters_on_cycle_types(n, how):
 
 
 def test_s6_from_a_table_warns_about_the_outer_automorphism():
-    G = group("S6").relabel(np.random.default_rng(0).permutation(720))
+    G = FiniteGroup.from_table(group("S6").relabel(np.random.default_rng(0).permutation(720)).table)
     names = irrep_names(G)
     assert all("outer automorphism" in nm.note for nm in names)
 
 
 @pytest.mark.parametrize("n", [4, 5, 6])
 def test_alternating_partitions(n):
-    G = group(f"A{n}").relabel(np.random.default_rng(n).permutation(math.factorial(n) // 2))
+    G = FiniteGroup.from_table(group(f"A{n}").relabel(np.random.default_rng(n).permutation(math.factorial(n) // 2)).table)
     names = irrep_names(G)
     assert names[0].family == f"A{n}"
     pm = [nm for nm in names if nm.name.split()[0].endswith(("+", "-"))]
@@ -161,3 +161,16 @@ def test_s6_from_its_permutations_is_named_exactly():
     t = perms.index([1, 0, 2, 3, 4, 5])
     ttt = perms.index([1, 0, 3, 2, 5, 4])
     assert round(chi[t]) == 3 and round(chi[ttt]) == -1
+
+
+def test_permutation_groups_are_named_from_their_own_permutations():
+    G = FiniteGroup.from_permutations(["(1,2)", "(1,2,3,4,5,6)"])
+    rec = recognise_symmetric(G)
+    assert rec.exact and rec.n == 6
+    names = irrep_names(G)
+    assert all(nm.note is None for nm in names)
+    std = next(nm for nm in names if nm.alias == "standard")
+    t = G.elements.index("(1,2)")
+    assert round(G.character_table.on_elements()[std.index][t].real) == 3  # fixed points minus one
+    H = FiniteGroup.from_permutations(["(2,3)", "(3,4,5)"])  # S4 on the points 2..5
+    assert recognise_symmetric(H).n == 4

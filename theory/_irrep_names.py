@@ -332,13 +332,45 @@ def _consistent(G, perms) -> bool:
     return True
 
 
+def _from_cycle_strings(G, els) -> SymmetricRecognition | None:
+    """Exact recognition from the group's own permutations (``G.elements`` as cycle strings)."""
+    from grokcheck.errors import GroupInputError
+    from grokcheck.theory._permutations import parse_cycles
+
+    try:
+        raw = [parse_cycles(e) for e in els]
+        deg = max(r.size for r in raw)
+        P = np.stack([parse_cycles(e, deg) if r.size < deg else r for e, r in zip(els, raw)])
+    except GroupInputError:
+        return None
+    moved = np.nonzero((P != np.arange(deg)).any(axis=0))[0]  # cycle strings count points from 1
+    new = np.full(deg, -1, dtype=np.int64)
+    new[moved] = np.arange(moved.size)
+    P = new[P[:, moved]]
+    deg = int(moved.size)
+    if not _consistent(G, P):
+        return None
+    if G.order == math.factorial(deg) and deg >= 3:
+        return SymmetricRecognition("S", deg, P, True, "elements")
+    if 2 * G.order == math.factorial(deg) and deg >= 4:
+        return SymmetricRecognition("A", deg, P, True, "elements")
+    return None
+
+
 def recognise_symmetric(G) -> SymmetricRecognition | None:
     """``G`` as ``S_n`` (``n ≥ 3``) or ``A_n`` (``n ≥ 4``) with a permutation per element, or ``None``.
 
-    By name (``"S5"``, ``"A5"``: grokcheck's own construction, exact), else by presentation
+    From the group's own permutations when it carries them (``G.elements`` as cycle strings:
+    permutation groups, ``Sn``/``An`` by name; exact), by name (``"S5"``, ``"A5"``: grokcheck's
+    lexicographic construction, exact), else by presentation
     (see the module docstring). Cost: a backtracking search over one class of involutions
     (``S_n``) or the elements of order 3 (``A_n``), then one breadth-first pass.
     """
+    els = getattr(G, "elements", None)
+    if els is not None and all(isinstance(e, str) and e.startswith("(") for e in els):
+        rec = _from_cycle_strings(G, els)
+        if rec is not None:
+            return rec
     name = getattr(G, "name", None) or ""
     m = re.fullmatch(r"([SA])(\d+)", name)
     if m:
