@@ -147,3 +147,22 @@ def test_sweep_cli_status(tmp_path, capsys):
     assert main(["sweep", str(f), "--no-progress", "--threads", "1"]) == 0
     assert main(["sweep", str(f), "--status"]) == 0
     assert "2/2 cells done, 0 failed" in capsys.readouterr().out
+
+
+def test_thread_policy():
+    import torch
+
+    from grokcheck.checks.training._threads import (ELEMENTS_PER_THREAD, auto_threads, resolve_threads,
+                                                    torch_threads)
+
+    assert auto_threads(10, cores=16) == 1  # a small step: waking threads costs more than it saves
+    assert auto_threads(5 * ELEMENTS_PER_THREAD, cores=16) == 5
+    assert auto_threads(100 * ELEMENTS_PER_THREAD, cores=3) == 3  # never more than the free cores
+    assert resolve_threads("auto", None) == 1 and resolve_threads(4) == 4 and resolve_threads("2") == 2
+    for bad in (0, -1, "many", 1.5):
+        with pytest.raises(GrokcheckError):
+            resolve_threads(bad)
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
