@@ -438,7 +438,9 @@ def group_of_permutations(elements, *, name: str | None = None):
             raise GroupInputError(f"the permutations are not closed under products: element {a} times element {b} "
                                   "is not in the list", text=(a, b))
         table[a] = order[pos]
-    G = FiniteGroup.from_table(table, name=name)
+    from grokcheck.theory._permutations import cycle_string
+
+    G = FiniteGroup.from_table(table, name=name, elements=[cycle_string(p, offset=1) for p in P])
     rec = None
     even = all(_cycle_type_parity(p) == 0 for p in P)
     if n == math.factorial(deg) and deg >= 3:
