@@ -438,9 +438,11 @@ def group_of_permutations(elements, *, name: str | None = None):
             raise GroupInputError(f"the permutations are not closed under products: element {a} times element {b} "
                                   "is not in the list", text=(a, b))
         table[a] = order[pos]
+    from grokcheck.theory._finite_group import check_cayley_table
     from grokcheck.theory._permutations import cycle_string
 
-    G = FiniteGroup.from_table(table, name=name, elements=[cycle_string(p, offset=1) for p in P])
+    G = FiniteGroup(check_cayley_table(table), name=name, source="permutations",
+                    elements=tuple(cycle_string(p, offset=1) for p in P))
     rec = None
     even = all(_cycle_type_parity(p) == 0 for p in P)
     if n == math.factorial(deg) and deg >= 3:
