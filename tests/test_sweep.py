@@ -147,6 +147,10 @@ def test_sweep_cli_status(tmp_path, capsys):
     assert main(["sweep", str(f), "--no-progress", "--threads", "1"]) == 0
     assert main(["sweep", str(f), "--status"]) == 0
     assert "2/2 cells done, 0 failed" in capsys.readouterr().out
+    # a grown grid reuses the cells it shares with the earlier spec
+    f.write_text(f.read_text().replace("lr = [0.01, 0.02]", "lr = [0.01, 0.02, 0.03]"))
+    assert main(["sweep", str(f), "--no-progress", "--threads", "1"]) == 0
+    assert '"computed": 1, "skipped": 2' in capsys.readouterr().out
 
 
 def test_thread_policy():

@@ -75,7 +75,10 @@ def run(args) -> int:
 
     executor = make_executor(args.executor, address=args.address)
     resume = read_manifest(out) is not None
-    with open_run_directory(out, command="sweep", config=spec.to_dict(), resume=resume, outputs=SWEEP_OUTPUTS):
+    # cells are keyed by what determines them, so a changed spec (another axis value) reuses the
+    # cells it shares with the earlier one: every key of the spec may change between runs
+    with open_run_directory(out, command="sweep", config=spec.to_dict(), resume=resume, outputs=SWEEP_OUTPUTS,
+                            may_change=tuple(spec.to_dict())):
         res = run_sweep(spec, out, executor=executor, device=args.device, threads=args.threads,
                         progress=not args.no_progress)
     print(json.dumps({"done": len(res.done), "computed": len(res.computed),
