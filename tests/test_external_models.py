@@ -462,6 +462,7 @@ def test_cli_elements_pin_the_labels_and_exact_partitions(trained_onelayer, tmp_
     js = json.loads(capsys.readouterr().out)["files"][0]
     assert js["group"]["labels"] == "identity" and js["table"]["accuracy"] == 1.0
     assert js["group"]["known_as"] == "S3" and all(ir["note"] is None for ir in js["irreps"])
+    assert js["group"]["element_of_label"] == ["()", "(2,3)", "(1,2)", "(1,2,3)", "(1,3,2)", "(1,3)"]
     # the sign character, per label, is the sign of that label's permutation
     sign = next(ir for ir in js["irreps"] if ir["alias"] == "sign")
     assert [c[0] for c in sign["character"]] == [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]

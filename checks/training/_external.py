@@ -524,7 +524,9 @@ class ModelReport:
             "model": self.model.meta,
             "group": {"name": getattr(self.group, "name", None), "order": self.group.order,
                       "known_as": self.names[0].family if self.names else None,
-                      "labels": self.labels},
+                      "labels": self.labels,
+                      "element_of_label": (None if getattr(self.group, "elements", None) is None else
+                                           [self.group.elements[int(g)] for g in self.element_of_label])},
             "table": dict(self.repair.to_json() if self.repair is not None else {"was_group": False},
                           repair_error=self.repair_error, accuracy=self.accuracy),
             "irreps": body["irreps"],
