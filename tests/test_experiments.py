@@ -209,7 +209,8 @@ def test_onelayer_mlp_trains_through_the_training_layer(tmp_path):
 def test_registered_experiments_have_the_required_claims():
     ids = {e.id for e in all_experiments()}
     for required in ("li2.critical-ratio-law", "universality.onelayer-mlp-groks", "egd.toy-plateau-scaling",
-                     "egd.speedup-over-sgd", "li2.muon-small-width"):
+                     "egd.speedup-over-sgd", "li2.muon-small-width", "lyu.group-grok-time", "lyu.misgrokking",
+                     "lyu.matrix-completion-grok-time", "he.exponential-rates-and-lottery"):
         assert required in ids
 
 
@@ -244,3 +245,16 @@ def test_experiments_cli_writes_the_verify_report(tmp_path, capsys):
     assert (tmp_path / "out" / "egd_toy_plateau.png").stat().st_size > 1000
     assert main(["experiments", "--list", "--only", "li2."]) == 0
     assert "li2.critical-ratio-law" in capsys.readouterr().out
+
+
+def test_verify_full_runs_the_experiments_that_take_the_group(tmp_path):
+    from grokcheck.checks.experiments._study import experiments_on_group
+    from grokcheck.theory import group
+
+    results, figures = experiments_on_group(group("S3"), budget="small", out_dir=tmp_path)
+    by_id = {r.id: r for r in results}
+    assert set(by_id) == {e.id for e in all_experiments() if e.group_parameter}
+    # He et al.'s population law is stated for Abelian groups of odd order: S3 is outside its scope
+    assert by_id["he.exponential-rates-and-lottery"].verdict == Verdict.NOT_APPLICABLE
+    assert by_id["universality.onelayer-mlp-groks"].details["group"] == "S3"
+    assert all((tmp_path / f).exists() for f in figures)

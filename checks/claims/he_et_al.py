@@ -268,3 +268,8 @@ CHECKS = (
         uses_model=True,
     ),
 )
+
+# Experiments (studies over grids of runs; `grokcheck experiments`)
+from grokcheck.checks.experiments._he_rates import HE_RATES  # noqa: E402
+
+EXPERIMENTS = (HE_RATES,)

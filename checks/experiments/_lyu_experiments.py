@@ -97,7 +97,7 @@ GROUP_BUDGETS = {
     "small": {"group": "C5", "fraction": 0.8, "width": 32, "alphas": [2.0, 4.0], "lambdas": [0.02, 0.04],
               "lr_max": 0.5, "lr_c": 2.0, "loss": "ce", "horizon": 0.5, "seeds": 1, "evals": 50},
     "full": {"group": "C11", "fraction": 0.8, "width": 128, "alphas": [2.0, 4.0, 8.0], "lambdas": [0.01, 0.02, 0.04],
-             "lr_max": 0.5, "lr_c": 2.0, "loss": "ce", "horizon": 2.0, "seeds": 2, "evals": 400},
+             "lr_max": 0.5, "lr_c": 2.0, "loss": "ce", "horizon": 1.5, "seeds": 2, "evals": 300},
     "paper": {"group": "C97", "fraction": 0.4, "width": 1024, "alphas": [1.0, 10.0, 30.0, 100.0],
               "lambdas": [1e-4, 2e-4, 4e-4], "lr_max": 0.002, "lr_c": 2.0, "loss": "ce", "horizon": 1.6, "seeds": 3,
               "evals": 400},
