@@ -116,7 +116,7 @@ def test_untrained_weights_fall_back_to_identity_labels(tmp_path):
     path = tmp_path / "init.pt"
     torch.save(OneLayerMLP(6, 16, 32, seed=5).state_dict(), path)
     rep = analyze_model(load_model(path, "onelayer-mlp"), G)
-    assert rep.labels in ("identity (predictions are not a group)", "isomorphism", "identity")
+    assert rep.labels.startswith(("identity", "isomorphism"))
     assert rep.accuracy < 1.0
 
 

@@ -489,8 +489,9 @@ class ModelReport:
     model : the :class:`ExternalModel`.
     group : the group analysed (given, or built from the repaired predicted table).
     element_of_label : ``(n,)`` group element of each model label.
-    labels : how labels were matched (``"table"``, ``"identity"``, ``"isomorphism"``,
-        ``"identity (predictions are not a group)"``).
+    labels : how labels were matched (``"table"``, ``"identity"``, ``"isomorphism"``, ``"isomorphism
+        (irrep names up to automorphisms of the group)"`` — every group but ``S_n``, ``n ≠ 6``, whose
+        automorphisms are all inner —, ``"given"``, ``"identity (predictions are not a group)"``).
     repair : the :class:`grokcheck.theory.TableRepair` of the predicted table, or ``None`` when
         the predictions could not be repaired (``repair_error`` says why).
     accuracy : fraction of the ``n²`` pairs the model gets right in ``group``.
@@ -619,6 +620,11 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
             do_repair()
     acc = float(np.mean(perm[T] == G.table[np.ix_(perm, perm)]))
     names = irrep_names(G) if names is None else names
+    fam = names[0].family if names else None
+    if how == "isomorphism" and not (fam and fam.startswith("S") and fam != "S6"):
+        # an automorphism of G may permute irreps (S6's outer one, C_n's k -> jk): names carried through
+        # an isomorphism found from the table are fixed only up to it; S_n (n != 6) has only inner ones
+        how = "isomorphism (irrep names up to automorphisms of the group)"
     na = model.analysis(G, element_of_label=perm, **options)
     return ModelReport(model, G, perm, how, repair, repair_error, acc, na, tuple(names),
                        model.spectra(G, element_of_label=perm))
