@@ -217,7 +217,7 @@ def _shape_error(path, fmt, msg):
     return InvalidInputError(f"{path} ({fmt}): {msg}", option="--format")
 
 
-def _onelayer(state, path, group, ed) -> ExternalModel:
+def _onelayer(state, path, group, ed, device) -> ExternalModel:
     _need(state, ("W_x", "W_y", "W", "W_U"), path, "onelayer-mlp")
     Wx, Wy, W, WU = state["W_x"], state["W_y"], state["W"], state["W_U"]
     n, e = Wx.shape
@@ -229,8 +229,10 @@ def _onelayer(state, path, group, ed) -> ExternalModel:
     bU = state.get("b_U")
     u, v = Wx @ W[:e], Wy @ W[e:]  # (n, h)
 
-    ue, ve, WUe = u.to(ed), v.to(ed), WU.to(ed)
-    be, bUe = (None if b is None else b.to(ed)), (None if bU is None else bU.to(ed))
+    def ev(t):
+        return None if t is None else t.to(device=device, dtype=ed)
+
+    ue, ve, WUe, be, bUe = ev(u), ev(v), ev(WU), ev(b), ev(bU)
 
     def logits(rows):
         a, c = _pairs(n, ue.device, rows)
@@ -247,7 +249,7 @@ def _onelayer(state, path, group, ed) -> ExternalModel:
                           "eval_dtype": str(ed).replace("torch.", "")}, logits, neurons)
 
 
-def _mlp(state, path, group, fmt, activation, ed) -> ExternalModel:
+def _mlp(state, path, group, fmt, activation, ed, device) -> ExternalModel:
     from grokcheck.checks.training._models import activation as act_fn
 
     sigma = act_fn(activation)
@@ -277,8 +279,10 @@ def _mlp(state, path, group, fmt, activation, ed) -> ExternalModel:
     left = W1[:, :n]
     right = W1[:, n:] if concat else W1
 
-    Le, Re, W2e = left.T.to(ed), right.T.to(ed), W2.T.to(ed)
-    b1e, b2e = (None if b1 is None else b1.to(ed)), (None if b2 is None else b2.to(ed))
+    def ev(t):
+        return None if t is None else t.to(device=device, dtype=ed)
+
+    Le, Re, W2e, b1e, b2e = ev(left.T), ev(right.T), ev(W2.T), ev(b1), ev(b2)
 
     def logits(rows):
         a, c = _pairs(n, Le.device, rows)
@@ -302,7 +306,7 @@ def _layer_norm(x, w, b, eps=1e-5):
     return x * w + b
 
 
-def _transformer_lens(state, path, group, activation, eq_token, ed) -> ExternalModel:
+def _transformer_lens(state, path, group, activation, eq_token, ed, device) -> ExternalModel:
     from grokcheck.checks.training._models import activation as act_fn
 
     sigma = act_fn(activation)
@@ -323,9 +327,12 @@ def _transformer_lens(state, path, group, activation, eq_token, ed) -> ExternalM
                            f"sequences [a, b, =] over {n} labels")
     last = layers[-1]
 
-    def run(tokens, *, stop_at_mlp_of=None, dtype=F64):
-        st = state if dtype == F64 else {k: v.to(dtype) for k, v in state.items()}
-        return _run(st, tokens, stop_at_mlp_of)
+    state_eval = {k: v.to(device=device, dtype=ed) for k, v in state.items()}
+
+    def run(tokens, *, stop_at_mlp_of=None, evaluate=False):
+        if evaluate:  # predictions: the file's dtype on the chosen device
+            return _run(state_eval, tokens.to(device), stop_at_mlp_of)
+        return _run(state, tokens, stop_at_mlp_of)  # neuron responses: float64 on the CPU
 
     def _run(state, tokens, stop_at_mlp_of):
         WE, Wpos, WU = state["embed.W_E"], state["pos_embed.W_pos"], state["unembed.W_U"]
@@ -364,7 +371,7 @@ def _transformer_lens(state, path, group, activation, eq_token, ed) -> ExternalM
         return torch.stack([a, c, torch.full_like(a, eq)], dim=1)
 
     def logits(rows):
-        return run(tokens(rows), dtype=ed)[:, -1]
+        return run(tokens(rows), evaluate=True)[:, -1]
 
     def neurons():
         with torch.no_grad():
@@ -441,11 +448,11 @@ def load_models(path, format: str, group=None, *, activation: str = "relu", eq_t
         return _grokcheck_models(path, group, device)
     state, ed = _read_state(path)
     if format == "onelayer-mlp":
-        m = _onelayer(state, path, group, ed)
+        m = _onelayer(state, path, group, ed, device)
     elif format in ("concat-mlp", "summed-mlp"):
-        m = _mlp(state, path, group, format, activation, ed)
+        m = _mlp(state, path, group, format, activation, ed, device)
     else:
-        m = _transformer_lens(state, path, group, activation, eq_token, ed)
+        m = _transformer_lens(state, path, group, activation, eq_token, ed, device)
     if group is not None and group.order != m.order:
         raise GroupInputError(f"{path} has {m.order} labels but {group} has order {group.order}", text=str(group))
     return [m]
@@ -465,6 +472,8 @@ def load_model(path, format: str, group=None, *, seed: int = 0, activation: str 
     activation : the MLP activation of ``concat-mlp``/``summed-mlp``/``transformer-lens``
         (``relu``, ``silu``, ``tanh``, ``sqr``, ``relusqr``).
     eq_token : the "=" token of a transformer (default ``n``).
+    device : where the predictions on all pairs are computed (``"cuda"`` for large groups); the
+        neuron data are float64 on the CPU.
 
     Raises
     ------
