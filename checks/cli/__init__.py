@@ -57,8 +57,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if "default" in text.lower() or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
             return text
-        if action.default is None and action.option_strings:
-            return text + " (default: not set)"
+        if action.default is None:  # an optional positional (a group NAME) says nothing
+            return text + (" (default: not set)" if action.option_strings else "")
         return super()._get_help_string(action)
 
 
