@@ -235,6 +235,14 @@ def hand_cases() -> list[tuple[str, list[str], str]]:
         C.append((f"cayley {f}", ["table", "--cayley", f], E))
     for f in ("DIR", "BINARY", "DEEP", "EMPTYNPY", "NPZ"):
         C.append((f"train cayley {f}", ["train", "--cayley", f, "--out", "NEW"], E))
+    for f in ("MISSING", "DIR", "BINARY", "DEEP", "EMPTYJSON", "HUGEINT", "NOTLATIN", "NOTASSOC", "EMPTYNPY", "NPZ"):
+        C.append((f"identify cayley {f}", ["identify", "--cayley", f], E))
+    for n in ("C0", "C3xx", "S30", "C" + "9" * 5001):
+        C.append((f"identify name {n[:12]!r}", ["identify", n], E))
+    for g in (["(1,2"], ["(1,99999999)"], [""]):
+        C.append((f"identify perms {g[0]!r}", ["identify", "--perms", *g], E))
+    C.append(("identify none", ["identify"], E))
+    C.append(("valid: identify --perms '(1 2)' '(1 2 3)'", ["identify", "--perms", "(1 2)", "(1 2 3)"], "accept"))
     C += [
         ("table none", ["table"], E), ("table two groups", ["table", "C3", "--cayley", "FILE"], E),
         ("verify none", ["verify"], E), ("flow none", ["flow"], E), ("train none", ["train", "--out", "NEW"], E),
