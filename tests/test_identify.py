@@ -90,3 +90,10 @@ def test_identify_cli(tmp_path, capsys):
     path2 = tmp_path / "c4c4.json"
     path2.write_text(json.dumps(_c4_semidirect_c4().table.tolist()))
     assert main(["identify", "--cayley", str(path2)]) == 1
+
+
+def test_large_permutation_groups_by_order():
+    from grokcheck.theory import PermutationGroup, large_group
+
+    assert identify(large_group("S8")) == "S8" and identify(large_group("A8")) == "A8"
+    assert identify(PermutationGroup.from_permutations(["(1,2,3,4,5,6,7,8,9,10,11)", "(3,7,11,8)(4,10,5,6)"])) is None

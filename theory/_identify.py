@@ -195,7 +195,9 @@ def identify(G: FiniteGroup) -> str | None:
     Returns
     -------
     str or None : ``group(identify(G))`` is isomorphic to ``G`` (proved by an explicit
-        isomorphism, see :func:`isomorphism`); ``None`` if ``G`` is none of the named
+        isomorphism, see :func:`isomorphism`; for a
+        :class:`~grokcheck.theory.PermutationGroup` beyond the dense table only ``Sm``
+        and ``Am`` are recognised, by order on its ``m`` points); ``None`` if ``G`` is none of the named
         families (``Cn``, ``Dn``, ``Sn``, ``An``, ``Q8``, ``Dicn``, ``F21``, ``F20``,
         ``SL/GL/PSL(2,p)``, ``Cn:Cm``) or a direct product of them.
 
@@ -208,6 +210,13 @@ def identify(G: FiniteGroup) -> str | None:
     'C2xC6'
     """
     n = G.order
+    if not isinstance(G, FiniteGroup):  # a permutation group without a dense table
+        m = getattr(G, "degree", 0)
+        if m >= 2 and n == math.factorial(m):
+            return f"S{m}"  # the full symmetric group on its m points
+        if m >= 3 and 2 * n == math.factorial(m):
+            return f"A{m}"  # index 2 in S_m: the alternating group
+        return None
     if n > MAX_ORDER:
         return None
     if G.is_abelian:
