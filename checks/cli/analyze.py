@@ -143,9 +143,10 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
               f"fraction < 0.1 {_fmt(rr['fraction_below_0.1'], '.3f')}")
         print(f"  alignment |cos| min {_fmt(nr['align_abs']['min'])} median {_fmt(nr['align_abs']['median'])};"
               f" Re cos min {_fmt(nr['align_re']['min'])} median {_fmt(nr['align_re']['median'])}")
-        print("  occupancy (orbit irreps, dim, FS: neurons [single-irrep]):")
+        print("  occupancy (irrep, dim, FS: neurons [single-irrep]):")
         for o in nr["occupancy"]:
-            print(f"    {tuple(o['irreps'])} d={o['dim']} ι={o['fs_indicator']}: {o['count']} [{o['single_irrep_count']}]")
+            num = "/".join(f"X.{i}" for i in o["irrep_numbers"])
+            print(f"    {num} {o['name'] or ''} d={o['dim']} ι={o['fs_indicator']}: {o['count']} [{o['single_irrep_count']}]")
         if nr.get("occupancy_chi2_uniform_pvalue") is not None:
             print(f"  χ² uniform occupancy p = {nr['occupancy_chi2_uniform_pvalue']:.3g}")
     elif nr:

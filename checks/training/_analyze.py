@@ -221,6 +221,19 @@ group_spectrum = _PerGroup(GroupSpectrum)
 group_spectrum.__doc__ = "The :class:`GroupSpectrum` of ``G``, built once per group object."
 
 
+def _names_or_none(G):
+    from grokcheck.theory._irrep_names import irrep_names
+
+    try:
+        return irrep_names(G)
+    except ArithmeticError:  # a naming certificate failed: reports fall back to numbers
+        return None
+
+
+#: the irrep names of a group, computed once per group object (reports name irreps; see irrep_names)
+group_names = _PerGroup(_names_or_none)
+
+
 @dataclass(frozen=True, eq=False)
 class NeuronShares:
     """Irrep attribution of the ``N`` neurons of one model (see the module docstring).
@@ -458,6 +471,10 @@ class NeuronAnalysis:
     shares: tuple = ()
     group: object = field(default=None, repr=False)
 
+    def _names(self):
+        """The :class:`grokcheck.theory.IrrepName` of every irrep of ``group`` (``None`` without one)."""
+        return None if self.group is None else group_names(self.group)
+
     def _cat(self, attr: str) -> np.ndarray:
         parts = [getattr(m, attr) for m in self.measurements if m is not None]
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -480,12 +497,15 @@ class NeuronAnalysis:
         n_live = int(win.size)
         n_total = int(sum(len(lv) for lv, m in zip(self.live, self.measurements) if m is not None))
         single = pur >= PURITY_SINGLE_IRREP
+        names = self._names()
         orbits = []
         for o in range(1, k):
             sel = win == o
             orbits.append({
                 "orbit": o,
                 "irreps": [int(i) for i in ref.orbits[o]],
+                "irrep_numbers": [int(i) + 1 for i in ref.orbits[o]],  # 1-based, as GAP's X.i
+                "name": None if names is None else names[ref.orbits[o][0]].name,
                 "dim": int(ref.orbit_dims[o]),
                 "fs_indicator": int(ref.orbit_fs[o]),
                 "count": int(occ[o]),
@@ -548,9 +568,11 @@ class NeuronAnalysis:
             raise ValueError("to_json needs an analysis with irrep shares (analyze_weights, analyze_neurons)")
         sh: NeuronShares = self.shares[seed]
         if names is None:
+            names = group_names(G)
+        if names is None:
             from grokcheck.theory._irrep_names import irrep_names
 
-            names = irrep_names(G)
+            names = irrep_names(G, recognition=False)
         ct = G.character_table
         chars = ct.on_elements()
         lab = np.arange(G.order) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
@@ -586,9 +608,11 @@ class NeuronAnalysis:
         """
         sh: NeuronShares = self.shares[seed]
         if names is None:
+            names = group_names(self.group)
+        if names is None:
             from grokcheck.theory._irrep_names import irrep_names
 
-            names = irrep_names(self.group)
+            names = irrep_names(self.group, recognition=False)
         occ, occ1 = sh.occupancy(), sh.single_occupancy()
         n_alive = int(sh.alive.sum())
         n_single = int(sh.single.sum())
@@ -784,10 +808,12 @@ def plot_neuron_heatmap(analysis: NeuronAnalysis, path, *, seed: int = 0, max_ne
     order = np.lexsort((-m.purity, m.winner_orbit))[:max_neurons]
     fig, ax = plt.subplots(figsize=(max(4, 0.5 * E.shape[1] + 2), 6))
     im = ax.imshow(E[order], aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest")
-    labels = [f"{tuple(int(i) for i in o)} d={int(d)}" for o, d in zip(m.orbits[1:], m.orbit_dims[1:])]
+    names = analysis._names()
+    labels = [f"X.{o[0] + 1} {names[o[0]].name}" if names is not None else f"X.{o[0] + 1} d={int(d)}"
+              for o, d in zip(m.orbits[1:], m.orbit_dims[1:])]
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
-    ax.set_xlabel("orbit {ρ, ρ̄} (irrep indices)")
+    ax.set_xlabel("irrep (real irrep {ρ, ρ̄}: its first member X.i)")
     ax.set_ylabel(f"live neuron (seed {seed}, sorted by winner)")
     ax.set_title(f"{analysis.group_name}: share of nontrivial energy (θ¹+θ²+ξ)")
     fig.colorbar(im, ax=ax)
@@ -817,7 +843,7 @@ def plot_neuron_histograms(analysis: NeuronAnalysis, path) -> None:
     occ = summ["occupancy"]
     axes[2].bar(range(len(occ)), [o["count"] for o in occ], color="C2")
     axes[2].set_xticks(range(len(occ)))
-    axes[2].set_xticklabels([f"{tuple(o['irreps'])}\nd={o['dim']}" for o in occ], fontsize=6)
+    axes[2].set_xticklabels([f"X.{o['irrep_numbers'][0]}\n{o['name'] or 'd=' + str(o['dim'])}" for o in occ], fontsize=6)
     axes[2].set_ylabel("neurons")
     axes[2].set_title("winning orbit")
     fig.suptitle(f"{analysis.group_name}: {summ['neurons_live']} live neurons over {summ['seeds_measured']} seeds")
