@@ -170,3 +170,25 @@ def test_thread_policy():
     with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_folded_axes_become_ensemble_members(tmp_path):
+    spec = spec_from_dict({"train": BASE, "grid": {"weight_decay": [0.0, 1.0], "train_fraction": [0.5]},
+                           "fold": ["weight_decay"]})
+    (cell,) = plan_sweep(spec)
+    assert cell.payload["options"]["seeds"] == 4 and cell.payload["options"]["weight_decay"] == [0.0, 0.0, 1.0, 1.0]
+    run_sweep(spec, tmp_path, progress=False, threads=1)
+    cols = read_results(tmp_path).to_pydict()
+    assert sorted(set(zip(cols["member"], cols["weight_decay"], cols["replica"]))) == [
+        (0, 0.0, 0), (1, 0.0, 1), (2, 1.0, 0), (3, 1.0, 1)]
+    # no cross-talk: members 0, 1 (wd 0) are bit-identical to an ensemble where every member has wd 0
+    flat = spec_from_dict({"train": {**BASE, "seeds": 4, "weight_decay": [0.0, 0.0, 0.0, 0.0], "train_fraction": 0.5}})
+    run_sweep(flat, tmp_path / "flat", progress=False, threads=1)
+    ref = read_results(tmp_path / "flat").to_pydict()
+
+    def pick(c):
+        return sorted((st, m, a) for st, m, a in zip(c["step"], c["member"], c["test_loss"]) if m < 2)
+
+    assert pick(cols) == pick(ref)
+    with pytest.raises(GrokcheckError, match="fold"):
+        spec_from_dict({"train": BASE, "grid": {"train_fraction": [0.5]}, "fold": ["train_fraction"]})

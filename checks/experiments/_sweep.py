@@ -27,6 +27,13 @@ A grid of training runs::
     num_cpus = 1
     num_gpus = 0
 
+A top-level ``fold = ["lr", "weight_decay"]`` folds those axes (``grokcheck train`` takes them
+per seed) into the ensemble instead of making cells of them: a cell then has
+``seeds × |lr| × |weight_decay|`` members, member ``e`` being replica ``e % seeds`` of the
+``e // seeds``-th combination (in grid order), with its own seed index ``e`` (so folded and
+unfolded sweeps draw different seeds). Rows carry that member's ``lr``/``weight_decay`` and its
+``replica``. Fewer, larger cells are where batching pays.
+
 A registered experiment (see :mod:`grokcheck.checks.experiments._study`), cut into the cells
 its study declares and analysed by its own decision rule at the end::
 
@@ -91,6 +98,8 @@ __all__ = [
     "read_results",
 ]
 
+#: Grid axes that can be folded into the ensemble (``grokcheck train`` takes them per seed).
+_FOLDABLE = ("lr", "weight_decay")
 #: Options of ``grokcheck train`` a sweep sets itself (the output folder, resuming, progress).
 _RESERVED = {"out", "resume", "overwrite", "no_progress", "device", "threads", "help"}
 _FORMAT = 1
@@ -118,11 +127,13 @@ class SweepSpec:
     device: str = "cpu"
     threads: Any = "auto"
     out: str | None = None
+    fold: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "base": dict(self.base),
                 "grid": {k: list(v) for k, v in self.grid.items()}, "experiment": dict(self.experiment),
-                "resources": dict(self.resources), "device": self.device, "threads": self.threads}
+                "resources": dict(self.resources), "device": self.device, "threads": self.threads,
+                "fold": list(self.fold)}
 
 
 def _norm_key(k: str) -> str:
@@ -132,7 +143,7 @@ def _norm_key(k: str) -> str:
 def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike | None = None) -> SweepSpec:
     """A :class:`SweepSpec` from the parsed TOML ``d`` (``root``: folder that ``out`` is relative to)."""
     d = dict(d)
-    known = {"name", "out", "train", "grid", "experiment", "resources", "device", "threads"}
+    known = {"name", "out", "train", "grid", "experiment", "resources", "device", "threads", "fold"}
     unknown = sorted(set(d) - known)
     if unknown:
         raise InvalidInputError(f"sweep spec: unknown top-level key(s) {unknown}; known: {sorted(known)}")
@@ -174,9 +185,14 @@ def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike |
 
     threads = d.get("threads", "auto")
     resolve_threads(threads, 1)  # validate
+    fold = tuple(_norm_key(k) for k in d.get("fold", ()))
+    for k in fold:
+        if k not in _FOLDABLE or k not in grid:
+            raise InvalidInputError(f"sweep spec: fold takes grid axes among {sorted(_FOLDABLE)} (the per-seed "
+                                    f"options of `grokcheck train`), got {k!r}")
     return SweepSpec(name=str(d.get("name", name)), kind="train" if has_train else "experiment", base=base,
                      grid=grid, experiment=exp, resources=res, device=str(d.get("device", "cpu")),
-                     threads=threads, out=out)
+                     threads=threads, out=out, fold=fold)
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
@@ -266,21 +282,35 @@ def plan_sweep(spec: SweepSpec, *, device: str | None = None) -> list[SweepCell]
     device = device or spec.device
     if spec.kind == "experiment":
         return _plan_experiment(spec, device)
-    axes = list(spec.grid)
+    axes = [a for a in spec.grid if a not in spec.fold]
+    folded = list(itertools.product(*(spec.grid[a] for a in spec.fold))) if spec.fold else []
     cells = []
     for values in itertools.product(*(spec.grid[a] for a in axes)) if axes else [()]:
         point = dict(zip(axes, values))
         options = {**spec.base, **point}
+        member_columns = {}
+        if folded:  # member e = (folded combination e // R, replica e % R), R = seeds
+            R = int(_train_namespace(options).seeds)
+            for j, k in enumerate(spec.fold):
+                options[k] = [combo[j] for combo in folded for _ in range(R)]
+            options["seeds"] = R * len(folded)
         ns = _train_namespace(options)  # validates every option before anything runs
         from grokcheck.checks.cli import train as train_cli
 
         config = train_cli.config_from_args(ns).to_dict()
-        columns = {k: _column_value(getattr(ns, k)) for k in options}
+        columns = {k: _column_value(getattr(ns, k)) for k in options if k not in spec.fold}
+        if folded:
+            R = len(options[spec.fold[0]]) // len(folded)
+            member_columns = {k: [float(v) for v in getattr(ns, k)] for k in spec.fold}
+            member_columns["replica"] = [e % R for e in range(R * len(folded))]
         ident = {"format": _FORMAT, "kind": "train", "config": config, "task": _task_options(ns), "device": device}
         cid = _digest(ident)
         label = " ".join(f"{k}={v}" for k, v in point.items()) or "base"
+        if folded:
+            label += f" [{'×'.join(spec.fold)} folded: {len(folded)}×{R} members]"
         cells.append(SweepCell(cid, label, point, {"kind": "train", "id": cid, "label": label, "options": options,
-                                                   "columns": columns, "device": device}))
+                                                   "columns": columns, "member_columns": member_columns,
+                                                   "device": device}))
     ids = [c.id for c in cells]
     if len(set(ids)) != len(ids):
         raise InvalidInputError("sweep spec: two grid points resolve to the same run (an axis value that "
@@ -346,7 +376,9 @@ def run_sweep_cell(payload: Mapping[str, Any], *, threads="auto", cores: int | N
     with torch_threads(n):
         result = train(config, task, out_dir=None, device=payload["device"], progress=False)
     S = config.n_seeds
-    rows: dict[str, list] = {k: [] for k in ("cell", "label", *payload["columns"], "member", "step", "train_loss",
+    member_columns = payload.get("member_columns") or {}
+    rows: dict[str, list] = {k: [] for k in ("cell", "label", *payload["columns"], *member_columns, "member",
+                                             "step", "train_loss",
                                              "train_acc", "test_loss", "test_acc", "alive", "weight_norm", "t_mem",
                                              "t_grok", "status", "config")}
     cfg_json = json.dumps(config.to_dict(), sort_keys=True, default=str)
@@ -359,6 +391,8 @@ def run_sweep_cell(payload: Mapping[str, Any], *, threads="auto", cores: int | N
             rows["label"].append(payload["label"])
             for k, v in payload["columns"].items():
                 rows[k].append(v)
+            for k, v in member_columns.items():
+                rows[k].append(v[s])
             rows["member"].append(s)
             rows["step"].append(int(h["step"]))
             for k in ("train_loss", "train_acc", "test_loss", "test_acc"):
@@ -408,7 +442,7 @@ def _types():
 
     f, i = pa.float64(), pa.int64()
     return {"member": i, "step": i, "train_loss": f, "train_acc": f, "test_loss": f, "test_acc": f, "alive": pa.bool_(),
-            "weight_norm": f, "t_mem": i, "t_grok": i, "seed": i, "cell": pa.string(), "label": pa.string(),
+            "weight_norm": f, "t_mem": i, "t_grok": i, "seed": i, "replica": i, "cell": pa.string(), "label": pa.string(),
             "status": pa.string(), "config": pa.string(), "result": pa.string()}
 
 
