@@ -1,16 +1,18 @@
-"""Wall time of one sweep: the local executor vs Ray with 1 and with 2 workers, and Ray's per-cell overhead.
+"""Wall time of one sweep: local vs Ray with 1 and 2 workers, Ray's per-cell overhead, and a folded axis.
 
 Usage::
 
     python benchmarks/sweeps.py                       # 8 cells (C11 MLPs, 4 seeds each), threads 1
     python benchmarks/sweeps.py --steps 400 --width 64
 
-The same spec runs three times into fresh folders: ``local`` (in this process), ``ray-1``
+The same spec runs into fresh folders: ``local`` (in this process), ``ray-1``
 (a local Ray instance with ``num_cpus=1``: one worker at a time) and ``ray-2`` (``num_cpus=2``).
 Every cell uses one torch thread, so the cells themselves cost the same everywhere. Reported:
 
 * wall time of ``run_sweep`` (for Ray including ``ray.init`` and shutdown, shown apart);
 * the cells' own compute time (the seconds measured inside the worker, summed);
+* ``local-fold``: the same grid with ``fold = ["weight_decay"]`` (2 cells of 4 × seeds members
+  instead of 8 cells), locally: what folding an axis into the ensemble buys;
 * Ray's overhead per cell: ``(wall − init − Σ cell seconds) / cells`` for ``ray-1``, where the
   cells run one after the other — scheduling, shipping the payload and the rows, the driver's
   Parquet writes. (The driver writes parts in the local run too; that is in its line.)
@@ -40,12 +42,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--seeds", type=int, default=4)
     args = ap.parse_args(argv)
-    spec = spec_from_dict({
+    spec_dict = {
         "name": "bench",
         "train": {"group": args.group, "model": "mlp", "width": args.width, "steps": args.steps, "eval_every": 50,
                   "seeds": args.seeds, "lr": 0.01},
         "grid": {"weight_decay": [0.0, 0.1, 0.5, 1.0], "train_fraction": [0.4, 0.6]},
-    })
+    }
+    spec = spec_from_dict(spec_dict)
     import pyarrow.parquet  # noqa: F401 - imported before timing, as the Ray runs find it imported
     import ray
 
@@ -57,6 +60,10 @@ def main(argv=None) -> dict:
         t0 = time.perf_counter()
         run_sweep(spec, Path(tmp) / "local", progress=False, threads=1, summary=False)
         rows["local"] = {"wall": time.perf_counter() - t0, "init": 0.0, "cells": _cell_seconds(Path(tmp) / "local")}
+        folded = spec_from_dict({**spec_dict, "fold": ["weight_decay"]})
+        t0 = time.perf_counter()
+        run_sweep(folded, Path(tmp) / "fold", progress=False, threads=1, summary=False)
+        rows["local-fold"] = {"wall": time.perf_counter() - t0, "init": 0.0, "cells": _cell_seconds(Path(tmp) / "fold")}
         for n in (1, 2):
             t0 = time.perf_counter()
             ray.init(num_cpus=n, include_dashboard=False, log_to_driver=False)
