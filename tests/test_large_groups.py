@@ -127,8 +127,32 @@ def _to_images(cycles, n):
     return parse_cycles(re.sub(r"\d+", lambda m: str(int(m.group()) - 1), cycles), n)
 
 
-def test_irreps_refused_with_a_reason_for_other_large_groups(capsys):
-    assert main(["table", "PSL(2,23)", "--irreps"]) == 2
+def test_irreps_from_permutation_modules(capsys):
+    G = large_group("PSL(2,7)")  # on the 8 points of the projective line, built without a table
+    irreps = G.irreps
+    assert sorted(r.dim for r in irreps) == sorted(G.character_table.degrees.tolist())
+    for rho in irreps:
+        assert max(rho.residuals.values()) < 1e-10  # the certificate threshold
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(G.order, size=(5, 2)):  # beyond the edges the certificate checks
+        ab = int(G.mul(a, b))
+        for rho in irreps:
+            assert np.allclose(rho.matrices[a] @ rho.matrices[b], rho.matrices[ab], atol=1e-10)
+
+
+@pytest.mark.slow
+def test_psl_2_23_irreps_certified(capsys):
+    G = large_group("PSL(2,23)")
+    irreps = G.irreps
+    assert [r.index for r in irreps] == list(range(14))
+    assert max(max(r.residuals.values()) for r in irreps) < 1e-10  # the certificate threshold
+    # M11's irreps do not all occur in its point and pair modules: said, not faked
+    assert main(["table", "--perms", *M11, "--irreps"]) == 2
+    assert "neither the point nor the pair module" in capsys.readouterr().err
+
+
+def test_irreps_refused_with_a_reason_for_too_large_groups(capsys):
+    assert main(["table", "A8", "--irreps"]) == 2  # 20160·Σd² entries: refused before any work
     assert "Young" in capsys.readouterr().err
     assert main(["table", "S8", "--irreps", "--json"]) == 0
     import json

@@ -44,6 +44,8 @@ MAX_LARGE_ORDER = 2_000_000
 
 # Image arrays are stored in the smallest integer type that holds the points.
 _CHUNK = 1 << 16
+# Irreps on every element: |G|·Σd² complex entries (16 bytes each) at most.
+_MAX_IRREP_ENTRIES = 10**8
 
 
 def _perm_order(img: np.ndarray) -> int:
@@ -349,21 +351,30 @@ class PermutationGroup:
 
     @cached_property
     def irreps(self):
-        """Certified irreps, one per table row, when ``G`` is the full symmetric group on its points.
+        """Certified irreps, one per table row.
 
-        Young's orthogonal form (:mod:`grokcheck.theory._young`), certified by the
-        Coxeter presentation; other groups without a dense table raise
-        :class:`~grokcheck.errors.GroupInputError` (their irreps are not built).
+        The full symmetric group on its points: Young's orthogonal form
+        (:mod:`grokcheck.theory._young`, matrices of the adjacent transpositions, certified
+        by the Coxeter presentation). Other groups: unitary irreps on every element cut
+        from the point and pair permutation modules (:mod:`grokcheck.theory._perm_irreps`,
+        every Cayley-graph edge checked), when ``|G|·Σd² ≤ 10⁸``; else
+        :class:`~grokcheck.errors.GroupInputError`.
         """
-        if self.order != math.factorial(self.degree):
+        if self.order == math.factorial(self.degree):
+            from grokcheck.theory._young import young_irreps
+
+            return young_irreps(self)
+        ct = self.character_table
+        if self.order * int((ct.degrees**2).sum()) > _MAX_IRREP_ENTRIES:
             raise GroupInputError(
-                f"irreps of {self} (order {self.order}) are built only with a dense table (order ≤ 5040) or for the "
-                "full symmetric group (Young's orthogonal form)",
+                f"irreps of {self} (order {self.order}) on every element would need {self.order}·Σd² = "
+                f"{self.order * int((ct.degrees ** 2).sum())} matrix entries, above {_MAX_IRREP_ENTRIES}; grokcheck builds "
+                "them for the full symmetric group (Young's orthogonal form) or smaller groups",
                 text=str(self),
             )
-        from grokcheck.theory._young import young_irreps
+        from grokcheck.theory._perm_irreps import module_irreps
 
-        return young_irreps(self)
+        return module_irreps(self)
 
     def __str__(self) -> str:
         return self.name if self.name else f"<permutation group of order {self.order} on {self.degree} points>"

@@ -52,17 +52,28 @@ def run(args) -> int:
             data = ct.to_json()
             gens = G.elements_array[list(G.generator_indices)]
             for item, rho in zip(data["irreps"], irreps):
-                item["partition"] = list(rho.partition)
+                if hasattr(rho, "partition"):  # Young's form: matrices of the generators only
+                    item["partition"] = list(rho.partition)
+                    mats = [rho.of_permutation(g) for g in gens]
+                else:
+                    mats = [rho.matrices[int(g)] for g in G.generator_indices]
                 item["certificate"] = {k: float(v) for k, v in rho.residuals.items()}
                 item["generators"] = [G.cycle_string(int(g)) for g in G.generator_indices]
-                item["generator_matrices"] = [_matrix_json(rho.of_permutation(g)) for g in gens]
+                item["generator_matrices"] = [_matrix_json(m) for m in mats]
             print(json.dumps(data))
             return 0
         print(ct.display(), end="")
-        print("\ncertified irreps, Young's orthogonal form (max residual over Coxeter relations, orthogonality, character):")
+        young = hasattr(irreps[0], "partition")
+        how = (
+            "Young's orthogonal form (max residual over Coxeter relations, orthogonality, character)"
+            if young
+            else "from the point and pair permutation modules (max residual over homomorphism, unitarity, character)"
+        )
+        print(f"\ncertified irreps, {how}:")
         for rho in irreps:
             worst = max(rho.residuals.values())
-            print(f"  X.{rho.index + 1}: partition {list(rho.partition)}, degree {rho.dim}, residual {worst:.1e}")
+            what = f"partition {list(rho.partition)}, " if young else f"{rho.module} module, indicator {rho.fs_indicator:+d}, "
+            print(f"  X.{rho.index + 1}: {what}degree {rho.dim}, residual {worst:.1e}")
         return 0
     if args.json:
         data = ct.to_json()
