@@ -160,3 +160,12 @@ def test_irreps_refused_with_a_reason_for_too_large_groups(capsys):
     data = json.loads(capsys.readouterr().out)
     r = data["irreps"][-1]
     assert r["partition"] and len(r["generator_matrices"]) == len(r["generators"])
+
+
+def test_both_group_kinds_satisfy_the_shared_interface():
+    from grokcheck.theory import FiniteGroup, GroupLike
+
+    for G in (group("S4"), large_group("S5"), FiniteGroup.from_permutations(["(1,2)", "(1,2,3)"])):
+        assert isinstance(G, GroupLike)
+        assert G.class_sizes.sum() == G.order and G.class_of.shape == (G.order,)
+        assert (G.class_of[G.class_representatives] == np.arange(G.num_classes)).all()

@@ -16,6 +16,7 @@ from grokcheck.theory._energy import (
     stable_point_subgroup,
 )
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, check_cayley_table
+from grokcheck.theory._group_like import GroupLike
 from grokcheck.theory._perm_group import MAX_LARGE_ORDER, PermutationGroup, large_group
 from grokcheck.theory._identify import abelian_invariants, identify, isomorphism
 from grokcheck.theory._fourier import (
@@ -47,6 +48,7 @@ from grokcheck.theory._table_repair import TableRepair, find_isomorphism, repair
 from grokcheck.theory._permutations import parse_cycles, permutation_group_table
 
 __all__ = [
+    "GroupLike",
     "group_of_permutations",
     "large_group",
     "MAX_LARGE_ORDER",
