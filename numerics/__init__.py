@@ -49,6 +49,7 @@ from grokcheck.numerics._flow import (  # noqa: E402
     run_stage_one,
     spherical_init,
 )
+from grokcheck.numerics._block_flow import BlockFlowRun, run_block_flow  # noqa: E402
 from grokcheck.numerics._predictions import OrbitPrediction, Predictions, predictions, stable_point  # noqa: E402
 from grokcheck.numerics._measurements import NeuronMeasurements, measure_neurons  # noqa: E402
 from grokcheck.numerics._abelian_stats import (  # noqa: E402
@@ -212,6 +213,7 @@ __all__ = [
     "rescaling_counterexample",
     "RescalingCounterexample",
     "RobustnessProbe",
+    "run_block_flow",
     "run_stage_one",
     "sharpness",
     "simulate_gf",
@@ -220,6 +222,7 @@ __all__ = [
     "stable_point",
     "StageOneFlow",
     "StageOneRun",
+    "BlockFlowRun",
     "theorem1_test_error",
     "theorem32_epsilon",
     "theorem512_sides",
