@@ -38,3 +38,14 @@ def test_table_perms_and_bad_input(tmp_path, capsys):
     assert main(["table", "--cayley", str(bad)]) == 2
     assert "Latin square" in capsys.readouterr().err
     assert main(["table", "D"]) == 2
+
+
+def test_table_command_does_not_import_torch():
+    """Building the whole parser and printing a table stays torch-free (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from grokcheck.checks.cli import main; main(['table', 'S3']); "
+            "sys.exit(3 if 'torch' in sys.modules else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, "grokcheck table imported torch" if done.returncode == 3 else done.stderr

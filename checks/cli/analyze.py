@@ -31,8 +31,7 @@ SCHEMA = "grokcheck.analyze/1"
 
 
 def register(subparsers) -> None:
-    from grokcheck.checks.training._analyze import ALIVE_RULES, ALIVE_THRESHOLD, SHARE_SINGLE_IRREP
-    from grokcheck.checks.training._external import MODEL_FORMATS
+    from grokcheck.checks.training._analysis_options import ALIVE_RULES, ALIVE_THRESHOLD, MODEL_FORMATS, SHARE_SINGLE_IRREP
 
     p = subparsers.add_parser(
         "analyze",
@@ -84,7 +83,7 @@ def _fmt(v, spec=".4f"):
 
 
 def run(args: argparse.Namespace) -> int:
-    from grokcheck.checks.training._external import MODEL_FORMATS
+    from grokcheck.checks.training._analysis_options import MODEL_FORMATS
     from grokcheck.errors import InvalidInputError
 
     if args.format is None:

@@ -73,18 +73,12 @@ __all__ = [
     "PURITY_SINGLE_IRREP",
 ]
 
-#: purity above which a neuron counts as single-irrep in the reports.
-PURITY_SINGLE_IRREP = 0.9
-
-#: default ``share_threshold`` of :func:`analyze_weights`: a neuron with at least this fraction of
-#: its centred input energy in one real irrep is single-irrep (the same 0.9 as the purity reports).
-SHARE_SINGLE_IRREP = 0.9
-
-#: default ``alive_threshold``: a neuron is alive when its weight product is at least this
-#: fraction of the largest in its model (the live rule of :func:`analyze_neurons`).
-ALIVE_THRESHOLD = 0.01
-
-ALIVE_RULES = ("weights", "input", "fires", "all")
+from grokcheck.checks.training._analysis_options import (  # noqa: E402  (torch-free defaults, shared with the CLI)
+    ALIVE_RULES,
+    ALIVE_THRESHOLD,
+    PURITY_SINGLE_IRREP,
+    SHARE_SINGLE_IRREP,
+)
 
 
 def _measure_neurons():

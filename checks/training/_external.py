@@ -60,7 +60,7 @@ from grokcheck.errors import GroupInputError, InvalidInputError, NotAGroupError
 
 __all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model"]
 
-MODEL_FORMATS = ("onelayer-mlp", "concat-mlp", "summed-mlp", "transformer-lens", "grokcheck")
+from grokcheck.checks.training._analysis_options import MODEL_FORMATS  # noqa: E402  (torch-free, shared with the CLI)
 
 F64 = torch.float64
 
