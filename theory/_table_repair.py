@@ -191,83 +191,16 @@ def repair_table(table, *, max_rounds: int = 8, max_changes: int | None = None) 
 # ----------------------------------------------------------------- isomorphisms
 
 
-def _generators(G) -> tuple[int, ...]:
-    return tuple(int(g) for g in G.generators)
-
-
-def _bfs_tree(G, gens):
-    """Elements in breadth-first order from the identity with (parent, generator index)."""
-    n = G.order
-    parent = np.full(n, -1, dtype=np.int64)
-    via = np.full(n, -1, dtype=np.int64)
-    order = [G.identity]
-    seen = np.zeros(n, dtype=bool)
-    seen[G.identity] = True
-    i = 0
-    while i < len(order):
-        x = order[i]
-        i += 1
-        for j, s in enumerate(gens):
-            y = int(G.table[x, s])
-            if not seen[y]:
-                seen[y] = True
-                parent[y], via[y] = x, j
-                order.append(y)
-    return np.array(order), parent, via
-
-
 def find_isomorphism(G, H) -> np.ndarray | None:
     """An isomorphism ``φ: G → H`` as an array (``φ[g]`` the image of element ``g``), or ``None``.
 
-    ``H.table[φ[a], φ[b]] == φ[G.table[a, b]]`` for all ``a, b``. Cost: for each candidate
-    image of the generators (first one per conjugacy class of ``H``, the others among elements
-    of the same order, pruned by the orders of pairwise products) one breadth-first extension and
-    a vectorised homomorphism check.
+    ``H.table[φ[a], φ[b]] == φ[G.table[a, b]]`` for all ``a, b``. The same search as
+    :func:`grokcheck.theory.isomorphism` (this name is kept for the table-repair API).
     """
+    from grokcheck.theory._identify import isomorphism
+
     if G.order != H.order:
         return None
     if np.array_equal(G.table, H.table):
         return np.arange(G.order)
-    oG, oH = G.element_orders, H.element_orders
-    if not np.array_equal(np.sort(oG), np.sort(oH)) or not np.array_equal(np.sort(G.class_sizes), np.sort(H.class_sizes)):
-        return None
-    gens = _generators(G)
-    if not gens:
-        return np.arange(G.order)
-    order, parent, via = _bfs_tree(G, gens)
-    steps = order[1:]
-    csize_G = G.class_sizes[G.class_of]
-    csize_H = H.class_sizes[H.class_of]
-    first_cands = [int(c[0]) for c in H.conjugacy_classes
-                   if oH[c[0]] == oG[gens[0]] and csize_H[c[0]] == csize_G[gens[0]]]
-    cands = [np.nonzero((oH == oG[s]) & (csize_H == csize_G[s]))[0] for s in gens]
-    img = [0] * len(gens)
-
-    def extend() -> np.ndarray | None:
-        phi = np.full(G.order, -1, dtype=np.int64)
-        phi[G.identity] = H.identity
-        for y in steps:
-            phi[y] = H.table[phi[parent[y]], img[via[y]]]
-        if (phi < 0).any() or np.unique(phi).size != G.order:
-            return None
-        for j, s in enumerate(gens):  # φ(x·s) = φ(x)·φ(s) for all x and generators: a homomorphism
-            if not np.array_equal(phi[G.table[:, s]], H.table[phi, img[j]]):
-                return None
-        return phi
-
-    def rec(i: int):
-        if i == len(gens):
-            return extend()
-        pool = first_cands if i == 0 else cands[i]
-        for c in pool:
-            c = int(c)
-            ok = all(oH[H.table[img[j], c]] == oG[G.table[gens[j], gens[i]]] for j in range(i))
-            if not ok:
-                continue
-            img[i] = c
-            res = rec(i + 1)
-            if res is not None:
-                return res
-        return None
-
-    return rec(0)
+    return isomorphism(G, H)
