@@ -20,7 +20,9 @@ Exit codes
 141
     the reader of stdout went away (``grokcheck checks | head``); no traceback.
 1
-    anything else: a bug in grokcheck. The traceback is printed; please report it.
+    a negative answer, as ``grep`` and ``diff`` give one: ``verify --strict`` found an
+    unexpected FAIL or an ERROR, ``identify`` did not recognise the group. Anything else
+    that exits 1 is a bug in grokcheck: then the traceback is printed; please report it.
 
 ``--debug`` (anywhere on the command line, or ``GROKCHECK_DEBUG=1``) prints the
 traceback for every error, including bad input.
