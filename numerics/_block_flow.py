@@ -61,7 +61,8 @@ class BlockFlowRun:
     dominant : ``(n,)`` dominant irrep index; ``purity`` : ``(n,)`` the fraction of the neuron's
         squared norm (θ¹, θ², ξ together) in that irrep.
     rank_ratio : ``(n,)`` σ₂/σ₁ of the dominant θ̂¹ block (0 = rank one).
-    status : solver message.
+    status : solver message; ``ok`` : whether the solver reached ``t1``;
+        ``t_final`` : the flow time reached.
     """
 
     order: int
@@ -75,6 +76,8 @@ class BlockFlowRun:
     purity: np.ndarray
     rank_ratio: np.ndarray
     status: str
+    ok: bool = True
+    t_final: float = float("nan")
 
 
 def run_block_flow(order: int, dims, *, neurons: int = 16, seed: int = 0, t1: float | None = None) -> BlockFlowRun:
@@ -133,4 +136,5 @@ def run_block_flow(order: int, dims, *, neurons: int = 16, seed: int = 0, t1: fl
         sv = np.linalg.svd(blk, compute_uv=False)
         ratio[nidx] = sv[1] / sv[0] if len(sv) > 1 else 0.0
     star = g**-1.5 / np.sqrt(np.array([dims[i] for i in dom], dtype=float))
-    return BlockFlowRun(int(order), tuple(dims), neurons, seed, seconds, om, star, dom, purity, ratio, sol.message)
+    return BlockFlowRun(int(order), tuple(dims), neurons, seed, seconds, om, star, dom, purity, ratio, sol.message,
+                        bool(sol.success), float(sol.t[-1]))

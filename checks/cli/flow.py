@@ -30,6 +30,10 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="DIR", default=None, help="write flow.json and PNG figures here")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
+    p.add_argument("--table-free", action="store_true",
+                   help="integrate the Fourier blocks from the character table alone (automatic above |G| = 5040; "
+                        "groups whose irreps are all of real type, e.g. every Sn; --domain fourier, --sphere separate, "
+                        "--method RK45 only; no early stop, no figures)")
     p.set_defaults(func=_run)
 
 
@@ -72,13 +76,24 @@ def _run(args) -> int:
 
     from grokcheck.checks._run_dir import content_hash, open_run_directory
 
-    G = group_from_args(args)
+    G = group_from_args(args, large=True)
+    table_free = args.table_free or not hasattr(G, "table")  # above the dense-table limit
     config = {k: getattr(args, k) for k in ("neurons", "seed", "domain", "sphere", "method", "t1")}
+    if table_free:
+        from grokcheck.checks.cli._flow_table_free import check_supported
+
+        check_supported(G, args)  # refuse before claiming --out
+        config["table_free"] = True
+    task = G.table if hasattr(G, "table") else {"order": G.order, "generators": G.generators}
     # --out is claimed before the integration, so a bad folder fails at once
     claim = (open_run_directory(args.out, command="flow", config={"group": str(G), **config},
-                                task_hash=content_hash(G.table), overwrite=args.overwrite, rerun_same=True,
+                                task_hash=content_hash(task), overwrite=args.overwrite, rerun_same=True,
                                 outputs=("flow.json", "*.png")) if args.out else contextlib.nullcontext())
     with claim:
+        if table_free:
+            from grokcheck.checks.cli._flow_table_free import run_table_free
+
+            return run_table_free(args, G)
         return _integrate_and_write(args, G)
 
 
