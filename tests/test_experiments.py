@@ -258,3 +258,21 @@ def test_verify_full_runs_the_experiments_that_take_the_group(tmp_path):
     assert by_id["he.exponential-rates-and-lottery"].verdict == Verdict.NOT_APPLICABLE
     assert by_id["universality.onelayer-mlp-groks"].details["group"] == "S3"
     assert all((tmp_path / f).exists() for f in figures)
+
+
+@pytest.mark.parametrize("finals, horizon, expected", [
+    ([0.52, 0.55, 0.50, 0.57], 3.0, "PASS"),        # the claimed fall to ≈ 1/2
+    ([0.99, 0.98, 1.00, 0.99], 3.0, "FAIL"),        # no fall in a run to 3·log α/λ
+    ([0.99, 0.98, 1.00, 0.99], 1.0, "INCONCLUSIVE"),  # no fall, but the run stopped before 2·log α/λ
+    ([0.72, 0.82, 0.76, 0.78], 3.0, "INCONCLUSIVE"),  # half-way: the interval straddles the midpoint
+])
+def test_misgrokking_decides_at_the_midpoint_of_the_claimed_levels(finals, horizon, expected):
+    from types import SimpleNamespace
+
+    from grokcheck.checks.experiments._lyu_experiments import MIS_BUDGETS, _mis_analyze
+
+    settings = dict(MIS_BUDGETS["full"], horizon=horizon, seeds=len(finals))
+    per = {s: {"peak": 1.0, "final": f, "times": [0.0, 1.0], "test_curve": [1.0, f], "predicted_switch": 1.0}
+           for s, f in enumerate(finals)}
+    out = _mis_analyze(settings, {"misgrok": per}, SimpleNamespace(seed=0))
+    assert out.verdict.value == expected, out.reason

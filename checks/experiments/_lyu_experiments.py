@@ -20,12 +20,13 @@ wider than the band.
 ``lyu.misgrokking`` — §3.2: on data where the L² margin generalises and the L¹ margin does not,
 a diagonal net's test accuracy first reaches ≈ 100% (kernel phase) and then falls to about 1/2
 after ``t ≈ log α/λ`` (:func:`~grokcheck.checks.experiments.misgrokking_data`). Statistic: the
-mean over seeds of (peak − final) test accuracy with a t-interval. PASS if the mean peak's
-interval lies above 0.9 and the mean final accuracy's below 0.8 (the paper's fall is to ≈ 0.5 at
-d = 10⁵; at the CPU size d = 2·10⁴ a sizing run fell from 1.0 to 0.76 by t = 3 log α/λ and was
-still falling — the L¹-margin classifier of 32 points generalises partly at smaller d, so the
-bar asks for the fall, not its end point); FAIL if the final accuracy's
-interval lies above 0.9 (no fall) in a run to at least twice log α/λ; INCONCLUSIVE otherwise.
+mean over seeds of (peak − final) test accuracy with a t-interval. The claim names two levels, the
+peak ≈ 1 and the end point ≈ 1/2, so the decision is made at the midpoint m = (peak + 1/2)/2 between
+"no fall" and "the claimed fall" (a bar taken from the claim, not from our runs): PASS if the mean
+peak's interval lies above 0.9 (the kernel phase generalises) and the mean final accuracy's interval
+lies below m; FAIL if the final accuracy's interval lies above m in a run to at least twice
+log α/λ; INCONCLUSIVE otherwise (e.g. at the CPU size d = 2·10⁴, where the L¹-margin classifier
+of 32 points still generalises partly and the fall is slower than at the paper's d = 10⁵).
 
 ``lyu.matrix-completion-grok-time`` — §3.3: matrix completion with ``W = UUᵀ − VVᵀ`` from
 ``U = V = αI`` fits the observed entries at once and completes the matrix (the test loss drops)
@@ -227,9 +228,10 @@ LYU_GROUP_GROK_TIME = Experiment(
 
 # --------------------------------------------------------------------------- misgrokking
 
-MIS_DECISION = ("PASS if the t-interval of the mean peak test accuracy lies above 0.9 and that of the mean final test "
-                "accuracy below 0.8; FAIL if the final accuracy's interval lies above 0.9 in a run to at least twice "
-                "log α/λ; INCONCLUSIVE otherwise")
+MIS_DECISION = ("with m = (mean peak + 1/2)/2, the midpoint between no fall and the claimed fall to 1/2: PASS if the "
+                "t-interval of the mean peak test accuracy lies above 0.9 and that of the mean final test accuracy "
+                "below m; FAIL if the final accuracy's interval lies above m in a run to at least twice log α/λ; "
+                "INCONCLUSIVE otherwise")
 
 MIS_BUDGETS = {
     "small": {"n": 32, "d": 200, "gamma": 25.0, "n_test": 300, "alpha": 10.0, "lambda": 1e-2, "eta_lambda": 2e-3,
@@ -271,14 +273,16 @@ def _mis_analyze(settings, results, ctx):
     peak = t_interval([per[s]["peak"] for s in per])
     final = t_interval([per[s]["final"] for s in per])
     drop = t_interval([per[s]["peak"] - per[s]["final"] for s in per])
-    if peak[1] > 0.9 and final[2] < 0.8:
+    # the claim's two levels (peak ≈ 1, end ≈ 1/2) decide at their midpoint, not a bar fitted on a run
+    mid = (peak[0] + 0.5) / 2
+    if peak[1] > 0.9 and final[2] < mid:
         verdict = Verdict.PASS
-    elif final[1] > 0.9 and settings["horizon"] >= 2:  # the run went to twice the predicted switch time
+    elif final[1] > mid and settings["horizon"] >= 2:  # the run went to twice the predicted switch time
         verdict = Verdict.FAIL
     else:
         verdict = inconclusive()
     reason = (f"peak test accuracy {peak[0]:.3f} [{peak[1]:.3f}, {peak[2]:.3f}], final {final[0]:.3f} "
-              f"[{final[1]:.3f}, {final[2]:.3f}]")
+              f"[{final[1]:.3f}, {final[2]:.3f}], midpoint {mid:.3f}")
 
     def draw(path):
         import matplotlib
