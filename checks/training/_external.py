@@ -498,9 +498,10 @@ class ModelReport:
     model : the :class:`ExternalModel`.
     group : the group analysed (given, or built from the repaired predicted table).
     element_of_label : ``(n,)`` group element of each model label.
-    labels : how labels were matched (``"table"``, ``"identity"``, ``"isomorphism"``, ``"isomorphism
-        (irrep names up to automorphisms of the group)"`` — every group but ``S_n``, ``n ≠ 6``, whose
-        automorphisms are all inner —, ``"given"``, ``"identity (predictions are not a group)"``).
+    labels : how labels were matched: ``"table"``, ``"identity"``, ``"isomorphism"``,
+        ``"isomorphism (irrep names up to automorphisms of the group)"`` (every group but ``S_n``,
+        ``n ≠ 6``, whose automorphisms are all inner), ``"given"``, or
+        ``"identity (predictions are not a group)"``.
     repair : the :class:`grokcheck.theory.TableRepair` of the predicted table, or ``None`` when
         the predictions could not be repaired (``repair_error`` says why).
     accuracy : fraction of the ``n²`` pairs the model gets right in ``group``.
