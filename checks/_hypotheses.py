@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from grokcheck.checks._registry import Hypothesis
 
-__all__ = ["ABELIAN", "NON_ABELIAN", "ABELIAN_ODD", "CYCLIC", "HAS_QUATERNIONIC", "HAS_NONTRIVIAL_IRREP", "max_order"]
+__all__ = ["ABELIAN", "NON_ABELIAN", "ABELIAN_ODD", "CYCLIC", "HAS_QUATERNIONIC", "HAS_NONTRIVIAL_IRREP", "DENSE_TABLE",
+           "CERTIFIED_IRREPS", "max_order"]
 
 
 ABELIAN = Hypothesis(
@@ -41,6 +42,38 @@ HAS_NONTRIVIAL_IRREP = Hypothesis(
     "|G| > 1",
     lambda ctx: ctx.group.order > 1,
     lambda ctx: "the trivial group has no non-trivial irrep",
+)
+
+
+DENSE_TABLE = Hypothesis(
+    "G has a dense Cayley table (|G| ≤ 5040)",
+    lambda ctx: hasattr(ctx.group, "table"),
+    lambda ctx: f"{ctx.group} (order {ctx.group.order}) is a permutation group beyond the dense table; only the checks "
+                "that need the character table or certified irreps alone run on it",
+)
+
+
+def _irreps_refusal(G) -> str | None:
+    """``None`` when G's certified irreps exist (built here, cached on G, beyond the dense table), else why not."""
+    if hasattr(G, "table"):
+        return None  # dense groups: the certified irreps are always built
+    from grokcheck.errors import GroupInputError
+
+    refusal = G.irreps_refusal()  # cheap: from the character table alone
+    if refusal:
+        return refusal
+    try:
+        G.irreps  # an irrep outside the point and pair modules is only found by building them
+    except GroupInputError as exc:
+        return str(exc)
+    return None
+
+
+CERTIFIED_IRREPS = Hypothesis(
+    "grokcheck builds certified irreps of G (every group with a dense table; beyond it S_n, or |G|·Σd² ≤ 10⁸ with "
+    "every irrep inside the point or pair permutation module)",
+    lambda ctx: _irreps_refusal(ctx.group) is None,
+    lambda ctx: _irreps_refusal(ctx.group),
 )
 
 

@@ -165,6 +165,10 @@ class Check:
     group_independent: bool = False  # the claim does not involve the group: reported once, apart
     baseline: Callable[["VerifyContext"], Any] | None = None  # the measurement on random-init weights
     uses_model: bool = False  # reads the trained group network (``verify --model`` replaces it)
+    # needs only the group's character table or certified irreps, so it also runs on permutation
+    # groups beyond the dense Cayley table; every other group check there is NOT APPLICABLE
+    # (the hypothesis "G has a dense Cayley table")
+    table_free: bool = False
 
     def __post_init__(self):
         # (a published statement shown false should say why in ``why_false``; the test suite asserts it)
@@ -377,7 +381,12 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
     base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false,
                 why_false=check.why_false, group_independent=check.group_independent, on_model=on_model,
                 tolerance=check.tolerance)
-    for h in check.hypotheses:
+    hypotheses = check.hypotheses
+    if not (check.table_free or check.group_independent):
+        from grokcheck.checks._hypotheses import DENSE_TABLE  # (that module imports this one)
+
+        hypotheses = (DENSE_TABLE, *hypotheses)
+    for h in hypotheses:
         if on_model and h.budget:
             continue  # a limit of grokcheck's own training; the user's model is already trained
         try:

@@ -224,6 +224,16 @@ class VerifyReport:
         return "\n".join(lines) + "\n"
 
 
+def _experiments_not_applicable(ctx) -> list[CheckResult]:
+    """NOT APPLICABLE results for the group experiments on a group beyond the dense Cayley table."""
+    from grokcheck.checks._hypotheses import DENSE_TABLE
+    from grokcheck.checks.experiments._study import all_experiments
+
+    why = f"hypothesis '{DENSE_TABLE.name}' fails: {DENSE_TABLE.why_not(ctx)}"
+    return [CheckResult(id=e.id, claim=e.claim, source=e.source, verdict=Verdict.NOT_APPLICABLE, reason=why,
+                        published_false=e.published_false) for e in all_experiments() if e.group_parameter]
+
+
 def verify(
     G,
     *,
@@ -294,11 +304,14 @@ def verify(
                 print(f"grokcheck: figure {name} failed: {exc}")
     if budget == "full" and model is None and not only:
         # the registered experiments that take the group as a parameter (grokcheck experiments)
-        from grokcheck.checks.experiments._study import experiments_on_group
+        if hasattr(G, "table"):
+            from grokcheck.checks.experiments._study import experiments_on_group
 
-        more, more_figures = experiments_on_group(G, seed=seed, out_dir=out_dir, device=device, progress=progress)
-        results.extend(more)
-        figures.extend(more_figures)
+            more, more_figures = experiments_on_group(G, seed=seed, out_dir=out_dir, device=device, progress=progress)
+            results.extend(more)
+            figures.extend(more_figures)
+        else:  # every group experiment trains on the dense table
+            results.extend(_experiments_not_applicable(ctx))
     report = VerifyReport(group_display_name(G), G.order, budget, seed, tuple(results), tuple(figures), model_name)
     if out_dir is not None:
         atomic_write_json(out / "report.json", report.to_json())

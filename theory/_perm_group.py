@@ -364,17 +364,28 @@ class PermutationGroup:
             from grokcheck.theory._young import young_irreps
 
             return young_irreps(self)
-        ct = self.character_table
-        if self.order * int((ct.degrees**2).sum()) > _MAX_IRREP_ENTRIES:
-            raise GroupInputError(
-                f"irreps of {self} (order {self.order}) on every element would need {self.order}·Σd² = "
-                f"{self.order * int((ct.degrees ** 2).sum())} matrix entries, above {_MAX_IRREP_ENTRIES}; grokcheck builds "
-                "them for the full symmetric group (Young's orthogonal form) or smaller groups",
-                text=str(self),
-            )
+        refusal = self.irreps_refusal()
+        if refusal:
+            raise GroupInputError(refusal, text=str(self))
         from grokcheck.theory._perm_irreps import module_irreps
 
         return module_irreps(self)
+
+    def irreps_refusal(self) -> str | None:
+        """Why :attr:`irreps` would be refused (``None`` when grokcheck builds them), without building them.
+
+        Decided from the character table alone: the full symmetric group always has Young's
+        form; other groups need ``|G|·Σd² ≤ 10⁸`` matrix entries. (Irreps outside the point and
+        pair modules are still refused when :attr:`irreps` is built.)
+        """
+        if self.order == math.factorial(self.degree):
+            return None
+        total = self.order * int((self.character_table.degrees ** 2).sum())
+        if total <= _MAX_IRREP_ENTRIES:
+            return None
+        return (f"irreps of {self} (order {self.order}) on every element would need {self.order}·Σd² = {total} matrix "
+                f"entries, above {_MAX_IRREP_ENTRIES}; grokcheck builds them for the full symmetric group (Young's "
+                "orthogonal form) or smaller groups")
 
     def __str__(self) -> str:
         return self.name if self.name else f"<permutation group of order {self.order} on {self.degree} points>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grokcheck.checks._hypotheses import HAS_QUATERNIONIC
+from grokcheck.checks._hypotheses import CERTIFIED_IRREPS, HAS_QUATERNIONIC
 from grokcheck.checks._registry import Check
 from grokcheck.checks._registry import Tolerance
 from grokcheck.checks.claims._representations import _FOURIER_TOL
@@ -22,6 +22,7 @@ CHECKS = (
         predict=_involutions,
         measure=_fs_count,
         tolerance=Tolerance(0, "integers: exact equality", "equal"),
+        table_free=True,
     ),
     Check(
         id="chartable.orthogonality",
@@ -30,6 +31,7 @@ CHECKS = (
         predict=lambda ctx: 0.0,
         measure=_orthogonality,
         tolerance=Tolerance(1e-10, "exact values evaluated in float64: the residual is ~1e-15·|G| ≪ 1e-10", "at_most"),
+        table_free=True,
     ),
     Check(
         id="chartable.sum-of-squares",
@@ -38,6 +40,7 @@ CHECKS = (
         predict=lambda ctx: (ctx.group.order, ctx.group.num_classes),
         measure=lambda ctx: (int((ctx.group.character_table.degrees ** 2).sum()), ctx.group.character_table.num_irreps),
         tolerance=Tolerance(0, "integers: exact equality", "equal"),
+        table_free=True,
     ),
     Check(
         id="fourier.identities",
@@ -63,5 +66,7 @@ CHECKS = (
         predict=lambda ctx: 0.0,
         measure=_rep_residual,
         tolerance=_REP_TOL,
+        hypotheses=(CERTIFIED_IRREPS,),
+        table_free=True,
     ),
 )

@@ -42,7 +42,7 @@ def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
     from grokcheck.checks._verify import verify
 
-    G = group_from_args(args)
+    G = group_from_args(args, large=True)  # beyond 5040: the checks that need only the character table or irreps
     if args.model is not None and args.model_format is None:
         from grokcheck.errors import InvalidInputError
 
@@ -53,7 +53,8 @@ def run(args) -> int:
     # claim the folder before any check runs, so a bad --out fails at once
     with open_run_directory(out, command="verify", config={"group": str(G), "budget": args.budget, "seed": args.seed,
                                                            "only": args.only},
-                            task_hash=content_hash(G.table), overwrite=args.overwrite, rerun_same=True,
+                            task_hash=content_hash(G.table if hasattr(G, "table") else
+                                                   {"order": G.order, "generators": G.generators}), overwrite=args.overwrite, rerun_same=True,
                             outputs=("report.json", "report.md", "timing.json", "*.png")):
         model = None
         if args.model is not None:
