@@ -18,6 +18,7 @@ from grokcheck.theory._energy import (
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, check_cayley_table
 from grokcheck.theory._group_like import GroupLike
 from grokcheck.theory._perm_group import MAX_LARGE_ORDER, PermutationGroup, large_group
+from grokcheck.theory._matrix_group import matrix_group
 from grokcheck.theory._identify import abelian_invariants, identify, isomorphism
 from grokcheck.theory._fourier import (
     convolve,
@@ -51,6 +52,7 @@ __all__ = [
     "GroupLike",
     "group_of_permutations",
     "large_group",
+    "matrix_group",
     "MAX_LARGE_ORDER",
     "PermutationGroup",
     "abelian_invariants",

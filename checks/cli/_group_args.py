@@ -1,4 +1,4 @@
-"""Shared command-line arguments for naming a group: NAME, --perms, or --cayley."""
+"""Shared command-line arguments for naming a group: NAME, --perms, --cayley, or --matrices with --field."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ def add_group_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("group", nargs="?", help="a group name such as S4, D5, C3xC5, SL(2,3)")
     parser.add_argument("--perms", nargs="+", metavar="CYCLES", help='permutation generators, e.g. "(1,2)(3,4)" "(1,2,3)"')
     parser.add_argument("--cayley", metavar="FILE", help="a Cayley table as JSON (list of lists) or .npy")
+    parser.add_argument("--matrices", nargs="+", metavar="MATRIX",
+                        help='invertible generator matrices over GF(p) as JSON rows, e.g. "[[1,1],[0,1]]" "[[0,1],[-1,0]]" '
+                             "(with --field p; the group acts on the non-zero row vectors, v -> v·M)")
+    parser.add_argument("--field", type=int, metavar="P", help="the prime p of --matrices (GF(p))")
 
 
 def group_from_args(args: argparse.Namespace, *, large: bool = False):
@@ -21,9 +25,23 @@ def group_from_args(args: argparse.Namespace, *, large: bool = False):
     :class:`~grokcheck.theory.PermutationGroup` instead of being refused."""
     from grokcheck.theory import MAX_ORDER, FiniteGroup
 
-    given = [x for x in (args.group, args.perms, args.cayley) if x]
+    matrices = getattr(args, "matrices", None)
+    field = getattr(args, "field", None)
+    given = [x for x in (args.group, args.perms, args.cayley, matrices) if x]
     if len(given) != 1:
-        raise GroupInputError("give exactly one of: a group NAME, --perms CYCLES..., or --cayley FILE")
+        raise GroupInputError("give exactly one of: a group NAME, --perms CYCLES..., --cayley FILE, or --matrices M... "
+                              "--field P")
+    if (field is None) != (not matrices):
+        raise GroupInputError("--matrices and --field P go together (matrices over GF(p))")
+    if matrices:
+        from grokcheck.theory import MAX_ORDER
+        from grokcheck.theory._matrix_group import matrix_group
+
+        G = matrix_group(matrices, field)
+        if not large and not hasattr(G, "table"):
+            raise GroupInputError(f"the matrix group has order {G.order}, above the dense-table limit {MAX_ORDER} "
+                                  "of this command", text=" ".join(matrices))
+        return G
     if args.group:
         from grokcheck.theory import group
 
