@@ -18,7 +18,7 @@ of seed ``s`` is a state dict of the released architecture (and
 
 Inputs: a group task with ``"concat"`` encoding (x = [e_{g1}; e_{g2}] ∈ R^{2n}, so
 ``x[:, :n] @ W_x = W_x[g1]``) or ``"sequence"`` tokens ``[g1, g2, =]``. Neuron view
-(MATH.md §1.4): neuron i sees ``u_i(g1) + v_i(g2)`` with ``u = W_x @ W[:e]``, ``v = W_y @ W[e:]``,
+(the per-neuron view of the Fourier analysis): neuron i sees ``u_i(g1) + v_i(g2)`` with ``u = W_x @ W[:e]``, ``v = W_y @ W[e:]``,
 so ``θ¹ = uᵀ``, ``θ² = vᵀ`` (S, h, n) and ``ξ = W_U`` (S, h, n).
 """
 
