@@ -67,3 +67,13 @@ def test_docs_never_point_outside_the_project():
         if page.suffix in (".md", ".rst", ".py") and "_build" not in page.parts:
             text = page.read_text()
             assert not any(o in text for o in outside), page
+
+
+def test_package_and_readme_never_point_outside_the_project():
+    """No file a user gets (package, CLI help, README, benchmarks) names the internal spec."""
+    root = DOCS.parent
+    outside = ("MATH" + ".md", "shared" + "/spec", "../" + "shared")
+    files = [root / "README.md"] + [p for d in ("theory", "numerics", "checks", "grokcheck", "benchmarks")
+                                    for p in (root / d).rglob("*.py")]
+    offenders = [str(p.relative_to(root)) for p in files if any(o in p.read_text() for o in outside)]
+    assert not offenders, offenders
