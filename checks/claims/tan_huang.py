@@ -85,3 +85,10 @@ CHECKS = (
         group_independent=True,
     ),
 )
+
+# Experiments (studies over grids of training runs; `grokcheck experiments`)
+from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_COMMUTATIVE  # noqa: E402
+from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_METRICS_CHANGE  # noqa: E402
+from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_PERTURBED_EARLIER  # noqa: E402
+
+EXPERIMENTS = (TANHUANG_COMMUTATIVE, TANHUANG_PERTURBED_EARLIER, TANHUANG_METRICS_CHANGE)
