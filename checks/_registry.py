@@ -175,12 +175,21 @@ class Check:
         if self.layer == "training" and self.uses_model and self.baseline is None:
             raise ValueError(f"check {self.id}: a trained-network check needs a random-init baseline")
 
+    def effective_hypotheses(self) -> tuple[Hypothesis, ...]:
+        """:attr:`hypotheses`, preceded by "G has a dense Cayley table" unless the check is
+        ``table_free`` or group-independent (what :func:`run_check` tests, in this order)."""
+        if self.table_free or self.group_independent:
+            return self.hypotheses
+        from grokcheck.checks._hypotheses import DENSE_TABLE  # (that module imports this one)
+
+        return (DENSE_TABLE, *self.hypotheses)
+
     def to_json(self) -> dict:
         return {
             "id": self.id,
             "claim": self.claim,
             "source": self.source,
-            "hypotheses": [h.name for h in self.hypotheses],
+            "hypotheses": [h.name for h in self.effective_hypotheses()],
             "published_false": self.published_false,
             "why_false": self.why_false,
             "group_independent": self.group_independent,
@@ -381,12 +390,7 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
     base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false,
                 why_false=check.why_false, group_independent=check.group_independent, on_model=on_model,
                 tolerance=check.tolerance)
-    hypotheses = check.hypotheses
-    if not (check.table_free or check.group_independent):
-        from grokcheck.checks._hypotheses import DENSE_TABLE  # (that module imports this one)
-
-        hypotheses = (DENSE_TABLE, *hypotheses)
-    for h in hypotheses:
+    for h in check.effective_hypotheses():
         if on_model and h.budget:
             continue  # a limit of grokcheck's own training; the user's model is already trained
         try:

@@ -12,6 +12,7 @@ from grokcheck.checks.cli import main
 from grokcheck.theory import group, large_group
 
 TABLE_FREE = {"irreps.certified", "chartable.orthogonality", "chartable.sum-of-squares", "chartable.frobenius-schur-count"}
+BLOCK_FLOW = {"flow.table-free.single-irrep", "flow.table-free.omega-star", "flow.table-free.rank-one"}
 
 
 def _involutions_of_sn(n: int) -> int:
@@ -21,10 +22,11 @@ def _involutions_of_sn(n: int) -> int:
 
 def test_s8_runs_the_table_free_checks_and_refuses_the_rest_by_hypothesis():
     G = large_group("S8")
-    group_ids = [c.id for c in all_checks() if not c.group_independent]
+    # (the block-flow checks integrate for about a minute on S8: the slow tier runs them)
+    group_ids = [c.id for c in all_checks() if not c.group_independent and c.id not in BLOCK_FLOW]
     report = verify(G, only=group_ids, progress=False)
     by_id = {r.id: r for r in report.results}
-    assert {c.id for c in all_checks() if c.table_free} == TABLE_FREE
+    assert {c.id for c in all_checks() if c.table_free} == TABLE_FREE | BLOCK_FLOW
     for cid in TABLE_FREE:
         assert by_id[cid].verdict == Verdict.PASS, (cid, by_id[cid].reason)
     fs = by_id["chartable.frobenius-schur-count"]
@@ -45,6 +47,8 @@ def test_a8_every_check_on_the_cli_no_error_and_irreps_refused_with_the_reason(t
     assert all(r["verdict"] != "ERROR" for r in results.values()), [r["id"] for r in results.values() if r["verdict"] == "ERROR"]
     for cid in TABLE_FREE - {"irreps.certified"}:
         assert results[cid]["verdict"] == "PASS"
+    for cid in BLOCK_FLOW:  # A8 has complex irreps: the block flow's hypothesis names them
+        assert results[cid]["verdict"] == "NOT APPLICABLE" and "real type" in results[cid]["reason"]
     irr = results["irreps.certified"]
     # A8 has complex irreps and no Young form: 20160·Σd² entries exceed the bound, so no irreps, named as such
     assert irr["verdict"] == "NOT APPLICABLE" and CERTIFIED_IRREPS.name in irr["reason"] and "matrix entries" in irr["reason"]
@@ -60,6 +64,12 @@ def test_dense_groups_are_unaffected():
 def test_group_experiments_are_not_applicable_beyond_the_dense_table():
     rows = _experiments_not_applicable(VerifyContext(large_group("A8")))
     assert rows and all(r.verdict == Verdict.NOT_APPLICABLE and DENSE_TABLE.name in r.reason for r in rows)
+
+
+@pytest.mark.slow
+def test_s8_block_flow_checks_pass_beyond_the_dense_table():
+    report = verify(large_group("S8"), only=sorted(BLOCK_FLOW), progress=False)
+    assert [r.verdict for r in report.results] == [Verdict.PASS] * 3, [(r.id, r.reason) for r in report.results]
 
 
 @pytest.mark.slow

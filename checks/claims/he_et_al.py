@@ -10,6 +10,7 @@ from grokcheck.checks._hypotheses import NON_ABELIAN
 from grokcheck.checks._hypotheses import max_order
 from grokcheck.checks._registry import Check
 from grokcheck.checks._registry import Tolerance
+from grokcheck.checks.claims._block_flow_claims import BLOCK_FLOW_CHECKS
 from grokcheck.checks.claims._energy import _PARAM_FOURIER_TOL
 from grokcheck.checks.claims._energy import _exact_equal
 from grokcheck.checks.claims._energy import _gradient_errors
@@ -268,6 +269,9 @@ CHECKS = (
         uses_model=True,
     ),
 )
+
+# the same end state from the table-free Fourier-block flow (also beyond the dense table)
+CHECKS = CHECKS + BLOCK_FLOW_CHECKS
 
 # Experiments (studies over grids of runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._he_rates import HE_RATES  # noqa: E402

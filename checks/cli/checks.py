@@ -30,7 +30,7 @@ def run(args) -> int:
         print(f"{c.id}{flag}\n    {c.claim}\n    source: {c.source}\n    decision: {c.tolerance.words()}")
         if c.why_false:
             print(f"    why false: {c.why_false}")
-        if c.hypotheses:
-            print("    hypotheses: " + "; ".join(h.name for h in c.hypotheses))
+        if c.effective_hypotheses():
+            print("    hypotheses: " + "; ".join(h.name for h in c.effective_hypotheses()))
     print(f"\n{len(checks)} checks.")
     return 0
