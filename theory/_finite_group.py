@@ -601,3 +601,33 @@ class FiniteGroup:
 
     def __repr__(self) -> str:
         return f"FiniteGroup({self.name!r}, order={self.order})" if self.name else f"FiniteGroup(order={self.order}, source={self.source!r})"
+
+
+def cayley_levels(G, gens):
+    """Breadth-first levels of the Cayley graph of ``G`` for right multiplication by ``gens``.
+
+    ``G`` is any group with ``order``, ``identity`` and a broadcasting ``mul``. Returns
+    ``(parent, via, levels)``: element ``x`` of a level is ``parent[x]·gens[via[x]]``, and
+    ``levels`` lists the elements at distance 1, 2, … from the identity (arrays).
+    """
+    n = G.order
+    parent = np.full(n, -1, dtype=np.int64)
+    via = np.full(n, -1, dtype=np.int64)
+    seen = np.zeros(n, dtype=bool)
+    seen[G.identity] = True
+    frontier = np.array([G.identity])
+    levels = []
+    while frontier.size:
+        new_all = []
+        for i, s in enumerate(gens):
+            img = np.asarray(G.mul(frontier, np.full(frontier.size, s)))
+            fresh = ~seen[img]
+            new, first = np.unique(img[fresh], return_index=True)
+            parent[new] = frontier[fresh][first]
+            via[new] = i
+            seen[new] = True
+            new_all.append(new)
+        frontier = np.concatenate(new_all)
+        if frontier.size:
+            levels.append(frontier)
+    return parent, via, levels

@@ -31,7 +31,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup
+from grokcheck.theory._character_table import _prime_divisors
+from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, cayley_levels
 
 __all__ = ["identify", "isomorphism", "abelian_invariants"]
 
@@ -53,7 +54,7 @@ def abelian_invariants(G: FiniteGroup) -> tuple[int, ...]:
     n = G.order
     orders = G.element_orders
     primary: list[list[int]] = []
-    for p in _primes(n):
+    for p in _prime_divisors(n):
         e = 0
         while n % p ** (e + 1) == 0:
             e += 1
@@ -74,17 +75,6 @@ def abelian_invariants(G: FiniteGroup) -> tuple[int, ...]:
         ps = [1] * (width - len(ps)) + ps
         inv = [a * b for a, b in zip(inv, ps)]
     return tuple(d for d in inv if d > 1)
-
-
-def _primes(n: int) -> list[int]:
-    out, p = [], 2
-    while p * p <= n:
-        if n % p == 0:
-            out.append(p)
-            while n % p == 0:
-                n //= p
-        p += 1
-    return out + ([n] if n > 1 else [])
 
 
 def _signature(G: FiniteGroup) -> tuple:
@@ -139,7 +129,7 @@ def _abelian_groups(n: int) -> list[tuple[int, ...]]:
     from sympy.utilities.iterables import partitions
 
     per_prime = []
-    for p in _primes(n):
+    for p in _prime_divisors(n):
         e = 0
         while n % p ** (e + 1) == 0:
             e += 1
@@ -238,31 +228,6 @@ def identify(G: FiniteGroup) -> str | None:
     return None
 
 
-def _tree(G: FiniteGroup, gens: tuple[int, ...]):
-    """BFS levels of G's Cayley graph for right multiplication by ``gens``: (parent, via) per level."""
-    n = G.order
-    parent = np.full(n, -1, dtype=np.int64)
-    via = np.full(n, -1, dtype=np.int64)
-    seen = np.zeros(n, dtype=bool)
-    seen[G.identity] = True
-    frontier = np.array([G.identity])
-    levels = []
-    while frontier.size:
-        new_all = []
-        for i, g in enumerate(gens):
-            img = G.table[frontier, g]
-            fresh = ~seen[img]
-            new, first = np.unique(img[fresh], return_index=True)
-            parent[new] = frontier[fresh][first]
-            via[new] = i
-            seen[new] = True
-            new_all.append(new)
-        frontier = np.concatenate(new_all)
-        if frontier.size:
-            levels.append(frontier)
-    return parent, via, levels
-
-
 def isomorphism(G: FiniteGroup, H: FiniteGroup) -> np.ndarray | None:
     """An isomorphism ``φ: G → H`` as an ``(n,)`` array (``φ[g]`` is an element of H), or ``None``.
 
@@ -277,7 +242,7 @@ def isomorphism(G: FiniteGroup, H: FiniteGroup) -> np.ndarray | None:
     gens = G.generators
     if not gens:
         return np.array([H.identity])
-    parent, via, levels = _tree(G, gens)
+    parent, via, levels = cayley_levels(G, gens)
     horders, hsizes = H.element_orders, H.class_sizes[H.class_of]
     gorders, gsizes = G.element_orders, G.class_sizes[G.class_of]
     pools = []

@@ -94,21 +94,10 @@ class PermutationGroup:
         from sympy.combinatorics import Permutation
         from sympy.combinatorics import PermutationGroup as SymPermGroup
 
-        from grokcheck.theory._permutations import _as_images
+        from grokcheck.theory._permutations import moved_point_generators
 
-        if isinstance(generators, (str, bytes)) or not hasattr(generators, "__iter__"):
-            generators = [generators]
-        gens = [_as_images(g, None) for g in generators]
-        if not gens:
-            raise GroupInputError("at least one permutation generator is needed", text=generators)
-        deg = max(g.size for g in gens)
-        gens = [np.concatenate([g, np.arange(g.size, deg)]) for g in gens]
-        moved = np.flatnonzero(np.any(np.stack(gens) != np.arange(deg), axis=0))
-        if moved.size == 0:
-            moved = np.array([0])
-        relabel = np.full(deg, -1, dtype=np.int64)
-        relabel[moved] = np.arange(moved.size)
-        gens = np.stack([relabel[g[moved]] for g in gens])
+        gens, moved = moved_point_generators(generators)
+        gens = np.stack(gens)
         order = int(SymPermGroup([Permutation(g.tolist()) for g in gens]).order())
         if order > max_order:
             raise GroupInputError(

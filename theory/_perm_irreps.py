@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grokcheck.errors import CertificationError
+from grokcheck.theory._finite_group import cayley_levels
 
 __all__ = ["ModuleIrrep", "module_irreps"]
 
@@ -93,7 +94,7 @@ def module_irreps(G, *, seed: int = 0) -> tuple[ModuleIrrep, ...]:
     n = G.order
     gens = list(G.generator_indices)
     rng = np.random.default_rng(seed)
-    parent, via, levels = _tree(G, gens)
+    parent, via, levels = cayley_levels(G, gens)
     found: dict[int, ModuleIrrep] = {}
     for name, act in _modules(G):
         M = act.shape[1]
@@ -146,30 +147,6 @@ def module_irreps(G, *, seed: int = 0) -> tuple[ModuleIrrep, ...]:
 def _perm_matrix_apply(img: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``π(g) B`` with ``π(g)[x, g(x)] = 1``: row x of the result is row g(x) of B."""
     return B[img]
-
-
-def _tree(G, gens):
-    n = G.order
-    parent = np.full(n, -1, dtype=np.int64)
-    via = np.full(n, -1, dtype=np.int64)
-    seen = np.zeros(n, dtype=bool)
-    seen[G.identity] = True
-    frontier = np.array([G.identity])
-    levels = []
-    while frontier.size:
-        new_all = []
-        for i, s in enumerate(gens):
-            img = G.mul(frontier, np.full(frontier.size, s))
-            fresh = ~seen[img]
-            new, first = np.unique(img[fresh], return_index=True)
-            parent[new] = frontier[fresh][first]
-            via[new] = i
-            seen[new] = True
-            new_all.append(new)
-        frontier = np.concatenate(new_all)
-        if frontier.size:
-            levels.append(frontier)
-    return parent, via, levels
 
 
 def _residuals(G, mats, gens, gen_mats, chi) -> dict:

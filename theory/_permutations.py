@@ -139,6 +139,30 @@ def cycle_string(img, *, offset: int = 0, points=None) -> str:
     return "".join(parts) or "()"
 
 
+def moved_point_generators(generators) -> tuple[list[np.ndarray], np.ndarray]:
+    """Generators as image arrays on the points some generator moves, relabelled ``0..m-1``.
+
+    Returns ``(gens, point_of)``: ``gens[i]`` is an ``(m,)`` image array and ``point_of[k]`` the
+    input's point that new point ``k`` stands for. The group is the same, and a label such as
+    ``(1,99999)`` costs nothing; the identity group keeps one point.
+    """
+    if isinstance(generators, (str, bytes)) or not hasattr(generators, "__iter__"):
+        generators = [generators]
+    gens = [_as_images(g, None) for g in generators]
+    if not gens:
+        raise GroupInputError("at least one permutation generator is needed", text=generators)
+    deg = max(g.size for g in gens)
+    gens = [np.concatenate([g, np.arange(g.size, deg)]) for g in gens]
+    moved = np.flatnonzero(np.any(np.stack(gens) != np.arange(deg), axis=0))
+    if moved.size == 0:
+        return [np.zeros(1, dtype=np.int64) for _ in gens], np.zeros(1, dtype=np.int64)
+    if moved.size < deg:
+        relabel = np.full(deg, -1, dtype=np.int64)
+        relabel[moved] = np.arange(moved.size)
+        gens = [relabel[g[moved]] for g in gens]
+    return gens, moved
+
+
 def permutation_group_table(generators: Sequence, *, max_order: int | None = None, return_elements: bool = False):
     """Close permutation generators and return the Cayley table of the group.
 
@@ -156,22 +180,8 @@ def permutation_group_table(generators: Sequence, *, max_order: int | None = Non
     from grokcheck.theory._finite_group import MAX_ORDER
 
     max_order = MAX_ORDER if max_order is None else max_order
-    if isinstance(generators, (str, bytes)) or not hasattr(generators, "__iter__"):
-        generators = [generators]
-    gens = [_as_images(g, None) for g in generators]
-    if not gens:
-        raise GroupInputError("at least one permutation generator is needed", text=generators)
-    deg = max(g.size for g in gens)
-    gens = [np.concatenate([g, np.arange(g.size, deg)]) for g in gens]
-    # Keep only the points some generator moves (relabelled 0..m-1): the group is the same, and a
-    # label such as (1,99999) costs nothing. The identity group keeps one point.
-    moved = np.flatnonzero(np.any(np.stack(gens) != np.arange(deg), axis=0))
-    point_of = moved if moved.size else np.zeros(1, dtype=np.int64)  # new point → the input's point
-    if moved.size < deg:
-        relabel = np.full(deg, -1, dtype=np.int64)
-        relabel[moved] = np.arange(moved.size)
-        gens = [relabel[g[moved]] for g in gens] if moved.size else [np.zeros(1, dtype=np.int64) for _ in gens]
-        deg = max(int(moved.size), 1)
+    gens, point_of = moved_point_generators(generators)
+    deg = int(gens[0].size)
     order = int(PermutationGroup([Permutation(g.tolist()) for g in gens]).order())
     if order > max_order:
         raise GroupInputError(
