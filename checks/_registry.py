@@ -430,19 +430,28 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
                        seconds=time.perf_counter() - t0)
 
 
-def all_checks() -> tuple[Check, ...]:
-    """Every registered check, from the paper modules ``grokcheck.checks.claims.<paper>``, sorted by id."""
+def registered(attr: str) -> list:
+    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``, joined.
+
+    Raises ``RuntimeError`` when two entries share an id (a registration bug).
+    """
     import grokcheck.checks.claims as pkg
 
-    found: list[Check] = []
+    found: list = []
     for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if not m.name.startswith("_"):
             mod = importlib.import_module(f"grokcheck.checks.claims.{m.name}")
-            found.extend(getattr(mod, "CHECKS", ()))
+            found.extend(getattr(mod, attr, ()))
     ids = [c.id for c in found]
-    dup = {i for i in ids if ids.count(i) > 1}
+    dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise RuntimeError(f"duplicate check ids: {sorted(dup)}")
+        raise RuntimeError(f"duplicate {attr.lower()} ids: {dup}")
+    return found
+
+
+def all_checks() -> tuple[Check, ...]:
+    """Every registered check, from the paper modules ``grokcheck.checks.claims.<paper>``, sorted by id."""
+    found = registered("CHECKS")
     return tuple(sorted(found, key=lambda c: c.id))
 
 

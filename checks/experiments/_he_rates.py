@@ -33,7 +33,14 @@ from __future__ import annotations
 import numpy as np
 
 from grokcheck.checks._registry import Hypothesis, Verdict
-from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, inconclusive, wilson_interval
+from grokcheck.checks.experiments._study import (
+    Experiment,
+    Outcome,
+    group_of,
+    inconclusive,
+    single_group_cells,
+    wilson_interval,
+)
 
 __all__ = ["HE_RATES"]
 
@@ -49,17 +56,6 @@ BUDGETS = {
     "full": {"group": "C11", "neurons": 64, "seeds": 3, "segments": 40, "t1_units": 40.0},
     "paper": {"group": "C23", "neurons": 256, "seeds": 5, "segments": 60, "t1_units": 60.0},
 }
-
-
-def _gname(settings, ctx):
-    return str(ctx.group) if ctx.group is not None else settings["group"]
-
-
-def _cells(settings, ctx):
-    spec = {k: v for k, v in settings.items() if k != "seeds"}
-    spec["group"] = _gname(settings, ctx)
-    return [Cell(key=spec["group"].replace("(", "").replace(")", "").replace(",", "-"), spec=spec,
-                 seeds=tuple(range(int(settings["seeds"]))))]
 
 
 def _run_cell(cell, ctx):
@@ -191,7 +187,7 @@ def _analyze(settings, results, ctx):
             ax.axhspan(*WINDOW, color="grey", alpha=0.1, label="fit window")
             ax.set_xlabel("flow time / |G|^{3/2}")
             ax.set_ylabel("1 − purity" if q == "competition" else "1 − min alignment cos")
-            ax.set_title(f"{q} under the Stage I flow on {_gname(settings, ctx)} (log-linear = exponential)")
+            ax.set_title(f"{q} under the Stage I flow on {group_of(settings, ctx)} (log-linear = exponential)")
             ax.legend(fontsize=8)
         fig.tight_layout()
         atomic_save_figure(fig, path, dpi=110)
@@ -213,7 +209,7 @@ HE_RATES = Experiment(
           "(not as a power law), and the irrep a neuron ends on is set by its initialisation.",
     source="He et al., arXiv 2606.02993 (the Abelian population law); precursor arXiv 2602.16849",
     budgets=BUDGETS,
-    cells=_cells,
+    cells=single_group_cells,
     run_cell=_run_cell,
     analyze=_analyze,
     decision_rule=DECISION,

@@ -537,22 +537,24 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
                            details={"traceback": traceback.format_exc(limit=8)}, seconds=time.perf_counter() - t0)
 
 
+def group_of(settings, ctx) -> str:
+    """The group an experiment runs on: the one ``verify`` passes (``ctx.group``), else its budget's."""
+    return str(ctx.group) if ctx.group is not None else settings["group"]
+
+
+def single_group_cells(settings, ctx) -> list[Cell]:
+    """One cell holding every seed, on :func:`group_of` (the budget's settings but ``seeds`` as its spec)."""
+    spec = {k: v for k, v in settings.items() if k != "seeds"}
+    spec["group"] = group_of(settings, ctx)
+    return [Cell(key=spec["group"].replace("(", "").replace(")", "").replace(",", "-"), spec=spec,
+                 seeds=tuple(range(int(settings["seeds"]))))]
+
+
 def all_experiments() -> tuple[Experiment, ...]:
     """Every registered experiment (``EXPERIMENTS`` of the paper modules in ``grokcheck.checks.claims``), by id."""
-    import importlib
-    import pkgutil
+    from grokcheck.checks._registry import registered
 
-    import grokcheck.checks.claims as pkg
-
-    found: list[Experiment] = []
-    for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not m.name.startswith("_"):
-            mod = importlib.import_module(f"grokcheck.checks.claims.{m.name}")
-            found.extend(getattr(mod, "EXPERIMENTS", ()))
-    ids = [e.id for e in found]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise RuntimeError(f"duplicate experiment ids: {dup}")
+    found = registered("EXPERIMENTS")
     return tuple(sorted(found, key=lambda e: e.id))
 
 

@@ -40,11 +40,12 @@ import numpy as np
 
 from grokcheck.checks._registry import Hypothesis, Verdict
 from grokcheck.checks.experiments._study import (
-    Cell,
     Experiment,
     Outcome,
     first_crossing,
+    group_of,
     inconclusive,
+    single_group_cells,
     t_interval,
     wilson_interval,
 )
@@ -66,17 +67,6 @@ BUDGETS = {
     "paper": {"group": "S5", "fraction": 0.4, "embed": 256, "hidden": 128, "lrs": [1e-3], "weight_decay": 1.0,
               "seeds": 4, "steps": 250_000, "eval_every": 1000},
 }
-
-
-def _group_name(settings, ctx):
-    return str(ctx.group) if ctx.group is not None else settings["group"]
-
-
-def _cells(settings, ctx):
-    spec = {k: v for k, v in settings.items() if k != "seeds"}
-    spec["group"] = _group_name(settings, ctx)
-    return [Cell(key=spec["group"].replace("(", "").replace(")", "").replace(",", "-"), spec=spec,
-                 seeds=tuple(range(int(settings["seeds"]))))]
 
 
 def _attribution(G, left, right, out):
@@ -149,7 +139,7 @@ def _analyze(settings, results, ctx):
 
     (key,) = results
     per = results[key]
-    gname = _group_name(settings, ctx)
+    gname = group_of(settings, ctx)
     G = ctx.group if ctx.group is not None else group(gname)
     members = [r for s in sorted(per) for r in per[s]["members"]]
     n = len(members)
@@ -254,7 +244,7 @@ UNIVERSALITY_MLP = Experiment(
            "(test ≥ 0.95) and its neurons are single-irrep, far above random initialisation."),
     source="Chughtai, Chan & Nanda, arXiv 2302.03025 (ICML 2023), §4–5 and the released configs",
     budgets=BUDGETS,
-    cells=_cells,
+    cells=single_group_cells,
     run_cell=_run_cell,
     analyze=_analyze,
     decision_rule=DECISION,
