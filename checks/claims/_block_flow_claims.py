@@ -23,14 +23,15 @@ __all__ = ["BLOCK_FLOW_CHECKS", "block_flow_run"]
 
 _HE = "He et al., arXiv 2606.02993"
 
-# The block flow costs neurons·Σ_ρ d_ρ³ per field evaluation: S8 (Σd³ ≈ 3·10⁶) with 4 neurons
-# integrates to 400|G|^{3/2} in about a minute on one CPU core; S9 would take hours.
+# The block flow costs neurons·Σ_ρ d_ρ³ per field evaluation, and the step size follows the
+# stiffest neuron: on S8 (Σd³ ≈ 3·10⁶, one CPU core) 2 neurons took 15 s, 4 neurons 5 min and
+# 16 neurons 5 min to reach 400|G|^{3/2}; S9 would take hours.
 _BLOCK_MAX_ORDER = 100_000
 
 
 def _neurons(ctx) -> int:
-    """4 neurons on the small budget (seconds on S8's 22 blocks), 16 on the full one."""
-    return 16 if ctx.budget == "full" else 4
+    """2 neurons on the small budget (seconds to minutes on S8's 22 blocks), 16 on the full one."""
+    return 16 if ctx.budget == "full" else 2
 
 
 def block_flow_run(ctx):
