@@ -11,13 +11,15 @@ import torch
 from grokcheck.checks._registry import Verdict
 from grokcheck.checks.experiments._study import StudyContext, get_experiment, run_experiment
 from grokcheck.checks.experiments._tan_huang_experiments import (
+    TANHUANG_ABELIAN_EARLIER,
     TANHUANG_COMMUTATIVE,
     TANHUANG_METRICS_CHANGE,
     TANHUANG_PERTURBED_EARLIER,
     CommuteLogger,
 )
 
-IDS = ("tanhuang.commutative-law-at-grok", "tanhuang.perturbed-groks-earlier", "tanhuang.metrics-change-at-grok")
+IDS = ("tanhuang.commutative-law-at-grok", "tanhuang.perturbed-groks-earlier", "tanhuang.abelian-degrok-earlier",
+       "tanhuang.metrics-change-at-grok")
 STEPS = list(range(0, 4001, 50))
 SMALL = TANHUANG_COMMUTATIVE.settings("small")
 
@@ -132,3 +134,14 @@ def test_small_budget_runs_and_draws(exp_id, tmp_path):
     # 200 steps of a small MLP do not grok C11 at 70%: the rule must not decide either way
     assert r.verdict == Verdict("INCONCLUSIVE")
     assert r.details["figures"] and all((tmp_path / f).exists() for f in r.details["figures"])
+
+
+def test_abelian_degrok_compares_the_regularised_arm():
+    ctx = StudyContext()
+    settings = TANHUANG_ABELIAN_EARLIER.settings("small")
+    assert settings["abelian_weight"] == 100.0  # the paper's coefficient
+    plain = [_run(m) for m in (2000, 2400, 2200)]
+    faster = [_run(m, arm="abelian") for m in (700, 800, 750)]
+    res = TANHUANG_ABELIAN_EARLIER.analyze(settings, _results({"plain": plain, "abelian": faster}), ctx)
+    assert res.verdict == Verdict.PASS and "abelian" in res.details["intervention"]
+    assert list(res.figures) == ["tanhuang_abelian_earlier.png"]

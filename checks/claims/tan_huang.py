@@ -87,8 +87,9 @@ CHECKS = (
 )
 
 # Experiments (studies over grids of training runs; `grokcheck experiments`)
+from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_ABELIAN_EARLIER  # noqa: E402
 from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_COMMUTATIVE  # noqa: E402
 from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_METRICS_CHANGE  # noqa: E402
 from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_PERTURBED_EARLIER  # noqa: E402
 
-EXPERIMENTS = (TANHUANG_COMMUTATIVE, TANHUANG_PERTURBED_EARLIER, TANHUANG_METRICS_CHANGE)
+EXPERIMENTS = (TANHUANG_COMMUTATIVE, TANHUANG_PERTURBED_EARLIER, TANHUANG_ABELIAN_EARLIER, TANHUANG_METRICS_CHANGE)

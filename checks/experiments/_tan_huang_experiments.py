@@ -69,7 +69,8 @@ from grokcheck.checks.experiments._study import (
     t_interval,
 )
 
-__all__ = ["TANHUANG_COMMUTATIVE", "TANHUANG_PERTURBED_EARLIER", "TANHUANG_METRICS_CHANGE", "CommuteLogger"]
+__all__ = ["TANHUANG_COMMUTATIVE", "TANHUANG_PERTURBED_EARLIER", "TANHUANG_ABELIAN_EARLIER", "TANHUANG_METRICS_CHANGE",
+           "CommuteLogger"]
 
 SOURCE = "Tan & Huang, arXiv 2311.06597"
 GROKKED = 0.95  # test accuracy that counts as grokked (the project's t_grok threshold)
@@ -179,7 +180,11 @@ def _cells_for(arms):
 def _run_arm(cell, ctx, *, information: bool):
     import torch
 
-    from grokcheck.checks.experiments._interventions import PerturbedTraining, train_with_intervention
+    from grokcheck.checks.experiments._interventions import (
+        AbelianRegularizer,
+        PerturbedTraining,
+        train_with_intervention,
+    )
     from grokcheck.checks.training._data import group_task
     from grokcheck.checks.training._metric_logging import RobustnessLogger
     from grokcheck.checks.training._models import MLPConfig, TransformerConfig
@@ -206,7 +211,11 @@ def _run_arm(cell, ctx, *, information: bool):
         cbs.append(RobustnessLogger(every=min(int(sp["eval_every"]), steps), sigma=float(sp["metric_sigma"]),
                                     batch_size=int(sp["metric_batch"]), n_batches=sp["metric_batches"], abelian=False,
                                     seed=ctx.seed))
-    iv = PerturbedTraining(float(sp["lambda1"]), float(sp["lambda2"])) if sp["arm"] == "perturbed" else None
+    iv = None
+    if sp["arm"] == "perturbed":
+        iv = PerturbedTraining(float(sp["lambda1"]), float(sp["lambda2"]))
+    elif sp["arm"] == "abelian":
+        iv = AbelianRegularizer(float(sp["abelian_weight"]))
     prev = torch.get_num_threads()
     try:
         res = train_with_intervention(cfg, task, intervention=iv, device=ctx.device, progress=False, callbacks=cbs)
@@ -308,10 +317,10 @@ def _analyze_commute(settings, results, ctx):
 # --------------------------------------------------------------------------- claim 2: perturbed groks earlier
 
 
-def _analyze_earlier(settings, results, ctx):
+def _analyze_earlier(settings, results, ctx, arm="perturbed"):
     seeds = sorted(results["plain"])
     plain = [results["plain"][s] for s in seeds]
-    pert = [results["perturbed"][s] for s in seeds]
+    pert = [results[arm][s] for s in seeds]
     budget = float(plain[0]["budget_steps"])
     tp = np.array([r["t_grok"] if r["t_grok"] is not None else math.nan for r in plain], dtype=float)
     tq = np.array([r["t_grok"] if r["t_grok"] is not None else math.nan for r in pert], dtype=float)
@@ -327,16 +336,16 @@ def _analyze_earlier(settings, results, ctx):
         lo = hi = math.nan
     any_q, any_p = bool(np.isfinite(tq).any()), bool(np.isfinite(tp).any())
     # a censored run bounds its seed's ratio on one side only: a censored standard run gives a lower
-    # bound (usable for PASS), a censored perturbed run an upper bound (usable for FAIL)
+    # bound (usable for PASS), a censored intervened run an upper bound (usable for FAIL)
     pass_ok = not bool((np.isnan(tq) & np.isfinite(tp)).any())
     fail_ok = not bool((np.isnan(tp) & np.isfinite(tq)).any())
     if not any_q:
-        verdict, reason = inconclusive(), ("no perturbed seed grokked within the budget" if any_p else
-                                           "neither standard nor perturbed training grokked on any seed within the budget")
+        verdict, reason = inconclusive(), (f"no {arm} seed grokked within the budget" if any_p else
+                                           f"neither standard nor {arm} training grokked on any seed within the budget")
     elif math.isfinite(lo) and lo > 1.0 and pass_ok:
-        verdict, reason = Verdict.PASS, f"standard/perturbed t_grok = {g:.2f} [{lo:.2f}, {hi:.2f}] > 1 ({n} paired seeds)"
+        verdict, reason = Verdict.PASS, f"standard/{arm} t_grok = {g:.2f} [{lo:.2f}, {hi:.2f}] > 1 ({n} paired seeds)"
     elif math.isfinite(hi) and hi < 1.0 and fail_ok:
-        verdict, reason = Verdict.FAIL, f"standard/perturbed t_grok = {g:.2f} [{lo:.2f}, {hi:.2f}] < 1 ({n} paired seeds)"
+        verdict, reason = Verdict.FAIL, f"standard/{arm} t_grok = {g:.2f} [{lo:.2f}, {hi:.2f}] < 1 ({n} paired seeds)"
     else:
         verdict, reason = inconclusive(), (f"ratio {g:.2f} [{lo:.2f}, {hi:.2f}] not decided ({n} paired seeds; "
                                            "censored runs bound a seed's ratio on one side only)")
@@ -344,21 +353,21 @@ def _analyze_earlier(settings, results, ctx):
     if verdict == Verdict.PASS and censored:
         reason += f"; {censored} standard run(s) did not grok within {int(budget)} steps, so the ratio is a lower bound"
     details = {"group": settings["group"], "fraction": settings["fraction"], "model": settings["task"],
-               "lambda": [settings["lambda1"], settings["lambda2"]],
+               "intervention": _arm_label(settings, arm),
                "per_seed": [{"seed": s, "t_grok_standard": None if math.isnan(a) else a,
-                             "t_grok_perturbed": None if math.isnan(b) else b,
-                             "t_mem_standard": p["t_mem"], "t_mem_perturbed": q["t_mem"]}
+                             f"t_grok_{arm}": None if math.isnan(b) else b,
+                             "t_mem_standard": p["t_mem"], f"t_mem_{arm}": q["t_mem"]}
                             for s, a, b, p, q in zip(seeds, tp, tq, plain, pert)],
-               "standard_censored": censored, "perturbed_censored": int(np.isnan(tq).sum()), "budget_steps": budget,
+               "standard_censored": censored, f"{arm}_censored": int(np.isnan(tq).sum()), "budget_steps": budget,
                "ratio_geometric_mean": {"mean": g, "interval": [lo, hi]},
                "interval_method": "percentile bootstrap over paired seeds (2,000 resamples, seeded)"}
 
     def draw(path):
-        _plot_arms(path, settings, plain, pert)
+        _plot_arms(path, settings, plain, pert, arm)
 
     return Outcome(verdict=verdict, statistic=g, interval=(lo, hi), predicted="> 1", reason=reason, details=details,
-                   figures={"tanhuang_perturbed_earlier.png": draw},
-                   test="geometric mean over paired seeds of t_grok(standard)/t_grok(perturbed), bootstrap 95%",
+                   figures={f"tanhuang_{arm}_earlier.png": draw},
+                   test=f"geometric mean over paired seeds of t_grok(standard)/t_grok({arm}), bootstrap 95%",
                    n_seeds=n, baseline=1.0, decide="more steps or seeds (--budget paper on a GPU)")
 
 
@@ -459,7 +468,13 @@ def _plot_commute(path, settings, plain, pert):
     _save(plt, fig, path)
 
 
-def _plot_arms(path, settings, plain, pert):
+def _arm_label(settings, arm):
+    if arm == "abelian":
+        return f"abelian regulariser, weight {settings['abelian_weight']:g}"
+    return f"perturbed, λ = ({settings['lambda1']:g}, {settings['lambda2']:g})"
+
+
+def _plot_arms(path, settings, plain, pert, arm="perturbed"):
     plt, fig, axes = _axes(1)
     ax = axes[0]
     for i, (p, q) in enumerate(zip(plain, pert)):
@@ -467,7 +482,7 @@ def _plot_arms(path, settings, plain, pert):
         ax.plot(np.maximum(p["steps"], 1), _curve(p, "test_acc"), "-", color=c, lw=1)
         ax.plot(np.maximum(q["steps"], 1), _curve(q, "test_acc"), "--", color=c, lw=1)
     ax.plot([], [], "k-", label="standard")
-    ax.plot([], [], "k--", label=f"perturbed λ = ({settings['lambda1']:g}, {settings['lambda2']:g})")
+    ax.plot([], [], "k--", label=_arm_label(settings, arm))
     ax.axhline(GROKKED, color="grey", lw=0.5)
     ax.set_xscale("log")
     ax.set_xlabel("step")
@@ -532,4 +547,16 @@ TANHUANG_METRICS_CHANGE = Experiment(
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=True),
     analyze=_analyze_metrics,
     decision_rule=DECISION_METRICS,
+)
+
+TANHUANG_ABELIAN_EARLIER = Experiment(
+    id="tanhuang.abelian-degrok-earlier",
+    claim=("Training with the abelian regulariser (loss + 100·MSE(f(a,b), f(b,a)) over the training batch, "
+           "'abelian degrok') groks earlier than standard training from the same initialisation and split."),
+    source=f"{SOURCE}, Section 4.2 and Figure 6 (abelian degrok)",
+    budgets=_budgets({"abelian_weight": 100.0}),
+    cells=_cells_for(("plain", "abelian")),
+    run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False),
+    analyze=lambda settings, results, ctx: _analyze_earlier(settings, results, ctx, arm="abelian"),
+    decision_rule=DECISION_EARLIER.replace("perturbed", "abelian-regularised"),
 )
