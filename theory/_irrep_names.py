@@ -44,6 +44,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from grokcheck.theory._young import partitions
+
 __all__ = ["IrrepName", "SymmetricRecognition", "irrep_names", "recognise_symmetric", "murnaghan_nakayama", "partitions",
            "group_of_permutations"]
 
@@ -101,21 +103,6 @@ class IrrepName:
 
 
 # --------------------------------------------------------------------- partitions
-
-
-def partitions(n: int) -> tuple[tuple[int, ...], ...]:
-    """All partitions of ``n`` as non-increasing tuples, in reverse lexicographic order."""
-    out: list[tuple[int, ...]] = []
-
-    def rec(rest, cap, prefix):
-        if rest == 0:
-            out.append(tuple(prefix))
-            return
-        for p in range(min(rest, cap), 0, -1):
-            rec(rest - p, p, prefix + [p])
-
-    rec(int(n), int(n), [])
-    return tuple(out)
 
 
 def _conjugate(lam: tuple[int, ...]) -> tuple[int, ...]:

@@ -39,7 +39,7 @@ __all__ = ["YoungIrrep", "young_irreps", "young_matrices", "adjacent_word", "par
 CERTIFICATE_TOL = 1e-10
 
 
-def partitions(n: int) -> list[tuple[int, ...]]:
+def partitions(n: int) -> tuple[tuple[int, ...], ...]:
     """Partitions of n, largest first (reverse lexicographic)."""
     out = []
 
@@ -50,8 +50,8 @@ def partitions(n: int) -> list[tuple[int, ...]]:
         for k in range(min(rest, top), 0, -1):
             rec(rest - k, k, cur + [k])
 
-    rec(n, n, [])
-    return out
+    rec(int(n), int(n), [])
+    return tuple(out)
 
 
 @lru_cache(maxsize=None)
