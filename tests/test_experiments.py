@@ -210,7 +210,8 @@ def test_registered_experiments_have_the_required_claims():
     ids = {e.id for e in all_experiments()}
     for required in ("li2.critical-ratio-law", "universality.onelayer-mlp-groks", "egd.toy-plateau-scaling",
                      "egd.speedup-over-sgd", "li2.muon-small-width", "lyu.group-grok-time", "lyu.misgrokking",
-                     "lyu.matrix-completion-grok-time", "he.exponential-rates-and-lottery"):
+                     "lyu.matrix-completion-grok-time", "lyu.group-table-completion",
+                     "he.exponential-rates-and-lottery"):
         assert required in ids
 
 
@@ -257,6 +258,9 @@ def test_verify_full_runs_the_experiments_that_take_the_group(tmp_path):
     # He et al.'s population law is stated for Abelian groups of odd order: S3 is outside its scope
     assert by_id["he.exponential-rates-and-lottery"].verdict == Verdict.NOT_APPLICABLE
     assert by_id["universality.onelayer-mlp-groks"].details["group"] == "S3"
+    # Lyu et al.'s table completion takes S3 through its 2-dimensional irrep (rank 4 of 6)
+    target = by_id["lyu.group-table-completion"].details["per_group"]["S3"]["target"]
+    assert (target["degree"], target["rank"]) == (2, 4)
     assert all((tmp_path / f).exists() for f in figures)
 
 

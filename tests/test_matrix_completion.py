@@ -78,3 +78,64 @@ def test_divergence_is_a_value_or_an_error():
     assert exc.value.where["seed"] == 0
     r = train_matrix_completion(data, throw=False, **kw)
     assert r.status == "nan_encountered"
+
+
+# ---------------------------------------------------------------- the group table through a character
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from grokcheck.checks.experiments._matrix_completion import character_table_target  # noqa: E402
+from grokcheck.errors import GrokcheckError  # noqa: E402
+from grokcheck.theory import group  # noqa: E402
+from grokcheck.theory.strategies import groups  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(G=groups(min_order=2, max_order=40), pick=st.integers(0, 10**6))
+def test_character_table_target_is_symmetric_with_rank_d2_or_2d2(G, pick):
+    """Re χ(gh)/χ(1) is symmetric; its rank is d² for a real-valued χ and 2d² for a complex one
+    (Schur orthogonality of the matrix coefficients), whatever the labelling of the elements."""
+    degs = sorted({int(x) for x in G.character_table.degrees})
+    d = degs[pick % len(degs)]
+    try:
+        X, info = character_table_target(G, d)
+    except GrokcheckError:
+        assert d == 1 and all(int(x) != 1 for x in list(G.character_table.degrees)[1:])  # only the trivial one
+        return
+    assert np.array_equal(X, X.T)
+    assert np.abs(X).max() <= 1 + 1e-9
+    chi = np.asarray(G.character_table.on_elements())[info["irrep"]]
+    real = np.allclose(chi.imag, 0, atol=1e-9)
+    assert info["rank"] == (d * d if real else 2 * d * d)
+    assert (info["fs_indicator"] != 0) == real
+    e = int(G.identity)
+    assert np.allclose(X[e], chi.real / d)  # the row of the identity is the character itself
+
+
+def test_matrix_completion_data_rejects_bad_targets():
+    with pytest.raises(GrokcheckError, match="symmetric"):
+        matrix_completion_data(fraction=0.3, target=np.arange(16.0).reshape(4, 4))
+    with pytest.raises(GrokcheckError, match="square"):
+        matrix_completion_data(fraction=0.3, target=np.zeros((3, 4)))
+    with pytest.raises(GrokcheckError, match="non-finite"):
+        matrix_completion_data(fraction=0.3, target=np.full((3, 3), np.nan))
+    with pytest.raises(GrokcheckError, match="degree 5"):
+        character_table_target(group("S4"), 5)
+
+
+def test_completing_a_character_table_takes_log_alpha_over_lambda():
+    """C13 through a faithful character (rank 2), 60% observed: the test loss falls below half its
+    kernel plateau at λ·t ≈ log α (+ an α-independent offset), so the two α's λ·t differ by
+    ≈ log 10; the band ±0.35 is 1/3 of log 10 (the lower-order term, as in the experiment's rule)."""
+    X, info = character_table_target(group("C13"), 1)
+    assert info["rank"] == 2
+    data = matrix_completion_data(fraction=0.6, seeds=[0], target=X)
+    alphas, lam = np.array([3.0, 30.0]), 0.02
+    lrs = np.minimum(0.1, data.n / (16 * alphas**2))
+    steps = int(1.8 * np.max(np.log(alphas) / (lam * lrs)))
+    run = train_matrix_completion(data, alphas=alphas, lambdas=[lam, lam], lrs=lrs, steps=steps,
+                                  eval_every=max(1, steps // 400))
+    t = run.transition_step[0] * lrs
+    assert np.all(np.isfinite(t))
+    assert abs(lam * (t[1] - t[0]) - math.log(10)) < math.log(10) / 3

@@ -70,7 +70,8 @@ CHECKS = (
 
 # Experiments (studies over grids of training runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_GROK_TIME  # noqa: E402
+from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_TABLE  # noqa: E402
 from grokcheck.checks.experiments._lyu_experiments import LYU_MC_GROK_TIME  # noqa: E402
 from grokcheck.checks.experiments._lyu_experiments import LYU_MISGROKKING  # noqa: E402
 
-EXPERIMENTS = (LYU_GROUP_GROK_TIME, LYU_MISGROKKING, LYU_MC_GROK_TIME)
+EXPERIMENTS = (LYU_GROUP_GROK_TIME, LYU_GROUP_TABLE, LYU_MISGROKKING, LYU_MC_GROK_TIME)

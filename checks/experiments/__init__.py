@@ -64,6 +64,7 @@ _EXPORTS = {
     "RayExecutor": "grokcheck.checks.experiments._executors",
     "make_executor": "grokcheck.checks.experiments._executors",
     "matrix_completion_data": "grokcheck.checks.experiments._matrix_completion",
+    "character_table_target": "grokcheck.checks.experiments._matrix_completion",
     "nuclear_reference": "grokcheck.checks.experiments._matrix_completion",
     "train_matrix_completion": "grokcheck.checks.experiments._matrix_completion",
 }

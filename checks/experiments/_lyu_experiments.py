@@ -17,6 +17,31 @@ size of the theorem's lower-order term, log log α / log α ≈ 1/3 over the gri
 lies outside; INCONCLUSIVE if fewer than 3 λ values have ≥ 2 grokked α values, or the interval is
 wider than the band.
 
+On a CPU this classification setting does not grok in the time a ``full`` budget allows: with α = 1
+(no kernel phase at all) on C23, 80% of the pairs, width 256 and λ = 0.002, 10⁵ GD steps (t = 40/λ)
+fit the training pairs by t ≈ 300 and leave the test accuracy at 0.82 with no jump; with half the
+pairs, or λ ≥ 0.01 (training collapses to the zero net), it is worse. Lyu et al.'s own run (C97, 40%,
+width 1024, λ = 10⁻⁴) jumps near 10⁷ steps. The ``full`` budget is therefore INCONCLUSIVE by its
+rule and the claim needs ``--budget paper`` on a GPU; ``lyu.group-table-completion`` measures the
+same law on a group task that a CPU can finish.
+
+``lyu.group-table-completion`` — the law on a group's multiplication table as a regression task
+(§3.3's matrix-completion theorems, Cor. 3.11 and Thm 3.12, applied to a group: our construction,
+not an experiment of the paper). The bilinear net ``f(g, h) = (UUᵀ − VVᵀ)_{gh}`` — a 2-homogeneous
+two-layer linear net on the one-hot pair ``(e_g, e_h)``, zero output at ``U = V = αI`` — is fitted to
+``X*[g, h] = Re χ(gh)/χ(1)`` on a random fraction of the ``|G|²`` pairs
+(:func:`~grokcheck.checks.experiments.character_table_target`; rank ``d²`` or ``2d²``, so low rank
+when ``d² ≪ |G|``). In the kernel phase the unobserved pairs stay at 0 (the test loss sits at its
+plateau); at ``t ≈ log α/λ`` the rich phase's minimum-nuclear-norm fit completes the table. The
+statistic is the group task's version of the one above: per group, the pooled within-λ slope of
+``λ·t`` on ``log α`` (t: first logged time with test loss ≤ ½ plateau), Student-t 95%, decided
+against 1 ± 1/3 (:data:`TABLE_DECISION`). Budgets: ``small`` C7 (seconds; two λ, so INCONCLUSIVE
+by design), ``full`` C31 through a faithful linear character (rank 2, 30% observed) and S4 through
+its 2-dimensional irrep (rank 4, 40%), α ∈ {3, 10, 30} × λ ∈ {0.0025, 0.005, 0.01} × 2 seeds
+(2 min 9 s of one core, measured), ``paper`` C97 and S5 (4-dimensional irrep, rank 16) at the
+paper's λ ∈ [10⁻⁴, 4·10⁻⁴] and α up to 100. ``verify G --budget full`` runs it on ``G`` (order ≤ 48)
+through its smallest irrep of degree ≥ 2, or a linear character when ``G`` is Abelian.
+
 ``lyu.misgrokking`` — §3.2: on data where the L² margin generalises and the L¹ margin does not,
 a diagonal net's test accuracy first reaches ≈ 100% (kernel phase) and then falls to about 1/2
 after ``t ≈ log α/λ`` (:func:`~grokcheck.checks.experiments.misgrokking_data`). Statistic: the
@@ -40,10 +65,10 @@ import math
 
 import numpy as np
 
-from grokcheck.checks._registry import Verdict
+from grokcheck.checks._registry import Hypothesis, Verdict
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval
 
-__all__ = ["LYU_GROUP_GROK_TIME", "LYU_MISGROKKING", "LYU_MC_GROK_TIME", "pooled_slope"]
+__all__ = ["LYU_GROUP_GROK_TIME", "LYU_GROUP_TABLE", "LYU_MISGROKKING", "LYU_MC_GROK_TIME", "pooled_slope"]
 
 BAND = 1.0 / 3.0  # log log α / log α over α ∈ [10, 100]: the relative size of the theorem's lower-order term
 
@@ -376,4 +401,164 @@ LYU_MC_GROK_TIME = Experiment(
     run_cell=_mc_run,
     analyze=_mc_analyze,
     decision_rule=GROUP_DECISION.replace("t_grok", "the transition time"),
+)
+
+
+# --------------------------------------------------------------------------- the group table, completed
+
+TABLE_BUDGETS = {
+    # each group: [name, degree of the character, observed fraction of the |G|² table]
+    "small": {"groups": [["C7", 1, 0.6]], "alphas": [3.0, 10.0], "lambdas": [0.02, 0.04], "horizon": 1.8,
+              "seeds": 1, "fraction": 0.6},
+    "full": {"groups": [["C31", 1, 0.3], ["S4", 2, 0.4]], "alphas": [3.0, 10.0, 30.0],
+             "lambdas": [0.0025, 0.005, 0.01], "horizon": 1.8, "seeds": 2, "fraction": 0.4},
+    "paper": {"groups": [["C97", 1, 0.1], ["S5", 4, 0.3]], "alphas": [3.0, 10.0, 30.0, 100.0],
+              "lambdas": [1e-4, 2e-4, 4e-4], "horizon": 2.0, "seeds": 3, "fraction": 0.3},
+}
+
+TABLE_DECISION = ("per group, the Student-t 95% interval of the pooled within-λ slope of λ·t (t: first time the "
+                  "test loss is ≤ half its kernel-phase plateau) on log α: PASS if every group's interval lies "
+                  "within 1 ± 1/3; FAIL if some group's lies outside it; INCONCLUSIVE otherwise (a group with < 3 "
+                  "λ values having ≥ 2 transitions, or an interval wider than the band)")
+
+TABLE_MAX_ORDER = 48  # |G|³ work per step: C31 takes ~45 s of one core at the full budget, |G| = 48 about 4× that
+
+
+def _table_groups(settings, ctx):
+    if ctx.group is None:
+        return [(str(g), int(dg), float(f)) for g, dg, f in settings["groups"]]
+    G = ctx.group  # verify G: the smallest degree ≥ 2 (a matrix irrep) when there is one, else a linear character
+    dg = min((int(x) for x in G.character_table.degrees if int(x) >= 2), default=1)
+    return [(G.name, dg, float(settings["fraction"]))]
+
+
+def _table_cells(settings, ctx):
+    seeds = tuple(range(int(settings["seeds"])))
+    common = {k: settings[k] for k in ("alphas", "lambdas", "horizon")}
+    return [Cell(key=g.replace("/", "_"), spec={"group": g, "degree": dg, "fraction": f, **common}, seeds=seeds)
+            for g, dg, f in _table_groups(settings, ctx)]
+
+
+def _table_run(cell, ctx):
+    from grokcheck.checks.experiments._matrix_completion import (character_table_target, matrix_completion_data,
+                                                                 train_matrix_completion)
+    from grokcheck.theory import group
+
+    sp = cell.spec
+    G = ctx.group if ctx.group is not None and ctx.group.name == sp["group"] else group(sp["group"])
+    X, info = character_table_target(G, int(sp["degree"]))
+    seeds = [int(np.random.SeedSequence([ctx.seed, s, 13]).generate_state(1)[0]) % (2**31) for s in cell.seeds]
+    data = matrix_completion_data(fraction=float(sp["fraction"]), seeds=seeds, target=X)
+    grid = [(float(a), float(lam)) for lam in sp["lambdas"] for a in sp["alphas"]]
+    alphas = np.array([a for a, _ in grid])
+    lambdas = np.array([lam for _, lam in grid])
+    # GD on U = αI is stable for η·α²·(4/n)·2 < 2 (the observed-entry Hessian); a factor 4 below that bound
+    lrs = np.minimum(0.1, data.n / (16 * alphas**2))
+    steps = ctx.steps(int(math.ceil(float(sp["horizon"]) * np.max(np.log(alphas) / (lambdas * lrs)))))
+    run = train_matrix_completion(data, alphas=alphas, lambdas=lambdas, lrs=lrs, steps=steps,
+                                  eval_every=max(1, steps // 400), progress=ctx.progress, device=ctx.device)
+    t = run.transition_step * lrs[None, :]
+    out = {}
+    for j, s in enumerate(cell.seeds):
+        out[s] = {"info": info, "plateau": float(run.plateau[j]),
+                  "cells": [{"alpha": a, "lambda": lam, "lr": float(lrs[c]), "t_grok": float(t[j, c]),
+                             "final_test_loss": float(run.test_loss[j, c, -1]),
+                             "times": (run.steps * lrs[c]).tolist(), "test_curve": run.test_loss[j, c].tolist()}
+                            for c, (a, lam) in enumerate(grid)]}
+    return out
+
+
+def _table_analyze(settings, results, ctx):
+    per_group, verdicts, rows_all = {}, [], []
+    for key in sorted(results):
+        seeds = sorted(results[key])
+        rows = [r for s in seeds for r in results[key][s]["cells"]]
+        a = np.array([r["alpha"] for r in rows])
+        lam = np.array([r["lambda"] for r in rows])
+        tg = np.array([r["t_grok"] for r in rows], dtype=float)
+        b, lo, hi, n = pooled_slope(np.log(a), lam * tg, lam)
+        n_ok = sum(len({float(x) for x in a[(lam == v) & np.isfinite(tg)]}) >= 2 for v in np.unique(lam))
+        v = _band_verdict(b, lo, hi, n_ok)
+        verdicts.append(v)
+        per_group[key] = {"slope": b, "interval": [lo, hi], "n_transitions": int(np.isfinite(tg).sum()),
+                          "n_runs": len(rows), "lambdas_with_two_alphas": n_ok, "verdict": v.value,
+                          "target": results[key][seeds[0]]["info"],
+                          "plateau": [results[key][s]["plateau"] for s in seeds],
+                          "final_test_loss": [r["final_test_loss"] for r in rows]}
+        rows_all += [(key, r) for r in rows]
+    if any(v == Verdict.FAIL for v in verdicts):
+        verdict = Verdict.FAIL
+    elif verdicts and all(v == Verdict.PASS for v in verdicts):
+        verdict = Verdict.PASS
+    else:
+        verdict = inconclusive()
+    # the headline number: the slope pooled over groups (one intercept per group × λ)
+    a = np.array([r["alpha"] for _, r in rows_all])
+    lam = np.array([r["lambda"] for _, r in rows_all])
+    tg = np.array([r["t_grok"] for _, r in rows_all], dtype=float)
+    labels = [f"{k}|{r['lambda']:g}" for k, r in rows_all]
+    gl = np.unique(labels, return_inverse=True)[1]  # integer codes: pooled_slope reads numbers
+    b, lo, hi, n = pooled_slope(np.log(a), lam * tg, gl)
+    reason = "; ".join(f"{k}: λ·slope {d['slope']:.3f} [{d['interval'][0]:.3f}, {d['interval'][1]:.3f}] "
+                       f"({d['n_transitions']}/{d['n_runs']} transitions, {d['verdict']})" for k, d in per_group.items())
+
+    def draw(path):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from grokcheck.checks._io import atomic_save_figure
+
+        keys = sorted(per_group)
+        fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 4.2), squeeze=False)
+        for ax, k in zip(axes[0], keys):
+            rs = [r for kk, r in rows_all if kk == k]
+            ka = np.array([r["alpha"] for r in rs])
+            kl = np.array([r["lambda"] for r in rs])
+            kt = np.array([r["t_grok"] for r in rs], dtype=float)
+            cols = plt.cm.viridis(np.linspace(0, 0.85, len(np.unique(kl))))
+            for c, v in zip(cols, np.unique(kl)):
+                sel = kl == v
+                ax.plot(np.log(ka[sel]), v * kt[sel], "o", color=c, label=f"λ = {v:g}")
+            xs = np.linspace(np.log(ka).min(), np.log(ka).max(), 10)
+            off = np.nanmean(kl * kt - np.log(ka))
+            if np.isfinite(off):
+                ax.plot(xs, xs + off, "k--", lw=1, label="slope 1 (the law)")
+            info = per_group[k]["target"]
+            ax.set_title(f"{k}: Re χ(gh)/χ(1), deg {info['degree']}, rank {info['rank']}", fontsize=9)
+            ax.set_xlabel("log α")
+            ax.set_ylabel("λ · t (test loss ≤ ½ plateau)")
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        atomic_save_figure(fig, path, dpi=110)
+        plt.close(fig)
+
+    return Outcome(verdict=verdict, statistic=b, interval=(lo, hi), predicted=1.0, reason=reason,
+                   details={"per_group": per_group, "pooled_over_groups": {"slope": b, "interval": [lo, hi], "n": n},
+                            "interval_method": "within-λ OLS (one intercept per group × λ), Student-t 95%"},
+                   figures={"lyu_group_table_completion.png": draw},
+                   test="per group, pooled within-λ OLS slope of λ·t on log α, Student-t 95%",
+                   n_seeds=int(settings["seeds"]),
+                   decide="a smaller λ grid or a longer horizon (the test loss must fall below half its plateau)")
+
+
+LYU_GROUP_TABLE = Experiment(
+    id="lyu.group-table-completion",
+    claim="Lyu et al. on a group table: the bilinear net f(g, h) = (UUᵀ − VVᵀ)_{gh} fitted to a character of gh "
+          "on observed pairs completes the table (test loss falls) at t ≈ log α / λ, so λ·slope on log α = 1.",
+    source="Lyu et al., arXiv 2311.18817, §3.3 (Cor. 3.11, Thm 3.12) on the table of a group (our construction)",
+    budgets=TABLE_BUDGETS,
+    cells=_table_cells,
+    run_cell=_table_run,
+    analyze=_table_analyze,
+    decision_rule=TABLE_DECISION,
+    group_parameter=True,
+    hypotheses=(Hypothesis("order ≤ 48 below the paper budget",
+                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= TABLE_MAX_ORDER,
+                           lambda ctx: f"|G| = {ctx.group.order} > {TABLE_MAX_ORDER}; use --budget paper on a GPU",
+                           budget=True),
+                Hypothesis("G has a non-trivial character",
+                           lambda ctx: ctx.group is None or ctx.group.order > 1,
+                           lambda ctx: "the trivial group has only the trivial character")),
 )

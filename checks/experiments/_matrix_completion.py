@@ -36,6 +36,7 @@ from grokcheck.errors import GrokcheckError, NumericalFailure
 __all__ = [
     "MatrixCompletionData",
     "MatrixCompletionRun",
+    "character_table_target",
     "matrix_completion_data",
     "nuclear_reference",
     "train_matrix_completion",
@@ -75,23 +76,75 @@ class MatrixCompletionData:
 
 
 def matrix_completion_data(
-    *, d: int = 97, fraction: float = 0.05, seeds: Sequence[int] | int = 0
+    *, d: int = 97, fraction: float = 0.05, seeds: Sequence[int] | int = 0, target: np.ndarray | None = None
 ) -> MatrixCompletionData:
-    """Multiplication-table target ``X*_ij = ij/d²`` with ``round(fraction·d²)`` observed entries.
+    """Observed sets for completing ``target`` (default: the table ``X*_ij = ij/d²``).
 
-    The observed positions are a uniform random subset (``numpy.random.default_rng(seed)``).
+    ``round(fraction·d²)`` positions are drawn uniformly without replacement per seed
+    (``numpy.random.default_rng(seed)``). ``target`` is a real symmetric ``(d, d)`` array (the
+    model ``UUᵀ − VVᵀ`` is symmetric, so a non-symmetric target cannot be fitted), e.g.
+    :func:`character_table_target`; with it, ``d`` is taken from its shape.
     """
     S = (int(seeds),) if isinstance(seeds, (int, np.integer)) else tuple(int(s) for s in seeds)
+    if target is None:
+        u = np.arange(d) / d
+        X = np.outer(u, u)
+    else:
+        X = np.asarray(target, dtype=np.float64)
+        if X.ndim != 2 or X.shape[0] != X.shape[1]:
+            raise GrokcheckError(f"matrix completion target must be a square matrix, got shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise GrokcheckError("matrix completion target has non-finite entries")
+        asym = float(np.abs(X - X.T).max())
+        if asym > 1e-12 * max(1.0, float(np.abs(X).max())):  # rounding of symmetric data only
+            raise GrokcheckError(f"matrix completion target is not symmetric (max |X − Xᵀ| = {asym:.3g}); "
+                                 "W = UUᵀ − VVᵀ can only fit symmetric matrices")
+        d = X.shape[0]
     n = int(round(fraction * d * d))
     if not 0 < n < d * d:
         raise GrokcheckError(f"fraction {fraction} gives {n} observed entries out of {d * d}")
-    u = np.arange(d) / d
     rows, cols = [], []
     for s in S:
         perm = np.random.default_rng(s).permutation(d * d)[:n]
         rows.append(perm // d)
         cols.append(perm % d)
-    return MatrixCompletionData(d, np.outer(u, u), S, np.stack(rows), np.stack(cols), n)
+    return MatrixCompletionData(d, X, S, np.stack(rows), np.stack(cols), n)
+
+
+def character_table_target(G, degree: int = 1) -> tuple[np.ndarray, dict]:
+    """The group's multiplication table seen through one character: ``X*[g, h] = Re χ(gh) / χ(1)``.
+
+    ``χ`` is the first non-trivial irreducible character of ``G`` (in the order of
+    ``G.character_table``) of the given ``degree``. ``X*`` is symmetric for every group, since
+    ``hg = g⁻¹(gh)g`` is conjugate to ``gh`` and ``χ`` is a class function. Writing
+    ``χ(gh) = Σ_ij ρ(g)_ij ρ(h)_ji``, with the ``d²`` matrix coefficients ``ρ_ij`` linearly
+    independent (Schur orthogonality), gives ``rank X* = d²`` when ``χ`` is real-valued
+    (Frobenius–Schur indicator ±1) and ``2d²`` when it is not (``Re χ = (χ + χ̄)/2`` and ``ρ̄``
+    is inequivalent to ``ρ``): a low-rank target when ``d² ≪ |G|``. Entries lie in ``[−1, 1]``.
+
+    Parameters
+    ----------
+    G : a :class:`~grokcheck.theory.FiniteGroup` (elements ``0..n−1``, ``G.table[g, h] = gh``).
+    degree : the degree ``d`` of ``χ``.
+
+    Returns
+    -------
+    ``(X*, info)``: the ``(n, n)`` float array and ``{"irrep": index, "degree", "fs_indicator", "rank"}``.
+    """
+    ct = G.character_table
+    degs = [int(x) for x in ct.degrees]
+    chars = np.asarray(ct.on_elements())
+    cand = [i for i, dg in enumerate(degs) if dg == int(degree) and not np.allclose(chars[i], 1.0)]
+    if not cand:
+        raise GrokcheckError(f"{G.name} has no non-trivial irreducible character of degree {degree} "
+                             f"(degrees {sorted(set(degs))})")
+    k = cand[0]
+    chi = np.real(chars[k]) / degs[k]
+    X = chi[np.asarray(G.table)]
+    X = 0.5 * (X + X.T)  # exact up to the rounding of the numeric character values
+    info = {"irrep": k, "degree": degs[k], "fs_indicator": int(ct.fs_indicators[k]),
+            "rank": int(np.linalg.matrix_rank(X, tol=1e-8 * G.order))}
+    return X, info
 
 
 @dataclass(frozen=True)
