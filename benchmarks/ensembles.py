@@ -26,7 +26,9 @@ interleaved rounds (so that load from other processes hits all variants alike). 
 benchmark prints the batched step's achieved FLOP/s — the matrix-product FLOPs it executes, and
 the dense-equivalent FLOPs of the one-hot products the alternatives execute — against the
 machine's matmul FLOP/s, measured in the same process with the same threads (a square float32
-product), so the distance to the limit is visible.
+product), so the distance to the limit is visible — and a ceiling: the rate of the output layer's three
+batched products alone (``products``, timed in the same rounds at the step's shapes), which bounds
+the speed-up of any exact batched step that executes them.
 """
 
 from __future__ import annotations
@@ -181,14 +183,26 @@ def main(argv=None) -> dict:
         torch.nn.functional.cross_entropy(out.flatten(0, 1), y.flatten(), reduction="none").view(S, -1).mean(1).sum().backward()
         vopt.step()
 
+    # The ceiling: the output layer's three batched products alone, at the step's shapes and in the
+    # layouts the batched model uses. Any exact step executes them, so its rate is at most this one.
+    B, C, M = x.shape[1], G.order, args.width
+    r_ = torch.randn(S, B, M, device=dev, dtype=dtype)
+    w_ = torch.randn(S, C, M, device=dev, dtype=dtype)
+    go_ = torch.randn(S, B, C, device=dev, dtype=dtype)
+
+    def products_only():
+        torch.bmm(w_, r_.transpose(1, 2))  # logits (S, C, B)
+        torch.bmm(go_.transpose(1, 2), r_)  # output-weight gradient (S, C, M)
+        torch.bmm(go_, w_)  # hidden gradient (S, B, M)
+
     variants = {"batched": batched_step, "seq-grokcheck": seq_grokcheck_step, "seq-torch": seq_torch_step,
-                "vmap": vmap_step}
+                "vmap": vmap_step, "products": products_only}
     peak = matmul_flops(dev, dtype)
     per_round = []
     for _ in range(args.rounds):
         r = {}
         for k, fn in variants.items():
-            if k == "batched":
+            if k in ("batched", "products"):
                 r[k] = _time(fn, args.steps, dev)
             elif k == "vmap":
                 r[k] = _time(fn, max(2, args.steps // 2), dev, warmup=1)
@@ -197,7 +211,7 @@ def main(argv=None) -> dict:
         per_round.append(r)
     peak = max(peak, matmul_flops(dev, dtype))
     rates = {k: float(np.median([r[k] for r in per_round])) for k in per_round[0]}
-    alts = [k for k in variants if k != "batched"]
+    alts = [k for k in variants if k not in ("batched", "products")]
     ratios = [r["batched"] / max(r[k] for k in alts) for r in per_round]
     ratio = float(np.median(ratios))
     best_alt = max(alts, key=lambda k: rates[k])
@@ -207,7 +221,8 @@ def main(argv=None) -> dict:
           f"{dev} {args.dtype}, torch threads {torch.get_num_threads()}")
     print(f"{'variant':<16}{'ensemble steps/s':>18}{'seed-steps/s':>16}")
     for k, v in rates.items():
-        print(f"{k:<16}{v:>18.2f}{v * S:>16.1f}")
+        if k != "products":
+            print(f"{k:<16}{v:>18.2f}{v * S:>16.1f}")
     print(f"speed-up batched / best sequential: {ratio:.1f}x (best alternative: {best_alt}; median of {args.rounds} "
           f"interleaved rounds: {', '.join(f'{r:.1f}' for r in ratios)})")
     plain = [k for k in alts if k != "seq-grokcheck"]
@@ -218,7 +233,12 @@ def main(argv=None) -> dict:
           f"{dense / 1e9:.3f} GFLOP dense one-hot equivalent ({dense * rates['batched'] / 1e9:.1f} GFLOP/s); "
           f"machine matmul {peak / 1e9:.1f} GFLOP/s ({1024}x{1024} float product, same threads) "
           f"-> {100 * achieved / peak:.0f}% of it")
-    return {"rates": rates, "ratio": ratio, "plain_ratio": plain_ratio, "best_alternative": best_alt, "achieved_flops": achieved,
+    ceiling = float(np.median([r["products"] / max(r[k] for k in alts) for r in per_round]))
+    print(f"ceiling: the output layer's 3 batched products alone run {rates['products']:.1f}/s "
+          f"({executed * rates['products'] / 1e9:.1f} GFLOP/s), so no exact step that executes them beats the best "
+          f"alternative by more than {ceiling:.1f}x; batched reaches {100 * rates['batched'] / rates['products']:.0f}% "
+          f"of that rate")
+    return {"rates": rates, "ceiling_ratio": ceiling, "ratio": ratio, "plain_ratio": plain_ratio, "best_alternative": best_alt, "achieved_flops": achieved,
             "dense_equivalent_flops": dense * rates["batched"], "matmul_flops": peak}
 
 
