@@ -280,3 +280,22 @@ def test_misgrokking_decides_at_the_midpoint_of_the_claimed_levels(finals, horiz
            for s, f in enumerate(finals)}
     out = _mis_analyze(settings, {"misgrok": per}, SimpleNamespace(seed=0))
     assert out.verdict.value == expected, out.reason
+
+
+def test_lyu_group_clock_starts_at_lr0_over_alpha_squared_and_stays_below_lr0():
+    """The scale-adaptive step of lyu.group-grok-time: at t = 0 the norm is α‖θ̄‖ (W₂ = 0), so the
+    first step is η₀/α²; the clock t = Σ η is increasing and never faster than η₀ per step."""
+    from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_GROK_TIME
+    from grokcheck.checks.experiments._study import StudyContext
+
+    settings = LYU_GROUP_GROK_TIME.settings("small")
+    (cell,) = LYU_GROUP_GROK_TIME.cells(settings, StudyContext())
+    cell = type(cell)(key=cell.key, spec={**cell.spec, "evals": 40}, seeds=cell.seeds)
+    out = LYU_GROUP_GROK_TIME.run_cell(cell, StudyContext(max_steps=40))
+    lr0 = float(settings["lr0"])
+    for row in out[0]["cells"]:
+        t = np.asarray(row["times"])
+        assert t[0] == 0 and np.all(np.diff(t) > 0)
+        assert np.all(np.diff(t) <= lr0 * (1 + 1e-9))
+        # float32 parameters: the first step's η₀/α² to float32 precision of the norm ratio
+        assert t[1] == pytest.approx(lr0 / row["alpha"] ** 2, rel=1e-5)

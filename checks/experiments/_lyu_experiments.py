@@ -1,29 +1,46 @@
 """Lyu et al. (ICLR 2024): t_grok ≈ (1/λ)·log α on a group task, misgrokking, matrix-completion grokking.
 
-``lyu.group-grok-time`` — Theorems 3.4/3.5 predict that a large initialisation (scale α) with a
-small weight decay λ stays in the kernel regime until continuous time ``t = η·steps ≈ (1/λ)
-log α``, when the rich regime takes over and the test accuracy jumps. At fixed λ the slope of
-``t_grok`` against ``log α`` is therefore ``1/λ`` (the additive O(1)/λ terms cancel). Study: the
-ReLU MLP ``W₂ ReLU(W₁x + b₁)`` of Lyu et al. §2 (He initialisation of ``W₁`` multiplied by α,
-``W₂ = 0``) on a group table, full-batch gradient descent with weight decay λ, a grid α × λ × seeds
-— every (α, λ, seed) a member of one batched model (per-member learning rate and weight decay;
-the learning rate is ``min(lr_max, c/α²)``: the kernel at initialisation grows like α², so the
-stable step shrinks like 1/α²). ``t_grok`` is the first logged continuous time with test
-accuracy ≥ 0.95. Statistic: the pooled within-λ OLS slope of ``λ·t_grok`` on ``log α`` (one
-intercept per λ, Student-t 95% interval); the prediction is 1.
+``lyu.group-grok-time`` — Theorems 3.4/3.5 (classification) and 3.9/3.10 (regression) predict
+that a large initialisation (scale α) with a small weight decay λ stays in the kernel regime until
+continuous time ``t ≈ (1/λ) log α``, when the rich regime takes over and the test accuracy jumps.
+At fixed λ the slope of ``t_grok`` against ``log α`` is therefore ``1/λ``: the α-independent
+corrections (e.g. ``−(1/L) log log(1/λ)``) cancel. Study: a two-layer ReLU MLP on a group table
+(He initialisation of ``W₁`` multiplied by α, ``W₂ = 0`` so the initial output is zero), full-batch
+gradient descent with weight decay λ, a grid α × λ × seeds — every (α, λ, seed) a member of one
+batched model, with its own learning rate, weight decay and clock. ``t_grok`` is the first logged
+continuous time with test accuracy ≥ 0.95. Statistic: the pooled within-λ OLS slope of
+``λ·t_grok`` on ``log α`` (one intercept per λ, Student-t 95% interval); the prediction is 1.
 
-Decision rule (:data:`GROUP_DECISION`): PASS if the interval lies within 1 ± 1/3 (the relative
-size of the theorem's lower-order term, log log α / log α ≈ 1/3 over the grid's α); FAIL if it
-lies outside; INCONCLUSIVE if fewer than 3 λ values have ≥ 2 grokked α values, or the interval is
-wider than the band.
+Two settings:
 
-On a CPU this classification setting does not grok in the time a ``full`` budget allows: with α = 1
-(no kernel phase at all) on C23, 80% of the pairs, width 256 and λ = 0.002, 10⁵ GD steps (t = 40/λ)
-fit the training pairs by t ≈ 300 and leave the test accuracy at 0.82 with no jump; with half the
-pairs, or λ ≥ 0.01 (training collapses to the zero net), it is worse. Lyu et al.'s own run (C97, 40%,
-width 1024, λ = 10⁻⁴) jumps near 10⁷ steps. The ``full`` budget is therefore INCONCLUSIVE by its
-rule and the claim needs ``--budget paper`` on a GPU; ``lyu.group-table-completion`` measures the
-same law on a group task that a CPU can finish.
+* ``small`` / ``full`` — the theorems' own hypotheses: ``W₂ ReLU(W₁x)`` without bias is exactly
+  2-homogeneous (Assumption 3.1), trained with the centred squared loss (the regression case).
+  The step is scale-adaptive, ``η_t = η₀·min(1, ‖θ̄‖²/‖θ_t‖²)`` per member with ``‖θ̄‖`` its
+  α = 1 norm: the kernel of a 2-homogeneous net scales like ``‖θ‖²``, so this keeps every member
+  at the same fraction of its stability limit as weight decay shrinks ``θ`` from ``α θ̄``, and the
+  time is ``t = Σ η_t`` (a discretisation of the same gradient flow; a fixed ``η₀/α²`` would cost
+  ``α²`` times more steps in the rich phase). ``full``: C23, 60% of the pairs, width 128,
+  α ∈ {2, 4, 8} × λ ∈ {0.004, 0.006, 0.008} × 4 seeds, logged every 10 steps (2000 evaluations:
+  the grokking jump is sharp, and a coarser clock would quantise ``λ·t`` by more than the band);
+  7 min 52 s of one core. Measured: all 36 runs grok and the slope is 1.18 [0.94, 1.43] —
+  INCONCLUSIVE by the rule (with 2 seeds it was 1.00 [0.55, 1.45]): the prediction is inside the
+  interval, and so are slopes up to 1.4; at these small α the step from α = 2 to 4 costs more than
+  ``log 2/λ`` and the step from 4 to 8 about that.
+* ``paper`` — Lyu et al.'s §2 run: ``W₂ ReLU(W₁x + b₁)`` (not homogeneous because of ``b₁``),
+  cross-entropy, C97, 40%, width 1024, their constant step 0.002, α ∈ {1, 10, 30, 100} ×
+  λ ∈ {1, 2, 4}·10⁻⁴ — about 10⁸ steps, GPU-days.
+
+Why not the paper's classification setting on a CPU: it does not grok in the time a ``full``
+budget allows. With α = 1 on C23, 80% of the pairs, width 256 and λ = 0.002, 10⁵ GD steps (t =
+40/λ) fit the training pairs by t ≈ 300 and leave the test accuracy at 0.82 with no jump; with
+half the pairs, or λ ≥ 0.01 (training collapses to the zero net), it is worse. The homogeneous
+squared-loss net groks at α = 1 by λ·t ≈ 3.7 for both λ = 0.002 and 0.004 (so ``t ∝ 1/λ``;
+width 256, one seed).
+
+Decision rule (:data:`GROUP_DECISION`): PASS if the interval lies within 1 ± 1/3 (the band of all
+three Lyu et al. experiments, set before these runs: the relative size of ``log log α / log α``
+over α ∈ [10, 100]); FAIL if it lies outside; INCONCLUSIVE if fewer than 3 λ values have ≥ 2
+grokked α values, or the interval is wider than the band.
 
 ``lyu.group-table-completion`` — the law on a group's multiplication table as a regression task
 (§3.3's matrix-completion theorems, Cor. 3.11 and Thm 3.12, applied to a group: our construction,
@@ -66,7 +83,8 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Hypothesis, Verdict
-from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval
+from grokcheck.checks.experiments._study import (Cell, Experiment, Outcome, first_crossing, group_cell_key, inconclusive,
+                                                 t_interval)
 
 __all__ = ["LYU_GROUP_GROK_TIME", "LYU_GROUP_TABLE", "LYU_MISGROKKING", "LYU_MC_GROK_TIME", "pooled_slope"]
 
@@ -120,13 +138,17 @@ def _band_verdict(b, lo, hi, n_lams_ok):
 # --------------------------------------------------------------------------- the group task
 
 GROUP_BUDGETS = {
-    "small": {"group": "C5", "fraction": 0.8, "width": 32, "alphas": [2.0, 4.0], "lambdas": [0.02, 0.04],
-              "lr_max": 0.5, "lr_c": 2.0, "loss": "ce", "horizon": 0.5, "seeds": 1, "evals": 50},
-    "full": {"group": "C11", "fraction": 0.8, "width": 128, "alphas": [2.0, 4.0, 8.0], "lambdas": [0.01, 0.02, 0.04],
-             "lr_max": 0.5, "lr_c": 2.0, "loss": "ce", "horizon": 1.5, "seeds": 2, "evals": 300},
-    "paper": {"group": "C97", "fraction": 0.4, "width": 1024, "alphas": [1.0, 10.0, 30.0, 100.0],
-              "lambdas": [1e-4, 2e-4, 4e-4], "lr_max": 0.002, "lr_c": 2.0, "loss": "ce", "horizon": 1.6, "seeds": 3,
-              "evals": 400},
+    # small / full: the exactly 2-homogeneous net (ReLU, no bias) with the centred squared loss and the
+    # scale-adaptive step; paper: Lyu et al.'s §2 run (b₁, cross-entropy, their constant step 0.002)
+    "small": {"group": "C7", "fraction": 0.8, "width": 64, "bias": "none", "loss": "mse_centered",
+              "alphas": [2.0, 4.0], "lambdas": [0.01, 0.02], "step": "adaptive", "lr0": 0.5, "horizon": 8.0,
+              "seeds": 1, "evals": 100},
+    "full": {"group": "C23", "fraction": 0.6, "width": 128, "bias": "none", "loss": "mse_centered",
+             "alphas": [2.0, 4.0, 8.0], "lambdas": [0.004, 0.006, 0.008], "step": "adaptive", "lr0": 0.5,
+             "horizon": 8.0, "seeds": 4, "evals": 2000},
+    "paper": {"group": "C97", "fraction": 0.4, "width": 1024, "bias": "first", "loss": "ce",
+              "alphas": [1.0, 10.0, 30.0, 100.0], "lambdas": [1e-4, 2e-4, 4e-4], "step": "constant", "lr0": 0.002,
+              "horizon": 8.0, "seeds": 3, "evals": 400},
 }
 
 
@@ -138,6 +160,19 @@ def _group_cells(settings, ctx):
     seeds = tuple(range(int(settings["seeds"])))
     spec = {k: v for k, v in settings.items() if k != "seeds"}
     return [Cell(key=settings["group"], spec=spec, seeds=seeds)]
+
+
+def _group_steps(sp) -> int:
+    """GD steps that take every member to continuous time ``(log α + horizon)/λ``.
+
+    With the adaptive step the kernel phase (norm ``α e^{−λt}`` down to the α = 1 scale) costs
+    ``∫ α² e^{−2λt} / η₀ dt ≤ α²/(2λη₀)`` steps and the rest ``horizon/(λη₀)``; with the constant
+    step ``η₀`` it is ``(log α + horizon)/(λη₀)``.
+    """
+    lr0, h = float(sp["lr0"]), float(sp["horizon"])
+    if sp["step"] == "adaptive":
+        return int(math.ceil(max(a * a / (2 * lam * lr0) + h / (lam * lr0) for a, lam in _members(sp))))
+    return int(math.ceil(max((math.log(a) + h) / (lam * lr0) for a, lam in _members(sp))))
 
 
 def _group_run(cell, ctx):
@@ -156,28 +191,46 @@ def _group_run(cell, ctx):
     seeds = list(cell.seeds)
     mem = [(a, lam, s) for (a, lam) in grid for s in seeds]
     S = len(mem)
-    lrs = [min(float(sp["lr_max"]), float(sp["lr_c"]) / a ** 2) for a, _, _ in mem]
-    steps = int(math.ceil(max(sp["horizon"] * math.log(a) / (lr * lam) for (a, lam, _), lr in zip(mem, lrs)
-                              if a > 1) if any(a > 1 for a, _, _ in mem) else 1))
-    steps = ctx.steps(steps)
+    lr0 = float(sp["lr0"])
+    steps = ctx.steps(_group_steps(sp))
     task = group_task(G, train_fraction=1.0, n_seeds=S, seed=ctx.seed, encoding="concat")
-    model = build_model(MLPConfig(widths=(int(sp["width"]),), bias="first", init="he", zero_last=True), task,
+    model = build_model(MLPConfig(widths=(int(sp["width"]),), bias=sp["bias"], init="he", zero_last=True), task,
                         n_seeds=S, seed=ctx.seed, device=ctx.device)
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    def norm2():
+        return sum(p.detach().reshape(S, -1).double().pow(2).sum(1) for p in params)
+
+    base = norm2()  # ‖θ̄‖² at the α = 1 scale (W₂ = 0), per member
     with torch.no_grad():
         for m, (a, _, _) in enumerate(mem):
             model.w1[m].mul_(a)
-    opt = build_optimizer(model, OptimizerConfig("sgd", lr=tuple(lrs), weight_decay=tuple(lam for _, lam, _ in mem)),
+    opt = build_optimizer(model, OptimizerConfig("sgd", lr=tuple([lr0] * S), weight_decay=tuple(lam for _, lam, _ in mem)),
                           seed=ctx.seed)
+    t = torch.zeros(S, dtype=torch.float64, device=ctx.device)
+    adaptive = sp["step"] == "adaptive"
+
+    def on_step(step, alive):
+        # The kernel of a 2-homogeneous net scales like ‖θ‖², so η = η₀·min(1, ‖θ̄‖²/‖θ‖²) keeps every
+        # member at the same fraction of its stability limit while the weight decay shrinks θ from
+        # α·θ̄; t = Σ η is the gradient flow's time.
+        if adaptive:
+            lr = lr0 * torch.clamp(base / norm2(), max=1.0)
+            opt.lr.copy_(lr.to(opt.lr.dtype))
+        t.add_(opt.lr.double() * alive.double())
+
     masks = table_split_masks(n * n, [sp["fraction"]] * len(grid), seeds, ctx.seed, device=ctx.device)
     rec = train_on_table(model, task.x.to(ctx.device), task.y.to(ctx.device), masks, opt, steps=steps,
-                         eval_every=max(1, steps // int(sp["evals"])), loss=sp["loss"])
+                         eval_every=max(1, steps // int(sp["evals"])), loss=sp["loss"], on_step=on_step,
+                         callback=lambda step, m: {"time": t.cpu().tolist()})
+    times = rec["time"]  # (S, T) continuous time at each logged step
     out = {s: {"cells": []} for s in seeds}
     for m, (a, lam, s) in enumerate(mem):
-        tg = first_crossing(rec["steps"], rec["test_acc"][m], 0.95)
-        out[s]["cells"].append({"alpha": a, "lambda": lam, "lr": lrs[m], "t_grok": tg * lrs[m],
-                                "t_mem": first_crossing(rec["steps"], rec["train_acc"][m], 0.99) * lrs[m],
+        out[s]["cells"].append({"alpha": a, "lambda": lam, "t_grok": first_crossing(times[m], rec["test_acc"][m], 0.95),
+                                "t_mem": first_crossing(times[m], rec["train_acc"][m], 0.99),
+                                "t_end": float(times[m, -1]),
                                 "final_test": float(rec["test_acc"][m, -1]), "final_train": float(rec["train_acc"][m, -1]),
-                                "times": (rec["steps"] * lrs[m]).tolist(), "test_curve": rec["test_acc"][m].tolist()})
+                                "times": times[m].tolist(), "test_curve": rec["test_acc"][m].tolist()})
     return out
 
 
@@ -208,12 +261,15 @@ def _slope_outcome(rows, settings, ctx, *, title, fig_name, xlabel="log α"):
 
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
         cols = plt.cm.viridis(np.linspace(0, 0.85, len(np.unique(lam))))
+        xs = np.linspace(np.log(a).min(), np.log(a).max(), 10)
         for c, v in zip(cols, np.unique(lam)):
             sel = lam == v
             ax.plot(np.log(a[sel]), v * tg[sel], "o", color=c, label=f"λ = {v:g}")
-        xs = np.linspace(np.log(a).min(), np.log(a).max(), 10)
+            off = np.nanmean(v * tg[sel] - np.log(a[sel])) if np.isfinite(tg[sel]).any() else np.nan
+            if np.isfinite(off):  # the law through this λ's points: slope 1, its own intercept
+                ax.plot(xs, xs + off, "--", color=c, lw=1)
         if np.isfinite(b):
-            ax.plot(xs, xs + np.nanmean(lam * tg - np.log(a)), "k--", lw=1, label="slope 1 (the law)")
+            ax.plot([], [], "k--", lw=1, label=f"slope 1 (the law); fitted {b:.2f} [{lo:.2f}, {hi:.2f}]")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("λ · t_grok (continuous time)")
         ax.set_title(title)
@@ -231,7 +287,9 @@ def _slope_outcome(rows, settings, ctx, *, title, fig_name, xlabel="log α"):
 def _group_analyze(settings, results, ctx):
     (key,) = results
     rows = [r for s in sorted(results[key]) for r in results[key][s]["cells"]]
-    out = _slope_outcome(rows, settings, ctx, title=f"Lyu et al.'s law on {settings['group']}: MLP, GD",
+    model = "ReLU MLP" + (" (no bias)" if settings["bias"] == "none" else " with b₁")
+    loss = {"mse_centered": "squared loss", "ce": "cross-entropy"}.get(settings["loss"], settings["loss"])
+    out = _slope_outcome(rows, settings, ctx, title=f"Lyu et al.'s law on {settings['group']}: {model}, {loss}, GD",
                          fig_name=f"lyu_group_grok_time_{key}.png")
     out.details.update({"group": settings["group"], "loss": settings["loss"],
                         "final_test_acc": [r["final_test"] for r in rows]})
@@ -429,13 +487,13 @@ def _table_groups(settings, ctx):
         return [(str(g), int(dg), float(f)) for g, dg, f in settings["groups"]]
     G = ctx.group  # verify G: the smallest degree ≥ 2 (a matrix irrep) when there is one, else a linear character
     dg = min((int(x) for x in G.character_table.degrees if int(x) >= 2), default=1)
-    return [(G.name, dg, float(settings["fraction"]))]
+    return [(str(G), dg, float(settings["fraction"]))]
 
 
 def _table_cells(settings, ctx):
     seeds = tuple(range(int(settings["seeds"])))
     common = {k: settings[k] for k in ("alphas", "lambdas", "horizon")}
-    return [Cell(key=g.replace("/", "_"), spec={"group": g, "degree": dg, "fraction": f, **common}, seeds=seeds)
+    return [Cell(key=group_cell_key(g), spec={"group": g, "degree": dg, "fraction": f, **common}, seeds=seeds)
             for g, dg, f in _table_groups(settings, ctx)]
 
 
@@ -445,7 +503,7 @@ def _table_run(cell, ctx):
     from grokcheck.theory import group
 
     sp = cell.spec
-    G = ctx.group if ctx.group is not None and ctx.group.name == sp["group"] else group(sp["group"])
+    G = ctx.group if ctx.group is not None and str(ctx.group) == sp["group"] else group(sp["group"])
     X, info = character_table_target(G, int(sp["degree"]))
     seeds = [int(np.random.SeedSequence([ctx.seed, s, 13]).generate_state(1)[0]) % (2**31) for s in cell.seeds]
     data = matrix_completion_data(fraction=float(sp["fraction"]), seeds=seeds, target=X)

@@ -299,7 +299,8 @@ def table_split_masks(n_pool: int, fractions: Sequence[float], seeds: Sequence[i
 
 
 def train_on_table(model, x, y, train_mask, optimizer, *, steps: int, eval_every: int, loss: str = "ce",
-                   callback: Callable | None = None, forward: Callable | None = None) -> dict:
+                   callback: Callable | None = None, forward: Callable | None = None,
+                   on_step: Callable | None = None) -> dict:
     """Full-batch training of a batched model on one shared pool, each member on its own subset.
 
     Parameters
@@ -315,6 +316,9 @@ def train_on_table(model, x, y, train_mask, optimizer, *, steps: int, eval_every
     callback : ``callback(step, model) -> dict`` of per-member lists, merged into the curves.
     forward : ``forward(xs) -> (S, P, C)`` used instead of ``model(xs)`` (the same function of the
         same parameters computed more cheaply, e.g. one-hot products as gathers).
+    on_step : ``on_step(step, alive)`` called after the gradients and before every optimizer step
+        (e.g. to set per-member learning rates from the current parameters and accumulate the
+        continuous time ``Σ η``).
 
     Returns
     -------
@@ -391,6 +395,8 @@ def train_on_table(model, x, y, train_mask, optimizer, *, steps: int, eval_every
                 gok &= torch.isfinite(p.grad).reshape(S, -1).all(1)
         alive &= gok
         model.project_gradients()
+        if on_step is not None:
+            on_step(step, alive)
         optimizer.step(alive)
         model.retract()
         if step % eval_every == 0 or step == steps:
@@ -542,12 +548,17 @@ def group_of(settings, ctx) -> str:
     return str(ctx.group) if ctx.group is not None else settings["group"]
 
 
+def group_cell_key(name: str) -> str:
+    """A path-safe cell key for a group's name (``SmallGroup(8,3)`` → ``SmallGroup8-3``)."""
+    key = name.replace("(", "").replace(")", "").replace(",", "-")
+    return "".join("_" if c in "/\\ " else c for c in key) or "G"
+
+
 def single_group_cells(settings, ctx) -> list[Cell]:
     """One cell holding every seed, on :func:`group_of` (the budget's settings but ``seeds`` as its spec)."""
     spec = {k: v for k, v in settings.items() if k != "seeds"}
     spec["group"] = group_of(settings, ctx)
-    return [Cell(key=spec["group"].replace("(", "").replace(")", "").replace(",", "-"), spec=spec,
-                 seeds=tuple(range(int(settings["seeds"]))))]
+    return [Cell(key=group_cell_key(spec["group"]), spec=spec, seeds=tuple(range(int(settings["seeds"]))))]
 
 
 def all_experiments() -> tuple[Experiment, ...]:
