@@ -580,7 +580,7 @@ def _table_analyze(settings, results, ctx):
                 sel = kl == v
                 ax.plot(np.log(ka[sel]), v * kt[sel], "o", color=c, label=f"λ = {v:g}")
             xs = np.linspace(np.log(ka).min(), np.log(ka).max(), 10)
-            off = np.nanmean(kl * kt - np.log(ka))
+            off = np.nanmean(kl * kt - np.log(ka)) if np.isfinite(kt).any() else np.nan
             if np.isfinite(off):
                 ax.plot(xs, xs + off, "k--", lw=1, label="slope 1 (the law)")
             info = per_group[k]["target"]
