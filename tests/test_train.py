@@ -168,6 +168,24 @@ def test_cli_train_then_analyze(tmp_path, capsys):
     assert (out / "analysis.json").exists() and (out / "neuron_energy_heatmap.png").exists()
 
 
+def test_cli_train_bias_none_builds_a_homogeneous_mlp(tmp_path):
+    """``--bias none``: no b₁, so doubling every weight scales the output by 4 (2-homogeneous)."""
+    from grokcheck.checks.cli import main
+
+    out = tmp_path / "run"
+    rc = main(["train", "C5", "--model", "mlp", "--width", "8", "--bias", "none", "--seeds", "1", "--steps", "3",
+               "--eval-every", "3", "--out", str(out), "--no-progress", "--no-plot"])
+    assert rc == 0
+    run = load_run(out)
+    assert run.config.model.bias == "none" and not hasattr(run.model, "b1")
+    x = run.task.split("train")[0]
+    with torch.no_grad():
+        y1 = run.model(x)
+        for p in run.model.parameters():
+            p.mul_(2)
+        assert torch.allclose(run.model(x), 4 * y1, rtol=1e-5, atol=1e-6)
+
+
 # ---------------------------------------------------------------------------------------------
 # Paper-sized runs. Minutes on a 2-core CPU: `pytest -m slow tests/test_train.py`.
 

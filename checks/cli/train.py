@@ -56,6 +56,8 @@ def register(subparsers) -> None:
     p.add_argument("--depth", type=v.positive_int, default=1, help="hidden layers of the MLP")
     p.add_argument("--init-scale", type=v.nonnegative_float, default=1.0)
     p.add_argument("--zero-last", action="store_true", help="MLP: zero output layer (Lyu)")
+    p.add_argument("--bias", choices=["first", "all", "none"], default="first",
+                   help="MLP: biases on the first layer only, on every layer, or none (an exactly homogeneous net)")
     p.add_argument("--activation", default=None)
     p.add_argument("--scale", type=v.positive_float, default=0.01, help="quadratic: the scale a")
     p.add_argument("--constraint", choices=["separate", "joint"], default="separate")
@@ -133,7 +135,7 @@ def config_from_args(args):
                           v_init=args.v_init, ridge_v=args.ridge_v)
     elif args.model == "mlp":
         model = MLPConfig(widths=(width or 512,) * args.depth, activation=args.activation or "relu",
-                          init_scale=args.init_scale, zero_last=args.zero_last)
+                          bias=args.bias, init_scale=args.init_scale, zero_last=args.zero_last)
     else:
         model = TransformerConfig(d_model=args.d_model, n_heads=args.heads, d_mlp=args.d_mlp,
                                   activation=args.activation or "relu", init_scale=args.init_scale)
