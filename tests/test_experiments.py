@@ -258,10 +258,22 @@ def test_verify_full_runs_the_experiments_that_take_the_group(tmp_path):
     # He et al.'s population law is stated for Abelian groups of odd order: S3 is outside its scope
     assert by_id["he.exponential-rates-and-lottery"].verdict == Verdict.NOT_APPLICABLE
     assert by_id["universality.onelayer-mlp-groks"].details["group"] == "S3"
-    # Lyu et al.'s table completion takes S3 through its 2-dimensional irrep (rank 4 of 6)
-    target = by_id["lyu.group-table-completion"].details["per_group"]["S3"]["target"]
-    assert (target["degree"], target["rank"]) == (2, 4)
+    # Lyu et al.'s table completion: S3's 2-dimensional irrep has rank 4 of 6, not a low-rank table
+    tc = by_id["lyu.group-table-completion"]
+    assert tc.verdict == Verdict.NOT_APPLICABLE and "not low rank" in tc.reason
     assert all((tmp_path / f).exists() for f in figures)
+
+
+def test_group_table_completion_takes_the_verified_group_through_its_smallest_matrix_irrep(tmp_path):
+    from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_TABLE
+    from grokcheck.theory import group
+
+    r = run_experiment(LYU_GROUP_TABLE, budget="small", group=group("S4"), out_dir=tmp_path)
+    assert r.verdict != Verdict.ERROR, r.details.get("traceback")
+    target = r.details["per_group"]["S4"]["target"]
+    assert (target["degree"], target["rank"]) == (2, 4)  # the 2-dim irrep of S4 (through S3), rank d² = 4
+    big = run_experiment(LYU_GROUP_TABLE, budget="full", group=group("C7xC7"))
+    assert big.verdict == Verdict.NOT_APPLICABLE and "48" in big.reason
 
 
 @pytest.mark.parametrize("finals, horizon, expected", [

@@ -59,8 +59,11 @@ against 1 ± 1/3 (:data:`TABLE_DECISION`). Budgets: ``small`` C7 (seconds; two �
 by design), ``full`` C31 through a faithful linear character (rank 2, 30% observed) and S4 through
 its 2-dimensional irrep (rank 4, 40%), α ∈ {3, 10, 30} × λ ∈ {0.0025, 0.005, 0.01} × 2 seeds
 (2 min 9 s of one core, measured), ``paper`` C97 and S5 (4-dimensional irrep, rank 16) at the
-paper's λ ∈ [10⁻⁴, 4·10⁻⁴] and α up to 100. ``verify G --budget full`` runs it on ``G`` (order ≤ 48)
-through its smallest irrep of degree ≥ 2, or a linear character when ``G`` is Abelian.
+paper's λ ∈ [10⁻⁴, 4·10⁻⁴] and α up to 100. ``verify G --budget full`` runs it on ``G`` through its smallest irrep of degree ≥ 2, or a linear
+character when ``G`` is Abelian, with the observed fraction raised to ``3r/|G|`` for a rank-``r``
+target. It is NOT APPLICABLE when that fraction exceeds 0.6 (the target is not low rank, Thm
+3.12's hypothesis: e.g. A4's 3-dim irrep, rank 9 of 12), and, as a budget limit, above order 48 or when the grid would need more than
+4·10⁵ GD steps — small tables, since the stable step is ∝ (observed pairs)/α² (S3 would need 2.5·10⁶).
 
 ``lyu.misgrokking`` — §3.2: on data where the L² margin generalises and the L¹ margin does not,
 a diagonal net's test accuracy first reaches ≈ 100% (kernel phase) and then falls to about 1/2
@@ -483,14 +486,70 @@ TABLE_DECISION = ("per group, the Student-t 95% interval of the pooled within-λ
                   "λ values having ≥ 2 transitions, or an interval wider than the band)")
 
 TABLE_MAX_ORDER = 48  # |G|³ work per step: C31 takes ~45 s of one core at the full budget, |G| = 48 about 4× that
+TABLE_MAX_STEPS = 400_000  # the GD steps a grid may need below the paper budget (S4 at full: 153k, 36 s)
+
+
+def _table_choice(G, settings) -> tuple[int, float]:
+    """``verify G``: the character and the observed fraction for ``G``.
+
+    The smallest degree ≥ 2 (a matrix irrep) when there is one, else a linear character. The
+    fraction is the budget's, raised to ``3r/|G|`` (at most 0.8) for a target of rank ``r``: a
+    symmetric rank-``r`` matrix has about ``r|G|`` degrees of freedom and the ``f|G|²`` observed
+    pairs give about ``f|G|²/2`` distinct symmetric entries, so ``f = 2r/|G|`` is the bare count
+    and ``3r/|G|`` leaves room for the nuclear norm's oversampling.
+    """
+    from grokcheck.checks.experiments._matrix_completion import character_table_target
+
+    dg = min((int(x) for x in G.character_table.degrees if int(x) >= 2), default=1)
+    _, info = character_table_target(G, dg)
+    return dg, float(max(float(settings["fraction"]), 3 * info["rank"] / G.order))
+
+
+TABLE_MAX_FRACTION = 0.6  # above it fewer than (1 − 0.6)² = 16% of the pairs are unseen both ways: no plateau to leave
+
+
+def _table_low_rank(ctx) -> bool:
+    return ctx.group is None or ctx.group.order == 1 or _table_choice(ctx.group, TABLE_BUDGETS[ctx.budget])[1] <= TABLE_MAX_FRACTION
+
+
+def _table_low_rank_why(ctx) -> str:
+    dg, f = _table_choice(ctx.group, TABLE_BUDGETS[ctx.budget])
+    return (f"the degree-{dg} character's table is not low rank for |G| = {ctx.group.order}: completing it needs "
+            f"about {f:.2f} of the pairs observed (3·rank/|G|), and above {TABLE_MAX_FRACTION} the kernel phase's "
+            "symmetric fill already covers the test pairs")
+
+
+def _table_steps(n: int, fraction: float, settings) -> int:
+    """GD steps of a grid on an ``n × n`` table: ``horizon · max log α/(λη)``, ``η = min(0.1, n_obs/(16α²))``."""
+    n_obs = max(1, round(fraction * n * n))
+    return int(math.ceil(max(float(settings["horizon"]) * math.log(a) / (lam * min(0.1, n_obs / (16 * a * a)))
+                             for a in settings["alphas"] for lam in settings["lambdas"])))
+
+
+def _table_affordable(ctx) -> bool:
+    if ctx.budget == "paper" or ctx.group is None or ctx.group.order == 1:
+        return True
+    settings = TABLE_BUDGETS[ctx.budget]
+    if ctx.group.order > TABLE_MAX_ORDER:
+        return False
+    _, f = _table_choice(ctx.group, settings)
+    return f > TABLE_MAX_FRACTION or _table_steps(ctx.group.order, f, settings) <= TABLE_MAX_STEPS  # (else: low rank fails)
+
+
+def _table_unaffordable_why(ctx) -> str:
+    if ctx.group.order > TABLE_MAX_ORDER:
+        return f"|G| = {ctx.group.order} > {TABLE_MAX_ORDER}; use --budget paper on a GPU"
+    _, f = _table_choice(ctx.group, TABLE_BUDGETS[ctx.budget])
+    n = _table_steps(ctx.group.order, f, TABLE_BUDGETS[ctx.budget])
+    return (f"the {ctx.group.order}×{ctx.group.order} table has too few pairs: the stable step is ∝ (observed "
+            f"pairs)/α², so this grid needs {n:,} GD steps (> {TABLE_MAX_STEPS:,}); use --budget paper")
 
 
 def _table_groups(settings, ctx):
     if ctx.group is None:
         return [(str(g), int(dg), float(f)) for g, dg, f in settings["groups"]]
-    G = ctx.group  # verify G: the smallest degree ≥ 2 (a matrix irrep) when there is one, else a linear character
-    dg = min((int(x) for x in G.character_table.degrees if int(x) >= 2), default=1)
-    return [(str(G), dg, float(settings["fraction"]))]
+    dg, f = _table_choice(ctx.group, settings)
+    return [(str(ctx.group), dg, f)]
 
 
 def _table_cells(settings, ctx):
@@ -615,10 +674,10 @@ LYU_GROUP_TABLE = Experiment(
     analyze=_table_analyze,
     decision_rule=TABLE_DECISION,
     group_parameter=True,
-    hypotheses=(Hypothesis("order ≤ 48 below the paper budget",
-                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= TABLE_MAX_ORDER,
-                           lambda ctx: f"|G| = {ctx.group.order} > {TABLE_MAX_ORDER}; use --budget paper on a GPU",
-                           budget=True),
+    hypotheses=(Hypothesis(f"|G| ≤ {TABLE_MAX_ORDER} and ≤ {TABLE_MAX_STEPS:,} GD steps below the paper budget",
+                           _table_affordable, _table_unaffordable_why, budget=True),
+                Hypothesis("the character's table is low rank (Thm 3.12: rank O(1) against |G|)",
+                           _table_low_rank, _table_low_rank_why),
                 Hypothesis("G has a non-trivial character",
                            lambda ctx: ctx.group is None or ctx.group.order > 1,
                            lambda ctx: "the trivial group has only the trivial character")),
