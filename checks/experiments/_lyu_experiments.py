@@ -35,10 +35,12 @@ budget allows. With α = 1 on C23, 80% of the pairs, width 256, lr 0.2 and λ = 
 the training pairs within 2,000 steps and then climb slowly over 10⁵ steps (t = 40/λ, 5.7 min):
 to test accuracy 0.82 (never 0.95) and 0.98 (0.95 at t ≈ 11/λ) — ``grokcheck train C23 --model mlp
 --width 256 --zero-last --optimizer sgd --lr 0.2 --weight-decay 0.002 --loss ce --train-fraction 0.8
---seeds 2 --steps 100000 --out RUN``. With half the pairs memorisation sits below chance, and
-λ ≥ 0.01 collapses training to the zero net. The homogeneous
-squared-loss net groks at α = 1 by λ·t ≈ 3.7 for both λ = 0.002 and 0.004 (so ``t ∝ 1/λ``;
-width 256, one seed).
+--seeds 2 --steps 100000 --out RUN``. With half the pairs (``--train-fraction 0.5 --weight-decay
+0.003 --steps 15000``) both seeds memorise with test accuracy 0.00, below chance. The homogeneous
+squared-loss net groks sharply instead: at α = 1 with the constant step 0.5, λ·t_grok = 3.72, 3.60
+at λ = 0.002 and 3.92, 3.96 at λ = 0.004 (so ``t ∝ 1/λ``) — ``grokcheck train C23 --model mlp
+--width 256 --bias none --zero-last --optimizer sgd --lr 0.5 --weight-decay 0.002 --loss
+mse_centered --train-fraction 0.6 --seeds 2 --steps 8000 --eval-every 20 --out RUN``.
 
 Decision rule (:data:`GROUP_DECISION`): PASS if the interval lies within 1 ± 1/3 (the band of all
 three Lyu et al. experiments, set before these runs: the relative size of ``log log α / log α``
