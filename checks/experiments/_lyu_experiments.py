@@ -28,7 +28,7 @@ Two settings:
   ``log 2/λ`` and the step from 4 to 8 about that.
 * ``paper`` — Lyu et al.'s §2 run: ``W₂ ReLU(W₁x + b₁)`` (not homogeneous because of ``b₁``),
   cross-entropy, C97, 40%, width 1024, their constant step 0.002, α ∈ {1, 10, 30, 100} ×
-  λ ∈ {1, 2, 4}·10⁻⁴ — about 10⁸ steps, GPU-days.
+  λ ∈ {1, 2, 4}·10⁻⁴ — 6.3·10⁷ steps, GPU-days.
 
 Why not the paper's classification setting on a CPU: it has no sharp jump at the sizes a ``full``
 budget allows. With α = 1 on C23, 80% of the pairs, width 256, lr 0.2 and λ = 0.002, two seeds fit
