@@ -172,16 +172,15 @@ class _GatheredEnsemble(torch.autograd.Function):
             out = out.transpose(1, 2).contiguous()  # (S, B, C) rows: what the losses read fastest
             if b_out is not None:
                 out = out + b_out[:, None, :]
-        ctx.save_for_backward(fidx, w, b_in, w_out, b_out, *pre_params)
+        ctx.save_for_backward(fidx, w, b_in, w_out, b_out, table, *pre_params)  # the table: one build per step
         ctx.pre, ctx.chunk, ctx.div, ctx.has_bias = pre, chunk, div, b_in is not None
         return out
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out):
-        fidx, w, b_in, w_out, b_out, *pre_params = ctx.saved_tensors
+        fidx, w, b_in, w_out, b_out, table, *pre_params = ctx.saved_tensors
         S, M, D = w.shape
-        table = _table(w, b_in)
         need = ctx.needs_input_grad
         need_table = need[1] or (b_in is not None and need[2])
         need_p = list(need[8:])
