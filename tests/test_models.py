@@ -184,7 +184,8 @@ GATHER_CASES = [
 
 @pytest.mark.parametrize("name, make, encoding", GATHER_CASES, ids=[c[0] for c in GATHER_CASES])
 @pytest.mark.parametrize("chunk_bytes", [1, 1 << 30], ids=["one-seed-chunks", "one-chunk"])
-def test_gather_path_equals_the_one_hot_product(name, make, encoding, chunk_bytes, monkeypatch):
+@pytest.mark.parametrize("keep_bytes", [0, 1 << 30], ids=["recompute", "kept"])
+def test_gather_path_equals_the_one_hot_product(name, make, encoding, chunk_bytes, keep_bytes, monkeypatch):
     """The gathered first layer (embedding bag + index_add) is the one-hot matrix product.
 
     Forward values: the product adds two columns and exact zeros, the gather adds the same two
@@ -195,6 +196,7 @@ def test_gather_path_equals_the_one_hot_product(name, make, encoding, chunk_byte
     import grokcheck.checks.training._models as models
 
     monkeypatch.setattr(models, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(models, "_KEEP_BYTES", keep_bytes)  # the backward pass recomputes or reuses the ReLU
     t = group_task(S3 if encoding == "concat" else C5, train_fraction=0.7, n_seeds=3, seed=1, encoding=encoding)
     m = build_model(make(), t, seed=5, dtype=F64)
     x, y = t.split("train", dtype=F64)

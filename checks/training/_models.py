@@ -93,6 +93,10 @@ def activation(name: str):
 #: forward/backward: small enough to stay in a core's share of the last-level cache.
 _CHUNK_BYTES = 1 << 20
 
+#: Largest (S, B, M) ReLU activation kept from the forward pass for the backward pass (above it the
+#: backward recomputes each chunk's gather, which costs one more embedding bag per chunk).
+_KEEP_BYTES = 64 << 20
+
 
 def one_hot_columns(x: torch.Tensor, k: int) -> torch.Tensor | None:
     """The columns of a k-hot input, or ``None`` when ``x`` is not one.
@@ -162,11 +166,17 @@ class _GatheredEnsemble(torch.autograd.Function):
         else:
             out = torch.empty(S, w_out.shape[1], B, dtype=w.dtype, device=w.device)
             relu = pre is torch.relu and not pre_params
+            # keep the ReLU chunks for the backward pass when they are small; else it recomputes them
+            keep = relu and any(ctx.needs_input_grad) and S * B * M * w.element_size() <= _KEEP_BYTES
+            acts = [] if keep else None
             for s0 in range(0, S, chunk):
                 s1 = min(S, s0 + chunk)
                 h = _gather_rows(table, fidx[s0:s1])
                 r = h.relu_() if relu else pre(h, *(t[s0:s1] for t in pre_params))
+                if acts is not None:
+                    acts.append(r)
                 torch.bmm(w_out[s0:s1], r.transpose(1, 2), out=out[s0:s1])  # (c, C, B): the faster layout
+            ctx.acts = acts
             if div != 1.0:
                 out.div_(div)
             out = out.transpose(1, 2).contiguous()  # (S, B, C) rows: what the losses read fastest
@@ -256,12 +266,13 @@ def _relu_backward(ctx, grad_out, fidx, table, w_out, g_table, g_wo) -> None:
     chunk = ctx.chunk
     bias = ctx.has_bias
     buf = None
-    for s0 in range(0, S, chunk):
+    acts = getattr(ctx, "acts", None)
+    for i, s0 in enumerate(range(0, S, chunk)):
         s1 = min(S, s0 + chunk)
         go = grad_out[s0:s1]
         if ctx.div != 1.0:
             go = go / ctx.div
-        r = _gather_rows(table, fidx[s0:s1]).relu_()
+        r = acts[i] if acts else _gather_rows(table, fidx[s0:s1]).relu_()
         if g_wo is not None:
             torch.bmm(go.transpose(1, 2), r, out=g_wo[s0:s1])
         if g_table is None:
