@@ -242,17 +242,46 @@ def _group_run(cell, ctx):
     return out
 
 
-def _slope_outcome(rows, settings, ctx, *, title, fig_name, xlabel="log α"):
+def _law_arrays(rows):
+    """``(α, λ, t)`` float arrays of result rows (``t`` NaN where the transition never came)."""
     a = np.array([r["alpha"] for r in rows], dtype=float)
     lam = np.array([r["lambda"] for r in rows], dtype=float)
-    tg = np.array([np.nan if r["t_grok"] is None else r["t_grok"] for r in rows], dtype=float)
+    t = np.array([np.nan if r["t_grok"] is None else r["t_grok"] for r in rows], dtype=float)
+    return a, lam, t
+
+
+def _lambdas_with_two_alphas(a, lam, t) -> int:
+    """How many λ values have a transition at ≥ 2 distinct α (a within-λ slope needs two)."""
+    return sum(len(set(a[(lam == v) & np.isfinite(t)].tolist())) >= 2 for v in np.unique(lam))
+
+
+def _draw_law(ax, a, lam, t, fitted=None):
+    """``λ·t`` against ``log α``, one colour per λ, each with the law's slope-1 line through its points."""
+    import matplotlib.pyplot as plt
+
+    xs = np.linspace(np.log(a).min(), np.log(a).max(), 10)
+    cols = plt.cm.viridis(np.linspace(0, 0.85, len(np.unique(lam))))
+    for c, v in zip(cols, np.unique(lam)):
+        sel = lam == v
+        ax.plot(np.log(a[sel]), v * t[sel], "o", color=c, label=f"λ = {v:g}")
+        if np.isfinite(t[sel]).any():  # the law through this λ's points: slope 1, its own intercept
+            ax.plot(xs, xs + np.nanmean(v * t[sel] - np.log(a[sel])), "--", color=c, lw=1)
+    label = "slope 1 (the law)"
+    if fitted is not None and np.isfinite(fitted[0]):
+        label += f"; fitted {fitted[0]:.2f} [{fitted[1]:.2f}, {fitted[2]:.2f}]"
+    ax.plot([], [], "k--", lw=1, label=label)
+    ax.set_xlabel("log α")
+
+
+def _slope_outcome(rows, settings, ctx, *, title, fig_name):
+    a, lam, tg = _law_arrays(rows)
     b, lo, hi, n = pooled_slope(np.log(a), lam * tg, lam)
     per_lam = {}
     for v in np.unique(lam):
         sel = (lam == v) & np.isfinite(tg)
         per_lam[f"{v:g}"] = {"grokked_alphas": sorted({float(x) for x in a[sel]}),
                              "ratio_t_lambda_over_log_alpha": (tg[sel] * v / np.log(a[sel])).tolist()}
-    n_ok = sum(len(d["grokked_alphas"]) >= 2 for d in per_lam.values())
+    n_ok = _lambdas_with_two_alphas(a, lam, tg)
     verdict = _band_verdict(b, lo, hi, n_ok)
     reason = (f"pooled λ·slope {b:.3f} [{lo:.3f}, {hi:.3f}] over {n} grokked runs; {n_ok} of {len(per_lam)} λ values "
               "have ≥ 2 grokked α")
@@ -268,17 +297,7 @@ def _slope_outcome(rows, settings, ctx, *, title, fig_name, xlabel="log α"):
         from grokcheck.checks._io import atomic_save_figure
 
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        cols = plt.cm.viridis(np.linspace(0, 0.85, len(np.unique(lam))))
-        xs = np.linspace(np.log(a).min(), np.log(a).max(), 10)
-        for c, v in zip(cols, np.unique(lam)):
-            sel = lam == v
-            ax.plot(np.log(a[sel]), v * tg[sel], "o", color=c, label=f"λ = {v:g}")
-            off = np.nanmean(v * tg[sel] - np.log(a[sel])) if np.isfinite(tg[sel]).any() else np.nan
-            if np.isfinite(off):  # the law through this λ's points: slope 1, its own intercept
-                ax.plot(xs, xs + off, "--", color=c, lw=1)
-        if np.isfinite(b):
-            ax.plot([], [], "k--", lw=1, label=f"slope 1 (the law); fitted {b:.2f} [{lo:.2f}, {hi:.2f}]")
-        ax.set_xlabel(xlabel)
+        _draw_law(ax, a, lam, tg, (b, lo, hi))
         ax.set_ylabel("λ · t_grok (continuous time)")
         ax.set_title(title)
         ax.legend(fontsize=8)
@@ -595,11 +614,9 @@ def _table_analyze(settings, results, ctx):
     for key in sorted(results):
         seeds = sorted(results[key])
         rows = [r for s in seeds for r in results[key][s]["cells"]]
-        a = np.array([r["alpha"] for r in rows])
-        lam = np.array([r["lambda"] for r in rows])
-        tg = np.array([r["t_grok"] for r in rows], dtype=float)
+        a, lam, tg = _law_arrays(rows)
         b, lo, hi, n = pooled_slope(np.log(a), lam * tg, lam)
-        n_ok = sum(len({float(x) for x in a[(lam == v) & np.isfinite(tg)]}) >= 2 for v in np.unique(lam))
+        n_ok = _lambdas_with_two_alphas(a, lam, tg)
         v = _band_verdict(b, lo, hi, n_ok)
         verdicts.append(v)
         per_group[key] = {"slope": b, "interval": [lo, hi], "n_transitions": int(np.isfinite(tg).sum()),
@@ -615,9 +632,7 @@ def _table_analyze(settings, results, ctx):
     else:
         verdict = inconclusive()
     # the headline number: the slope pooled over groups (one intercept per group × λ)
-    a = np.array([r["alpha"] for _, r in rows_all])
-    lam = np.array([r["lambda"] for _, r in rows_all])
-    tg = np.array([r["t_grok"] for _, r in rows_all], dtype=float)
+    a, lam, tg = _law_arrays([r for _, r in rows_all])
     labels = [f"{k}|{r['lambda']:g}" for k, r in rows_all]
     gl = np.unique(labels, return_inverse=True)[1]  # integer codes: pooled_slope reads numbers
     b, lo, hi, n = pooled_slope(np.log(a), lam * tg, gl)
@@ -635,21 +650,10 @@ def _table_analyze(settings, results, ctx):
         keys = sorted(per_group)
         fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 4.2), squeeze=False)
         for ax, k in zip(axes[0], keys):
-            rs = [r for kk, r in rows_all if kk == k]
-            ka = np.array([r["alpha"] for r in rs])
-            kl = np.array([r["lambda"] for r in rs])
-            kt = np.array([r["t_grok"] for r in rs], dtype=float)
-            cols = plt.cm.viridis(np.linspace(0, 0.85, len(np.unique(kl))))
-            for c, v in zip(cols, np.unique(kl)):
-                sel = kl == v
-                ax.plot(np.log(ka[sel]), v * kt[sel], "o", color=c, label=f"λ = {v:g}")
-            xs = np.linspace(np.log(ka).min(), np.log(ka).max(), 10)
-            off = np.nanmean(kl * kt - np.log(ka)) if np.isfinite(kt).any() else np.nan
-            if np.isfinite(off):
-                ax.plot(xs, xs + off, "k--", lw=1, label="slope 1 (the law)")
-            info = per_group[k]["target"]
+            d = per_group[k]
+            _draw_law(ax, *_law_arrays([r for kk, r in rows_all if kk == k]), (d["slope"], *d["interval"]))
+            info = d["target"]
             ax.set_title(f"{k}: Re χ(gh)/χ(1), deg {info['degree']}, rank {info['rank']}", fontsize=9)
-            ax.set_xlabel("log α")
             ax.set_ylabel("λ · t (test loss ≤ ½ plateau)")
             ax.legend(fontsize=7)
         fig.tight_layout()
