@@ -311,3 +311,30 @@ def test_lyu_group_clock_starts_at_lr0_over_alpha_squared_and_stays_below_lr0():
         assert np.all(np.diff(t) <= lr0 * (1 + 1e-9))
         # float32 parameters: the first step's η₀/α² to float32 precision of the norm ratio
         assert t[1] == pytest.approx(lr0 / row["alpha"] ** 2, rel=1e-5)
+
+
+@pytest.mark.parametrize("law, verdict", [(1.0, "PASS"), (2.0, "FAIL"), (0.0, "FAIL"), (None, "INCONCLUSIVE")])
+def test_lyu_group_analyses_decide_on_the_slope_of_lambda_t_on_log_alpha(law, verdict):
+    """Synthetic transition times λ·t = law·log α + c(λ) + noise: slope 1 passes; a clock in the wrong
+    units (slope 2) or a transition that ignores α (slope 0) fails; runs that never leave the kernel
+    phase (no transition, as for untrained weights) are INCONCLUSIVE, never PASS."""
+    from grokcheck.checks.experiments._lyu_experiments import LYU_GROUP_GROK_TIME, LYU_GROUP_TABLE
+    from grokcheck.checks.experiments._study import StudyContext
+
+    rng = np.random.default_rng(0)
+    alphas, lambdas = [2.0, 4.0, 8.0], [0.004, 0.006, 0.008]
+
+    def rows():
+        out = []
+        for lam in lambdas:
+            for a in alphas:
+                t = math.nan if law is None else (law * math.log(a) + 5 + 300 * lam + rng.normal(0, 0.05)) / lam
+                out.append({"alpha": a, "lambda": lam, "t_grok": t, "final_test": 1.0, "final_test_loss": 0.0})
+        return out
+
+    seeds = {s: {"cells": rows()} for s in range(3)}
+    grok = LYU_GROUP_GROK_TIME.analyze(LYU_GROUP_GROK_TIME.settings("full"), {"C23": seeds}, StudyContext())
+    assert grok.verdict == Verdict(verdict), grok.reason
+    table = {s: {"cells": rows(), "info": {"degree": 1, "rank": 2}, "plateau": 0.3} for s in range(3)}
+    comp = LYU_GROUP_TABLE.analyze(LYU_GROUP_TABLE.settings("full"), {"C31": table}, StudyContext())
+    assert comp.verdict == Verdict(verdict), comp.reason
