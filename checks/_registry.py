@@ -430,8 +430,9 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
                        seconds=time.perf_counter() - t0)
 
 
-def registered(attr: str) -> list:
-    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``, joined.
+def registered(attr: str) -> tuple:
+    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``,
+    joined and sorted by id.
 
     Raises ``RuntimeError`` when two entries share an id (a registration bug).
     """
@@ -446,22 +447,26 @@ def registered(attr: str) -> list:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise RuntimeError(f"duplicate {attr.lower()} ids: {dup}")
-    return found
+    return tuple(sorted(found, key=lambda c: c.id))
+
+
+def registered_by_id(attr: str, entry_id: str, what: str, lister: str):
+    """The entry of :func:`registered` ``(attr)`` with id ``entry_id``; a ``GrokcheckError`` naming ``lister`` if none."""
+    for c in registered(attr):
+        if c.id == entry_id:
+            return c
+    from grokcheck.errors import GrokcheckError
+
+    raise GrokcheckError(f"no registered {what} {entry_id!r}; `{lister}` lists them")
 
 
 def all_checks() -> tuple[Check, ...]:
     """Every registered check, from the paper modules ``grokcheck.checks.claims.<paper>``, sorted by id."""
-    found = registered("CHECKS")
-    return tuple(sorted(found, key=lambda c: c.id))
+    return registered("CHECKS")
 
 
 def get_check(check_id: str) -> Check:
-    for c in all_checks():
-        if c.id == check_id:
-            return c
-    from grokcheck.errors import GrokcheckError
-
-    raise GrokcheckError(f"no registered check {check_id!r}; `grokcheck checks` lists them")
+    return registered_by_id("CHECKS", check_id, "check", "grokcheck checks")
 
 
 def assert_check_passes(check_id: str, group, *, budget: str = "small", seed: int = 0, artifacts: dict | None = None,

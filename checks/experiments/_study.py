@@ -565,15 +565,13 @@ def all_experiments() -> tuple[Experiment, ...]:
     """Every registered experiment (``EXPERIMENTS`` of the paper modules in ``grokcheck.checks.claims``), by id."""
     from grokcheck.checks._registry import registered
 
-    found = registered("EXPERIMENTS")
-    return tuple(sorted(found, key=lambda e: e.id))
+    return registered("EXPERIMENTS")
 
 
 def get_experiment(exp_id: str) -> Experiment:
-    for e in all_experiments():
-        if e.id == exp_id:
-            return e
-    raise GrokcheckError(f"no registered experiment {exp_id!r}; `grokcheck experiments --list` lists them")
+    from grokcheck.checks._registry import registered_by_id
+
+    return registered_by_id("EXPERIMENTS", exp_id, "experiment", "grokcheck experiments --list")
 
 
 def experiments_on_group(G, *, seed: int = 0, out_dir=None, device: str = "cpu", progress: bool = False,
