@@ -148,6 +148,18 @@ def _squarefree_part(n: int) -> tuple[int, int]:
     return f, sign * (m // (f * f))
 
 
+def _linear(c: int, b: int, times: str = "") -> str:
+    """``c + b·`` before a surd, as GAP writes it: ``c`` left out when 0, ``b = ±1`` as its sign alone,
+    any other ``b`` followed by ``times`` (``"*"`` in the display string, nothing in ATLAS notation)."""
+    if c == 0:
+        return "" if b == 1 else "-" if b == -1 else f"{b}{times}"
+    if b == 1:
+        return f"{c}+"
+    if b == -1:
+        return f"{c}-"
+    return f"{c}+{b}{times}" if b > 0 else f"{c}{b}{times}"
+
+
 def quadratic(z: Cyclotomic) -> dict | None:
     """GAP's ``Quadratic``: ``z = (a + b·√root)/d`` with its ``display`` and ``ATLAS`` strings.
 
@@ -172,41 +184,15 @@ def quadratic(z: Cyclotomic) -> dict | None:
         d = 2
     # ATLAS string, following GAP's Quadratic line by line
     if d == 2:
-        if a + b == 0:
-            atlas = "" if b == 1 else "-" if b == -1 else str(b)
-        elif b == 1:
-            atlas = f"{(a + b) // 2}+"
-        elif b == -1:
-            atlas = f"{(a + b) // 2}-"
-        elif b > 0:
-            atlas = f"{(a + b) // 2}+{b}"
-        else:
-            atlas = f"{(a + b) // 2}{b}"
-        atlas += f"b{abs(root)}"
+        atlas = _linear((a + b) // 2, b) + f"b{abs(root)}"
     else:
-        atlas = "" if a == 0 else str(a)
-        if a != 0 and b > 0:
-            atlas += "+"
-        if b == -1:
-            atlas += "-"
-        elif b != 1:
-            atlas += str(b)
-        atlas += f"r{root}" if root > 0 else ("i" if root == -1 else f"i{-root}")
+        atlas = _linear(a, b) + (f"r{root}" if root > 0 else ("i" if root == -1 else f"i{-root}"))
         if (root - 1) % 4 == 0:
             alt = str(2 * b) if a == -b else f"{a + b}+{2 * b}"
             alt += f"b{abs(root)}"
             if len(alt) < len(atlas):
                 atlas = alt
-    if a == 0:
-        disp = "" if b == 1 else "-" if b == -1 else f"{b}*"
-    elif b == 1:
-        disp = f"{a}+"
-    elif b == -1:
-        disp = f"{a}-"
-    elif b > 0:
-        disp = f"{a}+{b}*"
-    else:
-        disp = f"{a}{b}*"
+    disp = _linear(a, b, times="*")
     disp += f"Sqrt({root})"
     if d != 1:
         if a != 0:
