@@ -246,8 +246,7 @@ class PermutationGroup:
         rank = np.empty(ncomp, dtype=np.int64)
         rank[perm] = np.arange(ncomp)
         class_of = rank[labels]
-        for a in (class_of,):
-            a.flags.writeable = False
+        class_of.flags.writeable = False
         return class_of, first[perm], sizes[perm], orders[perm]
 
     @property
