@@ -47,7 +47,6 @@ be repaired to a group at all, e.g. untrained weights), or an array.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,94 +299,13 @@ def _mlp(state, path, group, fmt, activation, ed, device) -> ExternalModel:
                          logits, neurons)
 
 
-def _layer_norm(x, w, b, eps=1e-5):
-    x = x - x.mean(-1, keepdim=True)
-    x = x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
-    return x * w + b
+def _transformer_lens(state, path, group, activation, eq_token, ed, device, *, config=None, layer=None,
+                      mlp_site="post") -> ExternalModel:
+    """A TransformerLens model: read by :func:`grokcheck.checks.training._tl_model.read_transformer_lens`."""
+    from grokcheck.checks.training._tl_model import read_transformer_lens
 
-
-def _transformer_lens(state, path, group, activation, eq_token, ed, device) -> ExternalModel:
-    from grokcheck.checks.training._models import activation as act_fn
-
-    sigma = act_fn(activation)
-    _need(state, ("embed.W_E", "pos_embed.W_pos", "unembed.W_U"), path, "transformer-lens")
-    layers = sorted({int(k.split(".")[1]) for k in state if k.startswith("blocks.")})
-    if not layers:
-        raise _shape_error(path, "transformer-lens", "no blocks.L.* keys")
-    for L in layers:
-        _need(state, [f"blocks.{L}.attn.{w}" for w in ("W_Q", "W_K", "W_V", "W_O")]
-              + [f"blocks.{L}.mlp.{w}" for w in ("W_in", "W_out")], path, "transformer-lens")
-    WE, Wpos, WU = state["embed.W_E"], state["pos_embed.W_pos"], state["unembed.W_U"]
-    n = WU.shape[1]
-    eq = n if eq_token is None else int(eq_token)
-    if not 0 <= eq < WE.shape[0]:
-        raise _shape_error(path, "transformer-lens", f"the '=' token {eq} is outside the vocabulary of {WE.shape[0]} tokens")
-    if WE.shape[0] < n or Wpos.shape[0] < 3:
-        raise _shape_error(path, "transformer-lens", f"W_E {tuple(WE.shape)} / W_pos {tuple(Wpos.shape)} cannot hold "
-                           f"sequences [a, b, =] over {n} labels")
-    last = layers[-1]
-
-    state_eval = {k: v.to(device=device, dtype=ed) for k, v in state.items()}
-
-    def run(tokens, *, stop_at_mlp_of=None, evaluate=False):
-        if evaluate:  # predictions: the file's dtype on the chosen device
-            return _run(state_eval, tokens.to(device), stop_at_mlp_of)
-        return _run(state, tokens, stop_at_mlp_of)  # neuron responses: float64 on the CPU
-
-    def _run(state, tokens, stop_at_mlp_of):
-        WE, Wpos, WU = state["embed.W_E"], state["pos_embed.W_pos"], state["unembed.W_U"]
-        bU = state.get("unembed.b_U")
-        zero = torch.zeros((), dtype=WE.dtype)
-
-        def get(k):
-            return state.get(k, zero)
-
-        x = WE[tokens] + Wpos[: tokens.shape[1]]
-        T = tokens.shape[1]
-        mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
-        for L in layers:
-            p = f"blocks.{L}."
-            xa = _layer_norm(x, state[p + "ln1.w"], state[p + "ln1.b"]) if p + "ln1.w" in state else x
-            q = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_Q"]) + get(p + "attn.b_Q")
-            k = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_K"]) + get(p + "attn.b_K")
-            v = torch.einsum("btd,hde->bthe", xa, state[p + "attn.W_V"]) + get(p + "attn.b_V")
-            dh = q.shape[-1]
-            sc = torch.einsum("bqhe,bkhe->bhqk", q, k) / math.sqrt(dh)
-            sc = sc.masked_fill(~mask, float("-inf"))
-            z = torch.einsum("bhqk,bkhe->bqhe", torch.softmax(sc, dim=-1), v)
-            x = x + torch.einsum("bqhe,hed->bqd", z, state[p + "attn.W_O"]) + get(p + "attn.b_O")
-            xm = _layer_norm(x, state[p + "ln2.w"], state[p + "ln2.b"]) if p + "ln2.w" in state else x
-            pre = xm @ state[p + "mlp.W_in"] + get(p + "mlp.b_in")
-            if stop_at_mlp_of == L:
-                return pre
-            x = x + sigma(pre) @ state[p + "mlp.W_out"] + get(p + "mlp.b_out")
-        if "ln_final.w" in state:
-            x = _layer_norm(x, state["ln_final.w"], state["ln_final.b"])
-        out = x @ WU
-        return out if bU is None else out + bU
-
-    def tokens(rows=None):
-        a, c = _pairs(n, WE.device, rows)
-        return torch.stack([a, c, torch.full_like(a, eq)], dim=1)
-
-    def logits(rows):
-        return run(tokens(rows), evaluate=True)[:, -1]
-
-    def neurons():
-        with torch.no_grad():
-            pre = run(tokens(), stop_at_mlp_of=last)[:, -1]  # (n², m)
-        F = pre.T.reshape(-1, n, n)
-        out = state[f"blocks.{last}.mlp.W_out"] @ WU  # (m, n)
-        return {"responses": F.numpy(), "out": out.numpy()}
-
-    def spectra():
-        return {"embedding": WE[:n].T.numpy(), "unembedding": WU.numpy()}
-
-    meta = {"layers": len(layers), "d_model": int(WE.shape[1]), "d_mlp": int(state[f"blocks.{last}.mlp.W_in"].shape[1]),
-            "heads": int(state[f"blocks.{last}.attn.W_Q"].shape[0]), "eq_token": eq, "activation": activation,
-            "layer_norm": any(".ln" in k or k.startswith("ln_final") for k in state), "neurons_of_block": last,
-            "eval_dtype": str(ed).replace("torch.", "")}
-    return ExternalModel("transformer-lens", str(path), int(n), group, True, state, meta, logits, neurons, spectra)
+    return read_transformer_lens(state, path, group, activation=activation, eq_token=eq_token, eval_dtype=ed,
+                                 device=device, config=config, layer=layer, mlp_site=mlp_site)
 
 
 def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
@@ -439,7 +357,7 @@ def _grokcheck_models(path: Path, group, device) -> list[ExternalModel]:
 
 
 def load_models(path, format: str, group=None, *, activation: str = "relu", eq_token: int | None = None,
-                device="cpu") -> list[ExternalModel]:
+                device="cpu", config=None, layer: int | None = None, mlp_site: str = "post") -> list[ExternalModel]:
     """Every model in ``path`` (one, or one per seed of a grokcheck run); see :func:`load_model`."""
     if format not in MODEL_FORMATS:
         raise InvalidInputError(f"unknown model format {format!r}; one of {', '.join(MODEL_FORMATS)}", option="--format")
@@ -452,14 +370,16 @@ def load_models(path, format: str, group=None, *, activation: str = "relu", eq_t
     elif format in ("concat-mlp", "summed-mlp"):
         m = _mlp(state, path, group, format, activation, ed, device)
     else:
-        m = _transformer_lens(state, path, group, activation, eq_token, ed, device)
+        m = _transformer_lens(state, path, group, activation, eq_token, ed, device, config=config, layer=layer,
+                              mlp_site=mlp_site)
     if group is not None and group.order != m.order:
         raise GroupInputError(f"{path} has {m.order} labels but {group} has order {group.order}", text=str(group))
     return [m]
 
 
 def load_model(path, format: str, group=None, *, seed: int = 0, activation: str = "relu",
-               eq_token: int | None = None, device="cpu") -> ExternalModel:
+               eq_token: int | None = None, device="cpu", config=None, layer: int | None = None,
+               mlp_site: str = "post") -> ExternalModel:
     """Read one trained network from ``path`` in ``format`` (one of :data:`MODEL_FORMATS`).
 
     Parameters
@@ -474,13 +394,18 @@ def load_model(path, format: str, group=None, *, seed: int = 0, activation: str 
     eq_token : the "=" token of a transformer (default ``n``).
     device : where the predictions on all pairs are computed (``"cuda"`` for large groups); the
         neuron data are float64 on the CPU.
+    config, layer, mlp_site : ``transformer-lens`` only: the model's ``HookedTransformerConfig``
+        (or a dict, a JSON file, a ``HookedTransformer``), the block whose MLP neurons are analysed
+        (default the last) and ``"post"``/``"pre"`` activations; see
+        :func:`grokcheck.checks.training._tl_model.read_transformer_lens`.
 
     Raises
     ------
     InvalidInputError : the file is missing, unreadable or not of that format (the message names
         the missing keys or the shapes that do not fit).
     """
-    models = load_models(path, format, group, activation=activation, eq_token=eq_token, device=device)
+    models = load_models(path, format, group, activation=activation, eq_token=eq_token, device=device, config=config,
+                         layer=layer, mlp_site=mlp_site)
     if not 0 <= seed < len(models):
         raise InvalidInputError(f"{path} holds {len(models)} seed(s); seed {seed} does not exist", option="--seed")
     return models[seed]
