@@ -70,6 +70,11 @@ def register(subparsers) -> None:
                    help="output weights count: the irrep maximises input + output share, single-irrep needs both")
     p.add_argument("--activation", default="relu", help="MLP activation of concat-mlp/summed-mlp/transformer-lens")
     p.add_argument("--eq-token", type=v.nonnegative_int, default=None, help='the "=" token of a transformer (default n)')
+    p.add_argument("--tl-config", metavar="FILE", default=None,
+                   help="transformer-lens: the HookedTransformerConfig as JSON (default: FILE.json or config.json beside FILE)")
+    p.add_argument("--tl-layer", type=int, default=None, help="transformer-lens: the block whose MLP neurons are analysed (default: last)")
+    p.add_argument("--tl-mlp-site", choices=("post", "pre"), default="post",
+                   help="transformer-lens: analyse MLP activations after (post, as Nanda et al.) or before the activation function")
     p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
     p.add_argument("--device", type=v.device, default="cpu")
     p.add_argument("--live-threshold", type=v.fraction, default=0.01, help="RUN_DIR mode: live-neuron threshold")
@@ -227,7 +232,8 @@ def _files_mode(args: argparse.Namespace) -> int:
     t_first = None
     for pth in paths:
         for model in load_models(pth, args.format, G, activation=args.activation, eq_token=args.eq_token,
-                                 device=args.device):
+                                 device=args.device, config=args.tl_config, layer=args.tl_layer,
+                                 mlp_site=args.tl_mlp_site):
             t0 = time.perf_counter()
             H = G if G is not None else model.group
             if H is None:
