@@ -105,14 +105,15 @@ def _from_run_dir(G, path: Path, seed: int, device: str) -> dict:
     return {key: net, f"{key}.init": base}
 
 
-def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu") -> dict:
-    """The artifacts of a trained model at ``path`` in format ``fmt`` (see the module docstring)."""
+def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu", config=None) -> dict:
+    """The artifacts of a trained model at ``path`` in format ``fmt`` (see the module docstring);
+    ``config``: a transformer-lens model's config (see :func:`~grokcheck.checks.training._external.load_model`)."""
     from grokcheck.checks.training._external import load_model
 
     path = Path(os.fspath(path))
     if fmt == "grokcheck":
         return _from_run_dir(G, path, seed, device)
-    model = load_model(path, fmt, G, device=device)
+    model = load_model(path, fmt, G, device=device, config=config)
     net = net_from_external(G, model, path.name)
     import torch
 
@@ -120,7 +121,8 @@ def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu") ->
     os.close(fd)
     try:
         torch.save(_random_like_state(model.state, seed), tmp)
-        base_model = load_model(tmp, fmt, G, device=device)
+        # the config found beside the file (transformer-lens), since the random copy lies elsewhere
+        base_model = load_model(tmp, fmt, G, device=device, config=model.meta.get("config", config))
     finally:
         os.remove(tmp)
     base = net_from_external(G, base_model, "random weights of the same architecture and scale")

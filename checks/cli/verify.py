@@ -30,6 +30,8 @@ def register(sub) -> None:
     p.add_argument("--format", dest="model_format", default=None,
                    choices=["onelayer-mlp", "concat-mlp", "summed-mlp", "transformer-lens", "grokcheck"],
                    help="the layout of --model (required with --model)")
+    p.add_argument("--tl-config", metavar="FILE", default=None,
+                   help="transformer-lens --model: its HookedTransformerConfig as JSON (default: FILE.json or config.json beside it)")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
@@ -60,7 +62,8 @@ def run(args) -> int:
         if args.model is not None:
             from grokcheck.checks.claims._given_model import model_artifacts
 
-            model = model_artifacts(G, args.model, args.model_format, seed=args.seed, device=args.device)
+            model = model_artifacts(G, args.model, args.model_format, seed=args.seed, device=args.device,
+                                    config=args.tl_config)
         report = verify(G, budget=args.budget, seed=args.seed, only=args.only, out_dir=out, progress=not args.quiet,
                         device=args.device, model=model, model_name=None if args.model is None else Path(args.model).name)
     width = max(len(r.id) for r in report.results) if report.results else 10
