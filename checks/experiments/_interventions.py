@@ -1,7 +1,7 @@
 """Tan & Huang's interventions: perturbed ("degrok") training, the abelian test and regulariser.
 
 Tan & Huang, "Understanding grokking through a robustness viewpoint", arXiv 2311.06597
-(Section 4, the perturbed and the abelian "degrok" training):
+(Section 3.2, perturbed "degrokking" training; Section 4.1, the abelian test and "abelian degrok"):
 
 - **Perturbed training** minimises ``(1/n) Σ ℓ(f(x_i + Δ_i), y_i)``, ``Δ_i ~ N(0, σ² I)`` drawn
   afresh every step, with the adaptive level ``σ = max(λ₁ (1 − train acc), λ₂)``
@@ -31,9 +31,9 @@ Model probes ("first layer", for PMI/MID and for the noise site)
 - Transformer (:class:`TransformerNet`): noise on the **token embeddings** ``W_E[tokens]`` of all
   three positions (before the positional embedding is added), as the paper's perturbed
   training does. Tan & Huang do not say what the first layer of the transformer is
-  (their Section 4.3 defines the metrics on "the first layer" without naming it for the
-  transformer). The paper calls ``x_i`` "the input token embedding", so the first
-  layer is the first layer *after* that input: we take the residual stream at the "=" position
+  (their Section 5.1, Definition 5.1, defines the metrics on the first layer's features
+  ``f(x_i + Δ_i, W₁)`` without naming that layer for the transformer). The paper calls ``x_i``
+  "the input token embedding", so the first layer is the first layer *after* that input: we take the residual stream at the "=" position
   after the attention sub-layer (token + position embedding + attention output, ``(B, d)``).
   ``first_layer="mlp"`` selects the MLP hidden activations instead.
 """

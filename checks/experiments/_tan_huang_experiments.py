@@ -3,19 +3,19 @@
 Four training claims of Tan & Huang, "Understanding grokking through a robustness viewpoint",
 registered as experiments:
 
-* ``tanhuang.commutative-law-at-grok`` (Section 4.2, Figure 5): "the standard training process
+* ``tanhuang.commutative-law-at-grok`` (Section 4.1, Figure 5): "the standard training process
   does not [learn the] commutative rule on the training data until it groks", whereas perturbed
   training learns it "right after the training accuracy reaches 100%".
-* ``tanhuang.perturbed-groks-earlier`` (Section 4.1, Figure 4): perturbed training
+* ``tanhuang.perturbed-groks-earlier`` (Section 3.2, Figure 4): perturbed training
   (:class:`~grokcheck.checks.experiments._interventions.PerturbedTraining`, noise
   ``σ = max(λ₁ (1 − train acc), λ₂)`` drawn afresh every step) generalises earlier than standard
   training.
-* ``tanhuang.abelian-degrok-earlier`` (Section 4.2, Figure 6): training with the abelian
+* ``tanhuang.abelian-degrok-earlier`` (Section 4.1, Figure 6): training with the abelian
   regulariser (:class:`~grokcheck.checks.experiments._interventions.AbelianRegularizer`,
   ``loss + 100·MSE(f(a,b), f(b,a))``) groks earlier too ("performs even better than the
   perturb-based strategy"); the same paired rule as the perturbed arm. The coefficient 100 is the
   paper's (on the transformer's logits) at every budget.
-* ``tanhuang.metrics-change-at-grok`` (Section 5.1, Figure 8): "perturbed mutual information
+* ``tanhuang.metrics-change-at-grok`` (Section 5.1, Figures 8 and 9): "perturbed mutual information
   [PMI] and [perturbed entropy, PE] change sharply at the time test accuracy undergoes a quick
   increase". MID and ED (Section 5.2) are logged and their change points reported, but the
   paper's claim for them is different (a decreasing phase before the training accuracy reaches
@@ -522,7 +522,7 @@ TANHUANG_COMMUTATIVE = Experiment(
     claim=("Standard training does not learn the commutative law on the training pairs before it groks: the "
            "agreement of f(a,b) and f(b,a) on pairs whose swap is held out reaches 0.95 no earlier than the test "
            "accuracy does."),
-    source=f"{SOURCE}, Section 4.2 and Figure 5 (the abelian test)",
+    source=f"{SOURCE}, Section 4.1 and Figure 5 (the abelian test)",
     budgets=_budgets(),
     cells=_cells_for(("plain", "perturbed")),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False),
@@ -534,7 +534,7 @@ TANHUANG_PERTURBED_EARLIER = Experiment(
     id="tanhuang.perturbed-groks-earlier",
     claim=("Perturbed training (Gaussian noise on the input, σ = max(λ₁(1 − train acc), λ₂), drawn afresh every "
            "step) groks earlier than standard training from the same initialisation and split."),
-    source=f"{SOURCE}, Section 4.1 and Figure 4 (degrokking)",
+    source=f"{SOURCE}, Section 3.2 and Figure 4 (degrokking)",
     budgets=_budgets(),
     cells=_cells_for(("plain", "perturbed")),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False),
@@ -546,7 +546,7 @@ TANHUANG_METRICS_CHANGE = Experiment(
     id="tanhuang.metrics-change-at-grok",
     claim=("The perturbed mutual information (PMI) and perturbed entropy (PE) of standard training change "
            "sharply when the test accuracy rises quickly."),
-    source=f"{SOURCE}, Section 5.1 and Figure 8 (MID and ED of Section 5.2 reported)",
+    source=f"{SOURCE}, Section 5.1 and Figures 8–9 (MID and ED of Section 5.2 reported)",
     budgets=_budgets(),
     cells=_cells_for(("plain",)),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=True),
@@ -558,7 +558,7 @@ TANHUANG_ABELIAN_EARLIER = Experiment(
     id="tanhuang.abelian-degrok-earlier",
     claim=("Training with the abelian regulariser (loss + 100·MSE(f(a,b), f(b,a)) over the training batch, "
            "'abelian degrok') groks earlier than standard training from the same initialisation and split."),
-    source=f"{SOURCE}, Section 4.2 and Figure 6 (abelian degrok)",
+    source=f"{SOURCE}, Section 4.1 and Figure 6 (abelian degrok)",
     budgets=_budgets({"abelian_weight": 100.0}),
     cells=_cells_for(("plain", "abelian")),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False),
