@@ -1,4 +1,4 @@
-"""Li₂ §3.6 / Fig. 8: at small width Muon learns the group task better than Adam — a controlled comparison.
+"""Li₂ §5.3 / Fig. 8: at small width Muon learns the group task better than Adam — a controlled comparison.
 
 Tian (arXiv 2509.21519), Lemma 2 and Theorem 8, argues that Muon's ``UVᵀ`` update rebalances
 the hidden nodes across the irreps, so that with few nodes (small K) more irreps are covered and
@@ -155,9 +155,9 @@ def _analyze(settings, results, ctx):
 
 MUON_VS_ADAMW = Experiment(
     id="li2.muon-small-width",
-    claim="Li₂ §3.6 / Fig. 8: with few hidden nodes, Muon reaches a better test accuracy than Adam(W) on a group "
+    claim="Li₂ §5.3 / Fig. 8: with few hidden nodes, Muon reaches a better test accuracy than Adam(W) on a group "
           "task — in a comparison controlled over seeds and learning rates.",
-    source="Tian, arXiv 2509.21519, Lemma 2, Theorem 8 and Fig. 8",
+    source="Tian, arXiv 2509.21519, §5.3 (Lemma 2, Theorem 8) and Fig. 8",
     budgets=BUDGETS,
     cells=_cells,
     run_cell=_run_cell,
