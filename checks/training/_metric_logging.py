@@ -2,7 +2,7 @@
 
 :class:`RobustnessLogger` is an ``on_eval`` callback of :func:`grokcheck.checks.training._train.train`
 (Tan & Huang, "Understanding grokking through a robustness viewpoint", arXiv 2311.06597,
-Section 4.3 and Section 5): every ``every`` steps it adds per-seed lists to the metrics line:
+Section 4.1 and Section 5): every ``every`` steps it adds per-seed lists to the metrics line:
 
 - ``pmi``, ``pe``, ``pmi0``, ``pe0``, ``mid``, ``ed`` — matrix-information metrics with the paper's
   protocol (per batch, one noise draw per batch, averaged over batches; α = 1 by default;
