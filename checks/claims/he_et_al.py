@@ -138,8 +138,12 @@ CHECKS = (
     ),
     Check(
         id="flow.rank-one-published",
-        claim="T-a1 (2) as published: every neuron's Fourier blocks on its winning irrep become rank one (σ₂/σ₁ → 0).",
-        source=f"{HE}, Theorem 4.3 (T-a1), part 2, stated for every finite group",
+        claim="T-a1 (2) as the authors' blog states it: every neuron's Fourier blocks on its winning irrep become "
+              "rank one (σ₂/σ₁ → 0), for every finite group.",
+        source=f"{HE}, Theorem 4.3 (T-a1), part 2, in the wording of the authors' blog post (He, Wang, Zhang, Chen, "
+               "Yang, 'Neural Networks Provably Learn Group Representations: From Cyclic to Non-Abelian', "
+               "y-agent.github.io, 2026-06-09), not the paper's text, which grokcheck has not read; the paper's "
+               "abstract says 'rotational rank-one alignment' without naming the irreps it covers",
         predict=lambda ctx: 0.0,
         measure=_rank_published,
         tolerance=Tolerance(1e-3, "the flow is stopped at a finite time; σ₂/σ₁ decays exponentially to its limit "
