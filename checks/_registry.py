@@ -25,6 +25,7 @@ counterexample and ``why_false``, one line saying why the statement is false.
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import pkgutil
 import traceback
@@ -47,6 +48,11 @@ __all__ = [
     "result_from_comparison",
     "compare",
     "assert_check_passes",
+    "Shortfall",
+    "regime_shortfall",
+    "still_improving",
+    "SELF_TEST_MODULE",
+    "is_self_test",
 ]
 
 
@@ -141,6 +147,78 @@ class Measured:
     inconclusive: str | None = None
     decide: str | None = None
     statistic: dict | None = None
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """The run did not reach the regime the claim is about: ``reason`` (what was not reached) and
+    ``decide`` (the budget, steps or seeds that would reach it).
+
+    The one rule for checks and experiments alike: a shortfall is INCONCLUSIVE, never FAIL
+    (:func:`run_check` on :attr:`Measured.inconclusive`, ``run_experiment`` on
+    ``Outcome.shortfall``), whatever the comparison would have said.
+    """
+
+    reason: str
+    decide: str = ""
+
+    def measured(self, value, details: dict | None = None, statistic: dict | None = None) -> "Measured":
+        """A :class:`Measured` that carries this shortfall (for a check's ``measure``)."""
+        return Measured(value, dict(details or {}), inconclusive=self.reason, decide=self.decide or None,
+                        statistic=statistic)
+
+
+def regime_shortfall(reached: int, total: int, *, needed: int, event: str, decide: str,
+                     still_improving: bool = False) -> Shortfall | None:
+    """The shared test of "did not reach the regime": a :class:`Shortfall` or ``None``.
+
+    ``reached`` of ``total`` units (seeds, runs, groups) reached ``event`` (grokked, memorised,
+    converged); the claim's test needs ``needed`` of them. Fewer is a shortfall. So is a run in
+    which none reached it while its curves were ``still_improving`` at the end of the budget
+    (a test accuracy still climbing says the budget, not the claim, stopped it).
+    """
+    reached, total, needed = int(reached), int(total), int(needed)
+    if reached < needed:
+        tail = "; the curves were still improving at the end of the budget" if still_improving else ""
+        return Shortfall(f"only {reached} of {total} reached {event} (the test needs {needed}){tail}", decide)
+    return None
+
+
+def still_improving(curves, *, window: float = 0.2, min_gain: float = 0.02) -> bool:
+    """Whether any curve of ``curves`` (S, T) (e.g. test accuracy over evaluations) gained at least
+    ``min_gain`` over the last ``window`` fraction of its evaluations.
+
+    ``min_gain`` 0.02 is two points of accuracy: above the evaluation noise of one test set of a
+    few hundred pairs at one evaluation, so a flat curve does not count as climbing.
+    """
+    a = np.asarray(curves, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[None, :]
+    T = a.shape[1]
+    if T < 2:
+        return False
+    k = max(1, int(round(window * (T - 1))))
+    gain = a[:, -1] - a[:, -1 - k]
+    return bool(np.any(np.nan_to_num(gain, nan=0.0) >= min_gain))
+
+
+#: the registry module whose checks are the library's own identities (character-table
+#: orthogonality, certified irreps, …): infrastructure self-tests, reported and counted apart from
+#: the papers' claims
+SELF_TEST_MODULE = "library"
+
+
+@functools.lru_cache(maxsize=1)
+def _self_test_ids() -> frozenset:
+    import grokcheck.checks.claims as pkg
+
+    mod = importlib.import_module(f"{pkg.__name__}.{SELF_TEST_MODULE}")
+    return frozenset(c.id for c in getattr(mod, "CHECKS", ()))
+
+
+def is_self_test(check_id: str) -> bool:
+    """Whether ``check_id`` is registered by :data:`SELF_TEST_MODULE` (an infrastructure self-test)."""
+    return check_id in _self_test_ids()
 
 
 @dataclass(frozen=True)
@@ -244,6 +322,10 @@ class CheckResult:
     statistic : for statistical claims, ``{"test", "p_value" or "ci", "n_seeds", "rule"}``.
     why_false : for a published statement shown false, one line saying why.
     on_model : the measurement was taken on a user-supplied model (``verify --model``).
+    setting : for experiments, the budget's setting (``{"kind": "paper"|"proxy", "name",
+        "differences"}``); a FAIL in a proxy is reported as "does not transfer" and counted apart.
+    self_test : an infrastructure self-test (the library's own identities), counted apart from the
+        papers' claims.
     """
 
     id: str
@@ -263,6 +345,8 @@ class CheckResult:
     why_false: str = ""
     group_independent: bool = False
     on_model: bool = False
+    setting: dict | None = None
+    self_test: bool = False
 
     def __post_init__(self):
         if not isinstance(self.verdict, Verdict):
@@ -276,6 +360,21 @@ class CheckResult:
     def expected_fail(self) -> bool:
         """A published statement registered as printed and shown false."""
         return self.published_false and self.verdict == Verdict.FAIL
+
+    @property
+    def in_proxy(self) -> bool:
+        """Measured in a proxy setting (not the paper's)."""
+        return bool(self.setting) and self.setting.get("kind") == "proxy"
+
+    @property
+    def does_not_transfer(self) -> bool:
+        """A FAIL in a proxy setting: the claim does not transfer there (not a refutation of the paper)."""
+        return self.verdict == Verdict.FAIL and self.in_proxy and not self.published_false
+
+    @property
+    def unexpected_fail(self) -> bool:
+        """A FAIL that is neither a published statement shown false nor a FAIL in a proxy setting."""
+        return self.verdict == Verdict.FAIL and not self.published_false and not self.does_not_transfer
 
     def to_json(self) -> dict:
         out = {
@@ -302,6 +401,12 @@ class CheckResult:
             out["why_false"] = self.why_false
         if self.on_model:
             out["on_model"] = True
+        if self.setting is not None:
+            out["setting"] = _jsonable(self.setting)
+            if self.does_not_transfer:
+                out["does_not_transfer"] = True
+        if self.self_test:
+            out["self_test"] = True
         return out
 
 
@@ -389,7 +494,7 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
     on_model = bool(ctx.on_model and check.uses_model)
     base = dict(id=check.id, claim=check.claim, source=check.source, published_false=check.published_false,
                 why_false=check.why_false, group_independent=check.group_independent, on_model=on_model,
-                tolerance=check.tolerance)
+                tolerance=check.tolerance, self_test=is_self_test(check.id))
     for h in check.effective_hypotheses():
         if on_model and h.budget:
             continue  # a limit of grokcheck's own training; the user's model is already trained

@@ -46,7 +46,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from grokcheck.checks._io import atomic_write_json, json_safe
-from grokcheck.checks._registry import CheckResult, Hypothesis, Verdict
+from grokcheck.checks._registry import CheckResult, Hypothesis, Shortfall, Verdict
 from grokcheck.errors import GrokcheckError
 
 __all__ = [
@@ -110,7 +110,8 @@ class Outcome:
     number the verdict is about, with its ``interval`` (lo, hi) where it has one;
     ``predicted``: the paper's value or form; ``reason``: one sentence a reader needs (what
     decided, or what would decide it); ``details``: every number behind it; ``figures``:
-    ``{file name: draw(path)}``.
+    ``{file name: draw(path)}``; ``shortfall``: the run did not reach the claim's regime (then
+    INCONCLUSIVE, never FAIL).
     """
 
     verdict: Verdict
@@ -124,6 +125,9 @@ class Outcome:
     n_seeds: int | None = None
     baseline: Any = None
     decide: str = ""
+    # the run did not reach the claim's regime (:func:`~grokcheck.checks._registry.regime_shortfall`):
+    # the verdict is INCONCLUSIVE whatever ``verdict`` says (the rule checks share)
+    shortfall: Shortfall | None = None
 
 
 @dataclass
@@ -136,6 +140,9 @@ class StudyContext:
     group: Any = None
     max_steps: int | None = None
     progress: bool = False
+    # true while the power analysis runs ``analyze`` on simulated datasets (see ``_rivals``): an
+    # analysis may then skip figures and intervals that are reported but do not enter its rule
+    simulating: bool = False
 
     def steps(self, n: int) -> int:
         """``n`` capped by the ``max_steps`` override (tests run the paper budget for a few steps)."""
@@ -161,11 +168,25 @@ class Experiment:
     group_parameter: bool = False
     hypotheses: tuple[Hypothesis, ...] = ()
     published_false: bool = False
+    # the claim's generative model and its rivals (``_rivals.Design``): a PASS must exclude each
+    design: Any = None
+    # budget → ``_rivals.Setting`` (the paper's setting or a proxy with its differences)
+    setting: Mapping[str, Any] | None = None
+    # the claim's own magnitude where it has one (``_rivals.Magnitude``), shown in the report
+    magnitude: Any = None
 
     def __post_init__(self):
         missing = [b for b in BUDGETS if b not in self.budgets]
         if missing:
             raise GrokcheckError(f"experiment {self.id!r} has no settings for budget(s) {missing}")
+        if self.setting is not None:
+            undeclared = [b for b in BUDGETS if b not in self.setting]
+            if undeclared:
+                raise GrokcheckError(f"experiment {self.id!r} declares no setting for budget(s) {undeclared}")
+
+    def setting_of(self, budget: str):
+        """The ``_rivals.Setting`` of ``budget`` (``None`` when the experiment declares none)."""
+        return None if self.setting is None else self.setting.get(budget)
 
     def settings(self, budget: str) -> dict:
         if budget not in BUDGETS:
@@ -173,8 +194,16 @@ class Experiment:
         return dict(self.budgets[budget])
 
     def to_json(self) -> dict:
-        return {"id": self.id, "claim": self.claim, "source": self.source, "decision_rule": self.decision_rule,
-                "group_parameter": self.group_parameter, "budgets": json_safe(dict(self.budgets))}
+        out = {"id": self.id, "claim": self.claim, "source": self.source, "decision_rule": self.decision_rule,
+               "group_parameter": self.group_parameter, "budgets": json_safe(dict(self.budgets))}
+        if self.setting is not None:
+            out["setting"] = {b: s.to_json() for b, s in self.setting.items()}
+        if self.design is not None:
+            out["rivals"] = [{"name": r.name, "description": r.description} for r in self.design.rivals]
+            out["claim_model"] = {"name": self.design.claim.name, "description": self.design.claim.description}
+        if self.magnitude is not None:
+            out["magnitude"] = self.magnitude.to_json()
+        return out
 
 
 # --------------------------------------------------------------------------- statistics
@@ -435,6 +464,41 @@ def _load_cell(d: Path, seeds) -> dict | None:
     return out
 
 
+def judge(exp: Experiment, settings: dict, results: Mapping, ctx: StudyContext, outcome: Outcome, *,
+          power: bool = True) -> Outcome:
+    """The verdict after the rules every experiment shares, applied to ``exp.analyze``'s ``outcome``.
+
+    In order: a ``shortfall`` (the run did not reach the claim's regime) is INCONCLUSIVE, never
+    FAIL; with a declared ``design``, the power analysis of ``_rivals.separation`` at this grid
+    and the run's measured noise (``power``), whose result enters ``details["separation"]`` and
+    can turn a PASS whose rivals are not excluded, or a FAIL the claim's own data would give,
+    into INCONCLUSIVE (``_rivals.apply_separation``); in a proxy setting a FAIL reads "does not
+    transfer to <setting>". The outcome's other fields are kept.
+    """
+    import dataclasses
+
+    verdict, reason, decide = Verdict(outcome.verdict), outcome.reason, outcome.decide
+    details = dict(outcome.details)
+    if outcome.shortfall is not None:
+        if verdict in (Verdict.PASS, Verdict.FAIL):
+            details["verdict_before_shortfall"] = verdict.value
+        verdict = Verdict.INCONCLUSIVE
+        reason = outcome.shortfall.reason + (f" ({reason})" if reason and reason != outcome.shortfall.reason else "")
+        decide = outcome.shortfall.decide or decide
+    if exp.design is not None and power and not ctx.simulating:
+        from grokcheck.checks.experiments._rivals import apply_separation, separation
+
+        sep = separation(exp.design, exp.analyze, settings, results, ctx)
+        details["separation"] = sep.to_json()
+        verdict, reason, decide = apply_separation(verdict, reason, decide, sep)
+    setting = exp.setting_of(ctx.budget)
+    if setting is not None:
+        details["setting"] = setting.to_json()
+        if verdict == Verdict.FAIL and setting.is_proxy and not exp.published_false:
+            reason = f"does not transfer to {setting.name or 'this proxy setting'}: {reason}"
+    return dataclasses.replace(outcome, verdict=verdict, reason=reason, decide=decide, details=details)
+
+
 def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, device: str = "cpu",
                    out_dir: str | Path | None = None, group=None, max_steps: int | None = None,
                    max_cells: int | None = None, max_seeds: int | None = None,
@@ -506,6 +570,7 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
             outcome = Outcome(verdict=inconclusive(), statistic=None,
                               reason=f"partial grid (smoke run of {len(cells)} cell(s)); analysis needs the whole grid "
                                      f"({type(exc).__name__}: {exc})")
+        outcome = judge(exp, settings, results, ctx, outcome, power=not partial)
         figures = []
         if root is not None:
             for name, draw in sorted(outcome.figures.items()):
@@ -527,6 +592,10 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
             **outcome.details,
         }
         statistic = {"test": outcome.test or "see details", "rule": exp.decision_rule}
+        if "separation" in outcome.details:
+            sep = outcome.details["separation"]
+            statistic["separation"] = {r["name"]: r["power"] for r in sep["rivals"]}
+            statistic["claim_pass_rate"] = sep["claim"]["pass_rate"]
         if outcome.interval is not None:
             statistic["ci"] = [float(v) for v in outcome.interval]
         if outcome.n_seeds is not None:
@@ -537,7 +606,8 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
         return CheckResult(**base, verdict=outcome.verdict, prediction=outcome.predicted, measurement=outcome.statistic,
                            details=details, reason=outcome.reason, seconds=time.perf_counter() - t0,
                            statistic=statistic, baseline=outcome.baseline, decide=decide,
-                           group_independent=not exp.group_parameter)
+                           group_independent=not exp.group_parameter,
+                           setting=None if exp.setting_of(budget) is None else exp.setting_of(budget).to_json())
     except Exception as exc:  # noqa: BLE001 - an experiment reports, it does not crash the run
         return CheckResult(**base, verdict=Verdict.ERROR, reason=f"{type(exc).__name__}: {exc}",
                            details={"traceback": traceback.format_exc(limit=8)}, seconds=time.perf_counter() - t0)
