@@ -3,7 +3,8 @@
 Reads a run directory written by :func:`grokcheck.checks.training._train.train` (``config.json``,
 ``task.pt``, ``checkpoint.pt``, ``metrics.jsonl``) and every checkpoint in it: the final
 ``checkpoint.pt`` and, when present, the history ``checkpoints/step_XXXXXXXX.pt`` (same
-format, ``{"format": 1, "step": int, "model": state_dict}``) that ``train`` keeps with
+format, ``{"format": 1, "step": int, "model": state_dict}``; every file is read with torch's
+weights-only unpickler and checked, so none can run code) that ``train`` keeps with
 ``TrainConfig(checkpoint_history=N)`` (CLI ``grokcheck train --checkpoint-history N``, about N
 log-spaced checkpoints) or with the callback :func:`checkpoint_history_callback`.
 
@@ -119,14 +120,12 @@ class KKTTrajectory:
     test_acc: np.ndarray
 
 
-def _checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+def _checkpoints(run_dir: Path, final_step: int) -> list[tuple[int, Path]]:
+    """``(step, path)`` of the history checkpoints and of ``checkpoint.pt`` (at ``final_step``), sorted."""
     from grokcheck.checks.training._callbacks import history_steps
 
     out = dict(history_steps(run_dir))
-    final = run_dir / "checkpoint.pt"
-    if final.exists():
-        step = int(torch.load(final, weights_only=False, map_location="cpu")["step"])
-        out.setdefault(step, final)
+    out.setdefault(int(final_step), run_dir / "checkpoint.pt")
     return sorted(out.items())
 
 
@@ -150,7 +149,9 @@ def kkt_trajectory(
     """
     from tqdm.auto import tqdm
 
-    from grokcheck.checks.training._train import load_run
+    from grokcheck.checks.training._resume import read_history_checkpoint
+    from grokcheck.checks.training._train import _load_weights, load_run
+    from grokcheck.errors import RunDirectoryError
 
     run_dir = Path(run_dir)
     run = load_run(run_dir, device=device)
@@ -169,7 +170,7 @@ def kkt_trajectory(
     if sel.size == 0 or sel.min() < 0 or sel.max() >= S or len(set(sel.tolist())) != sel.size:
         raise GrokcheckError(f"seeds must be distinct ensemble indices in 0..{S - 1} (the run has {S} seeds), "
                              f"got {sel.tolist()}")
-    cks = _checkpoints(run_dir)
+    cks = _checkpoints(run_dir, run.step)
     K = len(cks)
     shape = (sel.size, K)
     arr = {k: np.full(shape, np.nan) for k in ("margin", "q_min", "norm", "stationarity", "complementarity", "degree", "train_acc", "test_acc")}
@@ -177,8 +178,12 @@ def kkt_trajectory(
     hist = {int(h["step"]): h for h in run.history}
     dt = next(model.parameters()).dtype
     for k, (step, path) in enumerate(tqdm(cks, disable=not progress, desc="checkpoints", leave=False)):
-        ck = torch.load(path, weights_only=False, map_location=device)
-        model.load_state_dict(ck["model"])
+        # weights-only and checked: a checkpoint cannot run code, a damaged one is named
+        ck = run.checkpoint if path.name == "checkpoint.pt" else read_history_checkpoint(path, device)
+        if ck["step"] != step:
+            raise RunDirectoryError(f"{path} records step {ck['step']}, not the step {step} its name says; "
+                                    "re-create the run's checkpoint history", path=run_dir)
+        _load_weights(model, ck["model"], path, "read")
         h = hist.get(step, {})
         for a, s in enumerate(sel):
             idx = task.train_idx[s]

@@ -54,7 +54,13 @@ Run directory (``out_dir``)
     "grokcheck_version": ...}``.
 ``task.pt``
     ``torch.save`` of ``Task.state()`` (tensors + JSON meta; group tasks store the Cayley table
-    under ``meta["table"]``). Rebuild with ``Task.from_state(torch.load(..., weights_only=False))``.
+    under ``meta["table"]``). Read back with
+    :func:`~grokcheck.checks.training._resume.read_task` (weights-only, checked).
+
+Every ``.pt`` file of a run folder holds only tensors and plain data (dicts, lists, numbers,
+strings, ``None``) and is read with torch's weights-only unpickler
+(:func:`~grokcheck.checks.training._resume.load_torch_file`), so a file cannot run code when
+it is read; anything else in it is refused by name.
 ``metrics.jsonl``
     One JSON object per evaluation: ``step``, per-seed lists ``train_loss``, ``train_acc``,
     ``test_loss``, ``test_acc`` (``null`` for dead seeds or an empty test set), ``alive``,
@@ -303,11 +309,13 @@ def _read_metrics(path: Path, max_step: int | None = None) -> list[dict]:
     if not path.exists():
         return []
     rows = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by a kill
+        if not isinstance(row, dict) or not isinstance(row.get("step"), int) or isinstance(row["step"], bool):
+            continue  # not a metrics line of this format
         if max_step is None or row["step"] <= max_step:
             rows.append(row)
     return rows
@@ -374,35 +382,91 @@ class LoadedRun:
 
 
 def _load_task(run_dir: Path) -> Task:
-    from grokcheck.checks.training._resume import load_torch_file
+    from grokcheck.checks.training._resume import read_task
 
-    return Task.from_state(load_torch_file(run_dir / "task.pt", "the task", "cpu"))
+    return read_task(run_dir / "task.pt")
+
+
+def _config_of(ck: dict, path: Path, verb: str) -> TrainConfig:
+    """The :class:`TrainConfig` stored in a checkpoint; an unreadable one is a named :class:`RunDirectoryError`."""
+    from grokcheck.errors import GrokcheckError, RunDirectoryError
+
+    try:
+        return TrainConfig.from_dict(ck["config"])
+    except (GrokcheckError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise RunDirectoryError(f"cannot {verb}: the training configuration in {path} is unreadable ({exc}); "
+                                "re-create the run with `grokcheck train ... --overwrite`", path=path.parent) from None
+
+
+def _load_weights(model: EnsembleModel, state: dict, path: Path, verb: str) -> None:
+    """``model.load_state_dict(state)``; weights that do not fit the model are a named :class:`RunDirectoryError`."""
+    from grokcheck.errors import RunDirectoryError
+
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunDirectoryError(f"cannot {verb}: the weights in {path} do not fit the model its configuration "
+                                f"describes ({first}); re-create the run with `grokcheck train ... --overwrite`",
+                                path=path.parent) from None
 
 
 def load_run(run_dir: str | os.PathLike, *, device="cpu") -> LoadedRun:
-    """Read ``config.json``, ``task.pt``, ``checkpoint.pt`` and ``metrics.jsonl`` of a run."""
+    """Read ``config.json``, ``task.pt``, ``checkpoint.pt`` and ``metrics.jsonl`` of a run.
+
+    The ``.pt`` files are read with torch's weights-only unpickler and checked
+    (:mod:`grokcheck.checks.training._resume`): nothing in a run folder can run code. A damaged,
+    altered or foreign file raises :class:`~grokcheck.errors.RunDirectoryError` naming it.
+    """
     run_dir = Path(run_dir)
     if not (run_dir / "checkpoint.pt").exists():
         raise FileNotFoundError(f"{run_dir} has no checkpoint.pt: not a grokcheck run directory (give the --out "
                                 "of a `grokcheck train` run)")
-    from grokcheck.checks.training._resume import load_torch_file
+    from grokcheck.checks.training._resume import read_checkpoint
+    from grokcheck.errors import GrokcheckError, RunDirectoryError
 
-    ck = load_torch_file(run_dir / "checkpoint.pt", "the checkpoint", device)
-    config = TrainConfig.from_dict(ck["config"])
+    path = run_dir / "checkpoint.pt"
+    ck = read_checkpoint(path, device)
+    config = _config_of(ck, path, "read")
     task = _load_task(run_dir)
-    model = build_model(config.model, task, n_seeds=config.n_seeds, seed=config.seed, device=device, dtype=config.torch_dtype)
-    model.load_state_dict(ck["model"])
+    if task.n_seeds != config.n_seeds:
+        raise RunDirectoryError(f"cannot read {run_dir}: task.pt has splits for {task.n_seeds} seeds but the "
+                                f"checkpoint's configuration has {config.n_seeds}; re-create the run", path=run_dir)
+    try:
+        model = build_model(config.model, task, n_seeds=config.n_seeds, seed=config.seed, device=device,
+                            dtype=config.torch_dtype)
+    except (GrokcheckError, TypeError, ValueError, KeyError) as exc:
+        raise RunDirectoryError(f"cannot read {run_dir}: its configuration does not describe a model for its task "
+                                f"({exc})", path=run_dir) from None
+    _load_weights(model, ck["model"], path, "read")
+    alive = ck.get("alive")
+    if alive is None or alive.shape != (config.n_seeds,):
+        raise RunDirectoryError(f"cannot read {path}: its 'alive' flags are not one per seed ({config.n_seeds})",
+                                path=run_dir)
     history = tuple(_read_metrics(run_dir / "metrics.jsonl", ck["step"]))
-    return LoadedRun(config, task, model, int(ck["step"]), ck["alive"].cpu().numpy(), history, ck, str(run_dir))
+    return LoadedRun(config, task, model, int(ck["step"]), alive.cpu().numpy(), history, ck, str(run_dir))
 
 
 def _init_from(model: EnsembleModel, run_dir: str, device) -> None:
-    ck = torch.load(Path(run_dir) / "checkpoint.pt", weights_only=False, map_location=device)
+    """Copy the final weights of the run in ``run_dir`` into ``model`` (broadcast where shapes allow)."""
+    from grokcheck.checks.training._resume import read_checkpoint
+
+    path = Path(run_dir) / "checkpoint.pt"
+    if not path.is_file():
+        raise InvalidInputError(f"--init-from {run_dir}: no checkpoint.pt there; give the --out folder of a finished "
+                                "`grokcheck train` run", option="--init-from")
+    ck = read_checkpoint(path, device, verb="initialise from")
     own = dict(model.named_parameters())
     with torch.no_grad():
         for name, t in ck["model"].items():
             if name in own:
-                own[name].copy_(t.to(own[name].dtype).expand_as(own[name]))
+                try:
+                    own[name].copy_(t.to(own[name].dtype).expand_as(own[name]))
+                except RuntimeError:
+                    raise InvalidInputError(
+                        f"--init-from {path}: parameter {name!r} has shape {tuple(t.shape)}, which does not fit "
+                        f"this model's {tuple(own[name].shape)} (S seeds × ...); give a run of the same model "
+                        "family and seed count", option="--init-from") from None
 
 
 # --------------------------------------------------------------------------- training
@@ -495,14 +559,24 @@ def train(
         from grokcheck.checks.training._resume import load_resume_state
 
         ck, task = load_resume_state(out, config, task, device)  # names what differs; refuses a stale checkpoint
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        if sampler is not None:
-            sampler.load_state_dict(ck["sampler"])
-        alive = ck["alive"].to(device)
-        t_mem = np.asarray(ck["t_mem"], dtype=np.int64)
-        t_grok = np.asarray(ck["t_grok"], dtype=np.int64)
-        failures = [NumericalFailure(f["message"], where={k: f[k] for k in ("seed", "step", "quantity")}) for f in ck["failures"]]
+        _load_weights(model, ck["model"], out / "checkpoint.pt", "resume")
+        try:
+            opt.load_state_dict(ck["optimizer"])
+            if sampler is not None:
+                sampler.load_state_dict(ck["sampler"])
+            alive = ck["alive"].to(device=device, dtype=torch.bool)
+            t_mem = np.asarray(ck["t_mem"], dtype=np.int64)
+            t_grok = np.asarray(ck["t_grok"], dtype=np.int64)
+            failures = [NumericalFailure(f["message"], where={k: f[k] for k in ("seed", "step", "quantity")})
+                        for f in ck["failures"]]
+            if alive.shape != (S,) or t_mem.shape != (S,) or t_grok.shape != (S,):
+                raise ValueError(f"per-seed state is not of length {S}")
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+            from grokcheck.errors import RunDirectoryError
+
+            raise RunDirectoryError(f"cannot resume: the training state in {out / 'checkpoint.pt'} is damaged "
+                                    f"({type(exc).__name__}: {exc}); start the run again with --overwrite",
+                                    path=out) from None
         start = int(ck["step"])
         hooks.load_state(ck.get("callbacks", {}))
         for s, p in history_steps(out):
@@ -603,7 +677,7 @@ def train(
             "t_mem": t_mem.tolist(),
             "t_grok": t_grok.tolist(),
             "test_leakage": test_leakage,
-            "torch_version": torch.__version__,
+            "torch_version": str(torch.__version__),  # a plain str: the file stays weights-only loadable
             "task_hash": stored_task_hash,
             "callbacks": hooks.state(),
         })
