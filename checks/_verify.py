@@ -51,6 +51,15 @@ def _row(cells) -> str:
     return "| " + " | ".join(md_cell(c) for c in cells) + " |"
 
 
+def _rule_words(r: CheckResult) -> str:
+    """The decision rule of a result: a check's tolerance with its reason, an experiment's stated rule."""
+    if r.tolerance is not None:
+        return r.tolerance.words()
+    if r.statistic and r.statistic.get("rule"):
+        return str(r.statistic["rule"])
+    return str((r.details or {}).get("decision_rule", ""))
+
+
 _ORDER = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.INCONCLUSIVE: 2, Verdict.PASS: 3, Verdict.NOT_APPLICABLE: 4}
 
 
@@ -72,14 +81,21 @@ class VerifyReport:
     title: str | None = None  # replaces "grokcheck verify GROUP" (``grokcheck experiments`` reuses this report)
 
     def _part(self, independent: bool) -> list[CheckResult]:
-        return [r for r in self.results if bool(r.group_independent) == independent]
+        """The papers' claims on the group (or group-independent ones); the self-tests are apart."""
+        return [r for r in self.results if bool(r.group_independent) == independent and not r.self_test]
+
+    def _self_tests(self) -> list[CheckResult]:
+        """The infrastructure self-tests (the library's own identities), counted apart from the papers' claims."""
+        return [r for r in self.results if r.self_test]
 
     @staticmethod
     def _counts(results) -> dict:
-        c = {"PASS": 0, "expected FAIL": 0, "unexpected FAIL": 0, "INCONCLUSIVE": 0, "NOT APPLICABLE": 0, "ERROR": 0}
+        c = {"PASS": 0, "expected FAIL": 0, "unexpected FAIL": 0, "does not transfer": 0, "INCONCLUSIVE": 0,
+             "NOT APPLICABLE": 0, "ERROR": 0}
         for r in results:
             if r.verdict == Verdict.FAIL:
-                c["expected FAIL" if r.published_false else "unexpected FAIL"] += 1
+                c["expected FAIL" if r.published_false else
+                  "does not transfer" if r.does_not_transfer else "unexpected FAIL"] += 1
             else:
                 c[r.verdict.value] += 1
         return c
@@ -94,12 +110,14 @@ class VerifyReport:
     def counts(self) -> dict:
         """``{"group": {...}, "group_independent": {...}}`` with FAILs split into expected
         (a published statement registered as printed and shown false) and unexpected."""
-        return {"group": self._counts(self._part(False)), "group_independent": self._counts(self._part(True))}
+        return {"group": self._counts(self._part(False)), "group_independent": self._counts(self._part(True)),
+                "self_tests": self._counts(self._self_tests())}
 
     @property
     def unexpected(self) -> list[CheckResult]:
-        """Unexpected FAILs and ERRORs (what ``verify --strict`` exits 1 on)."""
-        return [r for r in self.results if r.verdict == Verdict.ERROR or (r.verdict == Verdict.FAIL and not r.published_false)]
+        """Unexpected FAILs and ERRORs (what ``--strict`` exits 1 on): not a published statement shown
+        false, and not a FAIL in a proxy setting (a claim that does not transfer there)."""
+        return [r for r in self.results if r.verdict == Verdict.ERROR or r.unexpected_fail]
 
     def to_json(self) -> dict:
         out = {
@@ -126,6 +144,10 @@ class VerifyReport:
                  "|---|---|---|---|---|---|---|"]
         for r in sorted(results, key=lambda r: (_ORDER[r.verdict], r.id)):
             verdict = f"**{r.verdict.value}**" + (" (expected: published statement shown false)" if r.expected_fail else "")
+            if r.does_not_transfer:
+                verdict += f" (does not transfer to {r.setting.get('name') or 'a proxy setting'})"
+            elif r.in_proxy and r.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE):
+                verdict += " (in a proxy setting)"
             decided = r.verdict in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE)
             pred = _short(r.prediction) if decided else ""
             if r.verdict in (Verdict.PASS, Verdict.FAIL) or (r.verdict == Verdict.INCONCLUSIVE and r.measurement is not None):
@@ -133,9 +155,35 @@ class VerifyReport:
             else:
                 meas = "see below"
             base = _short(r.baseline) if r.baseline is not None else ""
-            rule = r.tolerance.words() if (r.tolerance is not None and decided) else ""
+            rule = _rule_words(r) if decided else ""
             check = f"`{r.id}`" + (" (on the given model)" if r.on_model else "")
             lines.append(_row([verdict, check, r.claim, pred, meas, base, rule]))
+        return lines
+
+    def _separation_lines(self) -> list[str]:
+        """For every result with a power analysis: each rival with the rate at which the rule excludes it."""
+        rows = [r for r in self.results if isinstance(r.details, dict) and "separation" in r.details]
+        if not rows:
+            return []
+        lines = ["", "## Rivals and power", "",
+                 "Each experiment's decision rule run on synthetic datasets from the claim's generative model and "
+                 "from each declared rival, at the experiment's own grid and the noise measured from the run. "
+                 "*power*: the fraction of a rival's datasets the rule does not PASS; a PASS needs every rival's "
+                 "power at the bar, else the verdict is INCONCLUSIVE.", "",
+                 _row(["experiment", "model", "description", "PASS rate", "power (exclusion)", "grid that separates"]),
+                 "|---|---|---|---|---|---|"]
+        for r in rows:
+            sep = r.details["separation"]
+            c = sep["claim"]
+            lines.append(_row([f"`{r.id}`", f"claim: {c['name']}", c["description"], f"{c['pass_rate']:.0%}",
+                               f"(FAIL rate {c['counts'].get('FAIL', 0) / max(1, c['n_sims']):.0%})", ""]))
+            for rv in sep["rivals"]:
+                ok = rv["power"] >= sep["power_bar"]
+                big = rv.get("enlarged")
+                grid = "" if ok else (f"{big['grid']} ({big['power']:.0%})" if big else "none tried")
+                lines.append(_row(["", f"rival: {rv['name']}", rv["description"], f"{rv['pass_rate']:.0%}",
+                                   f"{rv['power']:.0%}" + ("" if ok else f" < {sep['power_bar']:.0%}"), grid]))
+            lines.append(_row(["", "noise", f"{sep['noise_source']}: {_short(sep['noise'], 80)}", "", "", ""]))
         return lines
 
     def to_markdown(self) -> str:
@@ -152,9 +200,13 @@ class VerifyReport:
             "",
             f"- **Checks on {self.group}**: {say(c['group'])}.",
             f"- **Group-independent checks** (the same on every group, counted once): {say(c['group_independent'])}.",
+            f"- **Infrastructure self-tests** (the library's own identities, not claims of the papers): "
+            f"{say(c['self_tests'])}.",
             "- *expected FAIL*: a published statement registered as printed and shown false (why: below); "
-            "*unexpected FAIL*: a measurement that contradicts the claim inside its own regime; "
-            "*INCONCLUSIVE*: the run did not reach the claim's regime (what would decide it: below).",
+            "*unexpected FAIL*: a measurement that contradicts the claim inside its own regime, in the paper's "
+            "setting; *does not transfer*: a FAIL in a proxy setting (not a refutation of the paper); "
+            "*INCONCLUSIVE*: the run did not reach the claim's regime, or the design cannot separate the claim "
+            "from a declared rival (what would decide it: below).",
             "- Irreps are numbered 1..k (X.1 … X.k) as in `grokcheck table` and GAP's `Display`.",
             "",
             f"## Checks on {self.group}",
@@ -166,6 +218,12 @@ class VerifyReport:
             lines += ["", "## Group-independent checks", "",
                       "These statements do not involve the group; they are run once per report and not counted in "
                       "the group's tally.", "", *self._table(indep)]
+        selft = self._self_tests()
+        if selft:
+            lines += ["", "## Infrastructure self-tests", "",
+                      "The library's own identities (character-table orthogonality, certified irreps, …): they test "
+                      "grokcheck, not the papers, and are counted apart.", "", *self._table(selft)]
+        lines += self._separation_lines()
         false = [r for r in self.results if r.expected_fail]
         if false:
             lines += ["", "## Published statements shown false", ""]
@@ -177,14 +235,22 @@ class VerifyReport:
         if held:
             lines += ["", "Published statements known false elsewhere that hold on this group: "
                       + ", ".join(f"`{r.id}`" for r in held) + "."]
-        unexpected = [r for r in self.results if r.verdict == Verdict.FAIL and not r.published_false]
+        unexpected = [r for r in self.results if r.unexpected_fail]
         if unexpected:
             lines += ["", "## Unexpected FAILs", ""]
             for r in unexpected:
                 lines.append(f"- `{r.id}`: predicted {_short(r.prediction, 80)}, measured {_short(r.measurement, 80)}; "
-                             f"rule: {r.tolerance.words() if r.tolerance else ''}")
+                             f"rule: {_rule_words(r)}")
                 if r.reason:
                     lines.append(f"  - {r.reason}")
+        moved = [r for r in self.results if r.does_not_transfer]
+        if moved:
+            lines += ["", "## FAILs in a proxy setting (the claim does not transfer there)", ""]
+            for r in moved:
+                st = r.setting or {}
+                lines.append(f"- `{r.id}`: {r.reason}")
+                if st.get("differences"):
+                    lines.append("  - differs from the paper's setting: " + "; ".join(st["differences"]))
         inconc = [r for r in self.results if r.verdict == Verdict.INCONCLUSIVE]
         if inconc:
             lines += ["", "## INCONCLUSIVE", ""]
@@ -248,6 +314,10 @@ def verify(
 ) -> VerifyReport:
     """Run every registered check (or those in ``only``) on ``G``.
 
+    ``only``: check ids, experiment ids or prefixes of either; a named experiment runs at
+    ``budget`` (a group experiment on ``G``, any other at its own grid). Without ``only`` the
+    group experiments run at ``budget="full"``.
+
     Parameters
     ----------
     model : dict, optional
@@ -264,15 +334,24 @@ def verify(
     from grokcheck.checks._names import group_display_name
     from grokcheck.errors import GrokcheckError
 
+    from grokcheck.checks.experiments._study import all_experiments
+
     checks = all_checks()
     if model is not None and not only:
         checks = tuple(c for c in checks if c.uses_model)
+    chosen_experiments = None  # None: the default (the group experiments at --budget full)
     if only:
-        known = {c.id for c in checks}
+        def hit(entry_id):
+            return any(entry_id == i or entry_id.startswith(i) for i in only)
+
+        exps = all_experiments()
+        known = {c.id for c in checks} | {e.id for e in exps}
         missing = [i for i in only if i not in known and not any(k.startswith(i) for k in known)]
         if missing:
-            raise GrokcheckError(f"unknown check id(s) {missing}; `grokcheck checks` lists them")
-        checks = tuple(c for c in checks if any(c.id == i or c.id.startswith(i) for i in only))
+            raise GrokcheckError(f"unknown check or experiment id(s) {missing}; `grokcheck checks` and "
+                                 "`grokcheck experiments --list` list them")
+        checks = tuple(c for c in checks if hit(c.id))
+        chosen_experiments = tuple(e for e in exps if hit(e.id))
     tty = bool(progress and getattr(sys.stderr, "isatty", lambda: False)())
     ctx = VerifyContext(G, budget=budget, seed=seed, progress=tty, device=device, artifacts=model,
                         on_model=model is not None)
@@ -302,7 +381,21 @@ def verify(
                 raise  # a full or read-only disk is the user's to fix, not a figure to skip
             except Exception as exc:  # noqa: BLE001 - a figure must not lose the report
                 print(f"grokcheck: figure {name} failed: {exc}")
-    if budget == "full" and model is None and not only:
+    if chosen_experiments:
+        # experiments named by --only: a group experiment runs on G, any other at its own grid
+        from grokcheck.checks.experiments._study import run_experiment
+
+        for e in chosen_experiments:
+            if e.group_parameter and not hasattr(G, "table"):
+                results.extend(r for r in _experiments_not_applicable(ctx) if r.id == e.id)
+                continue
+            if progress:
+                print(f"verify: experiment {e.id} (budget {budget})", file=sys.stderr, flush=True)
+            r = run_experiment(e, budget=budget, seed=seed, device=device, out_dir=out_dir,
+                               group=G if e.group_parameter else None)
+            results.append(r)
+            figures.extend(r.details.get("figures", []))
+    elif budget == "full" and model is None and not only:
         # the registered experiments that take the group as a parameter (grokcheck experiments)
         if hasattr(G, "table"):
             from grokcheck.checks.experiments._study import experiments_on_group

@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--max-steps", type=v.positive_int, default=None,
                    help="cap every training run at this many steps (a smoke test of a large budget)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 on any unexpected FAIL or ERROR, for CI (a FAIL in a proxy setting — a claim that does "
+                   "not transfer there — is not unexpected)")
     p.add_argument("--threads", type=_threads_arg, default="auto",
                    help="torch threads: 'auto' (one: experiment cells are small batched ensembles) or a count "
                    "(default auto)")
@@ -98,4 +101,7 @@ def run(args) -> int:
         ci_s = f" [{ci[0]:.3g}, {ci[1]:.3g}]" if ci and None not in ci else ""
         print(f"{r.verdict.value:>14}  {r.id:<{width}}  {stat_s}{ci_s}  {r.reason}")
     print(f"\nReport: {out}/report.md")
+    if getattr(args, "strict", False) and report.unexpected:
+        print("strict: " + ", ".join(f"{r.id} {r.verdict.value}" for r in report.unexpected), file=sys.stderr)
+        return 1
     return 0

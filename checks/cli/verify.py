@@ -20,11 +20,13 @@ def register(sub) -> None:
     p.add_argument("--budget", choices=["small", "full"], default="small", help="small: CPU minutes; full: paper-sized runs")
     p.add_argument("--seed", type=v.nonnegative_int, default=0)
     p.add_argument("--out", default=None, help="output folder (default: verify-<group>)")
-    p.add_argument("--only", nargs="+", metavar="ID", help="run only these check ids (or id prefixes)")
+    p.add_argument("--only", nargs="+", metavar="ID",
+                   help="run only these check or experiment ids (or id prefixes); a named experiment runs at --budget")
     p.add_argument("--device", type=v.device, default="cpu", help="torch device for the trained-network checks")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--strict", action="store_true",
-                   help="exit 1 on any unexpected FAIL (not a published statement shown false) or ERROR, for CI")
+                   help="exit 1 on any unexpected FAIL or ERROR, for CI (not a published statement shown false, "
+                   "nor an experiment's FAIL in a proxy setting: a claim that does not transfer there)")
     p.add_argument("--model", metavar="FILE", default=None,
                    help="run the trained-network checks on this trained model instead of training one")
     p.add_argument("--format", dest="model_format", default=None,
@@ -73,14 +75,16 @@ def run(args) -> int:
             extra = r.reason + (f" (to decide: {r.decide})" if r.decide else "")
         elif r.expected_fail:
             extra = "expected: a published statement shown false"
+        elif r.does_not_transfer:
+            extra = r.reason
         print(f"{r.verdict.value:>14}  {r.id:<{width}}  {extra}")
     c = report.counts()
 
     def say(d):
         return ", ".join(f"{v} {k}" for k, v in d.items() if v) or "none"
 
-    print(f"\n{report.group} (order {G.order}): {say(c['group'])}; group-independent: {say(c['group_independent'])}."
-          f"  Report: {out}/report.md")
+    print(f"\n{report.group} (order {G.order}): {say(c['group'])}; group-independent: {say(c['group_independent'])}; "
+          f"self-tests: {say(c['self_tests'])}.  Report: {out}/report.md")
     if args.strict and report.unexpected:
         print("strict: " + ", ".join(f"{r.id} {r.verdict.value}" for r in report.unexpected), file=sys.stderr)
         return 1
