@@ -348,7 +348,7 @@ def verify(
         known = {c.id for c in checks} | {e.id for e in exps}
         missing = [i for i in only if i not in known and not any(k.startswith(i) for k in known)]
         if missing:
-            raise GrokcheckError(f"unknown check or experiment id(s) {missing}; `grokcheck checks` and "
+            raise GrokcheckError(f"unknown check id(s) or experiment id(s) {missing}; `grokcheck checks` and "
                                  "`grokcheck experiments --list` list them")
         checks = tuple(c for c in checks if hit(c.id))
         chosen_experiments = tuple(e for e in exps if hit(e.id))
