@@ -25,12 +25,24 @@ Rules (``mode``):
 ``"overwrite"``
     The files of the previous run (those in its manifest, the names the command writes, and
     checkpoints) are deleted first, so nothing of it is left beside the new outputs. Files
-    grokcheck did not write are kept and named.
+    grokcheck did not write are kept and named. Only paths inside the folder are ever deleted:
+    a manifest that lists an absolute path or one with ``..`` was not written by grokcheck and
+    is refused by name before anything is deleted; a path that leaves the folder through a
+    symbolic link is kept (a link itself may be removed: that never touches its target). A
+    wildcard pattern that could match a user's own top-level files (``*.png``) is applied only
+    to the files of an interrupted run of the same command written since it started (its
+    manifest could not list them); otherwise only the exact names and the command's own
+    sub-folders are cleared. Files that were in the folder before the run and that it did not
+    change are never recorded as its own.
 ``"resume"``
     The folder must hold a manifest of the same command whose configuration (apart from the
     keys in ``may_change``) and task hash match; otherwise the differing keys are named.
 
 Temporary files of writes that an earlier crash interrupted are removed once the lock is held.
+
+Commands that write beside a training run's own files (``analyze RUN``, ``kkt RUN``) call
+:func:`refuse_writing_into_live_run` first: a folder whose lock a live run holds is refused,
+naming that run.
 """
 
 from __future__ import annotations
@@ -59,7 +71,9 @@ __all__ = [
     "config_differences",
     "content_hash",
     "open_run_directory",
+    "live_run_holder",
     "read_manifest",
+    "refuse_writing_into_live_run",
     "require_run_directory",
 ]
 
@@ -228,6 +242,13 @@ class RunDirectory:
             remove_stale_temp_files(p)
             if self.mode == "overwrite" or (self.mode == "new" and self.previous is not None):
                 self._clear()
+            # files already here that the run does not write are not its own: never listed as its files
+            self._before = {} if self.mode == "resume" else _signatures(p, self._listing())
+            if self._before and (self.mode == "overwrite" or self.previous is not None):
+                names = sorted(self._before)
+                shown = ", ".join(names[:5]) + (f", … ({len(names)} in all)" if len(names) > 5 else "")
+                print(f"grokcheck: kept {len(names)} file(s) in {p} that grokcheck did not write: {shown}",
+                      file=sys.stderr)
             self.manifest = {
                 "format": 1,
                 "command": self.command,
@@ -241,7 +262,7 @@ class RunDirectory:
                 "host": socket.gethostname(),
                 "started": _now(),
                 "finished": None,
-                "files": sorted(set((self.previous or {}).get("files", []))) if self.mode == "resume" else [],
+                "files": _manifest_files(self.previous or {}, p) if self.mode == "resume" else [],
             }
             if self.mode == "resume" and self.manifest["run_id"] is None:
                 self.manifest["run_id"] = secrets.token_hex(8)
@@ -255,7 +276,9 @@ class RunDirectory:
         if self._lock_fd is None:
             return
         try:
-            files = self._listing()
+            before = getattr(self, "_before", {})
+            now = self._listing()
+            files = [f for f, sig in zip(now, _signatures(self.path, now).values()) if before.get(f) != sig]
             if status != "completed" and not files and self.mode != "resume":
                 # stopped before writing anything (bad input, say): leave no trace that blocks a new run
                 (self.path / MANIFEST).unlink(missing_ok=True)
@@ -282,11 +305,8 @@ class RunDirectory:
 
     # ------------------------------------------------------------------ rules
     def _listing(self) -> list[str]:
-        out = []
-        for q in self.path.rglob("*"):
-            if q.is_file() and q.name not in (MANIFEST, LOCK):
-                out.append(str(q.relative_to(self.path)))
-        return out
+        """Regular files under the folder (relative names), not following or listing symbolic links."""
+        return _files_under(self.path)
 
     def _check(self) -> None:
         p, prev = self.path, self.previous
@@ -312,7 +332,8 @@ class RunDirectory:
         if self.mode == "overwrite":
             return
         if prev is None:
-            others = [n for n in self._listing() if not Path(n).name.startswith(".")]
+            # symbolic links count: a run must not write through one it did not make
+            others = [n for n in _files_under(p, links=True) if not Path(n).name.startswith(".")]
             if others:
                 shown = ", ".join(sorted(others)[:5]) + (", …" if len(others) > 5 else "")
                 raise RunDirectoryError(
@@ -330,17 +351,32 @@ class RunDirectory:
             f"{hint}--overwrite to replace them", path=p)
 
     def _clear(self) -> None:
+        """Delete the previous run's files (see the module docstring); refuse a manifest naming outside paths."""
         prev = self.previous or {}
-        doomed = {self.path / n for n in prev.get("files", [])}
+        root = self.path.resolve()
+        doomed = {self.path / n for n in _manifest_files(prev, self.path)}
+        same_killed = prev.get("command") == self.command and prev.get("status") == "running"
+        since = _timestamp(prev.get("started")) if same_killed else None
         for pattern in self.outputs:
-            doomed |= set(self.path.glob(pattern))
+            broad = _is_broad(pattern)
+            if broad and since is None:
+                continue  # could be a user's own file: only exact names without a record of this command
+            for q in self.path.glob(pattern):
+                if broad:
+                    try:
+                        if q.lstat().st_mtime < since - 2:  # 2 s: the manifest's start is rounded to the second
+                            continue
+                    except OSError:
+                        continue
+                doomed.add(q)
         parents = set()
         for q in doomed:
+            if not _deletable(q, root):
+                continue  # a path that leaves the folder through a symbolic link: kept
             try:
-                if q.is_file() or q.is_symlink():
-                    q.unlink()
-                    parents.add(q.parent)
-            except FileNotFoundError:
+                q.unlink()
+                parents.add(q.parent)
+            except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError):
                 pass
         for d in sorted(parents, key=lambda q: -len(q.parts)):  # sub-folders the old outputs leave empty
             while d != self.path and d.is_relative_to(self.path):
@@ -430,6 +466,168 @@ def _safe_manifest(folder: Path) -> dict | None:
         return read_manifest(folder)
     except RunDirectoryError:
         return None
+
+
+def _files_under(root: Path, *, links: bool = False) -> list[str]:
+    """Relative names of the regular files under ``root`` (no manifest or lock; symbolic links are never
+    followed, and listed only with ``links=True``)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        d = Path(dirpath)
+        for name in filenames + [n for n in dirnames if (d / n).is_symlink()]:
+            q = d / name
+            if (q.is_symlink() and not links) or not (q.is_symlink() or q.is_file()):
+                continue
+            rel = str(q.relative_to(root))
+            if rel not in (MANIFEST, LOCK):
+                out.append(rel)
+    return sorted(out)
+
+
+def _signatures(root: Path, names: Iterable[str]) -> dict[str, tuple]:
+    """``{name: (inode, size, mtime_ns)}``: a file the run rewrote (or replaced) has another signature."""
+    out = {}
+    for n in names:
+        try:
+            st = (root / n).lstat()
+            out[n] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            out[n] = None
+    return out
+
+
+def _manifest_files(manifest: dict, folder: Path) -> list[str]:
+    """The ``files`` of a manifest, each a relative path inside ``folder``.
+
+    Raises
+    ------
+    RunDirectoryError : ``files`` is not a list of names, or names an absolute path or one with
+        ``..`` (grokcheck writes only inside the folder: the manifest was altered); the
+        offending entries are named and nothing has been deleted.
+    """
+    files = manifest.get("files", [])
+    if files is None:
+        return []
+    where = Path(folder) / MANIFEST
+    if not isinstance(files, list):
+        raise RunDirectoryError(f"{where} is not a grokcheck manifest: its 'files' is a {type(files).__name__}, not "
+                                "a list of names; nothing was deleted. Delete the manifest by hand if you trust the "
+                                "folder, or choose another --out", path=folder)
+    bad = []
+    for e in files:
+        if not isinstance(e, str) or not e or "\x00" in e:
+            bad.append(repr(e))
+            continue
+        q = Path(e)
+        if q.is_absolute() or ".." in q.parts or e.startswith("~") or "\\" in e:
+            bad.append(e)
+    if bad:
+        shown = ", ".join(bad[:5]) + (f", … ({len(bad)} in all)" if len(bad) > 5 else "")
+        raise RunDirectoryError(
+            f"refusing to delete what {where} lists: {shown} (outside the folder, or not a file name); a grokcheck "
+            "run writes only inside its folder, so the manifest was altered and nothing was deleted. Delete "
+            f"{MANIFEST} by hand if you trust the rest of the folder, or choose another --out", path=folder)
+    return sorted(set(files))
+
+
+def _deletable(q: Path, root: Path) -> bool:
+    """``q`` sits in a folder whose real location is inside ``root`` (resolved) and is a regular file
+    or a symbolic link (removing a link never touches what it points to)."""
+    try:
+        if not q.parent.resolve(strict=True).is_relative_to(root):
+            return False  # reached through a symbolic link that leaves the folder
+        return q.is_symlink() or (q.is_file() and q.resolve(strict=True).is_relative_to(root))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
+
+
+def _is_broad(pattern: str) -> bool:
+    """A pattern whose first component starts with a wildcard (``*.png``) can match a user's own top-level file."""
+    first = pattern.split("/", 1)[0]
+    return bool(first) and first[0] in "*?["
+
+
+def _timestamp(text) -> float | None:
+    """POSIX time of an ISO-8601 manifest time stamp, ``None`` if it is missing or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return _dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def live_run_holder(folder: str | os.PathLike) -> dict | None:
+    """The lock record (``pid``, ``host``, ``command``, ``started``) of the live run holding ``folder``'s lock.
+
+    ``None`` when no process holds it (no lock file, or a lock left by a run that died: the
+    kernel released its ``flock``). Where ``flock`` is unsupported the pid decides, as in
+    :class:`RunDirectory`.
+    """
+    lock = Path(folder) / LOCK
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: the pid decides
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # conflicts with the holder's exclusive lock
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    return _read_lock(fd)
+                if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                    return None
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return None
+        held = _read_lock(fd)
+        try:
+            pid = int(held.get("pid"))
+        except (TypeError, ValueError):
+            return None
+        if pid != os.getpid() and held.get("host") == socket.gethostname() and _pid_alive(pid):
+            return held
+        return None
+    finally:
+        os.close(fd)
+
+
+def refuse_writing_into_live_run(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                                 command: str) -> None:
+    """Refuse to write into the folder of a run that is still running (it holds the folder's lock).
+
+    Parameters
+    ----------
+    run_dir : the run folder the command reads (``analyze RUN``, ``kkt RUN``).
+    out : where the command will write; ``None`` means into ``run_dir`` itself. An ``out``
+        outside ``run_dir`` is always allowed.
+    command : the subcommand, for the message.
+
+    Raises
+    ------
+    RunDirectoryError : ``out`` lies in ``run_dir`` and a live process holds ``run_dir``'s lock;
+        the message names that run (command, pid, host, start) and the fix.
+    """
+    run_dir = Path(run_dir)
+    target = run_dir if out is None else Path(out)
+    try:
+        inside = target.resolve().is_relative_to(run_dir.resolve())
+    except (OSError, RuntimeError):
+        inside = True
+    if not inside:
+        return
+    held = live_run_holder(run_dir)
+    if held is None:
+        return
+    raise RunDirectoryError(
+        f"{run_dir} belongs to a running `grokcheck {held.get('command', '?')}` (pid {held.get('pid', '?')} on "
+        f"{held.get('host', '?')}, since {held.get('started', '?')}): `grokcheck {command}` would write into it "
+        "while it runs; wait for that run to finish, or give --out DIR outside its folder", path=run_dir)
 
 
 def _version() -> str:
