@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     from grokcheck.checks.experiments._kkt_run import kkt_trajectory, write_kkt_trajectory
 
-    from grokcheck.checks._run_dir import open_run_directory, require_run_directory
+    from grokcheck.checks._run_dir import open_run_directory, refuse_writing_into_live_run, require_run_directory
 
     run_dir = require_run_directory(args.run_dir)
     out = args.out or Path(args.run_dir) / "kkt"
+    refuse_writing_into_live_run(run_dir, out, command="kkt")  # not into the folder of a training still running
     with open_run_directory(out, command="kkt", config={"run_dir": str(run_dir.resolve()), "seeds": args.seeds,
                                                         "max_constraints": args.max_constraints},
                             overwrite=args.overwrite, rerun_same=True, outputs=("kkt.json", "kkt.png")):
