@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_dir_mode(args: argparse.Namespace) -> int:
     import contextlib
 
-    from grokcheck.checks._run_dir import open_run_directory, require_run_directory
+    from grokcheck.checks._run_dir import open_run_directory, refuse_writing_into_live_run, require_run_directory
     from grokcheck.checks.training._analyze import analyze_run
     from grokcheck.errors import InvalidInputError
 
@@ -115,6 +115,7 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
                                 "(model files need --format)", option="--format")
     args.run_dir = args.paths[0]
     run_dir = require_run_directory(args.run_dir)
+    refuse_writing_into_live_run(run_dir, args.out, command="analyze")  # not into a train still running
     import os
 
     if args.out is None and not os.access(run_dir, os.W_OK):  # fail now, not after the analysis
