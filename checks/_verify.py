@@ -175,8 +175,11 @@ class VerifyReport:
         for r in rows:
             sep = r.details["separation"]
             c = sep["claim"]
+            cbig = c.get("enlarged")
+            cgrid = "" if c["pass_rate"] >= sep["power_bar"] else (
+                f"confirmed by {cbig['grid']} ({cbig['power']:.0%})" if cbig else "none tried")
             lines.append(_row([f"`{r.id}`", f"claim: {c['name']}", c["description"], f"{c['pass_rate']:.0%}",
-                               f"(FAIL rate {c['counts'].get('FAIL', 0) / max(1, c['n_sims']):.0%})", ""]))
+                               f"(FAIL rate {c['counts'].get('FAIL', 0) / max(1, c['n_sims']):.0%})", cgrid]))
             for rv in sep["rivals"]:
                 ok = rv["power"] >= sep["power_bar"]
                 big = rv.get("enlarged")

@@ -22,7 +22,9 @@ datasets per model, seeded, and reports
 rival's power reaches :data:`POWER_BAR`; otherwise it becomes INCONCLUSIVE naming the rival and
 the enlarged grid (:attr:`Design.enlarge`) at which the simulated power reaches the bar. A FAIL
 stands only when the rule FAILs the claim's own datasets at most ``1 − POWER_BAR`` of the time
-(else the rule cannot tell a FAIL from noise around the claim: INCONCLUSIVE).
+(else the rule cannot tell a FAIL from noise around the claim: INCONCLUSIVE). An INCONCLUSIVE
+verdict on a grid that PASSes fewer than ``POWER_BAR`` of the claim's own datasets says so, with
+the enlarged grid at which the claim's data would PASS.
 
 The bar, 0.8, is the conventional minimum power of a planned study (Cohen, *Statistical Power
 Analysis*, 1988): a rule that lets a true rival PASS more than one time in five cannot be said
@@ -194,8 +196,8 @@ class ModelRate:
 
     ``counts``: verdict → number of datasets; ``n``: datasets; for a rival, ``power`` is the
     fraction not PASS; for the claim, ``pass_rate`` and ``fail_rate``. ``enlarged``: for an
-    underpowered rival, ``(factor, power, words)`` of the smallest tried enlargement that reaches
-    the bar, or ``None`` when none tried did.
+    underpowered rival (or a claim PASSed less often than the bar), ``(factor, rate, words)`` of
+    the smallest tried enlargement at which the rate reaches the bar, or ``None`` when none did.
     """
 
     name: str
@@ -305,25 +307,36 @@ def separation(design: Design, analyze: Callable, settings: dict, results: Mappi
     source = "measured"
     if noise is None:
         noise, source = design.stated_noise(settings), "stated"
+    tried: set = set()
+
+    def search(model: Model, rate_of: Callable[[dict, int], float]):
+        # the smallest tried enlargement at which ``rate_of(counts, m)`` reaches the bar
+        if design.enlarge is None:
+            return None
+        for f in factors:
+            tried.add(int(f))
+            big = design.enlarge(settings, int(f))
+            m = max(20, n // 2)
+            ec = simulate_verdicts(model, analyze, big, noise, ctx, n_sims=m, seed=seed, salt=f"x{f}")
+            p = rate_of(ec, m)
+            if p >= design.power_bar:
+                words = design.enlarge_words(settings, int(f)) if design.enlarge_words else f"{f}× the grid"
+                return (int(f), p, words)
+        return None
+
     counts = simulate_verdicts(design.claim, analyze, settings, noise, ctx, n_sims=n, seed=seed)
     claim = ModelRate(design.claim.name, design.claim.description, counts, n)
-    rivals, tried = [], set()
+    if not (claim.pass_rate >= design.power_bar):
+        # the grid at which the claim's own data PASS at the bar's rate (what would confirm it)
+        claim = ModelRate(claim.name, claim.description, counts, n,
+                          enlarged=search(design.claim, lambda c, m: c.get("PASS", 0) / m))
+    rivals = []
     for r in design.rivals:
         rc = simulate_verdicts(r, analyze, settings, noise, ctx, n_sims=n, seed=seed)
         rate = ModelRate(r.name, r.description, rc, n)
-        if not (rate.power >= design.power_bar) and design.enlarge is not None:
-            found = None
-            for f in factors:
-                tried.add(int(f))
-                big = design.enlarge(settings, int(f))
-                m = max(20, n // 2)
-                ec = simulate_verdicts(r, analyze, big, noise, ctx, n_sims=m, seed=seed, salt=f"x{f}")
-                p = 1.0 - ec.get("PASS", 0) / m
-                if p >= design.power_bar:
-                    words = design.enlarge_words(settings, int(f)) if design.enlarge_words else f"{f}× the grid"
-                    found = (int(f), p, words)
-                    break
-            rate = ModelRate(r.name, r.description, rc, n, enlarged=found)
+        if not (rate.power >= design.power_bar):
+            rate = ModelRate(r.name, r.description, rc, n,
+                             enlarged=search(r, lambda c, m: 1.0 - c.get("PASS", 0) / m))
         rivals.append(rate)
     return Separation(claim, tuple(rivals), dict(noise), source, design.power_bar, tuple(sorted(tried)))
 
@@ -353,6 +366,13 @@ def apply_separation(verdict: Verdict, reason: str, decide: str, sep: Separation
                                  "grid's variable or a sharper statistic")
             return Verdict.INCONCLUSIVE, why, "; ".join(fixes)
         return verdict, reason, decide
+    if verdict == Verdict.INCONCLUSIVE and not (sep.claim.pass_rate >= sep.bar):
+        # say how rarely this grid could confirm the claim at all, and which grid would
+        note = f"this grid PASSes only {sep.claim.pass_rate:.0%} of datasets drawn from the claim"
+        big = sep.claim.enlarged
+        fix = (f"{big[2]} (PASSes {big[1]:.0%} of the claim's simulated datasets)" if big is not None
+               else "a wider grid than any tried")
+        return verdict, f"{reason}; {note}", f"{decide}; {fix}" if decide else fix
     if verdict == Verdict.FAIL and sep.claim_fails_itself():
         why = (f"{reason}; but the rule FAILs {sep.claim.fail_rate:.0%} of datasets drawn from the claim itself "
                f"(more than {1 - sep.bar:.0%}), so this FAIL does not separate the claim from its noise")
