@@ -116,3 +116,21 @@ class RunInterrupted(KeyboardInterrupt):
         super().__init__(message)
         self.step = step
         self.path = None if path is None else str(path)
+
+
+class LabellingError(InvalidInputError):
+    """A model's labels were mapped to the group's elements in a way the model's own predictions contradict.
+
+    Attributes
+    ----------
+    model : the model's source (file, seed).
+    accuracy : the fraction of pairs right under the given labelling.
+    accuracy_isomorphism : the fraction under the isomorphism read from the model's predictions.
+    """
+
+    def __init__(self, message: str, *, model: str | None = None, accuracy: float | None = None,
+                 accuracy_isomorphism: float | None = None):
+        super().__init__(message, option="labels")
+        self.model = model
+        self.accuracy = accuracy
+        self.accuracy_isomorphism = accuracy_isomorphism

@@ -150,7 +150,7 @@ def test_analyze_weights_shares_of_planted_mixtures():
     assert sh.winner_orbit[0] == 3 and sh.share[0] == pytest.approx(0.7, abs=1e-12)  # exact projections
     assert sh.share_out[0] == pytest.approx(0.0, abs=1e-12)
     assert sh.share[1] == pytest.approx(0.5, abs=1e-12)  # equal energy in two orbits
-    assert sh.alive.tolist() == [True, True, False]  # the 1e-9-scaled neuron is below 1% of the largest
+    assert sh.alive.tolist() == [True, True, False]  # the 1e-9-scaled neuron lies below a ×100 drop (gap rule)
     assert not sh.single.any()  # no share reaches 0.9
     # output weights counting: neuron 0's input says orbit 3 (0.7), its output orbit 2 (1.0)
     sh2 = analyze_weights(G, left, right, out, count_output=True).shares[0]
@@ -159,7 +159,8 @@ def test_analyze_weights_shares_of_planted_mixtures():
     js = na.to_json()
     assert [r["alive"] for r in js["neurons"]] == [True, True, False]
     assert js["neurons"][0]["irrep"] == G.character_table.orbits[3][0] + 1  # 1-based, GAP's X.i
-    assert js["summary"]["alive_rule"] == "weights" and js["summary"]["share_threshold"] == 0.9
+    assert js["summary"]["alive_rule"] == "gap" and js["summary"]["share_threshold"] == 0.9
+    assert js["summary"]["definition"].startswith("single-irrep fraction = alive neurons with ≥ 0.9")
     assert js["summary"]["fraction_single_irrep"] == 0.0
     assert [ir["index"] for ir in js["irreps"]] == list(range(1, 6))
 

@@ -170,10 +170,19 @@ def test_mlp_single_irrep_needs_grokking_and_must_beat_random_weights():
     ctx = VerifyContext(G, budget="full", artifacts={"trained.mlp": memorised, "trained.mlp.init": init})
     res = run_check(check, ctx)
     assert res.verdict == Verdict.INCONCLUSIVE and "not grokked" in res.reason
-    # random weights presented as grokked: the bar is the baseline's 99% quantile, so no PASS
+    # random weights presented as grokked: on F21 random neurons already reach the bar, so the
+    # measurement cannot tell the claim from random weights — never a PASS
     fake = _net(G, weights=tuple(rng.standard_normal((1, 64, G.order)) for _ in range(3)))
     res = run_check(check, VerifyContext(G, budget="full", artifacts={"trained.mlp": fake, "trained.mlp.init": init}))
-    assert res.verdict == Verdict.FAIL and res.details["purity_bar"] > 0.9 and res.statistic["p_value"] > 0.01
+    assert res.verdict != Verdict.PASS and res.statistic["p_value"] > 0.01
+    if res.details["baseline_fraction"] >= 0.5:
+        assert res.verdict == Verdict.INCONCLUSIVE and "random-init neurons already reach the bar" in res.reason
+    # on S4 (irreps of dimension 1, 2, 3, 3, 1) random neurons rarely reach 0.9: random weights FAIL
+    G4 = group("S4")
+    init4 = _net(G4, weights=tuple(rng.standard_normal((1, 64, G4.order)) for _ in range(3)))
+    fake4 = _net(G4, weights=tuple(rng.standard_normal((1, 64, G4.order)) for _ in range(3)))
+    res = run_check(check, VerifyContext(G4, budget="full", artifacts={"trained.mlp": fake4, "trained.mlp.init": init4}))
+    assert res.verdict == Verdict.FAIL and res.details["baseline_fraction"] < 0.5
 
 
 # --------------------------------------------------------------------------- under-training is not refutation

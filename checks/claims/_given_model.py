@@ -31,26 +31,42 @@ from grokcheck.checks.claims._trained import GROKKED, LEARNED, TrainedNet, train
 __all__ = ["model_artifacts", "net_from_external"]
 
 
-def net_from_external(G, model, source: str) -> TrainedNet:
-    """A :class:`TrainedNet` (one seed) from an :class:`~grokcheck.checks.training._external.ExternalModel`
-    whose labels are the elements of ``G`` (label g is element g)."""
+def net_from_external(G, model, source: str, element_of_label=None) -> TrainedNet:
+    """A :class:`TrainedNet` (one seed) from an :class:`~grokcheck.checks.training._external.ExternalModel`.
+
+    ``element_of_label`` (n,) maps model label ``x`` to element ``element_of_label[x]`` of ``G``
+    (default: label g is element g); every array of the result is indexed by ``G``'s elements, so
+    the checks see the model in ``G``'s labelling: ``θ¹[:, g] = left[:, x]`` for the label ``x``
+    of ``g``, and the logits on ``(g₁, g₂)`` for output ``g`` are the model's on the labels of
+    ``g₁, g₂`` for the label of ``g``.
+    """
+    from grokcheck.checks.training._analysis_options import ACCURACY_ALL_PAIRS
     from grokcheck.errors import InvalidInputError
 
     if model.pairwise:
         raise InvalidInputError(f"{source}: the per-neuron checks need neurons that see each operand separately "
                                 "(left + right responses); a transformer's MLP neurons respond to pairs", option="--model")
     n = G.order
+    perm = np.arange(n) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(n)  # the model label of element g
     d = model.neuron_data()
-    L = np.asarray(model.logits(), dtype=float).reshape(1, n * n, -1)[..., :n]
+    L = np.asarray(model.logits(), dtype=float)[np.ix_(inv, inv, inv)].reshape(1, n * n, n)
     acc = float(np.mean(np.argmax(L[0], axis=1) == np.asarray(G.table).reshape(-1)))
+    left, right = np.asarray(d["left"], float)[:, inv], np.asarray(d["right"], float)[:, inv]
+    fires = None
+    if model.meta.get("activation", "relu") in ("relu", "relusqr"):
+        b = 0.0 if d.get("bias") is None else np.asarray(d["bias"], float)
+        fires = (left.max(axis=1) + right.max(axis=1) + b > 0)[None]
     return TrainedNet(
-        theta1=np.asarray(d["left"], float)[None], theta2=np.asarray(d["right"], float)[None],
-        xi=np.asarray(d["out"], float)[None], logits=L,
+        theta1=left[None], theta2=right[None],
+        xi=np.asarray(d["out"], float)[:, inv][None], logits=L,
         train_acc=np.array([acc]), test_acc=np.array([acc]),
         t_mem=np.array([-1]), t_grok=np.array([-1]), steps=0, eval_every=0, loss_trend=np.array([np.nan]),
         shared_input=model.format == "summed-mlp",
-        source=f"given model {source} ({model.format}); accuracy on all |G|² pairs {acc:.4f} stands for train "
+        source=f"given model {source} ({model.format}); {ACCURACY_ALL_PAIRS}: {acc:.4f}, standing for train "
                f"and test accuracy (the split is unknown)",
+        fires=fires,
     )
 
 
@@ -105,16 +121,39 @@ def _from_run_dir(G, path: Path, seed: int, device: str) -> dict:
     return {key: net, f"{key}.init": base}
 
 
-def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu", config=None) -> dict:
+def read_given_model(G, path, fmt: str, *, labels="auto", seed: int = 0, device: str = "cpu", **load_options):
+    """The one path by which a model from a file reaches the checks: read it, find its labelling.
+
+    Returns the :class:`~grokcheck.checks.training._external.ModelReport` of
+    :func:`~grokcheck.checks.training._external.analyze_model` on ``G``: the labelling
+    (``element_of_label``; ``labels="auto"`` reads it from the model's own predictions, an
+    explicit array or ``"identity"`` is checked against them), the accuracy in it, and the
+    per-neuron analysis by the default :class:`SingleIrrepDefinition`. Raises
+    :class:`~grokcheck.errors.LabellingError` for a labelling the model contradicts.
+    """
+    from grokcheck.checks.training._external import analyze_model, load_model
+
+    model = load_model(path, fmt, G, seed=seed, device=device, **load_options)
+    return analyze_model(model, G, labels=labels)
+
+
+def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu", config=None, labels="auto",
+                    **load_options) -> dict:
     """The artifacts of a trained model at ``path`` in format ``fmt`` (see the module docstring);
-    ``config``: a transformer-lens model's config (see :func:`~grokcheck.checks.training._external.load_model`)."""
+    ``config``: a transformer-lens model's config (see :func:`~grokcheck.checks.training._external.load_model`).
+
+    The model is read in the labelling :func:`read_given_model` finds (or is given), so the
+    accuracy and every per-neuron statistic are those ``grokcheck analyze`` reports.
+    """
     from grokcheck.checks.training._external import load_model
 
     path = Path(os.fspath(path))
     if fmt == "grokcheck":
         return _from_run_dir(G, path, seed, device)
-    model = load_model(path, fmt, G, device=device, config=config)
-    net = net_from_external(G, model, path.name)
+    rep = read_given_model(G, path, fmt, labels=labels, device=device, config=config, **load_options)
+    model = rep.model
+    net = net_from_external(G, model, path.name, rep.element_of_label)
+    net.extra.update({"labels": rep.labels, "labelling_warning": rep.warning})
     import torch
 
     fd, tmp = tempfile.mkstemp(suffix=".pt")
@@ -122,8 +161,9 @@ def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu", co
     try:
         torch.save(_random_like_state(model.state, seed), tmp)
         # the config found beside the file (transformer-lens), since the random copy lies elsewhere
-        base_model = load_model(tmp, fmt, G, device=device, config=model.meta.get("config", config))
+        base_model = load_model(tmp, fmt, G, device=device, config=model.meta.get("config", config), **load_options)
     finally:
         os.remove(tmp)
-    base = net_from_external(G, base_model, "random weights of the same architecture and scale")
+    # the random-init baseline in the same labelling: a relabelling of random weights is random weights
+    base = net_from_external(G, base_model, "random weights of the same architecture and scale", rep.element_of_label)
     return {"trained.mlp": net, "trained.mlp.init": base}

@@ -80,6 +80,8 @@ class TrainedNet:
         (NaN when unknown).
     shared_input : whether ``theta1 = theta2`` by construction (summed one-hot input).
     source : where the weights come from, in words.
+    fires : (S, M) bool — whether each ReLU neuron is positive on some pair (``None``: the
+        activation is never identically zero, or unknown).
     """
 
     theta1: np.ndarray
@@ -96,6 +98,7 @@ class TrainedNet:
     shared_input: bool = False
     source: str = ""
     extra: dict = field(default_factory=dict)
+    fires: np.ndarray | None = None
 
     @property
     def n_seeds(self) -> int:
@@ -113,6 +116,8 @@ def _arr(v) -> np.ndarray:
 def trained_net_from_run(res, task=None) -> TrainedNet:
     """A :class:`TrainedNet` from a :class:`~grokcheck.checks.RunResult` of a group task."""
     import torch
+
+    from grokcheck.checks.training._analyze import neuron_fires
 
     model = res.model
     t1, t2, xi = model.neuron_weights()
@@ -138,6 +143,7 @@ def trained_net_from_run(res, task=None) -> TrainedNet:
         steps=int(res.step), eval_every=int(res.config.eval_every), loss_trend=trend,
         shared_input=getattr(model, "concat", True) is False or getattr(model, "encoding", "concat") == "sum",
         source=f"trained here: {res.config.model.kind}, {res.step} steps, {res.config.n_seeds} seed(s)",
+        fires=neuron_fires(model),
     )
 
 
@@ -274,7 +280,7 @@ def _mlp(ctx, init: bool = False) -> TrainedNet:
 def _analysis(ctx, net: TrainedNet, key: str):
     from grokcheck.checks.training._analyze import analyze_neurons
 
-    return ctx.artifact(f"{key}.analysis", lambda: analyze_neurons(ctx.group, net))
+    return ctx.artifact(f"{key}.analysis", lambda: analyze_neurons(ctx.group, net, fires=net.fires))
 
 
 def plot_orbit_energy(G, analysis, path, *, title: str, seed: int = 0, max_neurons: int = 256) -> None:
@@ -595,10 +601,81 @@ def _not_grokked(net: TrainedNet) -> str | None:
     return None
 
 
+#: the claim's bar on the single-irrep fraction: "most" alive neurons
+SINGLE_IRREP_MAJORITY = 0.5
+
+
+def single_irrep_verdict_inputs(trained, baseline, *, n_seeds: int, need_learned: str | None, decide: str):
+    """The single-irrep fraction of a trained network against its random-init baseline.
+
+    ``trained``, ``baseline``: :class:`~grokcheck.checks.training.NeuronAnalysis` by the same
+    :class:`SingleIrrepDefinition` (the one ``analyze`` reports). Returns ``(measured,
+    baseline_measured)``. The value is the fraction itself, with its 95% Clopper–Pearson interval;
+    the test is a one-sided Fisher exact test that single-irrep neurons are more frequent in the
+    trained network than at random initialisation (p < :data:`ALPHA`). A fraction below the bar
+    FAILs; one at or above the bar that is not significantly above the baseline's is
+    INCONCLUSIVE (too few neurons to tell it from random weights); so is a group on which random
+    neurons already reach the bar (few irreps: C2, C3, F21's dominant pair).
+    """
+    from scipy.stats import fisher_exact
+
+    d = trained.definition
+    k, n = trained.single_irrep_counts()
+    kb, nb = baseline.single_irrep_counts()
+    frac = k / n if n else float("nan")
+    base_frac = kb / nb if nb else float("nan")
+    p = float(fisher_exact([[k, n - k], [kb, nb - kb]], alternative="greater").pvalue) if n and nb else float("nan")
+    lo, hi = _clopper_pearson(k, n) if n else (float("nan"), float("nan"))
+    stat = {
+        "statistic": d.describe(),
+        "test": "one-sided Fisher exact test: single-irrep neurons more frequent than at random initialisation",
+        "p_value": p, "ci": [lo, hi], "n_neurons": n, "n_baseline_neurons": nb, "n_seeds": int(n_seeds),
+        "rule": f"PASS iff the fraction ≥ {SINGLE_IRREP_MAJORITY} and p < {ALPHA}; INCONCLUSIVE when the random-init "
+                f"fraction itself reaches {SINGLE_IRREP_MAJORITY}",
+    }
+    details = {"single_irrep_fraction": frac, "single_irrep_neurons": k, "alive_neurons": n,
+               "baseline_fraction": base_frac, "definition": d.to_json(), "significant": bool(p < ALPHA)}
+    baseline_m = Measured(base_frac, {"definition": d.describe(), "single_irrep_neurons": kb, "alive_neurons": nb})
+    if need_learned:
+        return Measured(frac, details, inconclusive=need_learned, decide=decide, statistic=stat), baseline_m
+    if not n:
+        return Measured(frac, details, inconclusive="no alive neuron to measure", decide=decide, statistic=stat), baseline_m
+    if nb and base_frac >= SINGLE_IRREP_MAJORITY:
+        return Measured(frac, details, inconclusive=(
+            f"random-init neurons already reach the bar on this group (baseline fraction {base_frac:.3f} ≥ "
+            f"{SINGLE_IRREP_MAJORITY}): the measurement cannot tell the claim from random weights"),
+            decide="a group with more irreps of comparable dimension", statistic=stat), baseline_m
+    if frac >= SINGLE_IRREP_MAJORITY and not p < ALPHA:
+        return Measured(frac, details, inconclusive=(
+            f"the fraction {frac:.3f} is not significantly above the random-init baseline's {base_frac:.3f} "
+            f"(p = {p:.3g} with {n} and {nb} alive neurons)"), decide="more seeds or a wider network",
+            statistic=stat), baseline_m
+    return Measured(frac, details, statistic=stat), baseline_m
+
+
 def _mlp_purity_pair(ctx):
+    """The single-irrep fraction over the seeds that grokked (test accuracy ≥ GROKKED); the claim
+    is about networks that generalise, so a seed that did not is left out and named."""
+    from grokcheck.checks.training._analyze import analyze_neurons
+
     net = _mlp(ctx)
-    return ctx.artifact("trained.mlp.purity", lambda: _single_irrep_fraction(
-        ctx, net, "trained.mlp", _mlp(ctx, init=True), "trained.mlp.init", 0.9, _not_grokked(net)))
+    base_net = _mlp(ctx, init=True)
+
+    def build():
+        acc = np.asarray(net.test_acc, dtype=float)
+        grokked = np.isfinite(acc) & (acc >= GROKKED)
+        need = _not_grokked(net) if not grokked.any() else None
+        trained = ctx.artifact("trained.mlp.analysis.grokked",
+                               lambda: analyze_neurons(ctx.group, net, alive=grokked, fires=net.fires))
+        m, b = single_irrep_verdict_inputs(trained, _analysis(ctx, base_net, "trained.mlp.init"),
+                                           n_seeds=int(grokked.sum()), need_learned=need, decide=_more(ctx, net))
+        if grokked.any() and not grokked.all():
+            m.details["seeds_left_out"] = [int(s) for s in np.nonzero(~grokked)[0]]
+            m.details["note_seeds"] = (f"{int((~grokked).sum())} of {grokked.size} seeds did not grok (test accuracy < "
+                                       f"{GROKKED}) and are left out")
+        return m, b
+
+    return ctx.artifact("trained.mlp.purity", build)
 
 
 def _mlp_single_irrep(ctx):

@@ -33,17 +33,18 @@ CHECKS = (
     ),
     Check(
         id="trained.mlp-single-irrep",
-        claim="Chughtai et al.: in a grokked ReLU MLP most live neurons (≥ 50%) are single-irrep — purity above both 0.9 "
-              "and the random-init baseline's 99% quantile, and significantly above the baseline's purities.",
+        claim="Chughtai et al.: in a grokked ReLU MLP most alive neurons (≥ 50%) are single-irrep — ≥ 0.9 of the "
+              "centred input energy in one real irrep (the single-irrep fraction grokcheck analyze reports) — and "
+              "significantly more often than at random initialisation.",
         source="Chughtai, Chan & Nanda, arXiv 2302.03025 (neurons read out one irrep); He et al., arXiv 2606.02993, "
                "Theorem 4.3 extrapolated to ReLU",
         predict=lambda ctx: 0.5,
         measure=_mlp_single_irrep,
         baseline=_mlp_single_irrep_baseline,
-        tolerance=Tolerance(0.0, "a majority of live neurons; the purity bar is raised to the random-init 99% quantile "
-                                 "(on F21 random neurons reach median purity ≈ 0.84, because one irrep pair holds 18 of "
-                                 "the 20 non-trivial dimensions), and a one-sided Mann–Whitney test at p < 0.01 must "
-                                 "put the trained purities above the baseline's", "at_least"),
+        tolerance=Tolerance(0.0, "a majority of alive neurons (the claim's 'most'); a one-sided Fisher exact test at "
+                                 "p < 0.01 must put the trained fraction above the random-init one, and a group where "
+                                 "random neurons already reach 0.5 (on F21 one irrep pair holds 18 of the 20 non-trivial "
+                                 "dimensions) is INCONCLUSIVE", "at_least"),
         hypotheses=_MLP_HYPS,
         layer="training",
         uses_model=True,

@@ -31,7 +31,13 @@ SCHEMA = "grokcheck.analyze/1"
 
 
 def register(subparsers) -> None:
-    from grokcheck.checks.training._analysis_options import ALIVE_RULES, ALIVE_THRESHOLD, MODEL_FORMATS, SHARE_SINGLE_IRREP
+    from grokcheck.checks.training._analysis_options import (
+        ALIVE_RULES,
+        ALIVE_THRESHOLD,
+        DEFAULT_ALIVE_RULE,
+        MODEL_FORMATS,
+        SHARE_SINGLE_IRREP,
+    )
 
     p = subparsers.add_parser(
         "analyze",
@@ -60,10 +66,12 @@ def register(subparsers) -> None:
                    help="refuse a predicted table that is not a group instead of repairing it")
     p.add_argument("--max-repair", type=v.positive_int, default=None,
                    help="accept a repair changing up to this many entries (default: as many as the vote provably repairs)")
-    p.add_argument("--alive-rule", choices=ALIVE_RULES, default="weights",
-                   help="weights: |in|·|out| ≥ threshold·max; input: |in| alone; fires: weights and the ReLU fires on some pair; all")
+    p.add_argument("--alive-rule", choices=ALIVE_RULES, default=DEFAULT_ALIVE_RULE,
+                   help="gap (default): fires on some pair and |in|·|out| above the first ×100 drop in the sorted "
+                   "strengths; weights: |in|·|out| ≥ threshold·max; input: |in| alone; fires: weights and the ReLU "
+                   "fires on some pair; all: every finite neuron (docs/statistics.md)")
     p.add_argument("--alive-threshold", type=v.fraction, default=ALIVE_THRESHOLD,
-                   help="relative threshold of the alive rule")
+                   help="relative threshold of the weights/input/fires alive rules")
     p.add_argument("--share-threshold", type=v.fraction, default=SHARE_SINGLE_IRREP,
                    help="a neuron is single-irrep when this fraction of its centred input energy is in one irrep")
     p.add_argument("--count-output", action="store_true",
@@ -77,10 +85,16 @@ def register(subparsers) -> None:
                    help="transformer-lens: analyse MLP activations after (post, as Nanda et al.) or before the activation function")
     p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
     p.add_argument("--device", type=v.device, default="cpu")
-    p.add_argument("--live-threshold", type=v.fraction, default=0.01, help="RUN_DIR mode: live-neuron threshold")
     p.add_argument("--json", action="store_true", help="print the whole analysis as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
+
+
+def _definition(args):
+    from grokcheck.checks.training._analysis_options import SingleIrrepDefinition
+
+    return SingleIrrepDefinition.from_options(alive_rule=args.alive_rule, alive_threshold=args.alive_threshold,
+                                              share_threshold=args.share_threshold, count_output=args.count_output)
 
 
 def _fmt(v, spec=".4f"):
@@ -124,13 +138,14 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"RUN_DIR {run_dir} is not writable: give --out DIR for the analysis files",
                                 option="--out")
     # an explicit --out is claimed before the analysis; the default writes beside the run's own files
+    definition = _definition(args)
     claim = (open_run_directory(args.out, command="analyze", config={"run_dir": str(run_dir.resolve()),
-                                                                     "live_threshold": args.live_threshold},
+                                                                     **definition.to_json()},
                                 overwrite=args.overwrite, rerun_same=True,
                                 outputs=("analysis.json", "neuron_energy_heatmap.png", "neuron_histograms.png"))
              if args.out else contextlib.nullcontext())
     with claim:
-        rep = analyze_run(args.run_dir, out_dir=args.out, device=args.device, live_threshold=args.live_threshold)
+        rep = analyze_run(args.run_dir, out_dir=args.out, device=args.device, definition=definition)
     if args.json:
         print(json.dumps(rep, indent=1))
         return 0
@@ -140,8 +155,10 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
     print(f"train acc {rep['train_acc']}\ntest acc  {rep['test_acc']}\nt_mem {rep['t_mem']}  t_grok {rep['t_grok']}")
     nr = rep.get("neurons")
     if nr and "skipped" not in nr and nr.get("neurons_live"):
-        print(f"neurons: {nr['neurons_live']} live of {nr['neurons_total']} over {nr['seeds_measured']} seeds")
-        print(f"  purity ≥ 0.95: {_fmt(nr['purity_fraction_ge_0.95'], '.3f')}   purity ≥ 0.9: {_fmt(nr['purity_fraction_ge_0.9'], '.3f')}"
+        print(f"neurons: {nr['neurons_live']} alive of {nr['neurons_total']} over {nr['seeds_measured']} seeds")
+        si = nr["single_irrep"]
+        print(f"  single-irrep fraction {_fmt(si['fraction'], '.3f')} ({si['single']}/{si['alive']}); {si['definition']}")
+        print(f"  He et al.'s purity (θ¹, θ², ξ together) ≥ 0.95: {_fmt(nr['purity_fraction_ge_0.95'], '.3f')}   purity ≥ 0.9: {_fmt(nr['purity_fraction_ge_0.9'], '.3f')}"
               f"   quantiles {nr['purity_quantiles']}")
         rr = nr["rank_ratio_multidim"]
         print(f"  σ₂/σ₁ on d>1 winners ({rr['neurons']} neurons): median {_fmt(rr['median'])}, max {_fmt(rr['max'])}, "
@@ -227,8 +244,7 @@ def _files_mode(args: argparse.Namespace) -> int:
         return tables[key]
 
     names_of: dict = {}
-    options = {"alive_rule": args.alive_rule, "alive_threshold": args.alive_threshold,
-               "share_threshold": args.share_threshold, "count_output": args.count_output}
+    options = _definition(args).options()
     reports = []
     t_first = None
     for pth in paths:
@@ -320,8 +336,7 @@ def _print_text(reports, aggregate) -> None:
     if len(reports) == 1:
         rep, js = reports[0]
         s = js["summary"]
-        print(f"alive rule {s['alive_rule']} (threshold {s['alive_threshold']}), single-irrep share ≥ {s['share_threshold']}"
-              f"{', output weights count' if s['count_output'] else ''}")
+        print(s["definition"])
         print("occupancy (alive neurons [single-irrep]):")
         for o in s["occupancy"]:
             if o["alive"]:

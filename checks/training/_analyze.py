@@ -20,10 +20,12 @@
 Conventions
 -----------
 Neuron ``m`` of seed ``s``: ``θ¹, θ²`` are the two halves of its first-layer row and ``ξ`` the
-column ``m`` of the output layer (He et al., arXiv 2606.02993, §2); biases are ignored. A neuron
-is *live* when ``‖[θ¹; θ²]‖·‖ξ‖ ≥ live_threshold · max_m ‖[θ¹; θ²]_m‖·‖ξ_m‖`` within its seed
-(weight decay drives unused neurons to zero; their "Fourier pattern" is noise). Dead seeds (NaN)
-are skipped.
+column ``m`` of the output layer (He et al., arXiv 2606.02993, §2); biases only decide whether a
+ReLU neuron fires. Which neurons are *alive* (measured) is the alive rule of the one
+:class:`~grokcheck.checks.training.SingleIrrepDefinition` (default ``"gap"``: the neuron fires on
+some pair and its strength ``‖[θ¹; θ²]‖·‖ξ‖`` lies above the first ×100 drop in its seed's sorted
+strengths — weight decay drives unused neurons to zero, and their "Fourier pattern" is noise).
+Dead seeds (NaN) are skipped.
 
 The neuron-weights protocol. :func:`analyze_neurons` reads any object with a method
 ``neuron_weights() -> (θ¹, θ², ξ)``, three float arrays of shape ``(S, M, |G|)`` (``S`` seeds,
@@ -74,11 +76,35 @@ __all__ = [
 ]
 
 from grokcheck.checks.training._analysis_options import (  # noqa: E402  (torch-free defaults, shared with the CLI)
+    ALIVE_GAP,
     ALIVE_RULES,
     ALIVE_THRESHOLD,
+    DEFAULT_ALIVE_RULE,
     PURITY_SINGLE_IRREP,
     SHARE_SINGLE_IRREP,
 )
+
+
+def gap_alive(strength: np.ndarray, gap: float = ALIVE_GAP) -> np.ndarray:
+    """``(N,)`` bool: finite neurons above the first drop by ``gap`` or more in the sorted strengths.
+
+    Sorted from the strongest, the first ratio ``s_i / s_{i+1} ≥ gap`` separates the live neurons
+    from those weight decay has driven towards zero (:data:`ALIVE_GAP`); a zero strength is always
+    dead. Without such a drop every finite neuron with a positive strength is alive.
+    """
+    s = np.asarray(strength, dtype=np.float64)
+    finite = np.isfinite(s) & (s > 0)
+    alive = finite.copy()
+    if finite.sum() < 2:
+        return alive
+    v = np.sort(s[finite])[::-1]
+    ratios = v[:-1] / v[1:]
+    drops = np.nonzero(ratios >= gap)[0]
+    if drops.size:
+        cut = v[drops[0]]  # the weakest live neuron
+        alive &= s >= cut
+    return alive
+
 
 
 def _measure_neurons():
@@ -306,6 +332,8 @@ def _shares(spec: GroupSpectrum, E_in, E_out, strength, fires, *, alive_rule, al
     top = float(np.max(strength[finite])) if finite.any() else 0.0
     if alive_rule == "all":
         alive = finite.copy()
+    elif alive_rule == "gap":
+        alive = gap_alive(strength) & fires
     else:
         alive = finite & (strength >= alive_threshold * top) & (top > 0)
         if alive_rule == "fires":
@@ -320,6 +348,13 @@ def _shares(spec: GroupSpectrum, E_in, E_out, strength, fires, *, alive_rule, al
                         spec.orbits, opts)
 
 
+def _definition(alive_rule, alive_threshold, share_threshold, count_output):
+    from grokcheck.checks.training._analysis_options import SingleIrrepDefinition
+
+    return SingleIrrepDefinition.from_options(alive_rule=alive_rule, alive_threshold=alive_threshold,
+                                              share_threshold=share_threshold, count_output=count_output)
+
+
 def _check_rows(name, a, n_rows, g):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != g or (n_rows is not None and a.shape[0] != n_rows):
@@ -330,9 +365,10 @@ def _check_rows(name, a, n_rows, g):
     return a
 
 
-def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weights",
+def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = DEFAULT_ALIVE_RULE,
                     alive_threshold: float = ALIVE_THRESHOLD, share_threshold: float = SHARE_SINGLE_IRREP,
-                    count_output: bool = False, measure: bool = True, name: str | None = None) -> "NeuronAnalysis":
+                    count_output: bool = False, measure: bool = True, name: str | None = None,
+                    activation: str = "relu") -> "NeuronAnalysis":
     """Per-neuron irrep attribution of one network from its weights.
 
     Parameters
@@ -342,11 +378,13 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weight
         operand (neuron i's pre-activation on the pair ``(g₁, g₂)`` is
         ``left[i, g₁] + right[i, g₂] + bias[i]``). For a summed one-hot input pass the same array twice.
     out : ``(N, |G|)`` output weights, ``out[i, j]`` neuron i's weight on output label ``j``.
-    bias : ``(N,)`` first-layer bias or ``None``; only the ``"fires"`` rule reads it.
-    alive_rule : ``"weights"`` (default: ``‖[left; right]‖·‖out‖ ≥ alive_threshold ·`` its
-        maximum over neurons), ``"input"`` (the same with ``‖[left; right]‖`` alone), ``"fires"``
-        (``"weights"`` and the ReLU fires on some pair: ``max left + max right + bias > 0``) or
-        ``"all"`` (every finite neuron).
+    bias : ``(N,)`` first-layer bias or ``None``; only the ``"gap"`` and ``"fires"`` rules read it.
+    alive_rule : ``"gap"`` (default: the neuron fires on some pair — ``max left + max right +
+        bias > 0`` — and its ``‖[left; right]‖·‖out‖`` lies above the first drop by
+        :data:`ALIVE_GAP` or more in the sorted strengths, see :func:`gap_alive`), ``"weights"``
+        (``‖[left; right]‖·‖out‖ ≥ alive_threshold ·`` its maximum over neurons), ``"input"`` (the
+        same with ``‖[left; right]‖`` alone), ``"fires"`` (``"weights"`` and it fires on some
+        pair) or ``"all"`` (every finite neuron). docs/statistics.md compares them.
     alive_threshold : relative threshold of the alive rule (default :data:`ALIVE_THRESHOLD`).
     share_threshold : a live neuron is single-irrep when its ``share`` reaches this
         (default :data:`SHARE_SINGLE_IRREP`).
@@ -356,6 +394,8 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weight
     measure : also run :func:`grokcheck.numerics.measure_neurons` on the live neurons (purity,
         σ₂/σ₁, alignment; the ``measurements`` of the result).
     name : a label for reports (default ``str(G)``).
+    activation : the nonlinearity; "fires on some pair" is read for those that vanish on the
+        negative half-line (``relu``, ``relusqr``) and holds for every other one.
 
     Returns
     -------
@@ -374,17 +414,18 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = "weight
     else:
         strength = np.sqrt((L**2).sum(1) + (R**2).sum(1)) * np.sqrt((Ov**2).sum(1))
     b = np.zeros(N) if bias is None else np.asarray(bias, dtype=np.float64).reshape(N)
-    fires = L.max(axis=1) + R.max(axis=1) + b > 0
+    fires = (L.max(axis=1) + R.max(axis=1) + b > 0) if activation in ("relu", "relusqr") else np.ones(N, dtype=bool)
     sh = _shares(spec, E_in, E_out, strength, fires, alive_rule=alive_rule, alive_threshold=alive_threshold,
                  share_threshold=share_threshold, count_output=count_output)
     meas = None
     if measure and sh.alive.any():
         meas = _measure_neurons()(G, L[sh.alive], R[sh.alive], Ov[sh.alive], prediction=spec.predictions)
     return NeuronAnalysis(name or str(getattr(G, "name", None) or G), (meas,), (sh.alive,), (strength,),
-                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G)
+                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G,
+                          definition=_definition(alive_rule, alive_threshold, share_threshold, count_output))
 
 
-def analyze_pairwise(G, responses, out, *, alive_rule: str = "weights", alive_threshold: float = ALIVE_THRESHOLD,
+def analyze_pairwise(G, responses, out, *, alive_rule: str = DEFAULT_ALIVE_RULE, alive_threshold: float = ALIVE_THRESHOLD,
                      share_threshold: float = SHARE_SINGLE_IRREP, count_output: bool = False,
                      measure: bool = False, name: str | None = None) -> "NeuronAnalysis":
     """Per-neuron irrep attribution of neurons whose response to a pair is any function of it.
@@ -445,7 +486,8 @@ def analyze_pairwise(G, responses, out, *, alive_rule: str = "weights", alive_th
     sh = NeuronShares(E_in, E_out, sh.winner_orbit, share, sh.share_out, sh.alive, sh.strength, single, sh.orbits,
                       dict(sh.options, cross_energy=True))
     return NeuronAnalysis(name or str(getattr(G, "name", None) or G), (None,), (sh.alive,), (strength,),
-                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G)
+                          bool(G.is_abelian and G.order % 2 == 1), shares=(sh,), group=G,
+                          definition=_definition(alive_rule, alive_threshold, share_threshold, count_output))
 
 
 @dataclass(frozen=True, eq=False)
@@ -464,6 +506,23 @@ class NeuronAnalysis:
     abelian_odd: bool = False
     shares: tuple = ()
     group: object = field(default=None, repr=False)
+    definition: object = None
+
+    def single_irrep_counts(self) -> tuple[int, int]:
+        """``(single, alive)`` neurons over every measured seed, by :attr:`definition`."""
+        sh = [x for x in self.shares if x is not None]
+        return int(sum(int(x.single.sum()) for x in sh)), int(sum(int(x.alive.sum()) for x in sh))
+
+    def single_irrep_fraction(self) -> float:
+        """The single-irrep fraction (:class:`SingleIrrepDefinition`) over every measured seed; NaN
+        when no neuron is alive."""
+        k, n = self.single_irrep_counts()
+        return k / n if n else float("nan")
+
+    def alive_shares(self) -> np.ndarray:
+        """The ``share`` of every alive neuron with an irrep, over every measured seed."""
+        parts = [x.share[x.alive & (x.winner_orbit >= 0)] for x in self.shares if x is not None]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     def _names(self):
         """The :class:`grokcheck.theory.IrrepName` of every irrep of ``group`` (``None`` without one)."""
@@ -486,26 +545,33 @@ class NeuronAnalysis:
         phase = self._cat("phase_residual")
         dims = ref.orbit_dims[win] if win.size else np.zeros(0)
         multi = dims > 1
-        k = len(ref.orbits)
-        occ = np.bincount(win, minlength=k)
         n_live = int(win.size)
         n_total = int(sum(len(lv) for lv, m in zip(self.live, self.measurements) if m is not None))
         single = pur >= PURITY_SINGLE_IRREP
         names = self._names()
+        # occupancy by the single-irrep definition (input shares), the same counts analyze FILE prints
+        shs = [x for x in self.shares if x is not None]
+        spec = group_spectrum(self.group) if self.group is not None else None
         orbits = []
-        for o in range(1, k):
-            sel = win == o
-            orbits.append({
-                "orbit": o,
-                "irreps": [int(i) for i in ref.orbits[o]],
-                "irrep_numbers": [int(i) + 1 for i in ref.orbits[o]],  # 1-based, as GAP's X.i
-                "name": None if names is None else names[ref.orbits[o][0]].name,
-                "dim": int(ref.orbit_dims[o]),
-                "fs_indicator": int(ref.orbit_fs[o]),
-                "count": int(occ[o]),
-                "single_irrep_count": int((sel & single).sum()),
-                "fraction_of_live": float(occ[o] / max(1, n_live)),
-            })
+        if shs and spec is not None:
+            w_alive = np.concatenate([x.winner_orbit[x.alive] for x in shs])
+            w_single = np.concatenate([x.winner_orbit[x.single] for x in shs])
+            n_alive_sh = max(1, int(w_alive.size))
+            for o in range(spec.num_orbits):
+                if o == spec.trivial_orbit:
+                    continue
+                first = spec.orbits[o][0]
+                orbits.append({
+                    "orbit": o,
+                    "irreps": [int(i) for i in spec.orbits[o]],
+                    "irrep_numbers": [int(i) + 1 for i in spec.orbits[o]],  # 1-based, as GAP's X.i
+                    "name": None if names is None else names[first].name,
+                    "dim": int(spec.orbit_dims[o]),
+                    "fs_indicator": int(spec.orbit_fs[o]),
+                    "count": int((w_alive == o).sum()),
+                    "single_irrep_count": int((w_single == o).sum()),
+                    "fraction_of_live": float((w_alive == o).sum() / n_alive_sh),
+                })
         hist, edges = np.histogram(pur, bins=20, range=(0.0, 1.0))
         out = {
             "group": self.group_name,
@@ -531,7 +597,7 @@ class NeuronAnalysis:
             "phase_residual_abs_median_1d": _f(np.nanmedian(np.abs(phase))) if np.isfinite(phase).any() else None,
             "occupancy": orbits,
         }
-        nontriv = occ[1:]
+        nontriv = np.array([o["count"] for o in orbits], dtype=np.int64)
         if self.abelian_odd and n_live and len(nontriv) > 1:  # the uniform law is for Abelian, odd order
             from scipy.stats import chisquare
 
@@ -625,6 +691,9 @@ class NeuronAnalysis:
             "occupancy": rows,
             "irreps_used": [{"irrep": r["irrep"], "name": r["name"], "neurons": r["single_irrep"]} for r in used],
             **sh.options,
+            "definition": (self.definition.describe() if self.definition is not None else
+                           _definition(sh.options["alive_rule"], sh.options["alive_threshold"],
+                                       sh.options["share_threshold"], sh.options["count_output"]).describe()),
         }
 
     def orbit_energy_matrix(self, seed: int = 0) -> np.ndarray:
@@ -635,14 +704,42 @@ class NeuronAnalysis:
         return E / np.maximum(E.sum(axis=1, keepdims=True), 1e-300)
 
 
-def analyze_neurons(G, model, *, alive=None, live_threshold: float = ALIVE_THRESHOLD,
-                    share_threshold: float = SHARE_SINGLE_IRREP, count_output: bool = False) -> NeuronAnalysis:
-    """Run ``measure_neurons`` on the live neurons of every alive seed of ``model``.
+def neuron_fires(model) -> np.ndarray | None:
+    """``(S, M)`` bool: whether each first-layer neuron of a two-operand ReLU model is positive on
+    some pair (``max θ¹ + max θ² + b > 0``), or ``None`` for an activation that is never
+    identically zero on the pairs (the quadratic model's x², tanh, SiLU)."""
+    act = getattr(getattr(model, "config", None), "activation", None)
+    if act not in ("relu", "relusqr"):
+        return None
+    t1, t2, _ = model.neuron_weights()
+    b = getattr(model, "b1", None)
+    b = 0.0 if b is None else b.detach().double().cpu().numpy()
+    return t1.max(axis=-1) + t2.max(axis=-1) + b > 0
+
+
+def analyze_neurons(G, model, *, alive=None, definition=None, fires=None, live_threshold: float | None = None,
+                    share_threshold: float | None = None, count_output: bool | None = None) -> NeuronAnalysis:
+    """Irrep attribution of every seed of ``model``, and ``measure_neurons`` on its alive neurons.
 
     ``model`` follows the neuron-weights protocol (module docstring): ``model.neuron_weights()``
-    returns ``(θ¹, θ², ξ)``, each ``(S, M, |G|)``. ``alive`` (S,) masks dead seeds. Every seed
-    also gets its :class:`NeuronShares` (the ``"weights"`` alive rule at ``live_threshold``).
+    returns ``(θ¹, θ², ξ)``, each ``(S, M, |G|)``. ``alive`` (S,) masks dead seeds.
+    ``definition`` is the :class:`~grokcheck.checks.training.SingleIrrepDefinition` (default
+    :data:`DEFAULT_SINGLE_IRREP`: the one used by ``analyze``, ``verify`` and the experiments);
+    ``fires`` (S, M) bool says which neurons are positive on some pair (ReLU networks; ``None``:
+    all, as for an activation that is never identically zero). The older keywords
+    ``live_threshold`` (the ``"weights"`` rule at that threshold), ``share_threshold`` and
+    ``count_output`` override the definition's fields. Every seed gets its :class:`NeuronShares`;
+    the purity measurements (``measurements[s]``) cover the same alive neurons.
     """
+    from grokcheck.checks.training._analysis_options import DEFAULT_SINGLE_IRREP, SingleIrrepDefinition
+
+    d = DEFAULT_SINGLE_IRREP if definition is None else definition
+    if live_threshold is not None or share_threshold is not None or count_output is not None:
+        d = SingleIrrepDefinition(
+            side=("both" if count_output else "input") if count_output is not None else d.side,
+            share_threshold=d.share_threshold if share_threshold is None else float(share_threshold),
+            alive_rule="weights" if live_threshold is not None else d.alive_rule,
+            alive_threshold=d.alive_threshold if live_threshold is None else float(live_threshold))
     measure = _measure_neurons()
     t1, t2, xi = model.neuron_weights()
     S = t1.shape[0]
@@ -652,20 +749,25 @@ def analyze_neurons(G, model, *, alive=None, live_threshold: float = ALIVE_THRES
     for s in range(S):
         strength = np.sqrt((t1[s] ** 2).sum(1) + (t2[s] ** 2).sum(1)) * np.sqrt((xi[s] ** 2).sum(1))
         ok = alive[s] and np.all(np.isfinite(strength)) and strength.max() > 0
-        live = strength >= live_threshold * strength.max() if ok else np.zeros_like(strength, dtype=bool)
+        if not ok:
+            lives.append(np.zeros_like(strength, dtype=bool))
+            strengths.append(strength)
+            meas.append(None)
+            shares.append(None)
+            continue
+        if d.alive_rule == "input":
+            strength = np.sqrt((t1[s] ** 2).sum(1) + (t2[s] ** 2).sum(1))
+        fs = np.ones(strength.shape, dtype=bool) if fires is None else np.asarray(fires[s], dtype=bool)
+        E_in = spec.orbit_energies(t1[s]) + spec.orbit_energies(t2[s])
+        sh = _shares(spec, E_in, spec.orbit_energies(xi[s]), strength, fs, **d.options())
+        live = sh.alive
         lives.append(live)
         strengths.append(strength)
-        meas.append(measure(G, t1[s][live], t2[s][live], xi[s][live], prediction=spec.predictions) if ok else None)
-        if ok:
-            E_in = spec.orbit_energies(t1[s]) + spec.orbit_energies(t2[s])
-            shares.append(_shares(spec, E_in, spec.orbit_energies(xi[s]), strength, np.ones_like(live),
-                                  alive_rule="weights", alive_threshold=live_threshold,
-                                  share_threshold=share_threshold, count_output=count_output))
-        else:
-            shares.append(None)
+        shares.append(sh)
+        meas.append(measure(G, t1[s][live], t2[s][live], xi[s][live], prediction=spec.predictions) if live.any() else None)
     abelian_odd = bool(G.is_abelian and G.order % 2 == 1)
     return NeuronAnalysis(str(getattr(G, "name", None) or G), tuple(meas), tuple(lives), tuple(strengths), abelian_odd,
-                          shares=tuple(shares), group=G)
+                          shares=tuple(shares), group=G, definition=d)
 
 
 @torch.no_grad()
@@ -850,9 +952,14 @@ def plot_neuron_histograms(analysis: NeuronAnalysis, path) -> None:
         plt.close(fig)
 
 
-def analyze_run(run_dir: str | os.PathLike, *, out_dir=None, device="cpu", live_threshold: float = 0.01, plots: bool = True) -> dict:
+def analyze_run(run_dir: str | os.PathLike, *, out_dir=None, device="cpu", definition=None, plots: bool = True) -> dict:
     """All measurements of a run directory; writes ``analysis.json`` and PNGs into ``out_dir``
-    (default: the run directory) and returns the JSON dict."""
+    (default: the run directory) and returns the JSON dict. ``definition``: the
+    :class:`SingleIrrepDefinition` of the single-irrep fraction (default: the one ``verify``
+    and ``analyze FILE`` use)."""
+    from grokcheck.checks.training._analysis_options import DEFAULT_SINGLE_IRREP
+
+    definition = DEFAULT_SINGLE_IRREP if definition is None else definition
     from grokcheck.checks.training._train import load_run, write_json_atomic
 
     run = load_run(run_dir, device=device)
@@ -874,12 +981,15 @@ def analyze_run(run_dir: str | os.PathLike, *, out_dir=None, device="cpu", live_
     if run.task.kind == "group":
         G = run.task.group()
         try:
-            na = analyze_neurons(G, run.model, alive=run.alive, live_threshold=live_threshold)
+            na = analyze_neurons(G, run.model, alive=run.alive, definition=definition, fires=neuron_fires(run.model))
         except NotImplementedError as exc:
             report["neurons"] = {"skipped": str(exc)}
         else:
             report["neurons"] = na.summary()
-            report["neurons"]["live_threshold"] = live_threshold
+            report["neurons"]["single_irrep"] = {"fraction": _f(na.single_irrep_fraction()),
+                                                 "single": na.single_irrep_counts()[0],
+                                                 "alive": na.single_irrep_counts()[1],
+                                                 **definition.to_json()}
             report["neurons"]["per_seed"] = [None if m is None else m.summary() for m in na.measurements]
             first = next((s for s, m in enumerate(na.measurements) if m is not None and m.neurons), None)
             if plots and first is not None:

@@ -55,11 +55,20 @@ from typing import Callable
 import numpy as np
 import torch
 
-from grokcheck.errors import GroupInputError, InvalidInputError, NotAGroupError
+from grokcheck.errors import GroupInputError, InvalidInputError, LabellingError, NotAGroupError
 
-__all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model"]
+__all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model",
+           "labelling_accuracy"]
 
-from grokcheck.checks.training._analysis_options import MODEL_FORMATS  # noqa: E402  (torch-free, shared with the CLI)
+from grokcheck.checks.training._analysis_options import ACCURACY_ALL_PAIRS, MODEL_FORMATS  # noqa: E402  (torch-free)
+
+
+def labelling_accuracy(T, G, element_of_label) -> float:
+    """Fraction of the ``n²`` pairs on which the predicted table ``T`` (model labels) is ``G``'s
+    product when label ``x`` is element ``element_of_label[x]``: ``perm[T[a, b]] = perm[a]·perm[b]``."""
+    perm = np.asarray(element_of_label, dtype=np.int64)
+    T = np.asarray(T, dtype=np.int64)
+    return float(np.mean(perm[T] == np.asarray(G.table)[np.ix_(perm, perm)]))
 
 F64 = torch.float64
 
@@ -153,7 +162,7 @@ class ExternalModel:
             F = d["responses"][:, inv][:, :, inv]
             return analyze_pairwise(G, F, d["out"][:, inv], name=name, **options)
         return analyze_weights(G, d["left"][:, inv], d["right"][:, inv], d["out"][:, inv], bias=d.get("bias"),
-                               name=name, **options)
+                               name=name, activation=self.meta.get("activation", "relu"), **options)
 
     def spectra(self, G=None, *, element_of_label=None) -> dict:
         """Orbit energy shares of the embedding and unembedding (transformers; ``{}`` otherwise).
@@ -429,7 +438,10 @@ class ModelReport:
         ``"identity (predictions are not a group)"``.
     repair : the :class:`grokcheck.theory.TableRepair` of the predicted table, or ``None`` when
         the predictions could not be repaired (``repair_error`` says why).
-    accuracy : fraction of the ``n²`` pairs the model gets right in ``group``.
+    accuracy : fraction of the ``n²`` pairs the model gets right in ``group``, labels mapped by
+        ``element_of_label`` (:func:`labelling_accuracy`).
+    warning : set when the accuracy cannot be checked against the model's own table (its
+        predictions are not a group, or a group not isomorphic to ``group``), else ``None``.
     analysis : the :class:`NeuronAnalysis`.
     names : the :class:`grokcheck.theory.IrrepName` of every irrep of ``group``.
     spectra : :meth:`ExternalModel.spectra` (transformers).
@@ -445,6 +457,7 @@ class ModelReport:
     analysis: object
     names: tuple
     spectra: dict
+    warning: str | None = None
 
     def to_json(self) -> dict:
         """The per-file schema of ``grokcheck analyze --json`` (see :func:`analyze_model`)."""
@@ -464,7 +477,8 @@ class ModelReport:
                       "element_of_label": (None if getattr(self.group, "elements", None) is None else
                                            [self.group.elements[int(g)] for g in self.element_of_label])},
             "table": dict(self.repair.to_json() if self.repair is not None else {"was_group": False},
-                          repair_error=self.repair_error, accuracy=self.accuracy),
+                          repair_error=self.repair_error, accuracy=self.accuracy, accuracy_definition=ACCURACY_ALL_PAIRS),
+            "warning": self.warning,
             "irreps": body["irreps"],
             "neurons": body["neurons"],
             "summary": body["summary"],
@@ -553,7 +567,31 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
                 raise InvalidInputError(f"labels must be a permutation of 0..{n - 1}", option="labels")
             how = "given"
             do_repair()
-    acc = float(np.mean(perm[T] == G.table[np.ix_(perm, perm)]))
+    acc = labelling_accuracy(T, G, perm)
+    warning = None
+    if how in ("identity", "given") and repair is not None:
+        # A labelling under which the model computes G differs from the isomorphism found from its own
+        # table by an automorphism of G, which maps G's table to itself: both give the same accuracy.
+        # So a given labelling that scores lower than the found isomorphism contradicts the model.
+        H = (group_of_table or (lambda t: FiniteGroup.from_table(t)))(repair.table)
+        iso = find_isomorphism(H, G)
+        if iso is not None:
+            acc_iso = labelling_accuracy(T, G, iso)
+            if acc < acc_iso - 0.5 / n**2:  # fewer pairs right (counts differ by ≥ 1/n²)
+                raise LabellingError(
+                    f"{model.source}: the model computes {G} (its predictions, with {repair.changed} entries "
+                    f"repaired, form a table isomorphic to {G}'s), but under the {how} labelling it gets {acc:.3f} of the pairs right against "
+                    f"{acc_iso:.3f} under the isomorphism read from its predictions: the labelling contradicts the model. "
+                    "Fix: let grokcheck find the labelling (labels='auto', the CLI default), or give the elements in the "
+                    "model's label order with the product convention the model was trained with (e.g. --elements; a "
+                    "left-to-right product is the opposite group's)", model=model.source, accuracy=acc,
+                    accuracy_isomorphism=acc_iso)
+        elif acc < 1.0:
+            warning = (f"the model's predictions form a group table not isomorphic to {G}; accuracy {acc:.3f} in the "
+                       f"{how} labelling")
+    elif repair is None and acc < 1.0:
+        warning = (f"the model's predictions are not a group table ({repair_error}); labels taken as "
+                   f"{how.split(' ')[0]}, accuracy {acc:.3f}")
     names = irrep_names(G) if names is None else names
     fam = names[0].family if names else None
     if how == "isomorphism" and not (fam and fam.startswith("S") and fam != "S6"):
@@ -562,4 +600,4 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
         how = "isomorphism (irrep names up to automorphisms of the group)"
     na = model.analysis(G, element_of_label=perm, **options)
     return ModelReport(model, G, perm, how, repair, repair_error, acc, na, tuple(names),
-                       model.spectra(G, element_of_label=perm))
+                       model.spectra(G, element_of_label=perm), warning)
