@@ -285,12 +285,15 @@ def test_group_table_completion_takes_the_verified_group_through_its_smallest_ma
 def test_misgrokking_decides_at_the_midpoint_of_the_claimed_levels(finals, horizon, expected):
     from types import SimpleNamespace
 
-    from grokcheck.checks.experiments._lyu_experiments import MIS_BUDGETS, _mis_analyze
+    from grokcheck.checks.experiments._lyu_experiments import LYU_MISGROKKING, MIS_BUDGETS, _mis_analyze
+    from grokcheck.checks.experiments._study import StudyContext, judge
 
     settings = dict(MIS_BUDGETS["full"], horizon=horizon, seeds=len(finals))
     per = {s: {"peak": 1.0, "final": f, "times": [0.0, 1.0], "test_curve": [1.0, f], "predicted_switch": 1.0}
            for s, f in enumerate(finals)}
     out = _mis_analyze(settings, {"misgrok": per}, SimpleNamespace(seed=0))
+    # the shared rules: a run stopped before 2·log α/λ is a shortfall (INCONCLUSIVE, never FAIL)
+    out = judge(LYU_MISGROKKING, settings, {"misgrok": per}, StudyContext(budget="full"), out, power=False)
     assert out.verdict.value == expected, out.reason
 
 
