@@ -153,7 +153,7 @@ def test_a_real_full_disk_on_tmpfs(tmp_path, capsys):
         assert "no space left" in err.lower()
         assert _temps(out) == [] if out.exists() else True
         if (out / "checkpoint.pt").exists():
-            torch.load(out / "checkpoint.pt", weights_only=False)  # whole, or not there
+            torch.load(out / "checkpoint.pt", weights_only=True)  # whole, or not there
         filler.unlink()
         rc, _, err = _run(["train", "C7", "--out", str(out), "--steps", "4", "--width", "64", "--resume", *TINY[2:]],
                           capsys)
@@ -314,7 +314,7 @@ def _wait_for_metrics(out: Path, lines: int, proc, timeout=240.0):
 
 
 def _weights(out: Path):
-    ck = torch.load(out / "checkpoint.pt", weights_only=False)
+    ck = torch.load(out / "checkpoint.pt", weights_only=True)
     return ck["step"], ck["model"]
 
 

@@ -412,7 +412,7 @@ def _load_weights(model: EnsembleModel, state: dict, path: Path, verb: str) -> N
 
 
 def load_run(run_dir: str | os.PathLike, *, device="cpu") -> LoadedRun:
-    """Read ``config.json``, ``task.pt``, ``checkpoint.pt`` and ``metrics.jsonl`` of a run.
+    """Read ``checkpoint.pt`` (weights and configuration), ``task.pt`` and ``metrics.jsonl`` of a run.
 
     The ``.pt`` files are read with torch's weights-only unpickler and checked
     (:mod:`grokcheck.checks.training._resume`): nothing in a run folder can run code. A damaged,
