@@ -170,6 +170,7 @@ class Design:
         underpowered rival. ``enlarge_words(factor)`` names it (``"4× the seeds (12)"``).
     n_sims : simulated datasets per model.
     power_bar : the power a rival's exclusion needs (default :data:`POWER_BAR`).
+    factors : the enlargements tried, in order, for an underpowered rival or claim.
     """
 
     claim: Model
@@ -180,6 +181,7 @@ class Design:
     enlarge_words: Callable[[dict, int], str] | None = None
     n_sims: int = N_SIMS
     power_bar: float = POWER_BAR
+    factors: tuple[int, ...] = (2, 4, 8)
 
     def __post_init__(self):
         object.__setattr__(self, "rivals", tuple(self.rivals))
@@ -293,15 +295,17 @@ def simulate_verdicts(model: Model, analyze: Callable, settings: dict, noise: di
 
 
 def separation(design: Design, analyze: Callable, settings: dict, results: Mapping | None, ctx, *,
-               n_sims: int | None = None, factors: Sequence[int] = (2, 4, 8)) -> Separation:
+               n_sims: int | None = None, factors: Sequence[int] | None = None) -> Separation:
     """Simulate ``analyze`` under the claim and each rival of ``design`` at ``settings``' grid.
 
     ``results``: the run being judged (its noise is measured with :attr:`Design.noise`); ``None``
     or an unmeasurable run uses :attr:`Design.stated_noise`. For every rival below the power bar
-    and a design with ``enlarge``, the grid is enlarged by each of ``factors`` in turn (with half
-    the simulations) until the power reaches the bar.
+    (and a claim PASSed less often than the bar) and a design with ``enlarge``, the grid is
+    enlarged by each of ``factors`` (default :attr:`Design.factors`) in turn, with half the
+    simulations, until the rate reaches the bar.
     """
     n = int(design.n_sims if n_sims is None else n_sims)
+    factors = design.factors if factors is None else tuple(factors)
     seed = int(getattr(ctx, "seed", 0))
     noise = design.noise(settings, dict(results)) if results is not None else None
     source = "measured"
