@@ -22,9 +22,15 @@ and, as the baseline the claim must beat, for the same member's initial weights.
 
 Decision rule (:data:`DECISION`): PASS when the Wilson 95% lower bound of the fraction of
 members that grok (test ≥ 0.95) is ≥ 1/2 and, among grokked members, the t-interval of the
-single-irrep fraction of live neurons lies above the random-init baseline's interval; FAIL when
-every member memorised (train ≥ 0.99) and the Wilson upper bound of the grokked fraction is
-< 1/2; INCONCLUSIVE otherwise (e.g. not memorised within the budget).
+single-irrep fraction of live neurons lies above the random-init baseline's interval. FAIL only
+for a reason the claim gives: grokked members whose neurons are no more single-irrep than at
+random initialisation, or — in the paper's own setting and step count — members that memorise
+and stay flat without grokking. "Groks" is a claim about *eventually*: in a shorter budget (every
+proxy), too few grokked members, or test curves still climbing at the end, is a shortfall
+(:func:`~grokcheck.checks._registry.regime_shortfall`: INCONCLUSIVE, never FAIL). Rivals
+(:data:`DESIGN`): "memorises only" and "groks, random neurons", simulated at the run's measured
+single-irrep fractions; budgets ``small``/``full`` are proxies (:data:`SETTING`), so a FAIL there
+reads "does not transfer".
 
 Budgets: ``small`` S3, 32/32 widths, 300 steps (smoke test); ``full`` S4, 50% of pairs,
 lr ∈ {2e-2, 3e-2, 5e-2} × 3 seeds, 2,500 steps; ``paper`` S5, 40%, lr 1e-3, 4 seeds,
@@ -38,7 +44,8 @@ import math
 
 import numpy as np
 
-from grokcheck.checks._registry import Hypothesis, Verdict
+from grokcheck.checks._registry import Hypothesis, Verdict, regime_shortfall, still_improving
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
 from grokcheck.checks.experiments._study import (
     Experiment,
     Outcome,
@@ -57,7 +64,11 @@ MEMORISED = 0.99  # train accuracy that counts as memorised (the project's t_mem
 
 DECISION = ("PASS if the Wilson 95% lower bound of the fraction of members with test accuracy ≥ 0.95 is ≥ 1/2 and "
             "the grokked members' single-irrep fraction (t-interval) lies above the random-init baseline's; FAIL if "
-            "every member memorised and the Wilson upper bound is < 1/2; INCONCLUSIVE otherwise")
+            "≥ 2 members grok and their single-irrep interval lies at or below the baseline's, or — at the paper's "
+            "own setting and step count only — every member memorised, the Wilson upper bound is < 1/2 and the test "
+            "curves are flat; too few members grokking in a shorter budget, or test curves still climbing, is a "
+            "shortfall (INCONCLUSIVE, never FAIL); a PASS must also exclude the rivals 'memorises only' and "
+            "'groks, random neurons' with simulated power ≥ 0.8")
 
 BUDGETS = {
     "small": {"group": "S3", "fraction": 0.6, "embed": 32, "hidden": 32, "lrs": [3e-2], "weight_decay": 1.0,
@@ -140,7 +151,6 @@ def _analyze(settings, results, ctx):
     (key,) = results
     per = results[key]
     gname = group_of(settings, ctx)
-    G = ctx.group if ctx.group is not None else group(gname)
     members = [r for s in sorted(per) for r in per[s]["members"]]
     n = len(members)
     grok = [r["alive"] and r["test_acc"] >= GROKKED for r in members]
@@ -150,21 +160,26 @@ def _analyze(settings, results, ctx):
     test_m = t_interval([r["test_acc"] for r in members])
     single_tr = t_interval([r["trained"]["single_fraction"] for r, g in zip(members, grok) if g])
     single_bl = t_interval([r["baseline"]["single_fraction"] for r in members])
-    orbits = members[0]["baseline"]["orbits"]
-    labels = _irrep_labels(G, orbits)
-    occ = np.zeros(len(orbits), dtype=int)
-    for r, g in zip(members, grok):
-        if g:
-            occ += np.asarray(r["trained"]["single_occupancy"], dtype=int)
-    attribution = {lab: int(c) for lab, c in zip(labels, occ)}
     sep = (math.isfinite(single_tr[1]) and math.isfinite(single_bl[2]) and single_tr[1] > single_bl[2]) or (
         k == 1 and math.isfinite(single_bl[2]) and single_tr[0] > single_bl[2])
+    # the claim's own failure: grokked members whose neurons are no more single-irrep than at random init
+    not_single = k >= 2 and math.isfinite(single_tr[2]) and math.isfinite(single_bl[1]) and single_tr[2] <= single_bl[1]
+    climbing = still_improving([r["curve_test"] for r in members if r["alive"]])
+    decide = ("more training steps (--budget paper runs the paper's S5 setting for its 250,000 steps on a GPU)"
+              if ctx.budget != "paper" else "more steps or seeds")
+    shortfall = None
     if lo >= 0.5 and sep:
         verdict, reason = Verdict.PASS, (f"{k}/{n} members grok (Wilson [{lo:.2f}, {hi:.2f}]); single-irrep fraction "
                                          f"{single_tr[0]:.2f} [{single_tr[1]:.2f}, {single_tr[2]:.2f}] vs random init "
                                          f"{single_bl[0]:.2f} [{single_bl[1]:.2f}, {single_bl[2]:.2f}]")
-    elif all(mem) and hi < 0.5:
-        verdict, reason = Verdict.FAIL, f"every member memorised but only {k}/{n} grokked (Wilson upper {hi:.2f} < 0.5)"
+    elif not_single:
+        verdict, reason = Verdict.FAIL, (f"{k}/{n} members grok but their single-irrep fraction {single_tr[0]:.2f} "
+                                         f"[{single_tr[1]:.2f}, {single_tr[2]:.2f}] is not above random init "
+                                         f"{single_bl[0]:.2f} [{single_bl[1]:.2f}, {single_bl[2]:.2f}]")
+    elif all(mem) and hi < 0.5 and ctx.budget == "paper" and not climbing:
+        # only the paper's own setting and step count can refute "groks": a proxy's budget is ours
+        verdict, reason = Verdict.FAIL, (f"every member memorised but only {k}/{n} grokked (Wilson upper {hi:.2f} < 0.5) "
+                                         "within the paper's 250,000 steps, with flat test curves")
     else:
         verdict = inconclusive()
         why = []
@@ -175,6 +190,20 @@ def _analyze(settings, results, ctx):
         if not sep:
             why.append("single-irrep fraction not separated from the random-init baseline")
         reason = "; ".join(why)
+        if lo < 0.5:
+            # grokking is claimed eventually: a budget that stops first did not reach the regime
+            shortfall = regime_shortfall(k, n, needed=math.ceil(n / 2), event="grokking (test accuracy ≥ 0.95)",
+                                         decide=decide, still_improving=climbing)
+    if getattr(ctx, "simulating", False):
+        return Outcome(verdict=verdict, statistic=p, interval=(lo, hi), reason=reason, shortfall=shortfall)
+    G = ctx.group if ctx.group is not None else group(gname)
+    orbits = members[0]["baseline"]["orbits"]
+    labels = _irrep_labels(G, orbits)
+    occ = np.zeros(len(orbits), dtype=int)
+    for r, g in zip(members, grok):
+        if g:
+            occ += np.asarray(r["trained"]["single_occupancy"], dtype=int)
+    attribution = {lab: int(c) for lab, c in zip(labels, occ)}
     t_grok = np.array([r["t_grok"] for r in members], dtype=np.float64)  # None (never) → NaN
     details = {
         "group": gname, "order": G.order, "fraction": settings["fraction"], "lrs": settings["lrs"],
@@ -200,8 +229,7 @@ def _analyze(settings, results, ctx):
                    figures={f"universality_onelayer_{key}.png": draw},
                    test=f"fraction of {n} members (lr × seed) with test accuracy ≥ 0.95, Wilson 95%",
                    n_seeds=int(settings["seeds"]),
-                   baseline=single_bl[0],
-                   decide="more training steps (--budget full; the paper's setting is --budget paper on a GPU)")
+                   baseline=single_bl[0], decide=decide, shortfall=shortfall)
 
 
 def _plot(path, gname, order, members, labels, occ):
@@ -238,6 +266,61 @@ def _plot(path, gname, order, members, labels, occ):
     plt.close(fig)
 
 
+# --------------------------------------------------------------------------- rivals and settings
+
+#: the noise when a run gives none (tests; a run measures its own): grokked members' single-irrep
+#: fraction 0.8 ± 0.1 and random init's 0.1 ± 0.05 between members
+STATED_NOISE = {"single": 0.8, "sd_single": 0.1, "baseline": 0.1, "sd_baseline": 0.05}
+
+
+def _noise(settings, results):
+    members = [r for per in results.values() for s in sorted(per) for r in per[s]["members"]]
+    tr = [r["trained"]["single_fraction"] for r in members if r["alive"] and r["test_acc"] >= GROKKED]
+    bl = [r["baseline"]["single_fraction"] for r in members]
+    if len(tr) < 2 or len(bl) < 2:
+        return None
+    return {"single": float(np.mean(tr)), "sd_single": float(max(np.std(tr, ddof=1), 1e-3)),
+            "baseline": float(np.mean(bl)), "sd_baseline": float(max(np.std(bl, ddof=1), 1e-3))}
+
+
+def _model(groks: bool, single_like_baseline: bool):
+    def simulate(settings, noise, rng):
+        members = []
+        steps = int(settings["steps"])
+        for _ in range(len(settings["lrs"]) * int(settings["seeds"])):
+            mu, sd = ((noise["baseline"], noise["sd_baseline"]) if single_like_baseline else
+                      (noise["single"], noise["sd_single"]))
+            test = 1.0 if groks else 0.3
+            members.append({"alive": True, "train_acc": 1.0, "test_acc": test, "curve_test": [0.0] + [test] * 9,
+                            "curve_steps": list(np.linspace(0, steps, 10)), "lr": settings["lrs"][0],
+                            "trained": {"single_fraction": float(np.clip(mu + sd * rng.standard_normal(), 0, 1))},
+                            "baseline": {"single_fraction": float(np.clip(noise["baseline"] + noise["sd_baseline"]
+                                                                          * rng.standard_normal(), 0, 1))}})
+        return {"G": {0: {"members": members}}}
+
+    return simulate
+
+
+DESIGN = Design(
+    claim=Model("groks, single-irrep", "every member groks and its neurons are single-irrep at the measured rate",
+                _model(True, False)),
+    rivals=(Model("memorises only", "every member memorises and never generalises (test accuracy 0.3, flat)",
+                  _model(False, False)),
+            Model("groks, random neurons", "members grok but their neurons are no more single-irrep than at random "
+                                           "initialisation", _model(True, True))),
+    noise=_noise, stated_noise=lambda settings: dict(STATED_NOISE),
+    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
+    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds per learning rate")
+
+_DIFFS = ("lr {lrs} instead of 1e-3 (grokking within {steps:,} CPU steps, not 250,000)",
+          "{group} at {fraction:.0%} of the pairs instead of S5 at 40%")
+SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%}, "
+                    f"lr {BUDGETS[b]['lrs']}, {BUDGETS[b]['steps']:,} steps",
+                    *(d.format(**BUDGETS[b]) for d in _DIFFS),
+                    *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
+           for b in ("small", "full")}
+SETTING["paper"] = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
+
 UNIVERSALITY_MLP = Experiment(
     id="universality.onelayer-mlp-groks",
     claim=("Chughtai et al.'s one-layer MLP (separate embeddings, AdamW, weight decay 1) on a group groks "
@@ -248,6 +331,8 @@ UNIVERSALITY_MLP = Experiment(
     run_cell=_run_cell,
     analyze=_analyze,
     decision_rule=DECISION,
+    design=DESIGN,
+    setting=SETTING,
     group_parameter=True,
     hypotheses=(Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
                            lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
