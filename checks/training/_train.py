@@ -579,8 +579,10 @@ def train(
                                     path=out) from None
         start = int(ck["step"])
         hooks.load_state(ck.get("callbacks", {}))
+        root = out.resolve()
         for s, p in history_steps(out):
-            if s > start:  # written by the interrupted run after its last checkpoint
+            # written by the interrupted run after its last checkpoint; never through a link out of the folder
+            if s > start and p.parent.resolve().is_relative_to(root):
                 p.unlink()
         history = _read_metrics(out / "metrics.jsonl", start)
         from grokcheck.checks._io import atomic_write_lines
