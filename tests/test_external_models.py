@@ -242,6 +242,10 @@ class _Holder(nn.Module):
     pass
 
 
+# TLLayout computes what a HookedTransformer with this config computes (a state dict does not say it)
+TL_CONFIG = {"act_fn": "relu", "normalization_type": None}
+
+
 class TLLayout(nn.Module):
     """A one-layer transformer whose state dict has TransformerLens's key layout (no LayerNorm),
     with its own forward pass written independently of the adapter."""
@@ -290,7 +294,7 @@ def test_transformer_lens_layout_trained_on_cyclic_group_is_analysed_per_mlp_neu
     assert _train(net, G, steps=150, lr=1e-2) == 1.0  # all 121 pairs fitted
     path = tmp_path / "tl.pt"
     torch.save(net.state_dict(), path)
-    model = load_model(path, "transformer-lens")
+    model = load_model(path, "transformer-lens", config=TL_CONFIG, mlp_site="pre")
     assert model.pairwise and model.meta["d_mlp"] == 64 and model.meta["eq_token"] == 11
     a, b = _all_pairs(11)
     with torch.no_grad():
@@ -332,7 +336,7 @@ def test_planted_transformer_neurons_are_attributed_to_their_frequency(tmp_path)
         net.unembed.W_U[0] = torch.as_tensor(np.cos(ang))
     path = tmp_path / "planted.pt"
     torch.save(net.state_dict(), path)
-    rep = analyze_model(load_model(path, "transformer-lens"), G, labels="identity")
+    rep = analyze_model(load_model(path, "transformer-lens", config=TL_CONFIG, mlp_site="pre"), G, labels="identity")
     sh = rep.analysis.shares[0]
     chars = G.character_table.on_elements()
     target = next(o for o, orb in enumerate(sh.orbits) if np.isclose(chars[orb[0]][1], np.exp(2j * np.pi * k / p))
@@ -375,7 +379,7 @@ def test_real_hooked_transformer_is_read_by_key_layout(tmp_path):
         opt.step()
     path = tmp_path / "ht.pt"
     torch.save(ht.state_dict(), path)
-    model = load_model(path, "transformer-lens")
+    model = load_model(path, "transformer-lens", config=ht.cfg, mlp_site="pre")
     with torch.no_grad():
         logits, cache = ht.run_with_cache(tok)
     # float32 model against the float64 re-evaluation of its weights: float32 rounding
