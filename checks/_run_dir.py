@@ -262,7 +262,7 @@ class RunDirectory:
                 "host": socket.gethostname(),
                 "started": _now(),
                 "finished": None,
-                "files": _manifest_files(self.previous or {}, p) if self.mode == "resume" else [],
+                "files": _resumed_files(self.previous or {}, p) if self.mode == "resume" else [],
             }
             if self.mode == "resume" and self.manifest["run_id"] is None:
                 self.manifest["run_id"] = secrets.token_hex(8)
@@ -528,6 +528,15 @@ def _manifest_files(manifest: dict, folder: Path) -> list[str]:
             "run writes only inside its folder, so the manifest was altered and nothing was deleted. Delete "
             f"{MANIFEST} by hand if you trust the rest of the folder, or choose another --out", path=folder)
     return sorted(set(files))
+
+
+def _resumed_files(manifest: dict, folder: Path) -> list[str]:
+    """The files a resumed run inherits: the previous manifest's, or none when it lists outside paths
+    (the run lists its files again when it ends)."""
+    try:
+        return _manifest_files(manifest, folder)
+    except RunDirectoryError:
+        return []
 
 
 def _deletable(q: Path, root: Path) -> bool:
