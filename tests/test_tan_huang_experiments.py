@@ -87,14 +87,21 @@ def test_commute_logger_separates_the_held_out_swaps():
         assert out["commute_acc"][s] < 0.5
 
 
-def test_commutative_rule_passes_fails_and_is_inconclusive():
+def test_commutative_rule_decides_where_the_law_comes_with_perturbation():
+    """The decided arm is the perturbed one (the paper's discriminative half): t_commute near t_mem
+    (= 100 in these runs) PASSes, near t_grok FAILs; the standard arm is reported only."""
     ctx = StudyContext()
-    late = [_run(2000, commute_mid=2100) for _ in range(4)]
-    early = [_run(2000, commute_mid=600) for _ in range(4)]
-    never = [_run(10**6) for _ in range(4)]
-    assert TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": late}), ctx).verdict == Verdict.PASS
-    assert TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": early}), ctx).verdict == Verdict.FAIL
-    assert TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": never}), ctx).verdict == Verdict("INCONCLUSIVE")
+    standard = [_run(2000, commute_mid=2100) for _ in range(4)]
+    right_after = [_run(2000, commute_mid=150 + 10 * i, arm="perturbed") for i in range(4)]
+    at_grok = [_run(2000, commute_mid=2000 + 50 * i, arm="perturbed") for i in range(4)]
+    never = [_run(10**6, arm="perturbed") for _ in range(4)]
+    res = TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": standard, "perturbed": right_after}), ctx)
+    assert res.verdict == Verdict.PASS and res.interval[1] < 0, res.reason
+    assert res.baseline > 0  # the standard arm learns it at grokking (t_commute ≈ t_grok)
+    res = TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": standard, "perturbed": at_grok}), ctx)
+    assert res.verdict == Verdict.FAIL and res.interval[0] > 0, res.reason
+    res = TANHUANG_COMMUTATIVE.analyze(SMALL, _results({"plain": standard, "perturbed": never}), ctx)
+    assert res.verdict == Verdict("INCONCLUSIVE") and res.shortfall is not None
 
 
 def test_earlier_rule_uses_paired_ratios_and_censoring():
