@@ -384,16 +384,19 @@ def group_of_permutations(elements, *, name: str | None = None):
 
     Parameters
     ----------
-    elements : a sequence of cycle strings (GAP notation, points from 1: ``"(1,2)(3,4)"``) or
-        0-based image arrays, one per label; it must be closed under products (left to right:
-        ``(p·q)[x] = q[p[x]]``, as GAP and sympy multiply).
+    elements : a sequence of cycle strings or 0-based image arrays, one per label; it must be
+        closed under products (left to right: ``(p·q)[x] = q[p[x]]``, as GAP and sympy multiply).
+        Cycle strings count points from 1 as GAP does (``"(1,2)(3,4)"``); only when some string
+        names the point 0 are they read as counting from 0 (sympy's ``cyclic_form`` printed with
+        parentheses). ``G.source`` says which convention was used.
 
     Returns
     -------
     ``(G, recognition)``: the :class:`~grokcheck.theory.FiniteGroup` with ``G.table[a, b]`` the
-    label of ``elements[a]·elements[b]``, and an exact :class:`SymmetricRecognition` when the
-    permutations are all of ``S_d`` or ``A_d`` on their ``d`` points (else ``None``). Names from
-    it are exact for every ``d``, ``6`` included.
+    label of ``elements[a]·elements[b]`` and ``G.elements`` the permutations as GAP cycle strings
+    (points from 1), and an exact :class:`SymmetricRecognition` when the permutations are all of
+    ``S_d`` or ``A_d`` on their ``d`` points (else ``None``). Names from it are exact for every
+    ``d``, ``6`` included.
     """
     from grokcheck.errors import GroupInputError
     from grokcheck.theory._finite_group import FiniteGroup
@@ -404,6 +407,16 @@ def group_of_permutations(elements, *, name: str | None = None):
         raise GroupInputError("no permutations given", text=elements)
     deg = max(r.size for r in raw)
     P = np.stack([np.concatenate([r, np.arange(r.size, deg)]) for r in raw])
+    convention = "0-based image arrays"
+    if all(isinstance(e, str) for e in elements):
+        if deg > 1 and np.all(P[:, 0] == 0):  # no string names the point 0: GAP's points 1..d
+            P = P[:, 1:] - 1
+            deg -= 1
+            convention = "cycle strings, points from 1 (GAP)"
+        else:
+            convention = "cycle strings, points from 0"
+    elif any(isinstance(e, str) for e in elements):
+        raise GroupInputError("give every element the same way: all cycle strings or all image arrays", text=elements)
     n = P.shape[0]
     w = deg ** np.arange(deg, dtype=np.int64) if deg ** deg < 2**62 else None
     if w is None:
@@ -428,7 +441,7 @@ def group_of_permutations(elements, *, name: str | None = None):
     from grokcheck.theory._finite_group import check_cayley_table
     from grokcheck.theory._permutations import cycle_string
 
-    G = FiniteGroup(check_cayley_table(table), name=name, source="permutations",
+    G = FiniteGroup(check_cayley_table(table), name=name, source=f"permutations ({convention})",
                     elements=tuple(cycle_string(p, offset=1) for p in P))
     rec = None
     even = all(_cycle_type_parity(p) == 0 for p in P)

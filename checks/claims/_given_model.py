@@ -31,6 +31,10 @@ from grokcheck.checks.claims._trained import GROKKED, LEARNED, TrainedNet, train
 __all__ = ["model_artifacts", "net_from_external"]
 
 
+#: largest order whose full (|G|², |G|) float64 logits a given model's TrainedNet keeps
+LOGITS_MAX_ORDER = 256
+
+
 def net_from_external(G, model, source: str, element_of_label=None) -> TrainedNet:
     """A :class:`TrainedNet` (one seed) from an :class:`~grokcheck.checks.training._external.ExternalModel`.
 
@@ -51,8 +55,12 @@ def net_from_external(G, model, source: str, element_of_label=None) -> TrainedNe
     inv = np.empty_like(perm)
     inv[perm] = np.arange(n)  # the model label of element g
     d = model.neuron_data()
-    L = np.asarray(model.logits(), dtype=float)[np.ix_(inv, inv, inv)].reshape(1, n * n, n)
-    acc = float(np.mean(np.argmax(L[0], axis=1) == np.asarray(G.table).reshape(-1)))
+    T = model.predict_table()  # (n, n) model labels, computed in chunks
+    acc = float(np.mean(perm[T] == np.asarray(G.table)[np.ix_(perm, perm)]))
+    # the (n², n) logits are read only by the quadratic network's majority vote; kept when they are small
+    # (8 n³ bytes: 134 MB at n = 256, 3 GB at S6's 720)
+    L = (np.asarray(model.logits(), dtype=float)[np.ix_(inv, inv, inv)].reshape(1, n * n, n)
+         if n <= LOGITS_MAX_ORDER else None)
     left, right = np.asarray(d["left"], float)[:, inv], np.asarray(d["right"], float)[:, inv]
     fires = None
     if model.meta.get("activation", "relu") in ("relu", "relusqr"):

@@ -313,6 +313,8 @@ def _print_text(reports, aggregate) -> None:
             g = js["group"]
             known = f", known as {g['known_as']}" if g["known_as"] else ""
             how = "recovered from the model's predictions" if g["labels"] == "table" else f"{g['name'] or 'given'}, labels: {g['labels']}"
+            if (g.get("source") or "").startswith("permutations ("):
+                how += f"; elements read as {g['source'][len('permutations ('):-1]}"
             print(f"group of order {g['order']} ({how}{known}); irreps:")
             for ir in js["irreps"]:
                 print(f"  X.{ir['index']:<3} {ir['name']:<28} dim {ir['dim']:<3} {ir['kind']:<12} {ir['field']}")
@@ -320,6 +322,8 @@ def _print_text(reports, aggregate) -> None:
                 print(f"  note: {note}")
     print(f"{'file':<40} {'acc':>6} {'table':>9} {'alive':>8} {'single':>7}  irreps used (single-irrep neurons)")
     for rep, js in reports:
+        if js.get("warning"):
+            print(f"WARNING {Path(js['file']).name}: {js['warning']}")
         t = js["table"]
         tab = "group" if t.get("was_group") else (f"{t['entries_changed']} fixed" if t.get("entries_changed") is not None
                                                    else "not group")

@@ -209,6 +209,14 @@ def _read_state(path: Path) -> tuple[dict, torch.dtype]:
     floats = {k: v.detach() for k, v in obj.items() if isinstance(v, torch.Tensor) and v.is_floating_point()}
     if not floats:
         raise InvalidInputError(f"{path} holds no floating-point tensors", option="FILE")
+    # TransformerLens stores its attention mask constant (-inf) as a buffer: not a weight
+    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in floats.items()
+           if not k.endswith((".IGNORE", ".mask")) and not bool(torch.isfinite(v).all())}
+    if bad:
+        # argmax of NaN logits is label 0: a diverged model would be "measured" at chance accuracy
+        raise InvalidInputError(f"{path} holds non-finite weights (NaN or ±Inf) in "
+                                + ", ".join(f"{k} ({c} entries)" for k, c in sorted(bad.items()))
+                                + ": a diverged or damaged model cannot be analysed", option="FILE")
     dtypes = {v.dtype for v in floats.values()}
     eval_dtype = F64 if F64 in dtypes else torch.float32
     return {k: v.to(F64) for k, v in floats.items()}, eval_dtype
@@ -228,6 +236,8 @@ def _shape_error(path, fmt, msg):
 def _onelayer(state, path, group, ed, device) -> ExternalModel:
     _need(state, ("W_x", "W_y", "W", "W_U"), path, "onelayer-mlp")
     Wx, Wy, W, WU = state["W_x"], state["W_y"], state["W"], state["W_U"]
+    if Wx.ndim != 2 or min(Wx.shape) < 1:
+        raise _shape_error(path, "onelayer-mlp", f"W_x must be a non-empty (n, e) matrix, got shape {tuple(Wx.shape)}")
     n, e = Wx.shape
     if Wy.shape != (n, e) or W.ndim != 2 or W.shape[0] != 2 * e or WU.shape != (W.shape[1], n):
         raise _shape_error(path, "onelayer-mlp", f"shapes W_x {tuple(Wx.shape)}, W_y {tuple(Wy.shape)}, W {tuple(W.shape)}, "
@@ -280,6 +290,8 @@ def _mlp(state, path, group, fmt, activation, ed, device) -> ExternalModel:
         raise _shape_error(path, fmt, f"{k1} {tuple(W1.shape)} and {k2} {tuple(W2.shape)} fit neither {want} nor their transposes")
     W1, W2, layout = fit
     h, n = W1.shape[0], W2.shape[0]
+    if h < 1 or n < 1:
+        raise _shape_error(path, fmt, f"{k1} {tuple(W1.shape)} and {k2} {tuple(W2.shape)} have no neurons or no labels")
     i1, i2 = keys.index(k1), keys.index(k2)
     vecs = [k for k in keys if state[k].ndim == 1]
     b1 = next((state[k] for k in vecs if state[k].shape[0] == h and i1 < keys.index(k) < i2), None)
@@ -440,6 +452,8 @@ class ModelReport:
         the predictions could not be repaired (``repair_error`` says why).
     accuracy : fraction of the ``n²`` pairs the model gets right in ``group``, labels mapped by
         ``element_of_label`` (:func:`labelling_accuracy`).
+    known_as : the name :func:`grokcheck.theory.identify` gives the group (``C113``, ``D59``), or
+        the family its irrep names come from, or ``None``.
     warning : set when the accuracy cannot be checked against the model's own table (its
         predictions are not a group, or a group not isomorphic to ``group``), else ``None``.
     analysis : the :class:`NeuronAnalysis`.
@@ -458,6 +472,7 @@ class ModelReport:
     names: tuple
     spectra: dict
     warning: str | None = None
+    known_as: str | None = None
 
     def to_json(self) -> dict:
         """The per-file schema of ``grokcheck analyze --json`` (see :func:`analyze_model`)."""
@@ -472,8 +487,9 @@ class ModelReport:
             "format": self.model.format,
             "model": self.model.meta,
             "group": {"name": getattr(self.group, "name", None), "order": self.group.order,
-                      "known_as": self.names[0].family if self.names else None,
+                      "known_as": self.known_as or (self.names[0].family if self.names else None),
                       "labels": self.labels,
+                      "source": getattr(self.group, "source", None),
                       "element_of_label": (None if getattr(self.group, "elements", None) is None else
                                            [self.group.elements[int(g)] for g in self.element_of_label])},
             "table": dict(self.repair.to_json() if self.repair is not None else {"was_group": False},
@@ -484,6 +500,22 @@ class ModelReport:
             "summary": body["summary"],
             "spectra": spectra,
         }
+
+
+def _known_as(G, names) -> str | None:
+    """The group's name: its own, the family of its irrep names, or what ``identify`` recognises."""
+    from grokcheck.theory._identify import identify
+
+    own = getattr(G, "name", None)
+    if own:
+        return None  # already named; "known as" adds nothing
+    fam = names[0].family if names else None
+    if fam:
+        return fam
+    try:
+        return identify(G)
+    except ArithmeticError:  # recognition is best effort: an unnamed group is reported by its order
+        return None
 
 
 def group_orbits(G):
@@ -578,14 +610,17 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
         if iso is not None:
             acc_iso = labelling_accuracy(T, G, iso)
             if acc < acc_iso - 0.5 / n**2:  # fewer pairs right (counts differ by ≥ 1/n²)
+                from grokcheck.checks._names import group_display_name
+
+                gname = group_display_name(G)
                 raise LabellingError(
-                    f"{model.source}: the model computes {G} (its predictions, with {repair.changed} entries "
-                    f"repaired, form a table isomorphic to {G}'s), but under the {how} labelling it gets {acc:.3f} of the pairs right against "
-                    f"{acc_iso:.3f} under the isomorphism read from its predictions: the labelling contradicts the model. "
-                    "Fix: let grokcheck find the labelling (labels='auto', the CLI default), or give the elements in the "
-                    "model's label order with the product convention the model was trained with (e.g. --elements; a "
-                    "left-to-right product is the opposite group's)", model=model.source, accuracy=acc,
-                    accuracy_isomorphism=acc_iso)
+                    f"{model.source}: the model computes {gname} (its predictions, with {repair.changed} entries "
+                    f"repaired, form a table isomorphic to it), but under the {how} labelling it gets {acc:.3f} of the "
+                    f"pairs right against {acc_iso:.3f} under the isomorphism read from its predictions: the labelling "
+                    "contradicts the model. Fix: let grokcheck find the labelling (labels='auto', the CLI default with "
+                    "a GROUP), or give the elements in the model's label order with the product convention the model "
+                    "was trained with (--elements multiplies left to right, as GAP and sympy; the other order is the "
+                    "opposite group's)", model=model.source, accuracy=acc, accuracy_isomorphism=acc_iso)
         elif acc < 1.0:
             warning = (f"the model's predictions form a group table not isomorphic to {G}; accuracy {acc:.3f} in the "
                        f"{how} labelling")
@@ -600,4 +635,4 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
         how = "isomorphism (irrep names up to automorphisms of the group)"
     na = model.analysis(G, element_of_label=perm, **options)
     return ModelReport(model, G, perm, how, repair, repair_error, acc, na, tuple(names),
-                       model.spectra(G, element_of_label=perm), warning)
+                       model.spectra(G, element_of_label=perm), warning, _known_as(G, names))
