@@ -13,12 +13,17 @@ never dropped.
   object store. ``address=None`` starts a local Ray instance, ``"auto"`` joins the cluster this
   machine belongs to (``ray start --head`` / ``ray start --address=HEAD:6379`` on every node, or
   Ray's cluster launcher), ``"HOST:PORT"`` joins that head node; ``ray://HOST:10001`` uses Ray
-  Client. Install with ``pip install grokcheck[ray]``.
+  Client. Install with ``pip install grokcheck[ray]``. Before it joins a cluster the executor
+  checks that the head's port answers within ``connect_timeout`` seconds (30 by default;
+  ``grokcheck sweep --connect-timeout``), so a dead or unreachable address fails with a message
+  naming it instead of leaving ``ray.init`` to retry for minutes.
 """
 
 from __future__ import annotations
 
 import abc
+import os
+import socket
 import time
 import traceback
 from dataclasses import dataclass
@@ -26,10 +31,14 @@ from typing import Iterator, Mapping, Sequence
 
 from grokcheck.errors import InvalidInputError
 
-__all__ = ["CellOutcome", "AbstractExecutor", "LocalExecutor", "RayExecutor", "make_executor", "ATTEMPTS"]
+__all__ = ["CellOutcome", "AbstractExecutor", "LocalExecutor", "RayExecutor", "make_executor", "ATTEMPTS",
+           "CONNECT_TIMEOUT", "check_reachable"]
 
 #: A cell is tried at most this many times (the first try and one retry).
 ATTEMPTS = 2
+#: Seconds to wait for a Ray head to answer before giving up (a live head answers in milliseconds;
+#: the bound covers a slow network, not a dead head, which Ray itself retries for minutes).
+CONNECT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ class AbstractExecutor(abc.ABC):
     """Runs sweep cells; see the module docstring."""
 
     name: str = "abstract"
+    #: whether cells run in this process (so their device must exist on this machine)
+    local: bool = True
+
+    def start(self) -> None:
+        """Connect to or start what the cells run on, failing fast with a clear message (default: nothing)."""
 
     @abc.abstractmethod
     def run(self, cells: Sequence, *, threads="auto", resources: Mapping | None = None) -> Iterator[CellOutcome]:
@@ -105,20 +119,32 @@ class RayExecutor(AbstractExecutor):
     """
 
     name = "ray"
+    local = False
 
-    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, init_kwargs: Mapping | None = None):
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, init_kwargs: Mapping | None = None,
+                 connect_timeout: float = CONNECT_TIMEOUT):
         try:
             import ray  # noqa: F401
         except ImportError:
             raise InvalidInputError("the ray executor needs Ray: pip install 'grokcheck[ray]'") from None
+        if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float)) or not (
+                0 < connect_timeout < float("inf")):
+            raise InvalidInputError(f"connect_timeout must be a number of seconds > 0, got {connect_timeout!r}",
+                                    option="--connect-timeout")
         self.address = address
         self.num_cpus = num_cpus
         self.init_kwargs = dict(init_kwargs or {})
+        self.connect_timeout = float(connect_timeout)
+
+    def start(self) -> None:
+        self._ensure()
 
     def _ensure(self):
         import ray
 
         if not ray.is_initialized():
+            if self.address is not None:
+                check_reachable(self.address, self.connect_timeout)
             kw = {"include_dashboard": False, "log_to_driver": False, **self.init_kwargs}
             if self.address is None:
                 kw.setdefault("num_cpus", self.num_cpus)
@@ -146,12 +172,57 @@ class RayExecutor(AbstractExecutor):
                 yield CellOutcome(cell.id, True, cols, None, None, dt, who)  # Ray does not say whether it retried
 
 
-def make_executor(name: str, *, address: str | None = None) -> AbstractExecutor:
-    """``"local"`` or ``"ray"`` (with ``address``)."""
+def _head_of(address: str) -> str | None:
+    """The ``HOST:PORT`` that ``address`` leads to, ``None`` where Ray decides alone (no cluster named)."""
+    a = address.strip()
+    if a in ("auto", ""):
+        env = os.environ.get("RAY_ADDRESS", "").strip()
+        if env and env not in ("auto", "local"):
+            return _head_of(env)
+        try:  # the head this machine started last (`ray start --head` writes it)
+            with open(os.path.join(os.environ.get("RAY_TMPDIR", "/tmp"), "ray", "ray_current_cluster")) as f:
+                return f.read().strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None  # no cluster here: ray.init says so at once
+    if a == "local":
+        return None
+    for scheme in ("ray://", "http://", "https://"):
+        if a.startswith(scheme):
+            a = a[len(scheme):]
+    return a.split("/", 1)[0] or None
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`~grokcheck.errors.InvalidInputError` unless the Ray head of ``address`` accepts a TCP
+    connection within ``timeout`` seconds (a dead head would leave ``ray.init`` retrying for minutes)."""
+    head = _head_of(address)
+    if head is None:
+        return
+    host, sep, port = head.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise InvalidInputError(f"--address {address!r}: expected 'auto', HOST:PORT or ray://HOST:PORT",
+                                option="--address")
+    host = host.strip("[]")  # [::1]:6379
+    t0 = time.perf_counter()
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        waited = time.perf_counter() - t0
+        why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        shown = f"{address} ({head})" if head != address else address
+        raise InvalidInputError(
+            f"--address {shown}: no Ray head reachable ({why} after {waited:.1f} s, timeout {timeout:g} s); start "
+            "the cluster (ray start --head) or check the address, or raise --connect-timeout on a slow network",
+            option="--address") from None
+
+
+def make_executor(name: str, *, address: str | None = None, connect_timeout: float = CONNECT_TIMEOUT) -> AbstractExecutor:
+    """``"local"`` or ``"ray"`` (with ``address`` and ``connect_timeout`` seconds to reach it)."""
     if name == "local":
         if address is not None:
             raise InvalidInputError("--address needs --executor ray")
         return LocalExecutor()
     if name == "ray":
-        return RayExecutor(address)
+        return RayExecutor(address, connect_timeout=connect_timeout)
     raise InvalidInputError(f"unknown executor {name!r}; one of local, ray")

@@ -71,6 +71,7 @@ run of the sweep tries it again. ``OUT/summary.json`` and ``OUT/summary.png`` su
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -103,6 +104,13 @@ _FOLDABLE = ("lr", "weight_decay")
 #: Options of ``grokcheck train`` a sweep sets itself (the output folder, resuming, progress).
 _RESERVED = {"out", "resume", "overwrite", "no_progress", "device", "threads", "help"}
 _FORMAT = 1
+#: The most cells a sweep plans unless its spec raises the bound (``max_cells = N``): planning
+#: costs about 0.15 ms per cell (parsing the options as ``grokcheck train`` would; measured on a
+#: CPU core, so 15 s for 10⁵ cells) and every cell is a whole ensemble that writes a Parquet part
+#: and a record, so a grid of 10⁶ cells (two million files) is refused before any work.
+MAX_CELLS = 100_000
+#: Seconds between the progress lines of a long planning.
+_PLAN_REPORT_S = 5.0
 
 
 # --------------------------------------------------------------------------- spec
@@ -115,7 +123,8 @@ class SweepSpec:
     ``kind`` is ``"train"`` or ``"experiment"``; ``base`` the ``[train]`` options; ``grid`` the
     axes (name → tuple of values, in the order given); ``experiment`` the ``[experiment]`` table;
     ``resources`` ``{"num_cpus": float, "num_gpus": float}`` per cell; ``device`` and ``threads``
-    the defaults for the cells (the command line may override them); ``out`` the output folder.
+    the defaults for the cells (the command line may override them); ``out`` the output folder;
+    ``max_cells`` the bound on the number of cells (see :data:`MAX_CELLS`).
     """
 
     name: str
@@ -128,37 +137,112 @@ class SweepSpec:
     threads: Any = "auto"
     out: str | None = None
     fold: tuple[str, ...] = ()
+    max_cells: int = MAX_CELLS
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "base": dict(self.base),
                 "grid": {k: list(v) for k, v in self.grid.items()}, "experiment": dict(self.experiment),
                 "resources": dict(self.resources), "device": self.device, "threads": self.threads,
-                "fold": list(self.fold)}
+                "fold": list(self.fold), "max_cells": self.max_cells}
 
 
 def _norm_key(k: str) -> str:
     return str(k).strip().replace("-", "_")
 
 
+_TOML_KINDS = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"), (list, "a list"),
+               (dict, "a table"))
+
+
+def _kind(v) -> str:
+    """The TOML kind of ``v`` in words (``"a table"``, ``"a boolean"``, …), for messages."""
+    for t, name in _TOML_KINDS:
+        if isinstance(v, t):
+            return name
+    return f"a {type(v).__name__}"  # a TOML date or time
+
+
+def _short(v, n: int = 80) -> str:
+    s = repr(v)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _table(d: Mapping, key: str) -> dict:
+    """``d[key]`` as a dict: it must be a TOML table (``[key]``)."""
+    v = d.get(key, {})
+    if not isinstance(v, dict):
+        raise InvalidInputError(f"sweep spec: {key} must be a table ([{key}] followed by `name = value` lines), got "
+                                f"{_kind(v)} {_short(v)}")
+    return v
+
+
+def _normalized(table: Mapping, where: str) -> dict:
+    """``table`` with keys normalised (``weight-decay`` → ``weight_decay``); one key spelled two ways is refused."""
+    out: dict = {}
+    spelled: dict = {}
+    for k, v in table.items():
+        n = _norm_key(k)
+        if n in out:
+            raise InvalidInputError(f"sweep spec: {where} names {n!r} twice, as {spelled[n]!r} and {k!r} (the same "
+                                    "option of `grokcheck train`): keep one of them")
+        out[n], spelled[n] = v, k
+    return out
+
+
+def _check_option_value(v, where: str) -> None:
+    """An option's value: a string, number or boolean, or a list of them (options taking several values)."""
+    if isinstance(v, dict):
+        raise InvalidInputError(f"sweep spec: {where} is a table ({_short(v)}); give a value (a string, number or "
+                                "boolean) or a list of values")
+    if isinstance(v, list):
+        for x in v:
+            if isinstance(x, (dict, list)):
+                raise InvalidInputError(f"sweep spec: {where} holds {_kind(x)} {_short(x)}; a list of values holds "
+                                        "strings, numbers or booleans")
+
+
+def _check_int(v, where: str, *, minimum: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise InvalidInputError(f"sweep spec: {where} must be an integer ≥ {minimum}, got {_kind(v)} {_short(v)}")
+    return int(v)
+
+
 def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike | None = None) -> SweepSpec:
-    """A :class:`SweepSpec` from the parsed TOML ``d`` (``root``: folder that ``out`` is relative to)."""
+    """A :class:`SweepSpec` from the parsed TOML ``d`` (``root``: folder that ``out`` is relative to).
+
+    Every value is checked for its TOML kind (a table where a list belongs, a boolean where a
+    number belongs, …) and refused with an :class:`~grokcheck.errors.InvalidInputError` naming it.
+    """
+    if not isinstance(d, Mapping):
+        raise InvalidInputError(f"sweep spec: expected a table of settings, got {_kind(d)}")
     d = dict(d)
-    known = {"name", "out", "train", "grid", "experiment", "resources", "device", "threads", "fold"}
-    unknown = sorted(set(d) - known)
+    known = {"name", "out", "train", "grid", "experiment", "resources", "device", "threads", "fold", "max_cells"}
+    unknown = sorted(map(str, set(d) - known))
     if unknown:
         raise InvalidInputError(f"sweep spec: unknown top-level key(s) {unknown}; known: {sorted(known)}")
+    for key in ("name", "out", "device"):
+        if key in d and not isinstance(d[key], str):
+            raise InvalidInputError(f"sweep spec: {key} must be a string, got {_kind(d[key])} {_short(d[key])}")
     has_train, has_exp = "train" in d, "experiment" in d
     if has_train == has_exp:
         raise InvalidInputError("sweep spec: give exactly one of a [train] table (a grid of runs) or an "
                                 "[experiment] table (a registered experiment)")
     grid = {}
-    for k, vals in dict(d.get("grid", {})).items():
+    for k, vals in _normalized(_table(d, "grid"), "[grid]").items():
         if not isinstance(vals, list) or not vals:
-            raise InvalidInputError(f"sweep spec: grid axis {k!r} must be a non-empty list of values, got {vals!r}")
-        grid[_norm_key(k)] = tuple(vals)
+            raise InvalidInputError(f"sweep spec: grid axis {k!r} must be a non-empty list of values, got "
+                                    f"{_kind(vals)} {_short(vals)}")
+        for x in vals:
+            if isinstance(x, list):  # one point of an axis may be a list (per-seed values of --lr)
+                _check_option_value(x, f"grid axis {k!r}")
+            else:
+                _check_option_value(x, f"a value of grid axis {k!r}")
+        grid[k] = tuple(vals)
     if has_exp and grid:
         raise InvalidInputError("sweep spec: an [experiment] sweep takes its grid from the experiment; remove [grid]")
-    base = {_norm_key(k): v for k, v in dict(d.get("train", {})).items()}
+    base = _normalized(_table(d, "train"), "[train]")
+    for k, v in base.items():
+        _check_option_value(v, f"[train] {k}")
     for k in (*base, *grid):
         if k in _RESERVED:
             raise InvalidInputError(f"sweep spec: {k!r} is set by the sweep itself (use the command line: "
@@ -166,17 +250,28 @@ def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike |
     dup = sorted(set(base) & set(grid))
     if dup:
         raise InvalidInputError(f"sweep spec: {dup} given both in [train] and as [grid] axes; keep one")
-    exp = dict(d.get("experiment", {}))
+    exp = _normalized(_table(d, "experiment"), "[experiment]")
     if has_exp:
         bad = sorted(set(exp) - {"id", "budget", "seed", "max_steps", "group"})
         if bad or "id" not in exp:
             raise InvalidInputError(f"sweep spec: [experiment] takes id, budget, seed, max_steps, group; got {sorted(exp)}")
+        for key in ("id", "budget", "group"):
+            if key in exp and not isinstance(exp[key], str):
+                raise InvalidInputError(f"sweep spec: [experiment] {key} must be a string, got {_kind(exp[key])} "
+                                        f"{_short(exp[key])}")
+        if exp.get("budget", "small") not in ("small", "full", "paper"):
+            raise InvalidInputError(f"sweep spec: [experiment] budget must be small, full or paper, got "
+                                    f"{exp['budget']!r}")
+        if "seed" in exp:
+            _check_int(exp["seed"], "[experiment] seed", minimum=0)
+        if "max_steps" in exp:
+            _check_int(exp["max_steps"], "[experiment] max_steps", minimum=1)
     res = {"num_cpus": 1.0, "num_gpus": 0.0}
-    for k, v in dict(d.get("resources", {})).items():
+    for k, v in _table(d, "resources").items():
         if k not in res:
             raise InvalidInputError(f"sweep spec: [resources] takes num_cpus and num_gpus, got {k!r}")
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not v >= 0 or not math.isfinite(v):
-            raise InvalidInputError(f"sweep spec: [resources] {k} must be a number ≥ 0, got {v!r}")
+            raise InvalidInputError(f"sweep spec: [resources] {k} must be a number ≥ 0, got {_kind(v)} {_short(v)}")
         res[k] = float(v)
     out = d.get("out")
     if out is not None and root is not None and not os.path.isabs(out):
@@ -184,30 +279,55 @@ def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike |
     from grokcheck.checks.training._threads import resolve_threads
 
     threads = d.get("threads", "auto")
+    if isinstance(threads, bool) or not isinstance(threads, (str, int)):
+        raise InvalidInputError(f"sweep spec: threads must be 'auto' or a positive integer, got {_kind(threads)} "
+                                f"{_short(threads)}")
     resolve_threads(threads, 1)  # validate
-    fold = tuple(_norm_key(k) for k in d.get("fold", ()))
+    fold_given = d.get("fold", [])
+    if not isinstance(fold_given, list) or not all(isinstance(k, str) for k in fold_given):
+        raise InvalidInputError(f"sweep spec: fold must be a list of axis names (fold = [\"lr\"]), got "
+                                f"{_kind(fold_given)} {_short(fold_given)}")
+    fold = tuple(_norm_key(k) for k in fold_given)
     for k in fold:
         if k not in _FOLDABLE or k not in grid:
             raise InvalidInputError(f"sweep spec: fold takes grid axes among {sorted(_FOLDABLE)} (the per-seed "
                                     f"options of `grokcheck train`), got {k!r}")
+    if len(set(fold)) != len(fold):
+        raise InvalidInputError(f"sweep spec: fold names an axis twice: {list(fold_given)}")
+    max_cells = _check_int(d["max_cells"], "max_cells", minimum=1) if "max_cells" in d else MAX_CELLS
     return SweepSpec(name=str(d.get("name", name)), kind="train" if has_train else "experiment", base=base,
                      grid=grid, experiment=exp, resources=res, device=str(d.get("device", "cpu")),
-                     threads=threads, out=out, fold=fold)
+                     threads=threads, out=out, fold=fold, max_cells=max_cells)
+
+
+def _printable(text: str) -> str:
+    """``text`` with the bytes of a non-UTF-8 file name (surrogate escapes) shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
-    """Read a sweep specification from a TOML file."""
+    """Read a sweep specification from a TOML file (UTF-8, as TOML requires)."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11
         import tomli as tomllib
     path = Path(path)
+    shown = _printable(str(path))
+    if path.is_dir():
+        raise InvalidInputError(f"{shown}: a folder, not a sweep specification (give the .toml file)")
+    with open(path, "rb") as f:
+        data = f.read()
     try:
-        with open(path, "rb") as f:
-            d = tomllib.load(f)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInputError(f"{shown}: not UTF-8 text (byte {exc.start}, line {line}): a sweep specification "
+                                "is TOML, which is UTF-8") from None
+    try:
+        d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: not valid TOML: {exc}") from None
-    return spec_from_dict(d, name=path.stem, root=path.parent)
+        raise InvalidInputError(f"{shown}: not valid TOML: {exc}") from None
+    return spec_from_dict(d, name=_printable(path.stem), root=path.parent)
 
 
 # --------------------------------------------------------------------------- cells
@@ -230,14 +350,16 @@ def _digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=1)
 def _train_parser():
+    """The parser of ``grokcheck train`` (built once: building it costs more than parsing with it)."""
     import argparse
 
     from grokcheck.checks.cli import train as train_cli
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message):
-            raise InvalidInputError(f"sweep spec: {message}")
+            raise InvalidInputError(message)
 
     top = _Parser(prog="grokcheck")
     sub = top.add_subparsers(dest="command")
@@ -252,22 +374,26 @@ def _train_namespace(options: Mapping[str, Any]):
     argv = ["train", "--out", "-"]
     for key, val in options.items():
         if key not in actions:
-            raise InvalidInputError(f"sweep spec: {key!r} is not an option of `grokcheck train` "
-                                    f"(see `grokcheck train --help`)")
+            raise InvalidInputError(f"{key!r} is not an option of `grokcheck train` (see `grokcheck train --help`)")
         a = actions[key]
         if not a.option_strings:  # the positional group name
-            argv.insert(1, str(val))
+            if not isinstance(val, str):
+                raise InvalidInputError(f"{key!r} takes one group name (a string), got {_kind(val)} {_short(val)}; "
+                                        "to sweep several groups make it a [grid] axis")
+            argv.insert(1, val)
             continue
         flag = a.option_strings[-1]
         if a.nargs == 0:  # a flag
             if not isinstance(val, bool):
-                raise InvalidInputError(f"sweep spec: {key!r} is a flag: give true or false, got {val!r}")
+                raise InvalidInputError(f"{key!r} is a flag: give true or false, got {_kind(val)} {_short(val)}")
             if val:
                 argv.append(flag)
+        elif isinstance(val, bool) or (isinstance(val, (list, tuple)) and any(isinstance(x, bool) for x in val)):
+            raise InvalidInputError(f"{key!r} takes a value ({flag} VALUE), not true/false: got {_short(val)}")
         elif isinstance(val, (list, tuple)):
             argv += [flag, *map(str, val)] if a.nargs not in (None, "?") else [flag, ",".join(map(str, val))]
         else:
-            argv += [flag, str(val)]
+            argv.append(f"{flag}={val}")  # one token, so that a value such as "-1" is not read as an option
     return top.parse_args(argv)
 
 
@@ -277,51 +403,162 @@ def _column_value(v):
     return v
 
 
-def plan_sweep(spec: SweepSpec, *, device: str | None = None) -> list[SweepCell]:
-    """The cells of ``spec``, in grid order (the last axis varies fastest)."""
-    device = device or spec.device
+_DEVICES = ("cpu", "cuda", "mps", "xpu")
+
+
+def _check_device(device, *, here: bool, where: str) -> str:
+    """``device`` as a torch device string; with ``here``, one this machine has (cells run in this process)."""
+    import argparse
+
+    if not isinstance(device, str):
+        raise InvalidInputError(f"sweep {where}: a torch device is a string (cpu, cuda, cuda:N, mps), got "
+                                f"{_kind(device)} {_short(device)}")
+    s = device.strip()
+    base, _, index = s.partition(":")
+    if base not in _DEVICES or (index and not index.isdigit()):
+        raise InvalidInputError(f"sweep {where}: {device!r} is not a torch device: expected one of cpu, cuda, "
+                                "cuda:N, mps, xpu")
+    if here and base != "cpu":
+        from grokcheck.checks.cli._validators import device as parse_device
+
+        try:
+            parse_device(s)
+        except argparse.ArgumentTypeError as exc:
+            raise InvalidInputError(f"sweep {where}: {exc}") from None
+    return s
+
+
+#: The options of ``grokcheck train`` that say which data a cell trains on (checked once per distinct value).
+_DATA_KEYS = ("task", "model", "group", "perms", "cayley", "matrices", "field", "mnist_path")
+
+
+def _data_identity(ns) -> dict:
+    """Check the data a cell trains on (its group, Cayley file, MNIST path) before any work.
+
+    Returns what identifies that data beyond the options (the SHA-256 of a Cayley file, so an
+    edited file is a new cell); raises a :class:`~grokcheck.errors.GrokcheckError` naming the fault.
+    """
+    import copy
+
+    if ns.task == "mnist":
+        if not ns.mnist_path:
+            raise InvalidInputError("--task mnist needs mnist_path (an .npz or a directory of IDX files)")
+        if not os.path.exists(ns.mnist_path):
+            raise InvalidInputError(f"mnist_path {_printable(str(ns.mnist_path))!r} does not exist")
+        return {}
+    if ns.task != "group":
+        return {}
+    from grokcheck.checks.cli._group_args import group_from_args
+
+    args = copy.copy(ns)
+    if args.model == "transformer" and not (args.group or args.perms or args.cayley or args.matrices):
+        args.group = "C113"  # as `grokcheck train` does
+    group_from_args(args)
+    if args.cayley:
+        try:
+            data = Path(args.cayley).read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"cayley {_printable(str(args.cayley))!r}: {exc.strerror or exc}") from None
+        return {"cayley_sha256": hashlib.sha256(data).hexdigest()}
+    return {}
+
+
+def plan_sweep(spec: SweepSpec, *, device: str | None = None, here: bool = True,
+               progress: bool = False) -> list[SweepCell]:
+    """The cells of ``spec``, in grid order (the last axis varies fastest).
+
+    Every cell is checked before any work runs: its options as ``grokcheck train`` parses them,
+    its data (the group name, ``--perms``, the Cayley file, ``--matrices``; the MNIST path) and the
+    device; the first fault is refused with an :class:`~grokcheck.errors.InvalidInputError` naming
+    the cell (its axis values) and the option. A grid of more than ``spec.max_cells`` cells is
+    refused before it is enumerated.
+
+    Parameters
+    ----------
+    device : overrides the spec's.
+    here : the cells run in this process, so the device must exist on this machine (a Ray
+        sweep's GPUs are on its workers: then only the device's name is checked).
+    progress : a line on stderr every few seconds while a long planning runs.
+    """
+    from grokcheck.errors import GrokcheckError
+
+    device = _check_device(device if device is not None else spec.device, here=here,
+                           where="--device" if device is not None else "spec: device")
     if spec.kind == "experiment":
         return _plan_experiment(spec, device)
+    if not here and device.startswith("cuda") and spec.resources.get("num_gpus", 0) <= 0:
+        raise InvalidInputError(f"sweep spec: device {device!r} on Ray workers needs [resources] num_gpus > 0 "
+                                "(else a cell may land on a worker without a GPU)")
     axes = [a for a in spec.grid if a not in spec.fold]
+    n_cells = math.prod(len(spec.grid[a]) for a in axes)
+    if n_cells > spec.max_cells:
+        sizes = " × ".join(f"{len(spec.grid[a])} {a}" for a in axes)
+        raise InvalidInputError(
+            f"sweep spec: the grid has {n_cells:,} cells ({sizes}), more than the bound of {spec.max_cells:,}: "
+            "every cell is a whole seed ensemble and writes two files. "
+            "Fold lr/weight_decay into the ensemble (fold = [...]), split the grid into several specs, or raise the "
+            "bound with max_cells = N at the top of the spec")
+    from grokcheck.checks.cli import train as train_cli
+
     folded = list(itertools.product(*(spec.grid[a] for a in spec.fold))) if spec.fold else []
     cells = []
-    for values in itertools.product(*(spec.grid[a] for a in axes)) if axes else [()]:
+    data_checked: dict[str, dict] = {}
+    t0 = last = time.perf_counter()
+    for i, values in enumerate(itertools.product(*(spec.grid[a] for a in axes)) if axes else [()]):
         point = dict(zip(axes, values))
+        label = " ".join(f"{k}={v}" for k, v in point.items()) or "base"
         options = {**spec.base, **point}
         member_columns = {}
-        if folded:  # member e = (folded combination e // R, replica e % R), R = seeds
-            R = int(_train_namespace(options).seeds)
-            for j, k in enumerate(spec.fold):
-                options[k] = [combo[j] for combo in folded for _ in range(R)]
-            options["seeds"] = R * len(folded)
-        ns = _train_namespace(options)  # validates every option before anything runs
-        from grokcheck.checks.cli import train as train_cli
-
-        config = train_cli.config_from_args(ns).to_dict()
+        try:
+            R = None
+            if folded:  # member e = (folded combination e // R, replica e % R), R = seeds
+                R = int(_train_namespace(options).seeds)
+                for j, k in enumerate(spec.fold):
+                    options[k] = [combo[j] for combo in folded for _ in range(R)]
+                options["seeds"] = R * len(folded)
+            ns = _train_namespace(options)  # validates every option before anything runs
+            config = train_cli.config_from_args(ns).to_dict()
+            key = json.dumps([getattr(ns, k, None) for k in _DATA_KEYS], default=str)
+            if key not in data_checked:
+                data_checked[key] = _data_identity(ns)
+        except (GrokcheckError, ValueError) as exc:
+            where = f"cell {label}" if point else "[train]"
+            raise InvalidInputError(f"sweep spec, {where}: {exc}") from None
         columns = {k: _column_value(getattr(ns, k)) for k in options if k not in spec.fold}
         if folded:
-            R = len(options[spec.fold[0]]) // len(folded)
             member_columns = {k: [float(v) for v in getattr(ns, k)] for k in spec.fold}
             member_columns["replica"] = [e % R for e in range(R * len(folded))]
-        ident = {"format": _FORMAT, "kind": "train", "config": config, "task": _task_options(ns), "device": device}
+        ident = {"format": _FORMAT, "kind": "train", "config": config, "task": _task_options(ns), "device": device,
+                 **data_checked[key]}
         cid = _digest(ident)
-        label = " ".join(f"{k}={v}" for k, v in point.items()) or "base"
         if folded:
             label += f" [{'×'.join(spec.fold)} folded: {len(folded)}×{R} members]"
         cells.append(SweepCell(cid, label, point, {"kind": "train", "id": cid, "label": label, "options": options,
                                                    "columns": columns, "member_columns": member_columns,
                                                    "device": device}))
+        now = time.perf_counter()
+        if progress and now - last >= _PLAN_REPORT_S:
+            print(f"sweep: planned {i + 1:,}/{n_cells:,} cells ({now - t0:.0f} s)", file=sys.stderr, flush=True)
+            last = now
     ids = [c.id for c in cells]
     if len(set(ids)) != len(ids):
-        raise InvalidInputError("sweep spec: two grid points resolve to the same run (an axis value that "
-                                "does not change the configuration?)")
+        seen: dict[str, str] = {}
+        for c in cells:
+            if c.id in seen:
+                raise InvalidInputError(f"sweep spec: cells {seen[c.id]} and {c.label} resolve to the same run (an "
+                                        "axis value that does not change the configuration?)")
+            seen[c.id] = c.label
     return cells
 
 
 def _task_options(ns) -> dict:
     keys = ("task", "group", "perms", "cayley", "train_fraction", "encoding", "seeds", "seed", "parity", "n_train",
             "mnist_path", "model")
-    return {k: getattr(ns, k, None) for k in keys}
+    out = {k: getattr(ns, k, None) for k in keys}
+    for k in ("matrices", "field"):  # only when given, so the ids of the other cells stay as they were
+        if getattr(ns, k, None) is not None:
+            out[k] = getattr(ns, k)
+    return out
 
 
 def _experiment_context(exp_spec: Mapping, device: str):
@@ -338,12 +575,17 @@ def _experiment_context(exp_spec: Mapping, device: str):
 
 def _plan_experiment(spec: SweepSpec, device: str) -> list[SweepCell]:
     from grokcheck.checks.experiments._study import get_experiment
+    from grokcheck.errors import GrokcheckError
 
     e = dict(spec.experiment)
-    exp = get_experiment(e["id"])
-    ctx = _experiment_context(e, device)
+    try:
+        exp = get_experiment(e["id"])
+        ctx = _experiment_context(e, device)
+        grid = exp.cells(exp.settings(ctx.budget), ctx)
+    except GrokcheckError as exc:
+        raise InvalidInputError(f"sweep spec, [experiment]: {exc}") from None
     cells = []
-    for c in exp.cells(exp.settings(ctx.budget), ctx):
+    for c in grid:
         ident = {"format": _FORMAT, "kind": "experiment", "experiment": exp.id, "budget": ctx.budget,
                  "seed": ctx.seed, "max_steps": ctx.max_steps, "group": e.get("group"), "device": device,
                  "cell": {"key": c.key, "spec": c.spec, "seeds": list(c.seeds)}}
@@ -443,7 +685,8 @@ def _types():
     f, i = pa.float64(), pa.int64()
     return {"member": i, "step": i, "train_loss": f, "train_acc": f, "test_loss": f, "test_acc": f, "alive": pa.bool_(),
             "weight_norm": f, "t_mem": i, "t_grok": i, "seed": i, "replica": i, "cell": pa.string(), "label": pa.string(),
-            "status": pa.string(), "config": pa.string(), "result": pa.string()}
+            "status": pa.string(), "config": pa.string(), "result": pa.string(), "experiment": pa.string(),
+            "budget": pa.string(), "cell_key": pa.string()}
 
 
 class _LazyTypes(dict):
@@ -456,25 +699,132 @@ class _LazyTypes(dict):
 #: Arrow types of the fixed columns (so that a column that is all null in one part still reads
 #: back with the type of the others).
 _TYPES = _LazyTypes()
+#: Schema metadata key of a part: the id of the cell whose rows it holds.
+_META_CELL = b"grokcheck.cell"
+_TRAIN_COLUMNS = ("member", "step", "train_loss", "train_acc", "test_loss", "test_acc", "alive", "weight_norm",
+                  "t_mem", "t_grok", "status", "config")
+_EXPERIMENT_COLUMNS = ("cell", "experiment", "budget", "cell_key", "seed", "result")
 
 
-def _write_part(out: Path, cid: str, columns: dict) -> None:
+def _expected_columns(cell: SweepCell) -> tuple[str, ...]:
+    """The columns of the part of ``cell``, in the order :func:`run_sweep_cell` writes them."""
+    p = cell.payload
+    if p["kind"] == "experiment":
+        return _EXPERIMENT_COLUMNS
+    return ("cell", "label", *p["columns"], *(p.get("member_columns") or {}), *_TRAIN_COLUMNS)
+
+
+def _arrow_table(columns: dict, cid: str):
     import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from grokcheck.checks._io import atomic_write_via
 
     table = pa.table({k: pa.array(v, type=_TYPES.get(k)) for k, v in columns.items()})
-    atomic_write_via(_part(out, cid), lambda tmp: pq.write_table(table, tmp))
+    return table.replace_schema_metadata({_META_CELL: cid.encode()})
+
+
+def _write_table(table, path) -> None:
+    """Write ``table`` as Parquet through a Python file (pyarrow's own paths refuse non-UTF-8 names),
+    with a CRC per page so that a flipped byte in a part is detected when it is read back."""
+    import pyarrow.parquet as pq
+
+    with open(path, "wb") as fh:
+        pq.write_table(table, fh, write_page_checksum=True)
+
+
+def _read_table(path):
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as fh:
+        return pq.read_table(fh, page_checksum_verification=True, use_threads=False)
+
+
+def _write_part(out: Path, cid: str, table) -> None:
+    from grokcheck.checks._io import atomic_write_via
+
+    atomic_write_via(_part(out, cid), lambda tmp: _write_table(table, tmp))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+def _part_problem(out: Path, cell: SweepCell, record: dict | None = None) -> str | None:
+    """Why the part of ``cell`` cannot stand for its result (``None``: it is sound).
+
+    The part is read whole: it must decode, have the cell's columns with their types, at least
+    one row (as many as the cell's record says, where it says), and only rows of this cell.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    f = _part(out, cell.id)
+    try:
+        with open(f, "rb") as fh:
+            pf = pq.ParquetFile(fh, page_checksum_verification=True)
+            schema = pf.schema_arrow
+            n_rows = pf.metadata.num_rows
+            want = _expected_columns(cell)
+            missing = [c for c in want if c not in schema.names]
+            extra = [c for c in schema.names if c not in want]
+            if missing or extra:
+                return (f"another schema: {len(missing)} column(s) missing ({', '.join(missing[:4])}"
+                        f"{', …' if len(missing) > 4 else ''}), {len(extra)} unexpected ({', '.join(extra[:4])}"
+                        f"{', …' if len(extra) > 4 else ''})")
+            for name in want:
+                t = _TYPES.get(name)
+                if t is not None and schema.field(name).type != t:
+                    return f"column {name!r} is {schema.field(name).type}, expected {t}"
+            meta = schema.metadata or {}
+            if _META_CELL in meta and meta[_META_CELL] != cell.id.encode():
+                return f"written for another cell ({meta[_META_CELL].decode(errors='replace')[:20]})"
+            if n_rows == 0:
+                return "empty (no rows)"
+            rows = (record or {}).get("rows")
+            if isinstance(rows, int) and not isinstance(rows, bool) and rows != n_rows:
+                return f"{n_rows} rows where its record (cells/{cell.id}.json) says {rows}"
+            table = pf.read(use_threads=False)  # one small part; no thread pool to tear down on a fault
+    except Exception as exc:  # noqa: BLE001 - a part that fails to decode in any way is damaged
+        return f"unreadable ({_first_line(exc)})"
+    if table.num_rows != n_rows:
+        return f"{table.num_rows} rows decoded where its footer says {n_rows}"
+    if not pc.all(pc.equal(table.column("cell"), cell.id)).as_py():
+        return "holds rows of another cell"
+    for name in ("member", "step") if cell.payload["kind"] == "train" else ("seed", "result"):
+        if table.column(name).null_count:  # the summary and the analysis index rows by these
+            return f"{table.column(name).null_count} null value(s) in column {name!r}"
+    if cell.payload["kind"] == "experiment":
+        seeds = table.column("seed").to_pylist()
+        if sorted(seeds) != sorted(cell.payload["cell"]["seeds"]):
+            return f"seeds {sorted(map(str, seeds))} where the cell has {cell.payload['cell']['seeds']}"
+        for s, r in zip(seeds, table.column("result").to_pylist()):
+            try:
+                json.loads(r)
+            except (TypeError, ValueError):
+                return f"the result of seed {s} is not JSON"
+    return None
+
+
+def _set_aside(out: Path, cid: str) -> Path:
+    """Move a damaged part to ``OUT/damaged/`` (kept for inspection, out of the table); returns its new path."""
+    src = _part(out, cid)
+    dst = out / "damaged" / src.name
+    try:
+        dst.parent.mkdir(exist_ok=True)
+        os.replace(src, dst)
+    except OSError as exc:
+        raise InvalidInputError(f"{_printable(str(src))} is damaged and cannot be moved aside ({exc.strerror or exc}): "
+                                "delete it and run the sweep again") from None
+    return dst
 
 
 def read_results(out_dir: str | os.PathLike, cells: list[str] | None = None):
     """The results table of a sweep folder as one ``pyarrow.Table`` (parts concatenated).
 
-    ``cells``: only these cell ids (default: every part in ``OUT/results``).
+    ``cells``: only these cell ids (default: every part in ``OUT/results``). A part that cannot
+    be read raises :class:`~grokcheck.errors.InvalidInputError` naming it (a rerun of the sweep
+    detects it, sets it aside and recomputes its cell).
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     out = Path(out_dir)
     files = sorted((out / "results").glob("cell-*.parquet"))
@@ -483,7 +833,18 @@ def read_results(out_dir: str | os.PathLike, cells: list[str] | None = None):
         files = [f for f in files if f.stem[len("cell-"):] in want]
     if not files:
         return pa.table({})
-    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+    tables = []
+    for f in files:
+        try:
+            tables.append(_read_table(f).replace_schema_metadata(None))
+        except Exception as exc:  # noqa: BLE001 - any decoding failure: name the part
+            raise InvalidInputError(f"{_printable(str(f))}: not a readable results part ({_first_line(exc)}); run "
+                                    "the sweep again to recompute its cell") from None
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidInputError(f"{_printable(str(out / 'results'))}: the parts do not share one schema "
+                                f"({_first_line(exc)})") from None
 
 
 def _record(out: Path, cid: str, info: dict) -> None:
@@ -493,11 +854,31 @@ def _record(out: Path, cid: str, info: dict) -> None:
 
 
 def _read_record(out: Path, cid: str) -> dict | None:
+    """The record ``OUT/cells/<id>.json`` with its fields checked (``None`` if absent or not a record).
+
+    A crafted or damaged record (not JSON, a list, ``error`` not a string, ``attempts`` not an
+    integer) reads as a record of what can be used: a field of the wrong kind becomes ``None``
+    (``error``: its JSON text), never an exception.
+    """
     f = out / "cells" / f"{cid}.json"
     try:
-        return json.loads(f.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
+    if not isinstance(data, dict):
+        return None
+    rec = dict(data)
+    for k in ("status", "label", "executor", "worker"):
+        if not isinstance(rec.get(k), str):
+            rec[k] = None
+    err = rec.get("error")
+    if err is not None and not isinstance(err, str):
+        rec["error"] = json.dumps(err, default=str)[:2000]
+    for k in ("attempts", "rows"):
+        v = rec.get(k)
+        if isinstance(v, bool) or not isinstance(v, int):
+            rec[k] = None
+    return rec
 
 
 # --------------------------------------------------------------------------- running
@@ -506,8 +887,9 @@ def _read_record(out: Path, cid: str) -> dict | None:
 @dataclass(frozen=True)
 class SweepResult:
     """What :func:`run_sweep` returns: cell ids ``done`` (now or before), ``computed`` (this
-    run), ``skipped`` (already in the table), ``failed`` (``{id: error}``), the ``out`` folder and
-    the wall time ``seconds``."""
+    run), ``skipped`` (already in the table), ``failed`` (``{id: error}``), the ``out`` folder,
+    the wall time ``seconds`` and ``damaged`` (``{id: what was wrong}``: parts found damaged,
+    set aside under ``OUT/damaged/`` and recomputed)."""
 
     out: str
     done: tuple[str, ...]
@@ -515,6 +897,7 @@ class SweepResult:
     skipped: tuple[str, ...]
     failed: Mapping[str, str]
     seconds: float
+    damaged: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Progress:
@@ -543,9 +926,35 @@ class _Progress:
             self.bar.close()
 
 
+def _check_parts(out: Path, cells: list[SweepCell], progress: bool) -> tuple[list[str], dict[str, str]]:
+    """The ids of ``cells`` whose parts are sound, and ``{id: problem}`` of those whose parts are damaged."""
+    sound, damaged = [], {}
+    t0 = last = time.perf_counter()
+    for i, c in enumerate(cells):
+        f = _part(out, c.id)
+        if f.exists() or f.is_symlink():
+            problem = _part_problem(out, c, _read_record(out, c.id))
+            if problem is None:
+                sound.append(c.id)
+            else:
+                damaged[c.id] = problem
+        now = time.perf_counter()
+        if progress and now - last >= _PLAN_REPORT_S:
+            print(f"sweep: checked the parts of {i + 1:,}/{len(cells):,} cells ({now - t0:.0f} s)", file=sys.stderr,
+                  flush=True)
+            last = now
+    return sound, damaged
+
+
 def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, executor=None, device: str | None = None,
-              threads=None, progress: bool = True, summary: bool = True) -> SweepResult:
+              threads=None, progress: bool = True, summary: bool = True,
+              cells: list[SweepCell] | None = None) -> SweepResult:
     """Run every cell of ``spec`` not yet in the results table of ``out_dir``.
+
+    A part already in the table is read and checked (:func:`_part_problem`) before its cell is
+    skipped; a damaged one (garbage, truncated, empty, another schema, another cell's rows) is
+    named on stderr, moved to ``OUT/damaged/`` and its cell recomputed. Only sound parts are
+    compacted into ``OUT/results.parquet``.
 
     Parameters
     ----------
@@ -554,6 +963,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, executor=None, dev
     device, threads : override the spec's (``threads``: ``"auto"`` or a count per cell).
     progress : a progress bar over cells (plain lines when stderr is not a terminal).
     summary : compact the table and write the summary files and figures at the end.
+    cells : the plan of ``spec`` (:func:`plan_sweep`) when the caller has it already.
     """
     from grokcheck.checks._io import atomic_write_json
     from grokcheck.checks.experiments._executors import LocalExecutor
@@ -563,67 +973,90 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, executor=None, dev
     out.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
     threads = spec.threads if threads is None else threads
-    cells = plan_sweep(spec, device=device)
+    if cells is None:
+        cells = plan_sweep(spec, device=device, here=getattr(executor, "local", True), progress=progress)
     atomic_write_json(out / "spec.json", {**spec.to_dict(), "cells": [{"id": c.id, "label": c.label} for c in cells]})
-    todo = [c for c in cells if not _part(out, c.id).exists()]
-    skipped = tuple(c.id for c in cells if c not in todo)
+    sound, damaged = _check_parts(out, cells, progress)
+    by_id = {c.id: c for c in cells}
+    for cid, problem in damaged.items():
+        moved = _set_aside(out, cid)
+        print(f"sweep: warning: results/{_part(out, cid).name} (cell {by_id[cid].label}) is damaged: {problem}; "
+              f"moved to {moved.relative_to(out)} and recomputing the cell", file=sys.stderr, flush=True)
+    skipped = tuple(sound)
+    have = set(sound)
+    todo = [c for c in cells if c.id not in have]
     bar = _Progress(len(cells), len(skipped), progress)
     computed, failed = [], {}
     try:
         for oc in executor.run(todo, threads=threads, resources=dict(spec.resources)):
-            cell = next(c for c in todo if c.id == oc.cell_id)
+            cell = by_id[oc.cell_id]
             info = {"id": cell.id, "label": cell.label, "axes": dict(cell.axes), "executor": executor.name,
                     "attempts": oc.attempts, "seconds": round(oc.seconds, 3), "worker": oc.worker}
+            error = oc.error
             if oc.ok:
-                _write_part(out, cell.id, oc.columns)
-                _record(out, cell.id, {**info, "status": "done"})
-                computed.append(cell.id)
-                bar.update(f"{cell.label}: done in {oc.seconds:.1f} s")
-            else:
-                _record(out, cell.id, {**info, "status": "failed", "error": oc.error})
-                failed[cell.id] = oc.error
-                bar.update(f"{cell.label}: FAILED after {oc.attempts} attempts: {oc.error.splitlines()[-1][:200]}")
+                try:
+                    table = _arrow_table(dict(oc.columns), cell.id)
+                except Exception as exc:  # noqa: BLE001 - rows that do not form a table fail the cell, not the sweep
+                    error = f"the cell's rows do not form a table: {_first_line(exc)}"
+                else:
+                    _write_part(out, cell.id, table)
+                    _record(out, cell.id, {**info, "status": "done", "rows": table.num_rows})
+                    computed.append(cell.id)
+                    bar.update(f"{cell.label}: done in {oc.seconds:.1f} s")
+                    continue
+            error = error if isinstance(error, str) else repr(error)
+            _record(out, cell.id, {**info, "status": "failed", "error": error})
+            failed[cell.id] = error
+            last = error.strip().splitlines()[-1:] or [""]
+            bar.update(f"{cell.label}: FAILED after {oc.attempts} attempts: {last[0][:200]}")
     finally:
         bar.close()
-    done = tuple(c.id for c in cells if _part(out, c.id).exists())
+    have |= set(computed)
+    done = tuple(c.id for c in cells if c.id in have)
     if summary and done:
-        _finish(spec, out, cells, device or spec.device)
-    return SweepResult(str(out), done, tuple(computed), skipped, failed, time.perf_counter() - t0)
+        _finish(spec, out, cells, device or spec.device, done)
+    return SweepResult(str(out), done, tuple(computed), skipped, failed, time.perf_counter() - t0, damaged)
 
 
 def sweep_status(spec: SweepSpec, out_dir: str | os.PathLike, *, device: str | None = None) -> dict:
-    """``{"total", "done", "failed": [{id, label, error, attempts}], "pending": [labels]}`` of a sweep folder."""
+    """The cells of a sweep folder: ``{"total", "done", "failed": [{id, label, error, attempts}],
+    "damaged": [{id, label, problem}], "pending": [labels]}``.
+
+    A part counts as done only when it reads back sound (:func:`_part_problem`); a damaged one
+    is listed under ``damaged`` (the next run recomputes it). Nothing is written.
+    """
     out = Path(out_dir)
-    cells = plan_sweep(spec, device=device)
-    done, failed, pending = [], [], []
+    cells = plan_sweep(spec, device=device, here=False)
+    sound, damaged = _check_parts(out, cells, False)
+    have = set(sound)
+    failed, bad, pending = [], [], []
     for c in cells:
-        if _part(out, c.id).exists():
-            done.append(c.id)
+        if c.id in have:
+            continue
+        if c.id in damaged:
+            bad.append({"id": c.id, "label": c.label, "problem": damaged[c.id]})
             continue
         rec = _read_record(out, c.id)
         if rec is not None and rec.get("status") == "failed":
-            failed.append({"id": c.id, "label": c.label, "error": rec.get("error", ""), "attempts": rec.get("attempts")})
+            failed.append({"id": c.id, "label": c.label, "error": rec.get("error") or "", "attempts": rec.get("attempts")})
         else:
             pending.append(c.label)
-    return {"total": len(cells), "done": len(done), "failed": failed, "pending": pending}
+    return {"total": len(cells), "done": len(sound), "failed": failed, "damaged": bad, "pending": pending}
 
 
 # --------------------------------------------------------------------------- summary
 
 
-def _finish(spec: SweepSpec, out: Path, cells: list[SweepCell], device: str) -> None:
-    import pyarrow.parquet as pq
-
+def _finish(spec: SweepSpec, out: Path, cells: list[SweepCell], device: str, done: tuple[str, ...]) -> None:
     from grokcheck.checks._io import atomic_write_json, atomic_write_via
 
-    ids = [c.id for c in cells if _part(out, c.id).exists()]
-    table = read_results(out, ids)
-    atomic_write_via(out / "results.parquet", lambda tmp: pq.write_table(table, tmp))
+    table = read_results(out, list(done))
+    atomic_write_via(out / "results.parquet", lambda tmp: _write_table(table, tmp))
     if spec.kind == "experiment":
         _finish_experiment(spec, out, cells, table, device)
         return
     stats = _train_summary(table)
-    atomic_write_json(out / "summary.json", {"cells": stats, "n_cells": len(cells), "n_done": len(ids)})
+    atomic_write_json(out / "summary.json", {"cells": stats, "n_cells": len(cells), "n_done": len(done)})
     _plot_summary(table, stats, out / "summary.png", spec.name)
 
 
