@@ -21,7 +21,8 @@ Exit codes
     the reader of stdout went away (``grokcheck checks | head``); no traceback.
 1
     a negative answer, as ``grep`` and ``diff`` give one: ``verify --strict`` found an
-    unexpected FAIL or an ERROR, ``identify`` did not recognise the group. Anything else
+    unexpected FAIL or an ERROR, ``identify`` did not recognise the group, ``sweep`` had
+    cells that failed (recorded in ``OUT/cells/``). Anything else
     that exits 1 is a bug in grokcheck: then the traceback is printed; please report it.
 
 ``--debug`` (anywhere on the command line, or ``GROKCHECK_DEBUG=1``) prints the
