@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -451,17 +452,59 @@ def _cell_dir(root: Path, exp: Experiment, budget: str, cell: Cell, extra: dict)
     return root / "cache" / exp.id / budget / f"{cell.key}-{cell.digest(extra)}"
 
 
-def _load_cell(d: Path, seeds) -> dict | None:
-    out = {}
+def _load_cell(d: Path, seeds) -> tuple[dict | None, list[str]]:
+    """The cached results ``{seed: result}`` of the cell in ``d`` (``None``: compute it) and the damage found.
+
+    A seed file counts when it is UTF-8 JSON holding an object and, where the cell's
+    ``spec.json`` lists the SHA-256 of its seed files, matches it. A missing file means an
+    unfinished cell (recomputed silently); any other fault is returned as ``"PATH: what"`` so the
+    caller names it (the cell is then recomputed and the file rewritten).
+    """
+    recorded: dict = {}
+    try:
+        spec = json.loads((d / "spec.json").read_text(encoding="utf-8"))
+        if isinstance(spec, dict) and isinstance(spec.get("files"), dict):
+            recorded = spec["files"]
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        pass  # no spec.json (a cell from before checksums, or unfinished): the seed files decide
+    out, damaged = {}, []
     for s in seeds:
         f = d / f"seed-{s}.json"
-        if not f.exists():
-            return None
         try:
-            out[int(s)] = json.loads(f.read_text())
-        except json.JSONDecodeError:
-            return None
-    return out
+            raw = f.read_bytes()
+        except FileNotFoundError:
+            return None, damaged
+        except OSError as exc:
+            damaged.append(f"{f}: unreadable ({exc.strerror or exc})")
+            continue
+        want = recorded.get(f.name)
+        if isinstance(want, str) and hashlib.sha256(raw).hexdigest() != want:
+            damaged.append(f"{f}: its content differs from the SHA-256 recorded in spec.json")
+            continue
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            damaged.append(f"{f}: not JSON ({type(exc).__name__})")
+            continue
+        if not isinstance(value, dict):
+            damaged.append(f"{f}: holds {type(value).__name__}, not a result object")
+            continue
+        out[int(s)] = value
+    return (None if damaged else out), damaged
+
+
+def _store_cell(d: Path, cell: Cell, got: dict, seconds: float, extra: dict) -> None:
+    """Write the results of ``cell`` to ``d``: one file per seed, then ``spec.json`` with their SHA-256."""
+    from grokcheck.checks._io import atomic_write_text
+
+    files = {}
+    for s, v in got.items():
+        text = json.dumps({**v, "_cell_seconds": round(seconds, 3)}, indent=2, allow_nan=False) + "\n"
+        atomic_write_text(d / f"seed-{s}.json", text)
+        files[f"seed-{s}.json"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # the spec file last: a cell directory is complete when all seed files exist
+    atomic_write_json(d / "spec.json", json_safe({"spec": cell.spec, "seeds": list(cell.seeds), **extra,
+                                                  "files": files}))
 
 
 def judge(exp: Experiment, settings: dict, results: Mapping, ctx: StudyContext, outcome: Outcome, *,
@@ -538,6 +581,7 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
         extra = {"device": device, "max_steps": max_steps, "seed": int(seed),
                  "group": None if group is None else str(group)}
         results: dict[str, dict] = {}
+        cache_damaged: list[str] = []
         n_cached = 0
         compute_s = 0.0
         from tqdm.auto import tqdm
@@ -545,7 +589,11 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
         bar = tqdm(cells, desc=exp.id, unit="cell", disable=not progress, leave=False)
         for cell in bar:
             d = _cell_dir(root, exp, budget, cell, extra) if root is not None else None
-            got = _load_cell(d, cell.seeds) if d is not None else None
+            got, damaged = _load_cell(d, cell.seeds) if d is not None else (None, [])
+            for problem in damaged:  # named once here and in the result; the cell is recomputed
+                print(f"experiments: warning: damaged cache file {problem}; recomputing cell {cell.key}",
+                      file=sys.stderr, flush=True)
+                cache_damaged.append(problem)
             if got is not None:
                 n_cached += 1
             else:
@@ -557,10 +605,7 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
                     raise GrokcheckError(f"experiment {exp.id}: cell {cell.key} returned seeds {sorted(got)}, "
                                          f"expected {list(cell.seeds)}")
                 if d is not None:
-                    # the spec file last: a cell directory is complete when all seed files exist
-                    for s, v in got.items():
-                        atomic_write_json(d / f"seed-{s}.json", {**v, "_cell_seconds": round(dt, 3)}, allow_nan=False)
-                    atomic_write_json(d / "spec.json", json_safe({"spec": cell.spec, "seeds": list(cell.seeds), **extra}))
+                    _store_cell(d, cell, got, dt, extra)
             results[cell.key] = got
         try:
             outcome = exp.analyze(settings, results, ctx)
@@ -587,6 +632,7 @@ def run_experiment(exp: Experiment, *, budget: str = "small", seed: int = 0, dev
             "grid": {"cells": keys, "seeds": sorted({s for c in cells for s in c.seeds})},
             "cells_cached": n_cached,
             "cells_computed": len(cells) - n_cached,
+            "cache_damaged": cache_damaged,
             "compute_seconds": round(compute_s, 2),
             "figures": figures,
             **outcome.details,
