@@ -64,7 +64,7 @@ def _refused_global(exc: Exception) -> str | None:
     text = str(exc)
     m = re.search(r"GLOBAL ([\w.]+)", text) or re.search(r"Unsupported global: ([\w.]+)", text)
     if m:
-        return m.group(1)
+        return f"the global `{m.group(1)}`"
     if "WeightsUnpickler error" in text or "Weights only load failed" in text:
         m = re.search(r"WeightsUnpickler error:\s*([^\n]+)", text)
         return (m.group(1).strip() if m else "an object other than tensors and plain data") or "?"
