@@ -229,6 +229,7 @@ def _layout(state: dict, path) -> dict:
         m = Win.shape[1]
         want(p + "mlp.b_in", (m,), "(d_mlp,)")
         want(p + "mlp.W_out", (m, d), "(d_mlp, d_model)")
+        want(p + "mlp.W_gate", (d, m), "(d_model, d_mlp)")
         want(p + "mlp.b_out", (d,), "(d_model,)")
         for k in ("ln1.w", "ln1.b", "ln2.w", "ln2.b"):
             want(p + k, (d,), "(d_model,)")
@@ -266,7 +267,7 @@ def _expected_keys(cfg: dict) -> set:
     for L in range(cfg["n_layers"]):
         p = f"blocks.{L}."
         keys |= {p + f"attn.{w}" for w in ("W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O")}
-        keys |= {p + f"mlp.{w}" for w in ("W_in", "b_in", "W_out", "b_out")}
+        keys |= {p + f"mlp.{w}" for w in ("W_in", "b_in", "W_out", "b_out") + (("W_gate",) if cfg["gated_mlp"] else ())}
         keys |= {p + f"ln{i}.{s}" for i in (1, 2) for s in ln_params}
         if cfg["act_fn"].endswith("_ln") and norm == "LN":
             keys |= {p + "mlp.ln.w", p + "mlp.ln.b"}
