@@ -48,7 +48,7 @@ geometric-mean α). The band comes from the claim, not from a run: the theorems 
 ``t = (log α + o(log α))/λ`` only as α → ∞; their lower-order terms are α-independent at fixed λ
 (the kernel exit ``−(1/L) log log(1/λ)``, the rich phase's ``o((1/λ) log(1/λ))``), which the
 per-λ intercepts absorb; a remaining term of order ``log log α`` — the order of Theorem 3.4's
-normalisation ``Z(α) = log(α^c/λ)/γ`` — moves the slope by ``1/log α``. So the band is 0.43 at
+normalisation ``Z(α) = log(α^c/λ)/γ`` — moves the slope by ``1/log α``. So the band is 0.44 at
 α ∈ {3, 10, 30}, 0.72 at {2, 4, 8} (where λ·t_grok's α-independent part, 4–6, exceeds log α ≤ 2.1:
 the law's leading term does not dominate there, and the wide band says so) and 0.29 at
 {16, 32, 64}. An interval that excludes 1 is reported as such even inside the band. Fewer than
@@ -121,7 +121,7 @@ def law_band(alphas) -> float:
 
     A term ``κ·log log α`` (κ ≤ 1) added to ``λ·t`` changes its slope on ``log α`` by
     ``κ/log α``; the OLS slope over the grid sees it at about the geometric mean of the α
-    values. α ∈ {3, 10, 30}: 0.43; {2, 4, 8}: 0.72; {16, 32, 64}: 0.29; {10, 100}: 0.29. The band
+    values. α ∈ {3, 10, 30}: 0.44; {2, 4, 8}: 0.72; {16, 32, 64}: 0.29; {10, 100}: 0.29. The band
     depends only on the grid (fixed before a run), never on the run's results.
     """
     a = np.asarray([float(v) for v in alphas], dtype=float)

@@ -268,18 +268,23 @@ def _plot(path, gname, order, members, labels, occ):
 
 # --------------------------------------------------------------------------- rivals and settings
 
-#: the noise when a run gives none (tests; a run measures its own): grokked members' single-irrep
-#: fraction 0.8 ± 0.1 and random init's 0.1 ± 0.05 between members
-STATED_NOISE = {"single": 0.8, "sd_single": 0.1, "baseline": 0.1, "sd_baseline": 0.05}
+#: the claim's magnitude: "most" neurons single-irrep (the bar of ``trained.mlp-single-irrep``; Chughtai
+#: et al. report neurons that each read out one irrep), or the random-init fraction + 0.3 where that
+#: is higher — the claim's "far above random initialisation"
+CLAIMED_SINGLE = 0.5
+CLAIMED_ABOVE_BASELINE = 0.3
+#: the noise when a run gives none (tests; a run measures its own): single-irrep fractions vary by 0.1
+#: between grokked members and by 0.05 at random init, where the mean is 0.1
+STATED_NOISE = {"sd_single": 0.1, "baseline": 0.1, "sd_baseline": 0.05}
 
 
 def _noise(settings, results):
     members = [r for per in results.values() for s in sorted(per) for r in per[s]["members"]]
     tr = [r["trained"]["single_fraction"] for r in members if r["alive"] and r["test_acc"] >= GROKKED]
     bl = [r["baseline"]["single_fraction"] for r in members]
-    if len(tr) < 2 or len(bl) < 2:
+    if len(bl) < 2:
         return None
-    return {"single": float(np.mean(tr)), "sd_single": float(max(np.std(tr, ddof=1), 1e-3)),
+    return {"sd_single": float(max(np.std(tr, ddof=1), 1e-3)) if len(tr) >= 2 else STATED_NOISE["sd_single"],
             "baseline": float(np.mean(bl)), "sd_baseline": float(max(np.std(bl, ddof=1), 1e-3))}
 
 
@@ -289,20 +294,25 @@ def _model(groks: bool, single_like_baseline: bool):
         steps = int(settings["steps"])
         for _ in range(len(settings["lrs"]) * int(settings["seeds"])):
             mu, sd = ((noise["baseline"], noise["sd_baseline"]) if single_like_baseline else
-                      (noise["single"], noise["sd_single"]))
+                      (max(CLAIMED_SINGLE, noise["baseline"] + CLAIMED_ABOVE_BASELINE), noise["sd_single"]))
             test = 1.0 if groks else 0.3
+            # flat after its first tenth: a curve that stopped, not one still climbing at the budget
             members.append({"alive": True, "train_acc": 1.0, "test_acc": test, "curve_test": [0.0] + [test] * 9,
-                            "curve_steps": list(np.linspace(0, steps, 10)), "lr": settings["lrs"][0],
-                            "trained": {"single_fraction": float(np.clip(mu + sd * rng.standard_normal(), 0, 1))},
+                            "curve_train": [0.0] + [1.0] * 9, "curve_steps": list(np.linspace(0, steps, 10)),
+                            "lr": settings["lrs"][0], "t_grok": steps / 10 if groks else None,
+                            "trained": {"single_fraction": float(np.clip(mu + sd * rng.standard_normal(), 0, 1)),
+                                        "alive": int(settings["hidden"]), "single_occupancy": [0]},
                             "baseline": {"single_fraction": float(np.clip(noise["baseline"] + noise["sd_baseline"]
-                                                                          * rng.standard_normal(), 0, 1))}})
+                                                                          * rng.standard_normal(), 0, 1)),
+                                         "orbits": [[0]], "single_occupancy": [0]}})
         return {"G": {0: {"members": members}}}
 
     return simulate
 
 
 DESIGN = Design(
-    claim=Model("groks, single-irrep", "every member groks and its neurons are single-irrep at the measured rate",
+    claim=Model("groks, single-irrep", "every member groks and most of its neurons are single-irrep (far above random "
+                                       "initialisation)",
                 _model(True, False)),
     rivals=(Model("memorises only", "every member memorises and never generalises (test accuracy 0.3, flat)",
                   _model(False, False)),
