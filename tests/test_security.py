@@ -279,3 +279,13 @@ def test_analyze_and_kkt_refuse_the_folder_of_a_running_train(run, tmp_path, cap
     finally:
         held.close("interrupted")
     assert live_run_holder(run) is None
+
+
+def test_a_lock_left_by_a_dead_run_does_not_block_analyze(run, capsys):
+    from grokcheck.checks._run_dir import LOCK
+
+    # kill -9 leaves the lock file; its flock went with the process
+    (run / LOCK).write_text(json.dumps({"pid": 2**22 + 17, "host": "gone", "command": "train", "started": "then"}))
+    assert live_run_holder(run) is None
+    rc, _, err = _run(["kkt", run, "--no-progress", "--out", run / "kkt2"], capsys)
+    assert rc == 0, err
