@@ -13,7 +13,9 @@ def register(sub) -> None:
         "(groups × train fractions × hyperparameters × seeds), with confidence intervals over seeds, a fitted law "
         "where the claim is one, a figure and a verdict (PASS, FAIL, INCONCLUSIVE) by the rule the experiment "
         "states. Writes report.md, report.json and PNG figures in the format of `grokcheck verify`; finished "
-        "cells are cached under OUT/cache, so a rerun computes only what changed and an interrupted run resumes.",
+        "cells are cached under OUT/cache, so a rerun computes only what changed and an interrupted run resumes. "
+        "OUT is claimed like every run folder (a lock and grokcheck-run.json): a folder of another command's run is "
+        "refused, and a rerun into a folder of `experiments` continues it.",
     )
     p.add_argument("--budget", choices=["small", "full", "paper"], default="small",
                    help="small: seconds (CI); full: CPU minutes; paper: the papers' sizes (use --device cuda)")
@@ -21,6 +23,12 @@ def register(sub) -> None:
     p.add_argument("--device", type=v.device, default="cpu", help="torch device for the training runs")
     p.add_argument("--seed", type=v.nonnegative_int, default=0, help="run seed (every member's randomness derives from it)")
     p.add_argument("--out", default="experiments-out", help="output folder (report, figures, cell cache)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the experiments run in --out (its cached cells are reused); without it a rerun "
+                   "into a folder of `experiments` continues as well, and any other folder is refused")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the outputs of an earlier run in --out, its cell cache included (files grokcheck "
+                   "did not write are kept)")
     p.add_argument("--list", action="store_true", help="list the experiments (id, claim, grid per budget) and exit")
     p.add_argument("--max-steps", type=v.positive_int, default=None,
                    help="cap every training run at this many steps (a smoke test of a large budget)")
@@ -52,6 +60,31 @@ def _select(experiments, only):
     return tuple(e for e in experiments if any(e.id == i or e.id.startswith(i) for i in only))
 
 
+#: What `experiments` writes into its folder (cleared by --overwrite even without a manifest).
+EXPERIMENTS_OUTPUTS = ("report.json", "report.md", "timing.json", "*.png", "cache/**/*")
+
+
+def _claim(out, args):
+    """Take ``out`` for this run through the run-folder code (lock, manifest, --overwrite/--resume).
+
+    The cell cache is keyed by everything that determines a cell, so a rerun into a folder of an
+    earlier ``experiments`` run continues it whatever its options (each may change); a folder
+    of another command, or of files grokcheck did not write, is refused unless --overwrite.
+    """
+    from grokcheck.checks._run_dir import open_run_directory, read_manifest
+
+    config = {"budget": args.budget, "only": args.only, "device": args.device, "seed": args.seed,
+              "max_steps": args.max_steps}
+    resume = args.resume
+    if not args.overwrite and not resume:
+        prev = read_manifest(out) if out.is_dir() else None
+        # an experiments run continues; so does a folder of experiments from before manifests (its cache)
+        resume = (prev is not None and prev.get("command") == "experiments") or (
+            prev is None and (out / "cache").is_dir())
+    return open_run_directory(out, command="experiments", config=config, overwrite=args.overwrite, resume=resume,
+                              may_change=tuple(config), outputs=EXPERIMENTS_OUTPUTS)
+
+
 def run(args) -> int:
     import dataclasses
     import json
@@ -70,29 +103,29 @@ def run(args) -> int:
                 print(f"    {b}: {json.dumps(e.budgets[b], default=str)}")
         return 0
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     import torch
 
     from grokcheck.checks.training._threads import resolve_threads
 
     torch.set_num_threads(resolve_threads(args.threads))  # the command-line edge: once per process
     results, figures = [], []
-    for i, e in enumerate(exps):
-        if not args.quiet:
-            print(f"experiments [{i + 1}/{len(exps)}] {e.id} (budget {args.budget})", file=sys.stderr, flush=True)
-        r = run_experiment(e, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
-                           max_steps=args.max_steps, progress=False)
-        # one table: every experiment states its own groups
-        results.append(dataclasses.replace(r, group_independent=False))
-        figures.extend(r.details.get("figures", []))
-    report = VerifyReport("the registered experiments", 0, args.budget, args.seed, tuple(results), tuple(figures),
-                          title="grokcheck experiments")
-    data = report.to_json()
-    data.pop("group", None)
-    data.pop("order", None)
-    atomic_write_json(out / "report.json", data)
-    atomic_write_text(out / "report.md", report.to_markdown())
-    atomic_write_json(out / "timing.json", {r.id: round(r.seconds, 3) for r in results})
+    with _claim(out, args):
+        for i, e in enumerate(exps):
+            if not args.quiet:
+                print(f"experiments [{i + 1}/{len(exps)}] {e.id} (budget {args.budget})", file=sys.stderr, flush=True)
+            r = run_experiment(e, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
+                               max_steps=args.max_steps, progress=False)
+            # one table: every experiment states its own groups
+            results.append(dataclasses.replace(r, group_independent=False))
+            figures.extend(r.details.get("figures", []))
+        report = VerifyReport("the registered experiments", 0, args.budget, args.seed, tuple(results), tuple(figures),
+                              title="grokcheck experiments")
+        data = report.to_json()
+        data.pop("group", None)
+        data.pop("order", None)
+        atomic_write_json(out / "report.json", data)
+        atomic_write_text(out / "report.md", report.to_markdown())
+        atomic_write_json(out / "timing.json", {r.id: round(r.seconds, 3) for r in results})
     width = max((len(r.id) for r in results), default=10)
     for r in results:
         ci = r.details.get("interval") if isinstance(r.details, dict) else None
