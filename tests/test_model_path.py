@@ -322,3 +322,24 @@ def test_released_s5_checkpoint_is_read_at_full_accuracy_and_decided(tmp_path):
     assert res["verdict"] == "PASS" and res["measurement"] == pytest.approx(1.0)
     art = model_artifacts(group("S5"), RELEASED / "S5_seed1.pt", "onelayer-mlp")
     assert art["trained.mlp"].train_acc[0] == 1.0
+
+
+def test_verify_model_reads_runs_with_history_and_init_from(tmp_path, monkeypatch):
+    """A run with --checkpoint-history is read; a run made with --init-from (a relative path, read
+    from another directory) gets a random-init baseline, not the source run's trained weights."""
+    from grokcheck.checks.cli import main
+
+    base = ["--model", "mlp", "--steps", "30", "--width", "16", "--seeds", "1", "--no-progress", "--no-plot"]
+    assert main(["train", "C13", *base, "--out", str(tmp_path / "src"), "--checkpoint-history", "2",
+                 "--checkpoint-every", "10"]) == 0
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "C13", *base, "--out", "dst", "--init-from", "src"]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    G = group("C13")
+    src = model_artifacts(G, tmp_path / "src", "grokcheck")
+    dst = model_artifacts(G, tmp_path / "dst", "grokcheck")
+    trained_src = src["trained.mlp"].theta1
+    assert not np.allclose(dst["trained.mlp.init"].theta1, trained_src)  # not the source's trained weights
+    np.testing.assert_allclose(dst["trained.mlp.init"].theta1, src["trained.mlp.init"].theta1)  # the same random init

@@ -122,7 +122,9 @@ def _from_run_dir(G, path: Path, seed: int, device: str) -> dict:
                           t_mem=_first_step(run.history, "train_acc", LEARNED, S),
                           t_grok=_first_step(run.history, "test_acc", GROKKED, S), step=run.step, config=run.config)
     net = trained_net_from_run(res, run.task)
-    cfg = replace(run.config, steps=0, plot=False)
+    # the baseline is the run's architecture at random initialisation: never the weights of a run it
+    # was initialised from (--init-from), and no checkpoint history for a zero-step run
+    cfg = replace(run.config, steps=0, plot=False, init_from=None, checkpoint_history=None)
     init = train(cfg, run.task, device=device, progress=False)
     base = trained_net_from_run(init, run.task)
     key = "trained.quadratic" if run.config.model.kind == "quadratic" else "trained.mlp"
