@@ -196,3 +196,94 @@ def test_equivalence_reports_excluded_prediction():
 def test_self_tests_are_the_library_checks():
     assert is_self_test("irreps.certified")
     assert not is_self_test("li2.critical-ratio-law")
+
+
+# --------------------------------------------------------------------------- the experiments' own rules on their rivals
+
+
+def _verdicts(analyze, model, settings, noise, n=6):
+    """Verdicts of ``analyze`` on ``n`` seeded datasets drawn from ``model``."""
+    ctx = StudyContext(seed=0, simulating=True)
+    return [analyze(settings, model.simulate(settings, noise, np.random.default_rng([i, 7])), ctx).verdict.value
+            for i in range(n)]
+
+
+def test_li2_critical_rivals_never_pass_and_the_claim_passes_on_a_separating_grid():
+    from grokcheck.checks.experiments._li2_critical import BUDGETS, DESIGN, _enlarge, _stated_noise, analyze_critical
+
+    wide = _enlarge(BUDGETS["full"], 8)  # the paper's groups, 12 seeds, 32 fractions
+    noise = _stated_noise(wide)
+    claim = _verdicts(analyze_critical, DESIGN.claim, wide, noise)
+    assert claim.count("PASS") >= 4, claim
+    for rival in DESIGN.rivals:
+        v = _verdicts(analyze_critical, rival, wide, noise)
+        assert "PASS" not in v, (rival.name, v)
+    # a rival far from the claim is refuted on that grid
+    one_over_m = next(r for r in DESIGN.rivals if r.name == "1 / M")
+    assert _verdicts(analyze_critical, one_over_m, wide, noise).count("FAIL") >= 4
+    # on the full grid (M = 7–36) nothing separates log M/M from M^-0.6: never PASS, never FAIL
+    full = BUDGETS["full"]
+    for model in (DESIGN.claim, *DESIGN.rivals[:2]):
+        assert set(_verdicts(analyze_critical, model, full, _stated_noise(full))) == {"INCONCLUSIVE"}
+
+
+def test_li2_critical_budget_limited_p_c_is_a_shortfall_not_a_fail():
+    from grokcheck.checks.experiments._li2_critical import BUDGETS, DESIGN, _enlarge, _stated_noise, analyze_critical
+
+    wide = _enlarge(BUDGETS["full"], 8)
+    one_over_m = next(r for r in DESIGN.rivals if r.name == "1 / M")
+    data = one_over_m.simulate(wide, _stated_noise(wide), np.random.default_rng(0))
+    for per in data.values():  # at half the steps nothing has generalised yet: the budget, not n, sets p_c
+        for r in per.values():
+            r["test_acc_half"] = [0.0] * len(r["test_acc"])
+    out = analyze_critical(wide, data, StudyContext(simulating=True))
+    assert out.shortfall is not None and "step budget" in out.shortfall.reason
+    exp_out = judge(_li2(), wide, data, StudyContext(simulating=True), out, power=False)
+    assert exp_out.verdict == Verdict.INCONCLUSIVE
+
+
+def _li2():
+    from grokcheck.checks.experiments._li2_critical import LI2_CRITICAL_RATIO
+
+    return LI2_CRITICAL_RATIO
+
+
+def _speed_noise(settings, egd=116.0):
+    return {"tasks": {t.replace(":", "-"): {"egd_median": 115.0 if t.startswith("parity") else egd, "log_sd": 0.15}
+                      for t in settings["tasks"]}}
+
+
+def test_egd_speedup_rivals_never_pass_and_censoring_gives_bounds():
+    from grokcheck.checks.experiments._egd_experiments import SPEEDUP_BUDGETS, SPEEDUP_DESIGN, _speed_analyze
+
+    paper = {**SPEEDUP_BUDGETS["paper"], "seeds": 12}
+    for rival in SPEEDUP_DESIGN.rivals:
+        v = _verdicts(_speed_analyze, rival, paper, _speed_noise(paper))
+        assert "PASS" not in v and v.count("FAIL") >= 5, (rival.name, v)
+    # the full budget (C59, 1,110 epochs, EGD ≈ 900): SGD is censored at 45× → a bound, INCONCLUSIVE, never PASS
+    full = SPEEDUP_BUDGETS["full"]
+    noise = _speed_noise(full, egd=900.0)
+    claim = _verdicts(_speed_analyze, SPEEDUP_DESIGN.claim, full, noise)
+    assert "PASS" not in claim and "FAIL" not in claim
+    data = SPEEDUP_DESIGN.claim.simulate(full, noise, np.random.default_rng(1))
+    out = _speed_analyze(full, data, StudyContext(simulating=True))
+    assert "lower bound" in out.reason and "bound below" in out.reason
+    # a claim far beyond the magnitude, observed in full, passes
+    big = Model("100×", "", _speed_sim(100.0))
+    assert _verdicts(_speed_analyze, big, paper, _speed_noise(paper)).count("PASS") >= 4  # parity: a bound ≈ 17 > 15.5
+
+
+def _speed_sim(ratio):
+    from grokcheck.checks.experiments._egd_experiments import _speed_model
+
+    return _speed_model(lambda kind: ratio)
+
+
+def test_egd_speedup_egd_never_grokking_is_a_shortfall():
+    from grokcheck.checks.experiments._egd_experiments import SPEEDUP_BUDGETS, _speed_analyze
+
+    full = SPEEDUP_BUDGETS["full"]
+    data = {t.replace(":", "-"): {s: {"sgd": 50.0, "egd": None, "epochs": float(v["epochs"])} for s in range(3)}
+            for t, v in full["tasks"].items()}
+    out = _speed_analyze(full, data, StudyContext(simulating=True))
+    assert out.verdict == Verdict.INCONCLUSIVE  # EGD slower than SGD, but it never reached 95%: no FAIL

@@ -406,7 +406,8 @@ class CensoredRatio:
 
     ``estimate``: the ratio of medians with censored runs counted at the budget; ``lo, hi``: its
     seeded bootstrap interval; ``censored``: how many baseline runs never reached the event;
-    ``is_bound``: the baseline's median is censored, so the ratio is only a lower bound (``> lo``).
+    ``is_bound``: some baseline run is censored, so the ratio (and every resample drawing that run) is
+    only a lower bound: the interval's lower end holds, its upper end does not (``> lo``).
     ``treated_censored``: treated runs that never reached it (counted at +inf: ratio 0).
     """
 
@@ -436,8 +437,8 @@ def censored_ratio(baseline, treated, budget: float, *, seed: int = 0, n_boot: i
 
     ``None`` (or NaN) entries did not reach the event: a baseline one counts at ``budget`` (so the
     ratio can only be larger: a bound), a treated one at +inf. The interval is a seeded percentile
-    bootstrap over seeds; ``is_bound`` when at least half the baseline runs are censored (its
-    median is then the budget itself).
+    bootstrap over seeds; ``is_bound`` when any baseline run is censored (a resample drawing it
+    often enough has the budget as its median, so no upper end is known).
     """
     from grokcheck.checks.experiments._study import bootstrap_interval
 
@@ -455,14 +456,14 @@ def censored_ratio(baseline, treated, budget: float, *, seed: int = 0, n_boot: i
         return float(np.median(s[idx]) / me) if me > 0 else math.inf
 
     est, lo, hi = bootstrap_interval(stat, len(s), n_boot=n_boot, seed=seed, level=level)
-    return CensoredRatio(est, lo, hi, int(n_cens), int(s.size), float(budget), bool(2 * n_cens >= s.size),
+    return CensoredRatio(est, lo, hi, int(n_cens), int(s.size), float(budget), bool(n_cens > 0),
                          int(sum(missing(v) for v in treated)))
 
 
 def decide_bound(ratio: CensoredRatio, magnitude: Magnitude, *, needed_budget: str) -> tuple[Verdict, str, str]:
     """The verdict of a censored comparison against the claim's magnitude: ``(verdict, reason, decide)``.
 
-    An observed ratio (baseline median not censored) is decided by its interval: PASS when its lower
+    An observed ratio (no baseline run censored) is decided by its interval: PASS when its lower
     end clears ``magnitude.value``, FAIL when its upper end is below it, INCONCLUSIVE otherwise.
     A bound PASSes only when its lower end clears the magnitude; otherwise INCONCLUSIVE naming
     ``needed_budget`` (a budget at which the baseline would reach the event). A bound never FAILs:
