@@ -160,9 +160,11 @@ def _layout(state: dict, path) -> dict:
         if not k.startswith("blocks."):
             continue
         parts = k.split(".")
-        if len(parts) < 3 or not parts[1].isdigit():
+        if not re.fullmatch(r"[0-9]{1,6}", parts[1]):
             raise _bad(path, f"key {k!r}: the block index {parts[1]!r} is not a non-negative integer "
                        "(TransformerLens names blocks.0., blocks.1., ...)")
+        if len(parts) < 3:
+            raise _bad(path, f"key {k!r} names no weight inside block {parts[1]}")
         blocks.setdefault(int(parts[1]), set()).add(".".join(parts[2:]))
     missing = [k for k in ("embed.W_E", "unembed.W_U") if k not in state]
     if missing or not blocks:
