@@ -410,3 +410,21 @@ def test_sweep_cli_with_a_dead_ray_cluster_exits_2_quickly(tmp_path, capsys, fak
     assert rc == 2 and time.perf_counter() - t0 < 10
     assert "no Ray head reachable" in capsys.readouterr().err
     assert not (tmp_path / "s-sweep").exists()  # nothing claimed before the cluster answered
+
+
+def test_experiment_parts_are_checked_for_their_seeds_and_json(tmp_path):
+    from grokcheck.checks.experiments._sweep import SweepCell, _arrow_table, _part_problem, _write_part
+
+    cell = SweepCell("abc123", "k", {"cell_key": "k"}, {"kind": "experiment", "cell": {"seeds": [0, 1]}})
+
+    def part(seeds, results):
+        n = len(seeds)
+        _write_part(tmp_path, cell.id, _arrow_table({"cell": [cell.id] * n, "experiment": ["e"] * n,
+                                                      "budget": ["small"] * n, "cell_key": ["k"] * n,
+                                                      "seed": seeds, "result": results}, cell.id))
+        return _part_problem(tmp_path, cell)
+
+    assert part([0, 1], ['{"a": 1}', "{}"]) is None
+    assert "seeds" in part([0], ['{"a": 1}'])
+    assert "not JSON" in part([0, 1], ['{"a": 1}', "{oops"])
+    assert "null" in part([0, 1], ['{"a": 1}', None])

@@ -63,9 +63,19 @@ Rows of a training sweep: one per cell × seed × evaluation step, with columns 
 with ``experiment``, ``budget``, ``cell_key``, ``seed`` and ``result`` (the seed's result as JSON).
 
 ``OUT/cells/<id>.json`` records every attempted cell: ``status`` ("done" or "failed"),
-``attempts``, ``seconds``, ``executor``, ``worker`` and, for a failed cell, ``error``. A cell
-that fails is retried once by the executor and then recorded as failed, never dropped; a later
-run of the sweep tries it again. ``OUT/summary.json`` and ``OUT/summary.png`` summarise the cells
+``attempts``, ``seconds``, ``executor``, ``worker``, ``rows`` (of a done cell's part) and, for a
+failed cell, ``error``. A cell that fails is retried once by the executor and then recorded as
+failed, never dropped; a later run of the sweep tries it again (``grokcheck sweep`` exits 1
+while cells failed).
+
+Checks. Before any work every cell is planned and checked: its options as ``grokcheck train``
+parses them, its group (name, ``--perms``, Cayley file, ``--matrices``), the device, and the
+spec's TOML kinds (one axis spelled ``weight_decay`` and ``weight-decay`` is refused, not
+merged); a grid above :data:`MAX_CELLS` (or the spec's ``max_cells``) is refused before it is
+enumerated. A part counts as done only when it reads back whole with the cell's columns and
+types, its id (schema metadata), its row count (the record's) and its page checksums; a damaged
+part (garbage, truncated, empty, another schema or another cell's rows) is named, moved to
+``OUT/damaged/`` and recomputed, and never compacted into ``results.parquet``. ``OUT/summary.json`` and ``OUT/summary.png`` summarise the cells
 (for an experiment: ``OUT/outcome.json`` with the verdict, and the experiment's figures).
 """
 
