@@ -269,12 +269,20 @@ def test_labels_and_the_eq_token(tmp_path):
     path = save(tmp_path, random_state(), BASE)
     with pytest.raises(InvalidInputError, match="must be a token that is not a label"):
         read(path, eq_token=3)
-    G = FiniteGroup.from_table(np.add.outer(np.arange(7), np.arange(7)) % 7)
-    m = read(path, group=G)  # 12 tokens: labels 0..6 of C7, '=' token 7, logits 7..10 not predicted
-    assert m.order == 7 and m.meta["eq_token"] == 7 and m.meta["logits_not_predicted"] == [7, 8, 9, 10]
-    G13 = FiniteGroup.from_table(np.add.outer(np.arange(13), np.arange(13)) % 13)
-    with pytest.raises(InvalidInputError, match="order 13"):
-        read(path, group=G13)
+    def cyclic(n):
+        return FiniteGroup.from_table(np.add.outer(np.arange(n), np.arange(n)) % n)
+
+    m = read(path, group=cyclic(P))
+    assert m.order == P and m.meta["eq_token"] == P and m.meta["logits_not_predicted"] == []
+    for n in (7, 13):  # a group of another order: its labels and '=' are not the model's tokens
+        with pytest.raises(InvalidInputError, match=f"order {n}"):
+            read(path, group=cyclic(n))
+    # d_vocab_out = n + 1 (one logit for '=') with a group of order n; more outputs than inputs is refused
+    wide = save(tmp_path, random_state(vocab_out=P + 1), BASE, name="wide.pt")
+    assert read(wide, group=cyclic(P)).meta["logits_not_predicted"] == [P]
+    sd = random_state(vocab_out=P + 2)
+    with pytest.raises(InvalidInputError, match="d_vocab_out 13 > d_vocab 12"):
+        read(save(tmp_path, sd, BASE, name="wider.pt"))
 
 
 # ------------------------------------------------------------------ against TransformerLens itself

@@ -153,7 +153,7 @@ def _layout(state: dict, path) -> dict:
     """Sizes from the weights' shapes, every shape checked against TransformerLens's layout.
 
     Returns ``{"n_layers", "d_model", "n_heads", "d_head", "d_mlp", "d_vocab", "d_vocab_out",
-    "n_ctx" (None without W_pos), "ln_keys": "LN" | "RMS" | None, "mlp_ln": bool}``.
+    "n_ctx" (None without W_pos), "ln_keys": "LN" | "RMS" | None}``.
     """
     blocks: dict[int, set] = {}
     for k in state:
@@ -254,7 +254,7 @@ def _layout(state: dict, path) -> dict:
         ln = None
     return {"n_layers": len(layers), "d_model": int(d), "n_heads": int(heads[0]), "d_head": int(heads[1]),
             "d_mlp": int(mlp), "d_vocab": int(V), "d_vocab_out": int(Vo), "n_ctx": None if ctx is None else int(ctx),
-            "ln_keys": ln, "mlp_ln": any(k.endswith(".mlp.ln.w") for k in has)}
+            "ln_keys": ln}
 
 
 def _expected_keys(cfg: dict) -> set:
@@ -637,9 +637,11 @@ def read_transformer_lens(state: dict, path, group, *, activation: str = "relu",
     V, Vo = cfg["d_vocab"], cfg["d_vocab_out"]
     if group is not None:
         n = int(group.order)
-        if Vo < n or V < n + 1:
-            raise _bad(path, f"{group} has order {n} but the model has {V} input tokens (d_vocab; labels and '=' need "
-                       f"{n + 1}) and {Vo} output logits (d_vocab_out; needs {n})")
+        if Vo not in (n, n + 1) or V < n + 1:
+            raise _bad(path, f"{group} has order {n} but the model has {V} input tokens (d_vocab; the labels and '=' "
+                       f"need {n + 1}) and {Vo} output logits (d_vocab_out; {n}, or {n + 1} with one for '=')")
+    elif Vo > V:
+        raise _bad(path, f"d_vocab_out {Vo} > d_vocab {V}: which outputs are the labels is not known; give the group")
     else:
         n = Vo if Vo < V else V - 1
     if n < 1:
