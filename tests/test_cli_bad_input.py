@@ -107,7 +107,7 @@ CASES = [
     # --- analyze
     ("analyze-missing", ["analyze", "MISSING"], ["does not exist"]),
     ("analyze-not-run", ["analyze", "NOTRUN"], ["not a training run"]),
-    ("analyze-threshold", ["analyze", "RUN", "--live-threshold", "2"], ["--live-threshold", "[0, 1]"]),
+    ("analyze-threshold", ["analyze", "RUN", "--alive-threshold", "2"], ["--alive-threshold", "[0, 1]"]),
     ("analyze-corrupt", ["analyze", "CORRUPT"], ["corrupt"]),
     ("analyze-out-file", ["analyze", "RUN", "--out", "FILE"], ["is a file"]),
     # --- grok-time

@@ -343,3 +343,20 @@ def test_verify_model_reads_runs_with_history_and_init_from(tmp_path, monkeypatc
     trained_src = src["trained.mlp"].theta1
     assert not np.allclose(dst["trained.mlp.init"].theta1, trained_src)  # not the source's trained weights
     np.testing.assert_allclose(dst["trained.mlp.init"].theta1, src["trained.mlp.init"].theta1)  # the same random init
+
+
+def test_pytest_fixture_reads_a_model_file_by_the_same_path(s4_model_other_labelling, pytester):
+    path = s4_model_other_labelling[0]
+    from grokcheck.checks.claims._given_model import model_artifacts
+    from grokcheck.checks._registry import VerifyContext, get_check, run_check
+
+    G = group("S4")
+    v = run_check(get_check("trained.mlp-single-irrep"),
+                  VerifyContext(G, artifacts=model_artifacts(G, path, "concat-mlp"), on_model=True)).verdict.value
+    pytester.makepyfile(f'''
+        def test_mine(grokcheck_check):
+            r = grokcheck_check("trained.mlp-single-irrep", "S4", model={str(path)!r}, model_format="concat-mlp",
+                                expect={v!r})
+            assert r.verdict.value == {v!r}
+    ''')
+    pytester.runpytest("-p", "grokcheck", "-q").assert_outcomes(passed=1)
