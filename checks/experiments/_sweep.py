@@ -1135,7 +1135,7 @@ def _plot_summary(table, stats, path: Path, title: str) -> None:
 
 def _finish_experiment(spec, out: Path, cells, table, device) -> None:
     from grokcheck.checks._io import atomic_write_json, json_safe
-    from grokcheck.checks.experiments._study import get_experiment
+    from grokcheck.checks.experiments._study import get_experiment, judge
 
     e = dict(spec.experiment)
     exp = get_experiment(e["id"])
@@ -1148,7 +1148,9 @@ def _finish_experiment(spec, out: Path, cells, table, device) -> None:
         atomic_write_json(out / "outcome.json", {"experiment": exp.id, "verdict": None,
                                                  "reason": f"{len(cells) - len(results)} of {len(cells)} cells missing"})
         return
-    outcome = exp.analyze(exp.settings(ctx.budget), results, ctx)
+    settings = exp.settings(ctx.budget)
+    # the rules every experiment shares (shortfall, power, proxy setting), as `grokcheck experiments` applies them
+    outcome = judge(exp, settings, results, ctx, exp.analyze(settings, results, ctx))
     figures = []
     for name, draw in sorted(outcome.figures.items()):
         draw(out / name)
