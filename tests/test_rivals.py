@@ -287,3 +287,30 @@ def test_egd_speedup_egd_never_grokking_is_a_shortfall():
             for t, v in full["tasks"].items()}
     out = _speed_analyze(full, data, StudyContext(simulating=True))
     assert out.verdict == Verdict.INCONCLUSIVE  # EGD slower than SGD, but it never reached 95%: no FAIL
+
+
+@pytest.mark.parametrize("exp_name", ["EGD_TOY_PLATEAU", "HE_RATES", "MUON_VS_ADAMW"])
+def test_rivals_never_pass_and_the_claim_passes_at_the_full_grid(exp_name):
+    import importlib
+
+    module = {"EGD_TOY_PLATEAU": "_egd_experiments", "HE_RATES": "_he_rates", "MUON_VS_ADAMW": "_muon"}[exp_name]
+    exp = getattr(importlib.import_module(f"grokcheck.checks.experiments.{module}"), exp_name)
+    settings = exp.settings("full")
+    noise = exp.design.stated_noise(settings)
+    claim = _verdicts(exp.analyze, exp.design.claim, settings, noise, n=4)
+    assert claim.count("PASS") >= 3, claim
+    for rival in exp.design.rivals:
+        v = _verdicts(exp.analyze, rival, settings, noise, n=4)
+        # "no effect" against a one-sided interval rule can PASS by chance (≤ 5% of draws): allow one
+        assert v.count("PASS") <= (1 if rival.name == "no effect" else 0), (rival.name, v)
+
+
+def test_every_one_of_my_experiments_declares_rivals_and_settings():
+    from grokcheck.checks.experiments._study import get_experiment
+
+    for i in ("li2.critical-ratio-law", "egd.speedup-over-sgd", "egd.toy-plateau-scaling",
+              "he.exponential-rates-and-lottery", "li2.muon-small-width"):
+        e = get_experiment(i)
+        assert e.design is not None and e.design.rivals, i
+        assert set(e.setting) == {"small", "full", "paper"}, i
+        assert "rivals" in e.to_json() and "setting" in e.to_json()

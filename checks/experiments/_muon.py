@@ -16,7 +16,10 @@ rate in every resample (so the selection is inside the interval). Per-learning-r
 differences are in the details and the figure.
 
 Decision rule (:data:`DECISION`): PASS if the interval lies above 0; FAIL if it lies below 0;
-INCONCLUSIVE if it contains 0 (no detectable difference after tuning).
+INCONCLUSIVE if it contains 0 (no detectable difference after tuning). Rivals
+(:data:`MUON_DESIGN`): no effect, and AdamW better by the claim's gain; the claim's model adds a
+stated ten points of accuracy to AdamW's measured per-lr curve (Fig. 8 gives the gap in test loss
+only). Every budget is a proxy (:data:`MUON_SETTING`): the paper does not state its small K.
 
 Budgets: ``small`` C11, K = 8, 150 steps (smoke test); ``full`` C23, K = 24 (below the 2M − 2 = 44
 nodes Li₂ Theorem 3 needs, so the nodes must share irreps), 50% of pairs, weight decay 0.1,
@@ -29,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from grokcheck.checks._registry import Verdict
+from grokcheck.checks.experiments._rivals import Design, Model, proxy
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, bootstrap_interval, inconclusive
 
 __all__ = ["MUON_VS_ADAMW"]
@@ -108,7 +112,10 @@ def _analyze(settings, results, ctx):
         best = {o: np.nanmax(np.nanmean(A[o][idx], axis=0)) for o in A}
         return float(best["muon"] - best["adamw"])
 
-    d, lo, hi = bootstrap_interval(stat, len(seeds), n_boot=2000, seed=ctx.seed)
+    d, lo, hi = bootstrap_interval(stat, len(seeds), n_boot=400 if ctx.simulating else 2000, seed=ctx.seed)
+    if ctx.simulating:
+        v = Verdict.PASS if lo > 0 else Verdict.FAIL if hi < 0 else inconclusive()
+        return Outcome(verdict=v, statistic=d, interval=(lo, hi))
     means = {o: np.nanmean(A[o], axis=0).tolist() for o in A}
     best_lr = {o: settings["lrs"][o][int(np.nanargmax(means[o]))] for o in A}
     if lo > 0:
@@ -153,6 +160,67 @@ def _analyze(settings, results, ctx):
                    n_seeds=len(seeds), decide="more seeds (the interval contains 0)")
 
 
+# --------------------------------------------------------------------------- rivals and power
+
+#: the gain the claim's model adds to AdamW's curve: ten points of test accuracy (stated; Fig. 8 shows
+#: the gap in test loss, with no accuracy figure to copy)
+CLAIM_GAIN = 0.10
+
+
+def _measured(settings, results):
+    """AdamW's per-lr mean test accuracy, Muon's, and the pooled between-seed spread, from the run."""
+    seeds = sorted(results.get("muon", {}))
+    if len(seeds) < 2 or "adamw" not in results:
+        return None
+    A = {o: np.array([results[o][s]["test_acc"] for s in seeds], dtype=float) for o in ("muon", "adamw")}
+    sd = float(np.sqrt(np.nanmean([np.nanvar(A[o], axis=0, ddof=1).mean() for o in A])))
+    return {"adamw_means": np.nanmean(A["adamw"], axis=0).tolist(), "muon_means": np.nanmean(A["muon"], axis=0).tolist(),
+            "sd": max(sd, 1e-3)}
+
+
+def _stated(settings):
+    """AdamW at test accuracy 0.5 at every learning rate, Muon the same, a between-seed spread of 0.05."""
+    n = len(settings["lrs"]["adamw"])
+    return {"adamw_means": [0.5] * n, "muon_means": [0.5] * len(settings["lrs"]["muon"]), "sd": 0.05}
+
+
+def _muon_model(gain: float):
+    """Muon's per-lr curve = AdamW's measured curve (best value at Muon's best-measured lr) + ``gain``."""
+    def simulate(settings, noise, rng):
+        n = int(settings["seeds"])
+        base = np.asarray(noise["adamw_means"], dtype=float)
+        nm = len(settings["lrs"]["muon"])
+        # Muon keeps its own shape over its lrs, shifted so that its best equals AdamW's best + gain
+        shape = np.asarray(noise["muon_means"], dtype=float)[:nm]
+        mu = {"adamw": base, "muon": np.clip(shape - np.nanmax(shape) + np.nanmax(base) + gain, 0.0, 1.0)}
+        out = {}
+        for o, m in mu.items():
+            acc = np.clip(m[None, :] + noise["sd"] * rng.standard_normal((n, m.size)), 0.0, 1.0)
+            out[o] = {s: {"test_acc": acc[s].tolist()} for s in range(n)}
+        return out
+    return simulate
+
+
+MUON_DESIGN = Design(
+    claim=Model("Muon better", f"Muon's best-lr accuracy = AdamW's + {CLAIM_GAIN:g}", _muon_model(CLAIM_GAIN)),
+    rivals=(Model("no effect", "Muon's best-lr accuracy = AdamW's", _muon_model(0.0)),
+            Model("AdamW better", f"Muon's best-lr accuracy = AdamW's − {CLAIM_GAIN:g}", _muon_model(-CLAIM_GAIN))),
+    noise=_measured, stated_noise=_stated,
+    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
+    enlarge_words=lambda settings, f: f"{f}× the seeds ({int(settings['seeds']) * f})",
+    n_sims=200)
+
+MUON_SETTING = {
+    "small": proxy("a smoke test: C11, K = 8, 80 steps", "C11 instead of C71", "K = 8", "centred MSE loss",
+                   "80 steps"),
+    "full": proxy("the Li₂ model at K = 24 on C23, 50% of pairs, 800 steps", "C23 instead of C71",
+                  "K = 24 (the paper's small K is not stated numerically)", "centred MSE loss (the code's default is "
+                  "cross-entropy)", "decoupled weight decay 0.1", "800 steps", "test accuracy rather than test loss"),
+    "paper": proxy("C71, K = 64, 40% of pairs, 3000 steps", "K = 64 (the paper's small K is not stated numerically)",
+                   "centred MSE loss", "test accuracy rather than test loss (Fig. 8 plots the loss)"),
+}
+
+
 MUON_VS_ADAMW = Experiment(
     id="li2.muon-small-width",
     claim="Li₂ §5.3 / Fig. 8: with few hidden nodes, Muon reaches a better test accuracy than Adam(W) on a group "
@@ -163,4 +231,6 @@ MUON_VS_ADAMW = Experiment(
     run_cell=_run_cell,
     analyze=_analyze,
     decision_rule=DECISION,
+    design=MUON_DESIGN,
+    setting=MUON_SETTING,
 )
