@@ -470,6 +470,9 @@ def _load_cell(d: Path, seeds) -> tuple[dict | None, list[str]]:
     out, damaged = {}, []
     for s in seeds:
         f = d / f"seed-{s}.json"
+        if f.exists() and not f.is_file():  # a folder, a FIFO (a read would block) or a device
+            damaged.append(f"{f}: not a regular file")
+            continue
         try:
             raw = f.read_bytes()
         except FileNotFoundError:
