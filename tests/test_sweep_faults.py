@@ -428,3 +428,24 @@ def test_experiment_parts_are_checked_for_their_seeds_and_json(tmp_path):
     assert "seeds" in part([0], ['{"a": 1}'])
     assert "not JSON" in part([0, 1], ['{"a": 1}', "{oops"])
     assert "null" in part([0, 1], ['{"a": 1}', None])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX matter")
+def test_a_fifo_in_a_parts_or_records_slot_does_not_block(tmp_path):
+    spec = spec_from_dict({"train": {**BASE, "group": "C5"}})
+    (cell,) = plan_sweep(spec)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "cells").mkdir()
+    os.mkfifo(_part(tmp_path, cell.id))
+    os.mkfifo(tmp_path / "cells" / f"{cell.id}.json")
+    st = sweep_status(spec, tmp_path)  # returns: nothing is opened for reading
+    assert st["damaged"][0]["problem"] == "not a regular file"
+    assert run_sweep(spec, tmp_path, progress=False, threads=1).computed == (cell.id,)
+
+
+def test_a_name_with_dollars_and_a_nul_out(tmp_path):
+    spec = spec_from_dict({"name": r"$\frac$ {x", "train": {**BASE, "group": "C5"}})
+    run_sweep(spec, tmp_path, progress=False, threads=1)  # the summary figure's title is not mathtext
+    assert (tmp_path / "summary.png").stat().st_size > 0
+    with pytest.raises(InvalidInputError, match="NUL"):
+        spec_from_dict({"out": "a\x00b", "train": {**BASE, "group": "C5"}})

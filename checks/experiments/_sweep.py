@@ -88,6 +88,7 @@ import json
 import math
 import os
 import socket
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -233,6 +234,8 @@ def spec_from_dict(d: Mapping, *, name: str = "sweep", root: str | os.PathLike |
     for key in ("name", "out", "device"):
         if key in d and not isinstance(d[key], str):
             raise InvalidInputError(f"sweep spec: {key} must be a string, got {_kind(d[key])} {_short(d[key])}")
+        if key in d and "\x00" in d[key]:
+            raise InvalidInputError(f"sweep spec: {key} holds a NUL character: {_short(d[key])}")
     has_train, has_exp = "train" in d, "experiment" in d
     if has_train == has_exp:
         raise InvalidInputError("sweep spec: give exactly one of a [train] table (a grid of runs) or an "
@@ -769,6 +772,8 @@ def _part_problem(out: Path, cell: SweepCell, record: dict | None = None) -> str
 
     f = _part(out, cell.id)
     try:
+        if not stat.S_ISREG(os.stat(f).st_mode):  # a FIFO would block the read, a device never end
+            return "not a regular file"
         with open(f, "rb") as fh:
             pf = pq.ParquetFile(fh, page_checksum_verification=True)
             schema = pf.schema_arrow
@@ -871,6 +876,8 @@ def _read_record(out: Path, cid: str) -> dict | None:
     (``error``: its JSON text), never an exception.
     """
     f = out / "cells" / f"{cid}.json"
+    if not f.is_file():  # absent, or a FIFO / device that a read would block on
+        return None
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
@@ -1094,6 +1101,11 @@ def _train_summary(table) -> list[dict]:
     return stats
 
 
+def _plain(text: str) -> str:
+    """``text`` drawn as written: a ``$`` of a spec's name or value is not the start of mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def _plot_summary(table, stats, path: Path, title: str) -> None:
     import matplotlib
 
@@ -1113,7 +1125,7 @@ def _plot_summary(table, stats, path: Path, title: str) -> None:
         for s in steps:
             v = [cols["test_acc"][i] for i in rows if cols["step"][i] == s and cols["test_acc"][i] is not None]
             mean.append(np.mean(v) if v else np.nan)
-        ax1.plot(np.maximum(steps, 1), mean, color=color, lw=1.2, label=st["label"] if len(stats) <= 12 else None)
+        ax1.plot(np.maximum(steps, 1), mean, color=color, lw=1.2, label=_plain(st["label"]) if len(stats) <= 12 else None)
         fin = [cols["test_acc"][i] for i in rows if cols["step"][i] == st["final_step"] and cols["test_acc"][i] is not None]
         k = stats.index(st)
         ax2.scatter([k] * len(fin), fin, color=color, s=12, alpha=0.7)
@@ -1125,9 +1137,9 @@ def _plot_summary(table, stats, path: Path, title: str) -> None:
     if len(stats) <= 12:
         ax1.legend(fontsize=7, loc="best")
     ax2.set_xticks(range(len(stats)))
-    ax2.set_xticklabels([s["label"] for s in stats], rotation=60, ha="right", fontsize=7)
+    ax2.set_xticklabels([_plain(s["label"]) for s in stats], rotation=60, ha="right", fontsize=7)
     ax2.set_ylabel("final test accuracy (dots: seeds; bar: mean)")
-    fig.suptitle(f"sweep {title}: {len(stats)} cells")
+    fig.suptitle(_plain(f"sweep {title}: {len(stats)} cells"))
     fig.tight_layout()
     atomic_save_figure(fig, path, dpi=110)
     plt.close(fig)
