@@ -176,14 +176,16 @@ class VerifyReport:
             sep = r.details["separation"]
             c = sep["claim"]
             cbig = c.get("enlarged")
+            tried = sep.get("tried_enlargements") or []
+            none = f"none of the tried grids ({', '.join(f'{f}×' for f in tried)})" if tried else "no larger grid declared"
             cgrid = "" if c["pass_rate"] >= sep["power_bar"] else (
-                f"confirmed by {cbig['grid']} ({cbig['power']:.0%})" if cbig else "none tried")
+                f"confirmed by {cbig['grid']} ({cbig['power']:.0%})" if cbig else none)
             lines.append(_row([f"`{r.id}`", f"claim: {c['name']}", c["description"], f"{c['pass_rate']:.0%}",
                                f"(FAIL rate {c['counts'].get('FAIL', 0) / max(1, c['n_sims']):.0%})", cgrid]))
             for rv in sep["rivals"]:
                 ok = rv["power"] >= sep["power_bar"]
                 big = rv.get("enlarged")
-                grid = "" if ok else (f"{big['grid']} ({big['power']:.0%})" if big else "none tried")
+                grid = "" if ok else (f"{big['grid']} ({big['power']:.0%})" if big else none)
                 lines.append(_row(["", f"rival: {rv['name']}", rv["description"], f"{rv['pass_rate']:.0%}",
                                    f"{rv['power']:.0%}" + ("" if ok else f" < {sep['power_bar']:.0%}"), grid]))
             lines.append(_row(["", "noise", f"{sep['noise_source']}: {_short(sep['noise'], 80)}", "", "", ""]))
