@@ -314,3 +314,34 @@ def test_every_one_of_my_experiments_declares_rivals_and_settings():
         assert e.design is not None and e.design.rivals, i
         assert set(e.setting) == {"small", "full", "paper"}, i
         assert "rivals" in e.to_json() and "setting" in e.to_json()
+
+
+def test_report_counts_proxy_fails_and_self_tests_apart_and_renders_rules():
+    from grokcheck.checks._verify import VerifyReport
+
+    proxy_fail = CheckResult(id="e.proxy", claim="c", source="s", verdict=Verdict.FAIL, reason="does not transfer to X: y",
+                             setting={"kind": "proxy", "name": "X", "differences": ["a smaller group"]},
+                             statistic={"test": "t", "rule": "PASS if the interval lies above 0"})
+    paper_fail = CheckResult(id="e.paper", claim="c", source="s", verdict=Verdict.FAIL, setting={"kind": "paper"},
+                             statistic={"rule": "PASS if …"})
+    selft = CheckResult(id="irreps.certified", claim="c", source="s", verdict=Verdict.PASS, self_test=True)
+    rep = VerifyReport("G", 6, "full", 0, (proxy_fail, paper_fail, selft))
+    c = rep.counts()
+    assert c["group"]["does not transfer"] == 1 and c["group"]["unexpected FAIL"] == 1
+    assert c["self_tests"]["PASS"] == 1 and c["group"]["PASS"] == 0
+    assert [r.id for r in rep.unexpected] == ["e.paper"]  # --strict ignores the proxy FAIL
+    md = rep.to_markdown()
+    assert "PASS if the interval lies above 0" in md  # the experiment's rule is rendered
+    assert "## Infrastructure self-tests" in md and "does not transfer to X" in md
+    assert "differs from the paper's setting: a smaller group" in md
+
+
+def test_verify_only_selects_an_experiment_id(tmp_path):
+    from grokcheck.checks._verify import verify
+    from grokcheck.theory import group
+
+    rep = verify(group("C7"), budget="small", only=["egd.toy-plateau-scaling"], out_dir=tmp_path, progress=False)
+    assert [r.id for r in rep.results] == ["egd.toy-plateau-scaling"]
+    assert rep.results[0].verdict != Verdict.ERROR, rep.results[0].reason
+    with pytest.raises(GrokcheckError, match="unknown check id"):
+        verify(group("C7"), only=["nosuch.id"], progress=False)
