@@ -449,3 +449,22 @@ def test_a_name_with_dollars_and_a_nul_out(tmp_path):
     assert (tmp_path / "summary.png").stat().st_size > 0
     with pytest.raises(InvalidInputError, match="NUL"):
         spec_from_dict({"out": "a\x00b", "train": {**BASE, "group": "C5"}})
+
+
+def test_ray_head_that_answers_but_never_joins_is_given_up(fake_ray, monkeypatch):
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(__import__("signal"), "setitimer"):
+        pytest.skip("the join bound is a SIGALRM timer (main thread, POSIX)")
+    ray = sys.modules["ray"]
+    monkeypatch.setattr(ray, "init", lambda *a, **kw: time.sleep(30), raising=False)  # a stopped head
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(InvalidInputError, match="did not complete joining within 0.5 s"):
+            _executors.make_executor("ray", address=f"127.0.0.1:{srv.getsockname()[1]}", connect_timeout=0.5).start()
+    finally:
+        srv.close()
+    assert time.perf_counter() - t0 < 5

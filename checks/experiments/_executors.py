@@ -15,8 +15,9 @@ never dropped.
   Ray's cluster launcher), ``"HOST:PORT"`` joins that head node; ``ray://HOST:10001`` uses Ray
   Client. Install with ``pip install grokcheck[ray]``. Before it joins a cluster the executor
   checks that the head's port answers within ``connect_timeout`` seconds (30 by default;
-  ``grokcheck sweep --connect-timeout``), so a dead or unreachable address fails with a message
-  naming it instead of leaving ``ray.init`` to retry for minutes.
+  ``grokcheck sweep --connect-timeout``) and gives joining it as long again, so a dead, stopped
+  or unreachable head fails with a message naming it instead of leaving ``ray.init`` to retry for
+  minutes.
 """
 
 from __future__ import annotations
@@ -148,7 +149,9 @@ class RayExecutor(AbstractExecutor):
             kw = {"include_dashboard": False, "log_to_driver": False, **self.init_kwargs}
             if self.address is None:
                 kw.setdefault("num_cpus", self.num_cpus)
-            ray.init(address=self.address, **kw)
+                ray.init(address=None, **kw)  # starting a local instance: Ray's own time
+            else:
+                _init_within(ray, self.address, self.connect_timeout, kw)
         return ray
 
     def run(self, cells, *, threads="auto", resources=None):
@@ -190,6 +193,41 @@ def _head_of(address: str) -> str | None:
         if a.startswith(scheme):
             a = a[len(scheme):]
     return a.split("/", 1)[0] or None
+
+
+class _Late(BaseException):
+    """Raised by the alarm in :func:`_init_within` (a ``BaseException``: no ``except Exception`` in Ray swallows it)."""
+
+
+def _init_within(ray, address: str, timeout: float, kw: dict) -> None:
+    """``ray.init(address, **kw)``, given up after ``timeout`` seconds (a head whose port answers but that
+    never completes Ray's handshake: a stopped process, another service on the port).
+
+    The bound is a ``SIGALRM`` timer, so it applies in the main thread of a POSIX process; elsewhere
+    the reachability check of :func:`check_reachable` is the only bound.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        ray.init(address=address, **kw)
+        return
+
+    def on_alarm(signum, frame):
+        raise _Late()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        ray.init(address=address, **kw)
+    except _Late:
+        raise InvalidInputError(
+            f"--address {address}: the Ray head accepts connections but did not complete joining within {timeout:g} s "
+            "(is it a stopped head, or another service on that port? Ray's head listens on 6379, Ray Client on "
+            "10001); raise --connect-timeout on a slow network", option="--address") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
