@@ -99,8 +99,11 @@ def run(args) -> int:
     if args.list:
         for e in exps:
             print(f"{e.id}\n    {e.claim}\n    source: {e.source}\n    rule: {e.decision_rule}")
+            if e.design is not None:
+                print("    rivals: " + "; ".join(f"{r.name} ({r.description})" for r in e.design.rivals))
             for b in ("small", "full", "paper"):
-                print(f"    {b}: {json.dumps(e.budgets[b], default=str)}")
+                st = e.setting_of(b)
+                print(f"    {b}: {json.dumps(e.budgets[b], default=str)}" + (f"\n      setting: {st.words()}" if st else ""))
         return 0
     out = Path(args.out)
     import torch
