@@ -462,6 +462,8 @@ def _load_cell(d: Path, seeds) -> tuple[dict | None, list[str]]:
     """
     recorded: dict = {}
     try:
+        if not (d / "spec.json").is_file():  # absent, or a FIFO a read would block on
+            raise FileNotFoundError(d / "spec.json")
         spec = json.loads((d / "spec.json").read_text(encoding="utf-8"))
         if isinstance(spec, dict) and isinstance(spec.get("files"), dict):
             recorded = spec["files"]
