@@ -110,7 +110,7 @@ def test_no_config_is_refused_with_what_the_keys_cannot_say(tmp_path):
 def test_config_sources_beside_the_file_in_the_checkpoint_and_given(tmp_path):
     sd = random_state(norm="LN")
     cfg = {"act_fn": "gelu", "normalization_type": "LN"}
-    ref = read(save(tmp_path / "", sd, cfg, name="beside.pt")).logits()
+    ref = read(save(tmp_path, sd, cfg, name="beside.pt")).logits()
     (tmp_path / "f").mkdir()
     path = save(tmp_path / "f", sd, name="m.pt")
     (tmp_path / "f" / "config.json").write_text(json.dumps(cfg))
