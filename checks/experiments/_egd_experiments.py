@@ -61,6 +61,7 @@ from grokcheck.checks.experiments._rivals import (
     Setting,
     censored_ratio,
     decide_bound,
+    equivalence,
     proxy,
 )
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, fit_line, inconclusive
@@ -119,23 +120,18 @@ def _toy_analyze(settings, results, ctx):
     fp = fit_line(np.log(eps), np.log(pgd))
     e_sorted = np.array(sorted(th))
     ft = fit_line(np.log(e_sorted), np.log(np.array([th[e] for e in e_sorted], dtype=float)))
-    def inside(fit, target):
-        lo, hi = fit.slope_interval
-        return bool(np.isfinite(lo) and target - SLOPE_TOL <= lo and hi <= target + SLOPE_TOL)
-
-    def outside(fit, target):
-        lo, hi = fit.slope_interval
-        return bool(np.isfinite(lo) and (hi < target - SLOPE_TOL or lo > target + SLOPE_TOL))
-
-    if inside(fg, -1.0) and inside(fp, 0.0):
+    band_why = "finite-ε corrections (log β = −ηε(1 + O(ηε))) and the fast coordinate's O(1/η) transient"
+    eq_gd = equivalence(fg.slope_interval, -1.0, SLOPE_TOL, band_why, what="GD's slope")
+    eq_pgd = equivalence(fp.slope_interval, 0.0, SLOPE_TOL, band_why, what="the preconditioned slope")
+    if eq_gd.verdict == Verdict.PASS and eq_pgd.verdict == Verdict.PASS:
         verdict = Verdict.PASS
-    elif outside(fg, -1.0) or outside(fp, 0.0):
+    elif Verdict.FAIL in (eq_gd.verdict, eq_pgd.verdict):
         verdict = Verdict.FAIL
     else:
         verdict = inconclusive()  # an interval wider than the band: more seeds or a wider ε range decide
-    reason = (f"GD slope {fg.slope:.3f} [{fg.slope_interval[0]:.3f}, {fg.slope_interval[1]:.3f}], preconditioned "
-              f"{fp.slope:.3f} [{fp.slope_interval[0]:.3f}, {fp.slope_interval[1]:.3f}]; Theorem 1's curve {ft.slope:.3f}")
+    reason = f"{eq_gd.words}; {eq_pgd.words}; Theorem 1's curve has slope {ft.slope:.3f}"
     details = {"gd_fit": fg.to_json(), "pgd_fit": fp.to_json(), "theory_fit": ft.to_json(),
+               "equivalence": {"gd": eq_gd.to_json(), "pgd": eq_pgd.to_json()},
                "eps": eps.tolist(), "gd_steps": gd.tolist(), "pgd_steps": pgd.tolist(),
                "interval_method": "OLS slope over (ε, seed) points, Student-t 95%"}
 
