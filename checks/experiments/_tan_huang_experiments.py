@@ -706,6 +706,7 @@ def _earlier_model(arm, log_ratio):
         for s in range(int(settings["seeds"])):
             tp = 10 ** (noise["log_grok"] + noise["sd_grok"] * rng.standard_normal())
             tq = tp / 10 ** (log_ratio + noise["sd_ratio"] * rng.standard_normal())
+            # t_mem does not enter this rule (only each arm's t_grok does): memorise 0.6 decade earlier
             out["plain"][s] = _sim_row(settings, "plain", tp / 4, tp)
             out[arm][s] = _sim_row(settings, arm, tq / 4, tq)
         return out
