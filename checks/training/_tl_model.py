@@ -516,7 +516,8 @@ def _key_layout_refusal(cfg: dict):
 
 
 def _key_layout_forward(P: dict, cfg: dict, tokens: torch.Tensor, layer: int, site: str | None):
-    """``(logits (B, T, d_vocab_out), neuron activations of block ``layer`` at ``site`` (B, T, d_mlp) or None)``."""
+    """Logits ``(B, T, d_vocab_out)`` when ``site`` is None; else the neuron activations of block ``layer``
+    at ``site`` ``(B, T, d_mlp)``, returned as soon as they are computed (as ``(None, acts)``)."""
     norm_kind = cfg["normalization_type"]
     norm = _norm(norm_kind, cfg["eps"])
     sigma = _act(cfg["act_fn"])
@@ -529,7 +530,6 @@ def _key_layout_forward(P: dict, cfg: dict, tokens: torch.Tensor, layer: int, si
     if cfg["use_attn_scale"] and scale == -1.0:
         scale = math.sqrt(cfg["d_head"])
     causal = torch.tril(torch.ones(T, T, dtype=torch.bool, device=tokens.device))
-    acts = None
     for L in range(cfg["n_layers"]):
         p = f"blocks.{L}."
         h = norm(resid, P.get(p + "ln1.w"), P.get(p + "ln1.b"))
@@ -549,8 +549,7 @@ def _key_layout_forward(P: dict, cfg: dict, tokens: torch.Tensor, layer: int, si
         if cfg["act_fn"].endswith("_ln"):  # TransformerLens: LayerNorm after SoLU (LayerNormPre unless "LN")
             post = _norm("LN", cfg["eps"])(post, P.get(p + "mlp.ln.w"), P.get(p + "mlp.ln.b"))
         if L == layer and site is not None:
-            acts = pre if site == "pre" else post
-            return None, acts
+            return None, (pre if site == "pre" else post)
         resid = resid + post @ P[p + "mlp.W_out"] + P[p + "mlp.b_out"]
     if norm_kind == "LN" and cfg["final_rms"]:
         resid = _norm("RMS", cfg["eps"])(resid, P["ln_final.w"])
@@ -558,7 +557,7 @@ def _key_layout_forward(P: dict, cfg: dict, tokens: torch.Tensor, layer: int, si
         resid = _norm("RMS", cfg["eps"])(resid)
     else:
         resid = norm(resid, P.get("ln_final.w"), P.get("ln_final.b"))
-    return resid @ P["unembed.W_U"] + P["unembed.b_U"], acts
+    return resid @ P["unembed.W_U"] + P["unembed.b_U"], None
 
 
 def _hooked_transformer(tl, cfg: dict, state: dict, dtype, device, path, source):
