@@ -379,8 +379,8 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = DEFAULT
         ``left[i, g₁] + right[i, g₂] + bias[i]``). For a summed one-hot input pass the same array twice.
     out : ``(N, |G|)`` output weights, ``out[i, j]`` neuron i's weight on output label ``j``.
     bias : ``(N,)`` first-layer bias or ``None``; only the ``"gap"`` and ``"fires"`` rules read it.
-    alive_rule : ``"gap"`` (default: the neuron fires on some pair — ``max left + max right +
-        bias > 0`` — and its ``‖[left; right]‖·‖out‖`` lies above the first drop by
+    alive_rule : ``"gap"`` (default: the neuron fires on some pair —
+        ``max left + max right + bias > 0`` — and its ``‖[left; right]‖·‖out‖`` lies above the first drop by
         :data:`ALIVE_GAP` or more in the sorted strengths, see :func:`gap_alive`), ``"weights"``
         (``‖[left; right]‖·‖out‖ ≥ alive_threshold ·`` its maximum over neurons), ``"input"`` (the
         same with ``‖[left; right]‖`` alone), ``"fires"`` (``"weights"`` and it fires on some
