@@ -173,3 +173,15 @@ def test_a_folder_of_experiments_from_before_manifests_continues(tmp_path, count
     assert _experiments(out) == 0
     assert counting_registry == []  # every cell came from the cache
     assert json.loads((out / "grokcheck-run.json").read_text())["command"] == "experiments"
+
+
+@pytest.mark.parametrize("manifest", [[1, 2], {"command": "experiments", "config": None, "files": "x"},
+                                      {"command": 5}, {"command": "experiments", "config": [1]}, "text"])
+def test_a_crafted_manifest_is_refused_by_name_or_continued(tmp_path, counting_registry, capsys, manifest):
+    out = tmp_path / "exp"
+    out.mkdir()
+    (out / "grokcheck-run.json").write_text(json.dumps(manifest))
+    rc = _experiments(out)
+    assert rc in (0, 2)  # never a traceback (exit 1)
+    if rc == 2:
+        assert str(out) in capsys.readouterr().err
