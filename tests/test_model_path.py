@@ -360,3 +360,15 @@ def test_pytest_fixture_reads_a_model_file_by_the_same_path(s4_model_other_label
             assert r.verdict.value == {v!r}
     ''')
     pytester.runpytest("-p", "grokcheck", "-q").assert_outcomes(passed=1)
+
+
+def test_the_experiments_attribution_is_the_same_statistic(s4_model_other_labelling):
+    """The universality experiment measures its trained members with the same definition."""
+    from grokcheck.checks.experiments._universality_mlp import _attribution
+
+    G = group("S4")
+    rep = read_given_model(G, s4_model_other_labelling[0], "concat-mlp")
+    d = rep.model.neuron_data()
+    inv = np.argsort(rep.element_of_label)
+    att = _attribution(G, d["left"][:, inv], d["right"][:, inv], d["out"][:, inv])
+    assert att["single_fraction"] == pytest.approx(rep.analysis.single_irrep_fraction(), abs=1e-12)
