@@ -190,7 +190,7 @@ def test_settings_that_must_agree_agree(tmp_path):
     assert np.abs(read(save(tmp_path, narrow, BASE, name="j.pt")).logits() - m.logits()).max() < 1e-12
 
 
-def test_layer_and_site_choose_the_neurons(tmp_path):
+def test_layer_and_site_choose_the_neurons(tmp_path, monkeypatch):
     sd = random_state(layers=2, norm="LN")
     path = save(tmp_path, sd, dict(BASE, normalization_type="LN"))
     last = read(path)
@@ -203,6 +203,11 @@ def test_layer_and_site_choose_the_neurons(tmp_path):
         read(path, layer=2)
     with pytest.raises(InvalidInputError, match="mlp_site"):
         read(path, mlp_site="mid")
+    from grokcheck.checks.training import _tl_model
+
+    monkeypatch.setattr(_tl_model, "RESPONSE_BYTES", 8 * 64 * P * P - 1)  # one byte short of these responses
+    with pytest.raises(InvalidInputError, match="out of reach"):
+        read(path).neuron_data()
 
 
 @pytest.mark.parametrize("change, match", [

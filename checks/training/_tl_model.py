@@ -116,6 +116,8 @@ KEY_LAYOUT_ACTS = ("relu", "gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh",
 #: buffers TransformerLens recomputes from the config; a file may hold them or not.
 BUFFERS = re.compile(r"blocks\.\d+\.attn\.(IGNORE|mask|rotary_sin|rotary_cos)$")
 CONFIG_BYTES = 1 << 20  # a config is a few kB; a larger "config" file is not one
+#: the neuron responses (d_mlp, n, n) are float64 in memory; beyond this they are refused before they are computed
+RESPONSE_BYTES = 4 << 30
 
 
 def _bad(path, msg, option="--format"):
@@ -700,6 +702,11 @@ def read_transformer_lens(state: dict, path, group, *, activation: str = "relu",
     WU = state["unembed.W_U"][:, :n]
 
     def neurons():
+        need = 8 * m * n * n
+        if need > RESPONSE_BYTES:
+            raise InvalidInputError(f"{path}: the responses of {m} neurons to {n}² pairs take {need / 2**30:.1f} GiB "
+                                    f"(more than {RESPONSE_BYTES / 2**30:.0f} GiB); the neuron analysis of this model is "
+                                    "out of reach here", option="FILE")
         step = max(1, int(4_000_000 // (n * max(m, cfg["d_model"]) * 3)))  # bound the (pairs × 3 × width) intermediates
         with torch.no_grad():
             parts = [activations(torch.arange(s, min(n, s + step))) for s in range(0, n, step)]
