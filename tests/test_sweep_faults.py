@@ -468,3 +468,18 @@ def test_ray_head_that_answers_but_never_joins_is_given_up(fake_ray, monkeypatch
     finally:
         srv.close()
     assert time.perf_counter() - t0 < 5
+
+
+def test_ray_join_errors_are_named(fake_ray, monkeypatch):
+    def refuse(*a, **kw):
+        raise RuntimeError("version mismatch between the driver and the cluster")
+
+    monkeypatch.setattr(sys.modules["ray"], "init", refuse)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    try:
+        with pytest.raises(InvalidInputError, match="could not join the cluster: RuntimeError: version mismatch"):
+            _executors.make_executor("ray", address=f"127.0.0.1:{srv.getsockname()[1]}").start()
+    finally:
+        srv.close()

@@ -209,8 +209,15 @@ def _init_within(ray, address: str, timeout: float, kw: dict) -> None:
     import signal
     import threading
 
+    def join():
+        try:
+            ray.init(address=address, **kw)
+        except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, …: the cluster, not grokcheck
+            raise InvalidInputError(f"--address {address}: Ray could not join the cluster: "
+                                    f"{type(exc).__name__}: {str(exc).strip()[:300]}", option="--address") from None
+
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        ray.init(address=address, **kw)
+        join()
         return
 
     def on_alarm(signum, frame):
@@ -219,7 +226,7 @@ def _init_within(ray, address: str, timeout: float, kw: dict) -> None:
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        ray.init(address=address, **kw)
+        join()
     except _Late:
         raise InvalidInputError(
             f"--address {address}: the Ray head accepts connections but did not complete joining within {timeout:g} s "
