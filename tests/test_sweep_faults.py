@@ -75,8 +75,15 @@ def test_cuda_without_a_gpu_is_refused_for_local_cells_only(monkeypatch):
     # a Ray sweep's GPUs are on its workers: the name is checked here, the GPU there
     (cell,) = plan_sweep(spec, here=False)
     assert cell.payload["device"] == "cuda"
+    no_gpus = spec_from_dict({"train": {**BASE, "group": "C5"}, "device": "cuda"})
+    assert len(plan_sweep(no_gpus, here=False)) == 1  # --status of a cuda sweep on a machine without one
+    from grokcheck.checks.experiments._sweep import check_remote_device
+
+    remote = types.SimpleNamespace(local=False, name="ray")
     with pytest.raises(InvalidInputError, match="num_gpus"):
-        plan_sweep(spec_from_dict({"train": {**BASE, "group": "C5"}, "device": "cuda"}), here=False)
+        check_remote_device(no_gpus, None, remote)
+    check_remote_device(spec, None, remote)
+    check_remote_device(no_gpus, "cpu", remote)
 
 
 def test_failed_cells_make_the_sweep_exit_1_and_say_where(tmp_path, monkeypatch, capsys):

@@ -82,7 +82,8 @@ def run(args) -> int:
     import json
 
     from grokcheck.checks.experiments._executors import make_executor
-    from grokcheck.checks.experiments._sweep import load_spec, plan_sweep, run_sweep, sweep_status
+    from grokcheck.checks.experiments._sweep import (check_remote_device, load_spec, plan_sweep, run_sweep,
+                                                     sweep_status)
 
     spec = load_spec(args.spec)
     out = _out(args, spec)
@@ -104,6 +105,7 @@ def run(args) -> int:
 
     executor = make_executor(args.executor, address=args.address, connect_timeout=args.connect_timeout)
     # every cell is checked (options, group, device) before the folder is claimed or anything runs
+    check_remote_device(spec, args.device, executor)
     cells = plan_sweep(spec, device=args.device, here=executor.local, progress=not args.no_progress)
     executor.start()  # a dead cluster fails here, within --connect-timeout
     resume = read_manifest(out) is not None

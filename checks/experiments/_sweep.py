@@ -476,6 +476,15 @@ def _data_identity(ns) -> dict:
     return {}
 
 
+def check_remote_device(spec: SweepSpec, device: str | None, executor) -> None:
+    """Cells on a CUDA device run by remote workers (Ray) need a GPU each: ``[resources] num_gpus > 0``."""
+    device = device if device is not None else spec.device
+    if not getattr(executor, "local", True) and str(device).strip().startswith("cuda") and (
+            spec.kind == "train" and spec.resources.get("num_gpus", 0) <= 0):
+        raise InvalidInputError(f"sweep spec: device {device!r} on {getattr(executor, 'name', 'remote')} workers needs "
+                                "[resources] num_gpus > 0 (else a cell may land on a worker without a GPU)")
+
+
 def plan_sweep(spec: SweepSpec, *, device: str | None = None, here: bool = True,
                progress: bool = False) -> list[SweepCell]:
     """The cells of ``spec``, in grid order (the last axis varies fastest).
@@ -499,9 +508,6 @@ def plan_sweep(spec: SweepSpec, *, device: str | None = None, here: bool = True,
                            where="--device" if device is not None else "spec: device")
     if spec.kind == "experiment":
         return _plan_experiment(spec, device)
-    if not here and device.startswith("cuda") and spec.resources.get("num_gpus", 0) <= 0:
-        raise InvalidInputError(f"sweep spec: device {device!r} on Ray workers needs [resources] num_gpus > 0 "
-                                "(else a cell may land on a worker without a GPU)")
     axes = [a for a in spec.grid if a not in spec.fold]
     n_cells = math.prod(len(spec.grid[a]) for a in axes)
     if n_cells > spec.max_cells:
@@ -990,6 +996,7 @@ def run_sweep(spec: SweepSpec, out_dir: str | os.PathLike, *, executor=None, dev
     out.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
     threads = spec.threads if threads is None else threads
+    check_remote_device(spec, device, executor)
     if cells is None:
         cells = plan_sweep(spec, device=device, here=getattr(executor, "local", True), progress=progress)
     atomic_write_json(out / "spec.json", {**spec.to_dict(), "cells": [{"id": c.id, "label": c.label} for c in cells]})
