@@ -83,6 +83,9 @@ def register(subparsers) -> None:
     p.add_argument("--tl-layer", type=int, default=None, help="transformer-lens: the block whose MLP neurons are analysed (default: last)")
     p.add_argument("--tl-mlp-site", choices=("post", "pre"), default="post",
                    help="transformer-lens: analyse MLP activations after (post, as Nanda et al.) or before the activation function")
+    p.add_argument("--attribution", choices=("neurons", "paper"), default="neurons",
+                   help="with --format: neurons (default): per-neuron irreps; paper: also Chughtai et al.'s key "
+                   "representations by logit attribution, with embedding, neuron and ablation evidence (docs/mechanisms.md)")
     p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
     p.add_argument("--device", type=v.device, default="cpu")
     p.add_argument("--json", action="store_true", help="print the whole analysis as JSON")
@@ -268,6 +271,13 @@ def _files_mode(args: argparse.Namespace) -> int:
             js["seconds"] = time.perf_counter() - t0
             t_first = js["seconds"] if t_first is None else t_first
             reports.append((rep, js))
+    attributions = None
+    if args.attribution == "paper":
+        from grokcheck.checks.training._attribution import attribute_reports
+
+        attributions = attribute_reports([rep for rep, _ in reports])
+        for (_, js), att in zip(reports, attributions):
+            js["attribution"] = att.to_json()
     aggregate = _aggregate([js for _, js in reports])
     out = {"schema": SCHEMA, "files": [js for _, js in reports], "aggregate": aggregate}
     if args.out:
@@ -278,6 +288,10 @@ def _files_mode(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(out), indent=1, allow_nan=False))
         return 0
     _print_text(reports, aggregate)
+    if attributions is not None:
+        from grokcheck.checks.training._attribution import print_attribution
+
+        print_attribution([rep for rep, _ in reports], attributions)
     if args.out:
         print(f"wrote {Path(args.out) / 'analysis.json'}")
     return 0
