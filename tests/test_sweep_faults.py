@@ -301,6 +301,8 @@ def test_a_crafted_manifest_is_a_named_error_or_resumed(tmp_path, capsys, manife
     ('[experiment]\nid = "egd.toy-plateau-scaling"\ngroup = "C0"\n', "C0"),
     ('experiment = [1]\n', "experiment must be a table"),
     (TOML_BASE + 'group = "C5"\nwarmup = 1979-05-27\n', "warmup"),
+    (TOML_BASE + 'group = "C5"\n[grid]\nactivation = [1979-05-27]\n', "a date"),
+    (TOML_BASE + 'group = "C5"\nactivation = 07:32:00\n', "a time"),
     ('[train]\ngroup = "C5"\n[train.sub]\nx = 1\n', "table"),
 ])
 def test_odd_toml_types_are_named_errors(tmp_path, capsys, text, needle):

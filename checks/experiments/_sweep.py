@@ -210,9 +210,11 @@ def _check_option_value(v, where: str) -> None:
                                 "boolean) or a list of values")
     if isinstance(v, list):
         for x in v:
-            if isinstance(x, (dict, list)):
+            if not isinstance(x, (str, int, float)):
                 raise InvalidInputError(f"sweep spec: {where} holds {_kind(x)} {_short(x)}; a list of values holds "
                                         "strings, numbers or booleans")
+    elif not isinstance(v, (str, int, float)):  # a TOML date or time: no option of `grokcheck train` takes one
+        raise InvalidInputError(f"sweep spec: {where} is {_kind(v)} {_short(v)}; give a string, number or boolean")
 
 
 def _check_int(v, where: str, *, minimum: int) -> int:
