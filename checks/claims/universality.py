@@ -51,6 +51,11 @@ CHECKS = (
     ),
 )
 
+# Chughtai et al.'s mechanism (character-sum logits, low-rank embeddings): checks/claims/_mechanisms.py
+from grokcheck.checks.claims._mechanisms import CHECKS as _MECHANISM_CHECKS  # noqa: E402
+
+CHECKS = CHECKS + _MECHANISM_CHECKS
+
 # Experiments (studies over grids of training runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._universality_mlp import UNIVERSALITY_MLP  # noqa: E402
 
