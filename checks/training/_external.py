@@ -24,16 +24,18 @@ Formats (``n = |G|``; labels ``0..n-1`` are the model's own; ``[a, b]`` the pair
     group ``nn.Linear``. Neuron i: ``left = W1[i, :n]``,
     ``right = W1[i, n:]`` (summed: both ``W1[i]``), ``out = W2[:, i]``.
 ``transformer-lens``
-    A TransformerLens ``HookedTransformer`` state dict, read by key layout (the package is not
-    needed): ``embed.W_E`` (V, d), ``pos_embed.W_pos`` (ctx, d), ``blocks.L.attn.W_Q/W_K/W_V``
-    (H, d, d_head), ``W_O`` (H, d_head, d), biases ``b_Q/b_K/b_V`` (H, d_head), ``b_O`` (d),
-    ``blocks.L.mlp.W_in`` (d, m), ``b_in`` (m), ``W_out`` (m, d), ``b_out`` (d), ``unembed.W_U``
-    (d, n), ``b_U`` (n); LayerNorms ``ln1``/``ln2``/``ln_final`` (``.w``, ``.b``) when present.
-    Input ``[a, b, =]`` with "=" the token ``n`` (``eq_token=``), causal attention scaled by
-    ``1/√d_head``, logits at the last position. Neurons: the MLP neurons of the last block at
-    the "=" position, ``responses[i, a, b]`` their pre-activations on every pair and
-    ``out[i] = W_out[i] @ W_U``; plus the Fourier spectra of the embedding ``W_E[:n]`` and
-    unembedding ``W_U`` (:meth:`ExternalModel.spectra`).
+    A TransformerLens ``HookedTransformer`` state dict plus its config (a config JSON beside the
+    file, ``config=`` / ``--tl-config``, or one saved in the checkpoint; a file without one is
+    refused, since activation, normalisation, positions and attention scale are not all visible in
+    the keys), read by :mod:`grokcheck.checks.training._tl_model`: through ``HookedTransformer``
+    itself when ``transformer_lens`` is installed, else by a key-layout reader that computes the
+    same forward pass or refuses by name. Input ``[a, b, =]`` with "=" the token ``n``
+    (``eq_token=``), logits at the last position (an extra "=" logit is dropped). Neurons: the
+    MLP neurons of the chosen block (default the last) at the "=" position,
+    ``responses[i, a, b]`` their activations on every pair — after the nonlinearity
+    (``hook_post``, as Nanda et al. read them) by default, before it with ``mlp_site="pre"`` —
+    and ``out[i] = W_out[i] @ W_U``; plus the Fourier spectra of the embedding ``W_E[:n]`` and
+    unembedding ``W_U`` (:meth:`ExternalModel.spectra`). docs/transformer_lens.md has the details.
 ``grokcheck``
     A grokcheck run directory (or its ``checkpoint.pt``): every seed of the ensemble, the group
     and labels from the run's task.
