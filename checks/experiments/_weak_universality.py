@@ -1,0 +1,362 @@
+"""Chughtai, Chan & Nanda (arXiv 2302.03025, §6 "universality"): weak universality of the key irreps.
+
+The paper finds that every network learns the group-composition algorithm with a few *key* real
+irreps, but which irreps, how many and in what order differ from seed to seed ("weak"
+universality), with regularities: the sign irrep is learned early, and lower-dimensional faithful
+irreps are learned more often than higher-dimensional ones.
+
+Per member (one seed of one trained one-layer MLP): the key irreps by the paper's logit
+attribution (:func:`grokcheck.checks.training._attribution.character_fit`, the authors' cosine and
+threshold), and, from the trace similarities logged at every evaluation, the step at which each
+key irrep's cosine first exceeds :data:`ORDER_THRESHOLD` (the authors' ``determine_key_rep_order``).
+
+Statistics over the grokked members (test accuracy ≥ 0.95), with 95% intervals: the number of key
+irreps (Student t), how often each irrep is key (Wilson), how often a lowest-dimensional faithful
+irrep is key, how often a higher-dimensional one is, and, where ``G`` has a non-trivial
+one-dimensional real irrep (the sign of S_n), how often it is key and how often it crosses first.
+
+Decision rule (:data:`DECISION`). PASS when at least 3 members grok, the Wilson lower bound of the
+fraction of grokked members with a lowest-dimensional faithful irrep among their key irreps is
+≥ 1/2, no higher-dimensional faithful irrep is key more often, and — where the sign order is
+measured (runs with evaluations; the released checkpoints have none) and at least 3 members learn
+a one-dimensional irrep — it crosses first (ties count) in a fraction whose Wilson upper bound is
+≥ 1/2. FAIL when a higher-dimensional faithful irrep is key significantly more often (its Wilson
+lower bound above the lowest-dimensional ones' upper bound), or the one-dimensional irrep crosses
+first significantly less than half the time (Wilson upper < 1/2, at least 3 members). Fewer than
+3 grokked members is a shortfall (INCONCLUSIVE). Rivals: "dimension-blind" (each non-trivial irrep
+key with probability 1/2, random order) and "higher dimensions preferred" (the highest-dimensional
+faithful irreps key with probability 0.9, the lowest with 0.2, the sign last); on a group whose
+faithful irreps all have one dimension (S3, S4, D_n) the claim and the second rival coincide in
+this statistic, and the run cannot PASS — it says so.
+
+Budgets: ``small`` S3 (smoke test, 2 seeds); ``full`` S4 at 50% of the pairs, lr 3e-2, 8 seeds,
+2,000 steps (the setting of ``universality.onelayer-mlp-groks``, where members grok by step
+~1,000); ``paper`` S5 at 40%, lr 1e-3, 250,000 steps (GPU). ``small``/``full`` are proxies.
+:func:`members_from_models` turns given models (e.g. the paper's released S5 checkpoints, read
+by the one model path) into members for the same analysis (:func:`decide_members`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from grokcheck.checks._registry import Hypothesis, Verdict, regime_shortfall
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
+from grokcheck.checks.experiments._study import (
+    Experiment,
+    Outcome,
+    first_crossing,
+    group_of,
+    inconclusive,
+    single_group_cells,
+    t_interval,
+    wilson_interval,
+)
+
+__all__ = ["WEAK_UNIVERSALITY", "ORDER_THRESHOLD", "members_from_models", "decide_members", "orbit_table"]
+
+GROKKED = 0.95  # test accuracy that counts as grokked (the project's t_grok threshold)
+
+#: an irrep "has been learned" at the first evaluation where its logit cosine exceeds this: the
+#: threshold of the authors' ``determine_key_rep_order`` (their key_reps_in_order.txt files)
+ORDER_THRESHOLD = 0.05
+
+#: members that must grok for the statistics to mean anything (a Wilson interval of 2 is [0.34, 1])
+MIN_GROKKED = 3
+
+DECISION = ("PASS if ≥ 3 members grok, the Wilson 95% lower bound of the fraction of grokked members with a "
+            "lowest-dimensional faithful irrep among their key irreps is ≥ 1/2, no higher-dimensional faithful irrep "
+            "is key more often, and (where the order is measured and ≥ 3 members learn a one-dimensional irrep) it "
+            "crosses first with Wilson upper bound ≥ 1/2; FAIL if a higher-dimensional faithful irrep is key "
+            "significantly more often (Wilson intervals apart) or the one-dimensional irrep crosses first "
+            "significantly less than half the time; fewer than 3 grokked members is a shortfall; a PASS must also "
+            "exclude the rivals 'dimension-blind' and 'higher dimensions preferred' with simulated power ≥ 0.8")
+
+BUDGETS = {
+    "small": {"group": "S3", "fraction": 0.6, "embed": 32, "hidden": 32, "lr": 3e-2, "weight_decay": 1.0,
+              "seeds": 2, "steps": 150, "eval_every": 50},
+    "full": {"group": "S4", "fraction": 0.5, "embed": 256, "hidden": 128, "lr": 3e-2, "weight_decay": 1.0,
+             "seeds": 8, "steps": 2000, "eval_every": 100},
+    "paper": {"group": "S5", "fraction": 0.4, "embed": 256, "hidden": 128, "lr": 1e-3, "weight_decay": 1.0,
+              "seeds": 4, "steps": 250_000, "eval_every": 1000},
+}
+
+
+def orbit_table(G, names=None) -> list[dict]:
+    """Per real irrep (orbit of complex irreps): ``{"name", "dim", "faithful", "linear", "trivial"}``.
+
+    ``dim`` is the real dimension (the degree, doubled for a complex or quaternionic orbit);
+    ``faithful``: the kernel ``{g : χ(g) = χ(1)}`` is the identity alone; ``linear``: a
+    non-trivial one-dimensional real irrep (the sign of S_n)."""
+    from grokcheck.checks.training._attribution import orbit_characters
+
+    orbits, chi, _, triv = orbit_characters(G)
+    ct = G.character_table
+    out = []
+    for k, o in enumerate(orbits):
+        deg = int(round(float(ct.degrees[o[0]])))
+        real_dim = deg * (1 if len(o) == 1 and int(ct.fs_indicators[o[0]]) == 1 else 2)
+        kernel = int(np.sum(np.abs(chi[k] - chi[k][G.identity]) < 1e-8))
+        nm = names[o[0]].name if names is not None else f"X.{o[0] + 1}"
+        out.append({"name": nm, "dim": real_dim, "faithful": kernel == 1, "linear": real_dim == 1 and k != triv,
+                    "trivial": k == triv})
+    return out
+
+
+def _member(G, net, sims=None, steps=None, orbits=None) -> dict:
+    """Key irreps of one network and, from its logged similarities, the step each one was learned."""
+    from grokcheck.checks.training._attribution import character_fit
+
+    fit = character_fit(G, net.logit_chunks())
+    key = [int(k) for k in fit.key()]
+    learned = {}
+    if sims is not None:
+        for k in key:
+            learned[k] = first_crossing(steps, np.asarray(sims)[k], ORDER_THRESHOLD)
+    return {"key": key, "fve_key": fit.fve_of(key), "learned_at": {str(k): v for k, v in learned.items()},
+            "orbits": orbits}
+
+
+def _run_cell(cell, ctx):
+    from grokcheck.checks.experiments._study import table_split_masks, train_on_table
+    from grokcheck.checks.training._attribution import AdditiveNet, character_fit
+    from grokcheck.checks.training._data import group_task
+    from grokcheck.checks.training._onelayer import OneLayerMLPConfig, OneLayerMLPNet
+    from grokcheck.checks.training._optimizers import OptimizerConfig, build_optimizer
+    from grokcheck.theory import group
+
+    sp = cell.spec
+    G = ctx.group if ctx.group is not None else group(sp["group"])
+    n = G.order
+    seeds = list(cell.seeds)
+    S = len(seeds)
+    task = group_task(G, train_fraction=1.0, n_seeds=S, seed=ctx.seed, encoding="concat")
+    model = OneLayerMLPNet(OneLayerMLPConfig(embed=int(sp["embed"]), hidden=int(sp["hidden"])), task, n_seeds=S,
+                           seed=ctx.seed, device=ctx.device)
+    opt = build_optimizer(model, OptimizerConfig("adamw", lr=float(sp["lr"]), weight_decay=float(sp["weight_decay"]),
+                                                 betas=(0.9, 0.98)), seed=ctx.seed)
+    masks = table_split_masks(n * n, [sp["fraction"]], seeds, ctx.seed, device=ctx.device)
+    steps = ctx.steps(sp["steps"])
+
+    def log_similarities(step, m):
+        t1, t2, xi = m.neuron_weights()  # the released model has no biases
+        return {"trace_similarity": [character_fit(G, AdditiveNet(t1[s], t2[s], xi[s], None, None).logit_chunks())
+                                     .trace_similarity for s in range(S)]}
+
+    rec = train_on_table(model, task.x.to(ctx.device), task.y.to(ctx.device), masks, opt, steps=steps,
+                         eval_every=min(int(sp["eval_every"]), steps), loss="ce", callback=log_similarities)
+    t1, t2, xi = model.neuron_weights()
+    from grokcheck.theory._irrep_names import irrep_names
+
+    orbits = orbit_table(G, irrep_names(G))
+    out = {}
+    for j, s in enumerate(seeds):
+        ok = bool(rec["alive"][j])
+        row = {"alive": ok, "train_acc": float(rec["train_acc"][j, -1]), "test_acc": float(rec["test_acc"][j, -1]),
+               "steps": steps}
+        if ok:
+            row.update(_member(G, AdditiveNet(t1[j], t2[j], xi[j], None, None), rec["trace_similarity"][j], rec["steps"],
+                               orbits))
+        else:
+            row.update({"key": [], "learned_at": {}, "orbits": orbits})
+        out[s] = {"members": [row]}
+    return out
+
+
+def members_from_models(G, models, names=None) -> list[dict]:
+    """Members (the format of the experiment's results) from networks read by the one model path.
+
+    ``models``: :class:`~grokcheck.checks.training._external.ModelReport` s on ``G`` (e.g. the
+    paper's released checkpoints); a model's accuracy on all pairs stands for its test accuracy;
+    no order is measured (a file holds one checkpoint)."""
+    from grokcheck.checks.training._attribution import additive_net
+
+    orbits = orbit_table(G, names)
+    out = []
+    for rep in models:
+        net = additive_net(rep.model, rep.element_of_label)
+        row = {"alive": True, "train_acc": rep.accuracy, "test_acc": rep.accuracy, "steps": 0}
+        row.update(_member(G, net, orbits=orbits))
+        out.append(row)
+    return out
+
+
+def _stats(members) -> dict:
+    grok = [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
+    n = len(grok)
+    out = {"members": len(members), "grokked": n}
+    if not n:
+        return out
+    orbits = grok[0]["orbits"]
+    faithful = [k for k, o in enumerate(orbits) if o["faithful"]]
+    dmin = min((orbits[k]["dim"] for k in faithful), default=None)
+    low = [k for k in faithful if orbits[k]["dim"] == dmin]
+    high = [k for k in faithful if orbits[k]["dim"] > dmin]
+    linear = [k for k, o in enumerate(orbits) if o["linear"]]
+    count = t_interval([len(m["key"]) for m in grok])
+    per = []
+    for k, o in enumerate(orbits):
+        if o["trivial"]:
+            continue
+        c = sum(k in m["key"] for m in grok)
+        p, lo, hi = wilson_interval(c, n)
+        per.append({"irrep": o["name"], "dim": o["dim"], "faithful": o["faithful"], "key_in": c,
+                    "fraction": p, "interval": [lo, hi]})
+    k_low = sum(any(k in m["key"] for k in low) for m in grok)
+    out.update({"key_count": {"mean": count[0], "interval": [count[1], count[2]]}, "per_irrep": per,
+                "lowest_faithful_dim": dmin, "lowest_faithful": [orbits[k]["name"] for k in low],
+                "higher_faithful": [orbits[k]["name"] for k in high],
+                "lowest_faithful_key": dict(zip(("fraction", "lo", "hi"), wilson_interval(k_low, n)), count=k_low),
+                "distinct_key_sets": len({tuple(sorted(m["key"])) for m in grok})})
+    out["higher_faithful_key"] = [dict(zip(("fraction", "lo", "hi"), wilson_interval(sum(k in m["key"] for m in grok), n)),
+                                       irrep=orbits[k]["name"], count=sum(k in m["key"] for m in grok)) for k in high]
+    # order: among members whose key set has a one-dimensional irrep and whose order was logged
+    ordered = [m for m in grok if m["learned_at"] and any(str(k) in m["learned_at"] for k in linear)]
+    first = 0
+    for m in ordered:
+        t = {int(k): (v if v is not None and math.isfinite(v) else math.inf) for k, v in m["learned_at"].items()}
+        t_lin = min(t[k] for k in linear if k in t)
+        first += t_lin <= min(t.values())
+    out["linear"] = [orbits[k]["name"] for k in linear]
+    out["linear_key"] = dict(zip(("fraction", "lo", "hi"), wilson_interval(sum(any(k in m["key"] for k in linear)
+                                                                              for m in grok), n)))
+    out["linear_first"] = dict(zip(("fraction", "lo", "hi"), wilson_interval(first, len(ordered))), count=first,
+                               of=len(ordered))
+    return out
+
+
+def decide_members(members, *, budget: str = "full") -> tuple[Verdict, str, dict, object]:
+    """The decision rule on members: ``(verdict, reason, statistics, shortfall)``."""
+    st = _stats(members)
+    n = st["grokked"]
+    if n < MIN_GROKKED:
+        sf = regime_shortfall(n, st["members"], needed=MIN_GROKKED, event="grokking (test accuracy ≥ 0.95)",
+                              decide="more steps or seeds" + (" (--budget full)" if budget == "small" else ""))
+        return inconclusive(), f"only {n} of {st['members']} members grokked", st, sf
+    low = st["lowest_faithful_key"]
+    highs = st["higher_faithful_key"]
+    lf = st["linear_first"]
+    reversed_dim = [h for h in highs if h["lo"] > low["hi"]]
+    reversed_sign = lf["of"] >= MIN_GROKKED and lf["hi"] < 0.5
+    if reversed_dim or reversed_sign:
+        why = ([f"{h['irrep']} is key in {h['count']}/{n} grokked members, significantly more than a lowest-dimensional "
+                f"faithful irrep ({low['count']}/{n})" for h in reversed_dim]
+               + ([f"a one-dimensional irrep crosses first in only {lf['count']}/{lf['of']} members (Wilson upper "
+                   f"{lf['hi']:.2f} < 1/2)"] if reversed_sign else []))
+        return Verdict.FAIL, "; ".join(why), st, None
+    prefers = low["lo"] >= 0.5 and all(h["count"] <= low["count"] for h in highs)
+    sign_ok = lf["of"] < MIN_GROKKED or lf["hi"] >= 0.5
+    words = (f"{n} grokked; key irreps per member {st['key_count']['mean']:.1f} "
+             f"[{st['key_count']['interval'][0]:.1f}, {st['key_count']['interval'][1]:.1f}], "
+             f"{st['distinct_key_sets']} distinct key sets; a lowest-dimensional faithful irrep "
+             f"({', '.join(st['lowest_faithful'])}) key in {low['count']}/{n} [{low['lo']:.2f}, {low['hi']:.2f}]")
+    if highs:
+        words += "; higher-dimensional faithful: " + ", ".join(f"{h['irrep']} {h['count']}/{n}" for h in highs)
+    if lf["of"]:
+        words += f"; one-dimensional irrep first in {lf['count']}/{lf['of']} [{lf['lo']:.2f}, {lf['hi']:.2f}]"
+    if prefers and sign_ok:
+        return Verdict.PASS, words, st, None
+    return inconclusive(), words, st, None
+
+
+def _analyze(settings, results, ctx):
+    members = [r for per in results.values() for s in sorted(per) for r in per[s]["members"]]
+    verdict, reason, st, shortfall = decide_members(members, budget=ctx.budget)
+    details = dict(st, group=group_of(settings, ctx), interval_method="Wilson score for fractions, Student-t for the "
+                   "number of key irreps, over grokked members",
+                   definition=f"key irreps by logit attribution (cosine > 0.005); learned at the first evaluation with "
+                              f"cosine > {ORDER_THRESHOLD}")
+    if not getattr(ctx, "simulating", False):
+        details["per_member"] = [{"test_acc": m["test_acc"], "key": [m["orbits"][k]["name"] for k in m["key"]],
+                                  "learned_at": {m["orbits"][int(k)]["name"]: v for k, v in m["learned_at"].items()}}
+                                 for m in members]
+    low = st.get("lowest_faithful_key", {})
+    return Outcome(verdict=verdict, statistic=low.get("fraction", math.nan),
+                   interval=(low["lo"], low["hi"]) if low else None,
+                   predicted=1.0, reason=reason, details=details, shortfall=shortfall,
+                   test="fraction of grokked members with a lowest-dimensional faithful key irrep, Wilson 95%",
+                   n_seeds=int(settings["seeds"]), decide="more seeds, or a group whose faithful irreps differ in "
+                   "dimension (S5, A5: --budget paper)")
+
+
+# --------------------------------------------------------------------------- rivals and settings
+
+
+def _simulator(p_of, linear_factor: float):
+    """Members whose key irreps are drawn per orbit with probability ``p_of(orbit, orbits)``, learned at
+    uniform random steps, a one-dimensional irrep's step multiplied by ``linear_factor``."""
+
+    def simulate(settings, noise, rng):
+        from grokcheck.theory import group
+
+        G = group(settings["group"])
+        orbits = orbit_table(G)
+        members = []
+        for _ in range(int(settings["seeds"])):
+            key = [k for k, o in enumerate(orbits) if not o["trivial"] and rng.random() < p_of(o, orbits)]
+            if not key:
+                key = [int(rng.choice([k for k, o in enumerate(orbits) if not o["trivial"]]))]
+            steps = int(settings["steps"])
+            learned = {str(k): float(rng.uniform(0.1, 0.9) * steps * (linear_factor if orbits[k]["linear"] else 1.0))
+                       for k in key}
+            members.append({"alive": True, "train_acc": 1.0, "test_acc": 1.0, "key": key, "learned_at": learned,
+                            "orbits": orbits, "steps": steps})
+        return {"G": {0: {"members": members}}}
+
+    return simulate
+
+
+def _claim_p(o, orbits):
+    dims = [x["dim"] for x in orbits if x["faithful"]]
+    return 0.95 if (o["faithful"] and o["dim"] == min(dims)) or o["linear"] else 0.3
+
+
+def _blind_p(o, orbits):
+    return 0.5
+
+
+def _higher_p(o, orbits):
+    dims = [x["dim"] for x in orbits if x["faithful"]]
+    if o["faithful"]:
+        return 0.2 if o["dim"] == min(dims) else 0.9
+    return 0.3
+
+
+DESIGN = Design(
+    claim=Model("lowest faithful first", "the lowest-dimensional faithful irreps and the sign are key in 95% of members "
+                "(others 30%), the sign learned first", _simulator(_claim_p, 0.1)),
+    rivals=(Model("dimension-blind", "each non-trivial irrep key with probability 1/2, learned in random order",
+                  _simulator(_blind_p, 1.0)),
+            Model("higher dimensions preferred", "the higher-dimensional faithful irreps key with probability 0.9, the "
+                  "lowest 0.2, the sign learned last", _simulator(_higher_p, 2.0))),
+    noise=lambda settings, results: {}, stated_noise=lambda settings: {},
+    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
+    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds")
+
+SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%}, "
+                    f"lr {BUDGETS[b]['lr']:g}, {BUDGETS[b]['steps']:,} steps",
+                    f"{BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%} instead of S5 at 40%",
+                    f"lr {BUDGETS[b]['lr']:g} instead of 1e-3 ({BUDGETS[b]['steps']:,} CPU steps, not 250,000)",
+                    *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
+           for b in ("small", "full")}
+SETTING["paper"] = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
+
+WEAK_UNIVERSALITY = Experiment(
+    id="chughtai.weak-universality",
+    claim=("Chughtai et al.: across seeds a one-layer MLP learns a few key irreps (weak universality: which and how "
+           "many vary), preferring lower-dimensional faithful irreps, the sign learned first."),
+    source="Chughtai, Chan & Nanda, arXiv 2302.03025, §6 (universality) and the authors' key_reps files",
+    budgets=BUDGETS,
+    cells=single_group_cells,
+    run_cell=_run_cell,
+    analyze=_analyze,
+    decision_rule=DECISION,
+    design=DESIGN,
+    setting=SETTING,
+    group_parameter=True,
+    hypotheses=(Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
+                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
+                           lambda ctx: f"|G| = {ctx.group.order} > 64; use --budget paper on a GPU"),),
+)
