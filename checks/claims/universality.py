@@ -59,4 +59,6 @@ CHECKS = CHECKS + _MECHANISM_CHECKS
 # Experiments (studies over grids of training runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._universality_mlp import UNIVERSALITY_MLP  # noqa: E402
 
-EXPERIMENTS = (UNIVERSALITY_MLP,)
+from grokcheck.checks.experiments._weak_universality import WEAK_UNIVERSALITY  # noqa: E402
+
+EXPERIMENTS = (UNIVERSALITY_MLP, WEAK_UNIVERSALITY)
