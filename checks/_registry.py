@@ -536,8 +536,8 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
 
 
 def registered(attr: str) -> tuple:
-    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``,
-    joined and sorted by id.
+    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``
+    and of every package's ``grokcheck.claims`` entry point, joined and sorted by id.
 
     Raises ``RuntimeError`` when two entries share an id (a registration bug).
     """
@@ -548,6 +548,9 @@ def registered(attr: str) -> tuple:
         if not m.name.startswith("_"):
             mod = importlib.import_module(f"grokcheck.checks.claims.{m.name}")
             found.extend(getattr(mod, attr, ()))
+    from grokcheck.checks._entry_points import user_entries  # claims of other packages (entry points)
+
+    found.extend(user_entries(attr))
     ids = [c.id for c in found]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
