@@ -30,7 +30,7 @@ _SOURCE = "Chughtai, Chan & Nanda, arXiv 2302.03025, §4 (group composition via 
 #: 0.49–0.57, C113/C118 0.93–0.98; docs/mechanisms.md): a ReLU network also puts variance into terms
 #: that are not functions of a b c⁻¹ alone, which the cross-entropy of a correct model tolerates, so
 #: "most" of the variance is not what the paper's own models show. A quarter lies below every one of
-#: them and ~10⁴ times above a random network's whole character part (~10⁻⁵ on S5).
+#: them, and a random network's whole character part is 2.5·10⁻⁷ on S5.
 FVE_BAR = 0.25
 
 #: the bar of the low-rank-embedding check: at least this fraction of each operand's embedding energy
@@ -133,7 +133,7 @@ CHECKS = (
         baseline=_fve_baseline,
         tolerance=Tolerance(0.0, "a quarter of the variance on the worst generalising seed: the paper's 74 released "
                                  "checkpoints reach 0.31–0.98 (the rest lies in terms a correct model's cross-entropy "
-                                 "tolerates); a random network's whole character part is ~1e-5 on S5, far below",
+                                 "tolerates); a random network's whole character part is 2.5e-7 on S5, far below",
                             "at_least"),
         hypotheses=_MLP_HYPS,
         layer="training",
