@@ -247,7 +247,8 @@ def _files_mode(args: argparse.Namespace) -> int:
         return tables[key]
 
     names_of: dict = {}
-    options = _definition(args).options()
+    # the per-file report reads the irrep shares only: the purity measurements are not computed
+    options = dict(_definition(args).options(), measure=False)
     reports = []
     t_first = None
     for pth in paths:

@@ -212,8 +212,12 @@ def _read_state(path: Path) -> tuple[dict, torch.dtype]:
     if not floats:
         raise InvalidInputError(f"{path} holds no floating-point tensors", option="FILE")
     # TransformerLens stores its attention mask constant (-inf) as a buffer: not a weight
-    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in floats.items()
-           if not k.endswith((".IGNORE", ".mask")) and not bool(torch.isfinite(v).all())}
+    # (numpy: a few µs a tensor, where torch's reduction wakes its thread pool for each)
+    fin = {k: np.isfinite(v.cpu().numpy()) for k, v in floats.items()
+           if not k.endswith((".IGNORE", ".mask")) and v.dtype in (torch.float16, torch.float32, torch.float64)}
+    bad = {k: int(f.size - np.count_nonzero(f)) for k, f in fin.items() if not f.all()}
+    bad.update({k: int((~torch.isfinite(v)).sum()) for k, v in floats.items()  # bfloat16 & co: numpy has no dtype
+                if k not in fin and not k.endswith((".IGNORE", ".mask")) and not bool(torch.isfinite(v).all())})
     if bad:
         # argmax of NaN logits is label 0: a diverged model would be "measured" at chance accuracy
         raise InvalidInputError(f"{path} holds non-finite weights (NaN or ±Inf) in "
@@ -549,6 +553,8 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
     from grokcheck.theory._table_repair import find_isomorphism, repair_table, table_defects
 
     G = model.group if group is None else group
+    # a labelling fixed by the caller is checked against the model's own table below; "auto" finds one
+    explicit = not (isinstance(labels, str) and labels == "auto")
     if group is None and model.group is not None and isinstance(labels, str) and labels == "auto":
         labels = "identity"  # the file names its own group (a grokcheck run): its labels are that group's
     T = model.predict_table()
@@ -603,7 +609,7 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
             do_repair()
     acc = labelling_accuracy(T, G, perm)
     warning = None
-    if how in ("identity", "given") and repair is not None:
+    if explicit and how in ("identity", "given") and repair is not None and acc < 1.0:
         # A labelling under which the model computes G differs from the isomorphism found from its own
         # table by an automorphism of G, which maps G's table to itself: both give the same accuracy.
         # So a given labelling that scores lower than the found isomorphism contradicts the model.

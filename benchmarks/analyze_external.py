@@ -1,0 +1,155 @@
+"""``grokcheck analyze`` on many checkpoints against a plain numpy attribution, side by side.
+
+Usage::
+
+    python benchmarks/analyze_external.py DIR/S5_seed*.pt --group S5           # one-layer MLP files
+    python benchmarks/analyze_external.py DIR/S5_seed*.pt --group S5 --rounds 3
+
+Both sides do the same work per file: read the state dict (``torch.load(weights_only=True)``),
+form the neurons' left/right responses ``u = W_x W[:e]``, ``v = W_y W[e:]``, evaluate the model on
+all |G|² pairs (argmax accuracy against the group's table), and attribute every neuron to the real
+irrep holding the largest share of its centred input energy (share ≥ 0.9: single-irrep), over the
+neurons alive by grokcheck's default rule (fires on some pair; above the first ×100 drop in
+strength). The numpy
+side gets the group's isotypic projectors and table in the files' own labelling once, before its
+clock starts (a script's author knows the labelling and would load them from a file); grokcheck's
+side is its command line as a user runs it, finding the labelling from each model's predictions.
+
+Two ratios are printed (grokcheck / numpy; goal ≤ 1):
+
+* ``per model``: in this process, after one warm-up call of each (imports and the group's
+  character table are paid once), the median over ``--rounds`` of the time for all files;
+* ``end to end``: each side in a fresh interpreter (``python -c``), imports included, as a user
+  would run them, the median over ``--rounds``.
+
+Rounds interleave the two sides, so load from other processes hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+NUMPY_SCRIPT = r'''
+import sys, json, numpy as np, torch
+d = np.load(sys.argv[1])
+P, table, triv = d["P"], d["table"], int(d["trivial"])
+n = table.shape[0]
+out = []
+for f in sys.argv[2:]:
+    sd = torch.load(f, map_location="cpu", weights_only=True)
+    Wx, Wy, W, WU = (sd[k].numpy().astype(np.float64) for k in ("W_x", "W_y", "W", "W_U"))
+    e = Wx.shape[1]
+    u, v = Wx @ W[:e], Wy @ W[e:]                      # (n, h)
+    u32, v32, WU32 = u.astype(np.float32), v.astype(np.float32), WU.astype(np.float32)  # the file's dtype
+    pred = (np.maximum(u32[:, None, :] + v32[None, :, :], 0) @ WU32).argmax(-1)  # (n, n) on every pair
+    acc = float((pred == table).mean())
+    E = ((P @ u) * u).sum(1).T + ((P @ v) * v).sum(1).T  # (h, orbits): f·P_O f, P_O an orthogonal projector
+    E[:, triv] = 0
+    share = E.max(1) / E.sum(1)
+    # alive: fires on some pair, strength above the first x100 drop (grokcheck's default rule)
+    st = np.sqrt((u * u).sum(0) + (v * v).sum(0)) * np.sqrt((WU * WU).sum(1))
+    srt = np.sort(st)[::-1]
+    drops = np.nonzero(srt[:-1] >= 100 * srt[1:])[0]
+    alive = (st >= srt[drops[0]] if drops.size else st > 0) & (u.max(0) + v.max(0) > 0)
+    out.append((acc, float((share[alive] >= 0.9).mean())))
+print(json.dumps(out))
+'''
+
+
+def _projectors(G) -> tuple[np.ndarray, int]:
+    """(k, n, n) real isotypic projectors P_O[g, h] = Σ_{ρ∈O} d_ρ/|G| χ_ρ(g h⁻¹), and the trivial orbit."""
+    ct = G.character_table
+    chi = ct.on_elements()
+    prod = G.table[:, G.inverses]
+    P = np.stack([sum(float(ct.degrees[i]) / G.order * chi[i][prod] for i in o).real for o in ct.orbits])
+    triv = next(k for k, o in enumerate(ct.orbits) if np.allclose(ct.values[o[0]], 1.0))
+    return P, triv
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--group", required=True)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    import json
+    import tempfile
+
+    from grokcheck.checks.cli import main as grokcheck
+    from grokcheck.theory import group
+
+    G = group(args.group)
+    P, triv = _projectors(G)
+    # the numpy side works in the files' own labelling (a script's author knows it): read it once,
+    # from the first file, with grokcheck, before any clock starts
+    from grokcheck.checks.claims._given_model import read_given_model
+
+    perm = read_given_model(G, args.files[0], "onelayer-mlp").element_of_label  # model label -> element
+    inv = np.argsort(perm)
+    P = P[:, perm][:, :, perm]
+    table = inv[G.table[np.ix_(perm, perm)]]  # the product in model labels
+    tmp = tempfile.mkdtemp()
+    npz = os.path.join(tmp, "projectors.npz")
+    np.savez(npz, P=P, table=table, trivial=triv)
+    devnull = open(os.devnull, "w")
+    cli = ["analyze", *args.files, "--format", "onelayer-mlp", args.group, "--json"]
+
+    def run_grokcheck_inproc():
+        old = sys.stdout
+        sys.stdout = devnull
+        try:
+            grokcheck(cli)
+        finally:
+            sys.stdout = old
+
+    ns = {"__name__": "bench"}
+    code = compile(NUMPY_SCRIPT, "numpy_attribution", "exec")
+
+    def run_numpy_inproc():
+        old_argv, old = sys.argv, sys.stdout
+        sys.argv, sys.stdout = ["x", npz, *args.files], devnull
+        try:
+            exec(code, dict(ns))
+        finally:
+            sys.argv, sys.stdout = old_argv, old
+
+    def timed(f):
+        t = time.perf_counter()
+        f()
+        return time.perf_counter() - t
+
+    run_grokcheck_inproc(), run_numpy_inproc()  # warm-up: imports, the group's tables
+    g_in, n_in, g_out, n_out = [], [], [], []
+    py = sys.executable
+    for _ in range(args.rounds):
+        g_in.append(timed(run_grokcheck_inproc))
+        n_in.append(timed(run_numpy_inproc))
+        g_out.append(timed(lambda: subprocess.run([py, "-m", "grokcheck.checks.cli", *cli], stdout=subprocess.DEVNULL,
+                                                  check=True)))
+        n_out.append(timed(lambda: subprocess.run([py, "-c", NUMPY_SCRIPT, npz, *args.files], stdout=subprocess.DEVNULL,
+                                                  check=True)))
+    # the two sides agree on every file (the same statistic)
+    res = subprocess.run([py, "-c", NUMPY_SCRIPT, npz, *args.files], capture_output=True, text=True, check=True)
+    ref = json.loads(res.stdout)
+    out = subprocess.run([py, "-m", "grokcheck.checks.cli", *cli], capture_output=True, text=True, check=True)
+    js = json.loads(out.stdout)["files"]
+    agree = all(abs(a - f["table"]["accuracy"]) < 1e-12 and abs(s - f["summary"]["fraction_single_irrep"]) < 1e-9
+                for (a, s), f in zip(ref, js))
+    m = statistics.median
+    k = len(args.files)
+    print(f"{k} files of {args.group}, {args.rounds} rounds (median), same statistics on every file: {agree}")
+    print(f"{'':<12} {'grokcheck':>10} {'numpy':>10} {'ratio':>7}")
+    print(f"{'per model':<12} {m(g_in) / k:>9.3f}s {m(n_in) / k:>9.3f}s {m(g_in) / m(n_in):>7.2f}")
+    print(f"{'end to end':<12} {m(g_out):>9.2f}s {m(n_out):>9.2f}s {m(g_out) / m(n_out):>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
