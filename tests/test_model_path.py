@@ -372,3 +372,11 @@ def test_the_experiments_attribution_is_the_same_statistic(s4_model_other_labell
     inv = np.argsort(rep.element_of_label)
     att = _attribution(G, d["left"][:, inv], d["right"][:, inv], d["out"][:, inv])
     assert att["single_fraction"] == pytest.approx(rep.analysis.single_irrep_fraction(), abs=1e-12)
+
+
+def test_a_pickled_module_is_refused_with_the_fix(tmp_path):
+    seq = torch.nn.Sequential(torch.nn.Linear(10, 4), torch.nn.ReLU(), torch.nn.Linear(4, 5))
+    p = tmp_path / "whole.pt"
+    torch.save(seq, p)  # the whole module, not its state dict
+    with pytest.raises(InvalidInputError, match=r"pickled Python object .*model\.state_dict\(\)"):
+        load_model(p, "concat-mlp")

@@ -179,7 +179,7 @@ def repair_table(table, *, max_rounds: int = 8, max_changes: int | None = None) 
     if diff.shape[0] > limit:
         raise NotAGroupError(
             f"the table is not a group ({defect}) and the nearest group table found differs in {diff.shape[0]} "
-            f"of {n * n} entries, more than the {limit} a majority vote is guaranteed to repair (raise max_changes to accept it)", reason="repair", witness=int(diff.shape[0]))
+            f"of {n * n} entries, more than the {limit} a majority vote is guaranteed to repair (raise max_changes — --max-repair on the command line — to accept it)", reason="repair", witness=int(diff.shape[0]))
     left = table_defects(t)
     if left is not None:
         raise NotAGroupError(f"the table is not a group ({defect}) and the associativity vote did not reach one "

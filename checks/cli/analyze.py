@@ -29,6 +29,9 @@ __all__ = ["register"]
 
 SCHEMA = "grokcheck.analyze/1"
 
+#: the text output lists a group's irreps one per line up to this many (S6 has 11), else summarises them
+MAX_IRREPS_LISTED = 16
+
 
 def register(subparsers) -> None:
     from grokcheck.checks.training._analysis_options import (
@@ -330,9 +333,15 @@ def _print_text(reports, aggregate) -> None:
             how = "recovered from the model's predictions" if g["labels"] == "table" else f"{g['name'] or 'given'}, labels: {g['labels']}"
             if (g.get("source") or "").startswith("permutations ("):
                 how += f"; elements read as {g['source'][len('permutations ('):-1]}"
-            print(f"group of order {g['order']} ({how}{known}); irreps:")
-            for ir in js["irreps"]:
-                print(f"  X.{ir['index']:<3} {ir['name']:<28} dim {ir['dim']:<3} {ir['kind']:<12} {ir['field']}")
+            irreps = js["irreps"]
+            if len(irreps) <= MAX_IRREPS_LISTED:
+                print(f"group of order {g['order']} ({how}{known}); irreps:")
+                for ir in irreps:
+                    print(f"  X.{ir['index']:<3} {ir['name']:<28} dim {ir['dim']:<3} {ir['kind']:<12} {ir['field']}")
+            else:  # C113 has 113: the results, not the table, are what a reader came for
+                dims = sorted({int(ir["dim"]) for ir in irreps})
+                print(f"group of order {g['order']} ({how}{known}); {len(irreps)} irreps of dimension "
+                      f"{', '.join(map(str, dims))} (--json lists them)")
             for note in dict.fromkeys(ir["note"] for ir in js["irreps"] if ir.get("note")):
                 print(f"  note: {note}")
     print(f"{'file':<40} {'acc':>6} {'table':>9} {'alive':>8} {'single':>7}  irreps used (single-irrep neurons)")

@@ -50,6 +50,7 @@ be repaired to a group at all, e.g. untrained weights), or an array.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -198,8 +199,16 @@ def _read_state(path: Path) -> tuple[dict, torch.dtype]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds (pickle, zip, unsupported global)
-        raise InvalidInputError(f"{path} is not a PyTorch state dict readable with weights_only=True: {exc}",
-                                option="FILE") from None
+        msg = str(exc)
+        glob = re.search(r"Unsupported global: GLOBAL ([\w.]+)", msg)
+        if glob:
+            # a whole pickled object (torch.save(model)): loading it would run its class's code
+            raise InvalidInputError(
+                f"{path} holds a pickled Python object (it names {glob.group(1)}), not a state dict; grokcheck reads "
+                "only tensors, so nothing in it was run. Save the weights instead: torch.save(model.state_dict(), "
+                "PATH) in the code that trained it", option="FILE") from None
+        raise InvalidInputError(f"{path} is not a PyTorch state dict readable with weights_only=True: "
+                                f"{msg.splitlines()[0] if msg else type(exc).__name__}", option="FILE") from None
     if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
         for key in ("state_dict", "model", "model_state_dict"):
             if isinstance(obj.get(key), dict):
