@@ -23,11 +23,31 @@ Verdicts map onto pytest outcomes: PASS passes, FAIL and ERROR fail the test (wi
 prediction, measurement and reason), NOT APPLICABLE and INCONCLUSIVE skip it with the
 reason (and, for INCONCLUSIVE, what would decide it). ``expect="FAIL"`` asserts a published
 statement shown false instead.
+
+Trained networks under hypothesis (:mod:`grokcheck.checks.properties`, docs/properties.md): the
+``grokcheck_train`` fixture trains a drawn :class:`~grokcheck.checks.properties.TrainingSetup`
+and caches it in pytest's cache folder (a temporary folder under ``-p no:cacheprovider``), and
+the plugin registers the hypothesis profiles ``grokcheck-cpu`` and ``grokcheck-gpu``
+(``--hypothesis-profile=grokcheck-cpu``)::
+
+    from hypothesis import given
+    from grokcheck.checks.properties import assert_beats_baseline, trainings
+
+    @given(setup=trainings(widths=[8, 16]))
+    def test_single_irrep(grokcheck_train, setup):
+        assert_beats_baseline(grokcheck_train(setup))
 """
 
 from __future__ import annotations
 
 import pytest
+
+try:  # registered on import, before hypothesis's own plugin reads --hypothesis-profile
+    from grokcheck.checks.properties import register_profiles
+
+    register_profiles()
+except ImportError:  # hypothesis is a test dependency (the dev extra), not grokcheck's
+    pass
 
 
 def pytest_configure(config):
@@ -69,5 +89,22 @@ def grokcheck_check():
             pytest.fail(f"{check_id} on {G}: {v} (predicted {r.prediction!r}, measured {r.measurement!r}; {r.reason})",
                         pytrace=False)
         return r
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def grokcheck_train(request, tmp_path_factory):
+    """``grokcheck_train(setup, *, device="cpu")``: :func:`~grokcheck.checks.properties.train_setting`
+    with the trained weights cached in pytest's cache folder (``grokcheck-trained``), so a re-run
+    or a shrink step that revisits a setting reads them back; session-scoped, so it can be used
+    with ``@given``."""
+    from grokcheck.checks.properties import train_setting
+
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("grokcheck-trained") if cache is not None else tmp_path_factory.mktemp("grokcheck-trained")
+
+    def run(setup, *, device: str = "cpu"):
+        return train_setting(setup, cache_dir=folder, device=device)
 
     return run
