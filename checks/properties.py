@@ -179,8 +179,11 @@ class TrainingSetup:
         return (f"{_group_words(self.group)}, {self.model} width {int(self.width)}, {o.name} lr {o.lr}{wd}, "
                 f"{int(self.steps)} steps{split}, {int(self.n_seeds)} seed(s) of run seed {int(self.seed)}")
 
-    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
+    def __repr__(self) -> str:
         return f"TrainingSetup({self.describe()})"
+
+    def _repr_pretty_(self, p, cycle) -> None:  # what hypothesis prints for a falsifying example
+        p.text(repr(self))
 
 
 def _ints(value, name: str):

@@ -1,0 +1,123 @@
+"""Claims of your own: a user package registers a check through the ``grokcheck.claims`` entry point.
+
+The package is ``tests/fixtures/user_claims`` (its own pyproject declares the entry point). It is
+not pip-installed: each test puts its source folder and a ``.dist-info`` generated from that
+pyproject (METADATA and entry_points.txt, what pip would write) on ``sys.path`` through
+``monkeypatch``, and removes its modules afterwards, so no other test sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from grokcheck.checks import all_checks
+from grokcheck.checks.cli import main
+from grokcheck.errors import GrokcheckError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+PACKAGE = Path(__file__).parent / "fixtures" / "user_claims"
+CHECK_ID = "mylab.degrees-divide-order"
+
+
+def _install_on_path(root: Path, monkeypatch, project: dict, src: Path | None) -> None:
+    """What ``pip install`` leaves for importlib.metadata: ``<name>-<version>.dist-info`` on sys.path."""
+    info = root / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
+    lines = []
+    for group, eps in project.get("entry-points", {}).items():
+        lines.append(f"[{group}]")
+        lines += [f"{k} = {v}" for k, v in eps.items()]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+    monkeypatch.syspath_prepend(str(root))
+    if src is not None:
+        monkeypatch.syspath_prepend(str(src))
+
+
+@pytest.fixture
+def user_package(tmp_path, monkeypatch):
+    project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
+    _install_on_path(tmp_path / "site", monkeypatch, project, PACKAGE / "src")
+    yield project
+    for name in [m for m in sys.modules if m == "grokcheck_user_claims" or m.startswith("grokcheck_user_claims.")]:
+        del sys.modules[name]
+
+
+def test_the_fixture_declares_its_claims_module_by_entry_point(user_package):
+    assert user_package["entry-points"]["grokcheck.claims"] == {"mylab": "grokcheck_user_claims.claims"}
+
+
+def test_the_registry_and_grokcheck_checks_list_the_users_claim(user_package, capsys):
+    ids = [c.id for c in all_checks()]
+    assert CHECK_ID in ids and ids == sorted(ids)
+    assert main(["checks"]) == 0
+    out = capsys.readouterr().out
+    assert CHECK_ID in out and "Frobenius (1896)" in out
+
+
+def test_grokcheck_verify_reports_the_users_claim(user_package, tmp_path, capsys):
+    out = tmp_path / "verify"
+    assert main(["verify", "S4", "--only", CHECK_ID, "--out", str(out), "--quiet"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    rows = [r for r in _results(report) if r["id"] == CHECK_ID]
+    assert len(rows) == 1 and rows[0]["verdict"] == "PASS", rows
+    assert rows[0]["measurement"] == [0, 0, 0, 0, 0]  # S4's degrees 1, 1, 2, 3, 3 divide 24
+    assert CHECK_ID in (out / "report.md").read_text()
+    # on the trivial group the user's own hypothesis decides, as grokcheck's own do
+    out1 = tmp_path / "verify1"
+    assert main(["verify", "C1", "--only", CHECK_ID, "--out", str(out1), "--quiet"]) == 0
+    row = [r for r in _results(json.loads((out1 / "report.json").read_text())) if r["id"] == CHECK_ID][0]
+    assert row["verdict"] == "NOT APPLICABLE" and "G is not trivial" in row["reason"]
+
+
+def _results(report: dict) -> list:
+    for key in ("results", "checks"):
+        if key in report:
+            return report[key]
+    raise AssertionError(f"no results in the report's keys {sorted(report)}")
+
+
+def test_the_pytest_fixture_runs_the_users_claim(user_package, pytester):
+    pytester.makepyfile(f'''
+        def test_mine(grokcheck_check):
+            r = grokcheck_check({CHECK_ID!r}, "D5")
+            assert r.verdict.value == "PASS" and r.measurement == [0] * 4
+    ''')
+    pytester.runpytest("-p", "grokcheck", "-q", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_users_claim_is_gone_without_the_package():
+    assert CHECK_ID not in [c.id for c in all_checks()]
+
+
+def test_a_broken_entry_point_is_a_named_error(tmp_path, monkeypatch, capsys):
+    project = {"name": "broken-claims", "version": "1.0",
+               "entry-points": {"grokcheck.claims": {"broken": "no_such_module_for_grokcheck.claims"}}}
+    _install_on_path(tmp_path, monkeypatch, project, None)
+    with pytest.raises(GrokcheckError, match=r"entry point broken = 'no_such_module_for_grokcheck.claims' of the "
+                                             r"distribution broken-claims 1.0 failed to load: ModuleNotFoundError"):
+        all_checks()
+    assert main(["checks"]) == 2
+    assert "broken-claims" in capsys.readouterr().err
+
+
+def test_an_entry_that_is_not_a_check_is_refused(tmp_path, monkeypatch):
+    mod = tmp_path / "src" / "not_checks_for_grokcheck.py"
+    mod.parent.mkdir()
+    mod.write_text("CHECKS = ('mylab.a-string',)\n")
+    project = {"name": "odd-claims", "version": "1.0",
+               "entry-points": {"grokcheck.claims": {"odd": "not_checks_for_grokcheck"}}}
+    _install_on_path(tmp_path / "site", monkeypatch, project, mod.parent)
+    try:
+        with pytest.raises(GrokcheckError, match="CHECKS holds 'mylab.a-string', not a grokcheck Check"):
+            all_checks()
+    finally:
+        sys.modules.pop("not_checks_for_grokcheck", None)
