@@ -101,7 +101,7 @@ def test_weak_universality_rule_on_synthetic_members():
     v, why, _, _ = decide_members(_members(G, 0.0, 1.0, 12, rng))
     assert v.value == "FAIL" and "more than a lowest-dimensional" in why
     v, why, _, _ = decide_members(_members(G, 1.0, 0.2, 12, rng, linear_first=False))
-    assert v.value == "FAIL" and "crosses first" in why
+    assert v.value == "FAIL" and "crosses after another key irrep" in why
     v, _, _, sf = decide_members(_members(G, 1.0, 0.2, 2, rng))
     assert v.value == "INCONCLUSIVE" and sf is not None
 

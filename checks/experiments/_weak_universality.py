@@ -19,10 +19,11 @@ Decision rule (:data:`DECISION`). PASS when at least 3 members grok, the Wilson 
 fraction of grokked members with a lowest-dimensional faithful irrep among their key irreps is
 ≥ 1/2, no higher-dimensional faithful irrep is key more often, and — where the sign order is
 measured (runs with evaluations; the released checkpoints have none) and at least 3 members learn
-a one-dimensional irrep — it crosses first (ties count) in a fraction whose Wilson upper bound is
-≥ 1/2. FAIL when a higher-dimensional faithful irrep is key significantly more often (its Wilson
-lower bound above the lowest-dimensional ones' upper bound), or the one-dimensional irrep crosses
-first significantly less than half the time (Wilson upper < 1/2, at least 3 members). Fewer than
+a one-dimensional irrep — it crosses strictly before every other key irrep in a fraction whose
+Wilson lower bound is ≥ 1/2 (a tie at the evaluation resolution is not "first"). FAIL when a
+higher-dimensional faithful irrep is key significantly more often (its Wilson lower bound above
+the lowest-dimensional ones' upper bound), or the one-dimensional irrep crosses after another key
+irrep in significantly more than half of the members (Wilson lower > 1/2, at least 3 members). Fewer than
 3 grokked members is a shortfall (INCONCLUSIVE). Rivals: "dimension-blind" (each non-trivial irrep
 key with probability 1/2, random order) and "higher dimensions preferred" (the highest-dimensional
 faithful irreps key with probability 0.9, the lowest with 0.2, the sign last); on a group whose
@@ -30,7 +31,7 @@ faithful irreps all have one dimension (S3, S4, D_n) the claim and the second ri
 this statistic, and the run cannot PASS — it says so.
 
 Budgets: ``small`` S3 (smoke test, 2 seeds); ``full`` S4 at 50% of the pairs, lr 3e-2, 8 seeds,
-2,000 steps (the setting of ``universality.onelayer-mlp-groks``, where members grok by step
+2,000 steps evaluated every 10 (irreps are learned within the first ~100) (the setting of ``universality.onelayer-mlp-groks``, where members grok by step
 ~1,000); ``paper`` S5 at 40%, lr 1e-3, 250,000 steps (GPU). ``small``/``full`` are proxies.
 :func:`members_from_models` turns given models (e.g. the paper's released S5 checkpoints, read
 by the one model path) into members for the same analysis (:func:`decide_members`).
@@ -38,6 +39,7 @@ by the one model path) into members for the same analysis (:func:`decide_members
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -69,16 +71,16 @@ MIN_GROKKED = 3
 DECISION = ("PASS if ≥ 3 members grok, the Wilson 95% lower bound of the fraction of grokked members with a "
             "lowest-dimensional faithful irrep among their key irreps is ≥ 1/2, no higher-dimensional faithful irrep "
             "is key more often, and (where the order is measured and ≥ 3 members learn a one-dimensional irrep) it "
-            "crosses first with Wilson upper bound ≥ 1/2; FAIL if a higher-dimensional faithful irrep is key "
-            "significantly more often (Wilson intervals apart) or the one-dimensional irrep crosses first "
-            "significantly less than half the time; fewer than 3 grokked members is a shortfall; a PASS must also "
+            "crosses strictly first with Wilson lower bound ≥ 1/2; FAIL if a higher-dimensional faithful irrep is key "
+            "significantly more often (Wilson intervals apart) or the one-dimensional irrep crosses after another key "
+            "irrep in significantly more than half; fewer than 3 grokked members is a shortfall; a PASS must also "
             "exclude the rivals 'dimension-blind' and 'higher dimensions preferred' with simulated power ≥ 0.8")
 
 BUDGETS = {
     "small": {"group": "S3", "fraction": 0.6, "embed": 32, "hidden": 32, "lr": 3e-2, "weight_decay": 1.0,
               "seeds": 2, "steps": 150, "eval_every": 50},
     "full": {"group": "S4", "fraction": 0.5, "embed": 256, "hidden": 128, "lr": 3e-2, "weight_decay": 1.0,
-             "seeds": 8, "steps": 2000, "eval_every": 100},
+             "seeds": 8, "steps": 2000, "eval_every": 10},
     "paper": {"group": "S5", "fraction": 0.4, "embed": 256, "hidden": 128, "lr": 1e-3, "weight_decay": 1.0,
               "seeds": 4, "steps": 250_000, "eval_every": 1000},
 }
@@ -212,17 +214,22 @@ def _stats(members) -> dict:
                 "distinct_key_sets": len({tuple(sorted(m["key"])) for m in grok})})
     out["higher_faithful_key"] = [dict(zip(("fraction", "lo", "hi"), wilson_interval(sum(k in m["key"] for m in grok), n)),
                                        irrep=orbits[k]["name"], count=sum(k in m["key"] for m in grok)) for k in high]
-    # order: among members whose key set has a one-dimensional irrep and whose order was logged
+    # order: among members whose key set has a one-dimensional irrep and whose order was logged; "first"
+    # is strictly before every other key irrep, "later" strictly after one of them, a tie neither
     ordered = [m for m in grok if m["learned_at"] and any(str(k) in m["learned_at"] for k in linear)]
-    first = 0
+    first = later = 0
     for m in ordered:
         t = {int(k): (v if v is not None and math.isfinite(v) else math.inf) for k, v in m["learned_at"].items()}
         t_lin = min(t[k] for k in linear if k in t)
-        first += t_lin <= min(t.values())
+        others = [v for k, v in t.items() if k not in linear]
+        first += bool(others) and t_lin < min(others) or not others
+        later += bool(others) and t_lin > min(others)
     out["linear"] = [orbits[k]["name"] for k in linear]
     out["linear_key"] = dict(zip(("fraction", "lo", "hi"), wilson_interval(sum(any(k in m["key"] for k in linear)
                                                                               for m in grok), n)))
     out["linear_first"] = dict(zip(("fraction", "lo", "hi"), wilson_interval(first, len(ordered))), count=first,
+                               of=len(ordered), ties=len(ordered) - first - later)
+    out["linear_later"] = dict(zip(("fraction", "lo", "hi"), wilson_interval(later, len(ordered))), count=later,
                                of=len(ordered))
     return out
 
@@ -237,17 +244,17 @@ def decide_members(members, *, budget: str = "full") -> tuple[Verdict, str, dict
         return inconclusive(), f"only {n} of {st['members']} members grokked", st, sf
     low = st["lowest_faithful_key"]
     highs = st["higher_faithful_key"]
-    lf = st["linear_first"]
+    lf, ll = st["linear_first"], st["linear_later"]
     reversed_dim = [h for h in highs if h["lo"] > low["hi"]]
-    reversed_sign = lf["of"] >= MIN_GROKKED and lf["hi"] < 0.5
+    reversed_sign = ll["of"] >= MIN_GROKKED and ll["lo"] > 0.5
     if reversed_dim or reversed_sign:
         why = ([f"{h['irrep']} is key in {h['count']}/{n} grokked members, significantly more than a lowest-dimensional "
                 f"faithful irrep ({low['count']}/{n})" for h in reversed_dim]
-               + ([f"a one-dimensional irrep crosses first in only {lf['count']}/{lf['of']} members (Wilson upper "
-                   f"{lf['hi']:.2f} < 1/2)"] if reversed_sign else []))
+               + ([f"a one-dimensional irrep crosses after another key irrep in {ll['count']}/{ll['of']} members "
+                   f"(Wilson lower {ll['lo']:.2f} > 1/2)"] if reversed_sign else []))
         return Verdict.FAIL, "; ".join(why), st, None
     prefers = low["lo"] >= 0.5 and all(h["count"] <= low["count"] for h in highs)
-    sign_ok = lf["of"] < MIN_GROKKED or lf["hi"] >= 0.5
+    sign_ok = lf["of"] < MIN_GROKKED or lf["lo"] >= 0.5
     words = (f"{n} grokked; key irreps per member {st['key_count']['mean']:.1f} "
              f"[{st['key_count']['interval'][0]:.1f}, {st['key_count']['interval'][1]:.1f}], "
              f"{st['distinct_key_sets']} distinct key sets; a lowest-dimensional faithful irrep "
@@ -255,7 +262,8 @@ def decide_members(members, *, budget: str = "full") -> tuple[Verdict, str, dict
     if highs:
         words += "; higher-dimensional faithful: " + ", ".join(f"{h['irrep']} {h['count']}/{n}" for h in highs)
     if lf["of"]:
-        words += f"; one-dimensional irrep first in {lf['count']}/{lf['of']} [{lf['lo']:.2f}, {lf['hi']:.2f}]"
+        words += (f"; one-dimensional irrep strictly first in {lf['count']}/{lf['of']} [{lf['lo']:.2f}, {lf['hi']:.2f}]"
+                  f" ({lf['ties']} tied at the evaluation resolution)")
     if prefers and sign_ok:
         return Verdict.PASS, words, st, None
     return inconclusive(), words, st, None
@@ -284,15 +292,19 @@ def _analyze(settings, results, ctx):
 # --------------------------------------------------------------------------- rivals and settings
 
 
+@functools.lru_cache(maxsize=8)
+def _orbits_of(name: str) -> list:
+    from grokcheck.theory import group
+
+    return orbit_table(group(name))
+
+
 def _simulator(p_of, linear_factor: float):
     """Members whose key irreps are drawn per orbit with probability ``p_of(orbit, orbits)``, learned at
     uniform random steps, a one-dimensional irrep's step multiplied by ``linear_factor``."""
 
     def simulate(settings, noise, rng):
-        from grokcheck.theory import group
-
-        G = group(settings["group"])
-        orbits = orbit_table(G)
+        orbits = _orbits_of(settings["group"])
         members = []
         for _ in range(int(settings["seeds"])):
             key = [k for k, o in enumerate(orbits) if not o["trivial"] and rng.random() < p_of(o, orbits)]
