@@ -65,6 +65,9 @@ GROKKED = 0.95  # test accuracy that counts as grokked (the project's t_grok thr
 #: threshold of the authors' ``determine_key_rep_order`` (their key_reps_in_order.txt files)
 ORDER_THRESHOLD = 0.05
 
+#: snapshots per training run at which the restricted and excluded losses are computed
+PROGRESS_POINTS = 20
+
 #: members that must grok for the statistics to mean anything (a Wilson interval of 2 is [0.34, 1])
 MIN_GROKKED = 3
 
@@ -142,8 +145,13 @@ def _run_cell(cell, ctx):
     masks = table_split_masks(n * n, [sp["fraction"]], seeds, ctx.seed, device=ctx.device)
     steps = ctx.steps(sp["steps"])
 
+    snapshots = []  # (step, θ¹, θ², ξ) at PROGRESS_POINTS steps, for the restricted/excluded losses
+    every = max(1, steps // PROGRESS_POINTS)
+
     def log_similarities(step, m):
         t1, t2, xi = m.neuron_weights()  # the released model has no biases
+        if step % every == 0 or step == steps:
+            snapshots.append((step, t1, t2, xi))
         return {"trace_similarity": [character_fit(G, AdditiveNet(t1[s], t2[s], xi[s], None, None).logit_chunks())
                                      .trace_similarity for s in range(S)]}
 
@@ -161,9 +169,27 @@ def _run_cell(cell, ctx):
         if ok:
             row.update(_member(G, AdditiveNet(t1[j], t2[j], xi[j], None, None), rec["trace_similarity"][j], rec["steps"],
                                orbits))
+            row["progress"] = _progress(G, snapshots, j, row["key"], rec, fraction=float(sp["fraction"]))
         else:
             row.update({"key": [], "learned_at": {}, "orbits": orbits})
         out[s] = {"members": [row]}
+    return out
+
+
+def _progress(G, snapshots, j, key, rec, *, fraction: float) -> dict:
+    """The paper's progress measures of member ``j`` over training (arXiv 2302.03025, §5, after Nanda et
+    al. 2301.05217): the loss restricted to the final key irreps and with them excluded, at each snapshot,
+    on all pairs, beside the member's test accuracy."""
+    from grokcheck.checks.training._attribution import AdditiveNet, ablation_losses
+
+    out = {"steps": [], "restricted": [], "excluded": [], "loss": []}
+    for step, t1, t2, xi in snapshots:
+        lo = ablation_losses(G, AdditiveNet(t1[j], t2[j], xi[j], None, None), key)
+        out["steps"].append(int(step))
+        for k in ("restricted", "excluded", "loss"):
+            out[k].append(float(lo[k]))
+    out["test_acc"] = [float(v) for v in np.interp(out["steps"], rec["steps"], rec["test_acc"][j])]
+    out["log_order"] = float(np.log(G.order))
     return out
 
 
@@ -280,6 +306,19 @@ def _analyze(settings, results, ctx):
         details["per_member"] = [{"test_acc": m["test_acc"], "key": [m["orbits"][k]["name"] for k in m["key"]],
                                   "learned_at": {m["orbits"][int(k)]["name"]: v for k, v in m["learned_at"].items()}}
                                  for m in members]
+    prog = [m.get("progress") for m in members if m.get("progress")]
+    if prog and not getattr(ctx, "simulating", False):
+        def first(xs, ys, pred):
+            return next((x for x, y in zip(xs, ys) if pred(y)), None)
+
+        details["progress_measures"] = {
+            "definition": "loss restricted to the final key irreps / with them excluded (all pairs), at "
+                          f"{PROGRESS_POINTS} snapshots; 'restricted_low_at': first snapshot with restricted loss < "
+                          "0.1·log|G|; 'grokked_at': first with test accuracy ≥ 0.95",
+            "per_member": [{"restricted_low_at": first(p["steps"], p["restricted"], lambda v, p=p: v < 0.1 * p["log_order"]),
+                            "grokked_at": first(p["steps"], p["test_acc"], lambda v: v >= GROKKED),
+                            "excluded_final": p["excluded"][-1], "restricted_final": p["restricted"][-1]}
+                           for p in prog]}
     low = st.get("lowest_faithful_key", {})
     return Outcome(verdict=verdict, statistic=low.get("fraction", math.nan),
                    interval=(low["lo"], low["hi"]) if low else None,
