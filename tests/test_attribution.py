@@ -171,3 +171,28 @@ def test_analyze_attribution_paper_cli(capsys):
     att = out["files"][0]["attribution"]
     assert [k["name"] for k in att["key"]] == ["[4,1] standard", "[1,1,1,1,1] sign"]
     assert att["losses"]["restricted"] < 1e-3 < att["losses"]["excluded"]
+
+
+def test_additive_net_reads_biases_and_matches_the_models_logits(tmp_path):
+    """A concat-MLP file with both biases, in a shuffled labelling: the reconstruction equals the model's
+    logits mapped into the group's labelling (the readout bias read off the logits)."""
+    import torch
+
+    from grokcheck.checks.training._attribution import additive_net
+    from grokcheck.checks.training._external import load_model
+
+    G = group("D5")
+    n, h = G.order, 12
+    g = torch.Generator().manual_seed(0)
+    state = {"0.weight": torch.randn(h, 2 * n, generator=g), "0.bias": torch.randn(h, generator=g),
+             "2.weight": torch.randn(n, h, generator=g), "2.bias": torch.randn(n, generator=g)}
+    torch.save(state, tmp_path / "m.pt")
+    model = load_model(tmp_path / "m.pt", "concat-mlp", G)
+    perm = np.random.default_rng(4).permutation(n)  # label x is element perm[x]
+    net = additive_net(model, perm)
+    assert net.out_bias is not None
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(n)
+    want = model.logits()[np.ix_(inv, inv, inv)]  # [a, b, c] in the group's labelling
+    got = np.concatenate([L for _, L in net.logit_chunks()])
+    assert np.abs(got - want).max() < 1e-4  # the file's float32 evaluation against float64
