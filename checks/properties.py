@@ -318,8 +318,9 @@ def _digest(setup: TrainingSetup, device: str) -> tuple[str, dict]:
 
     from grokcheck import __version__
 
+    # the group enters by its table alone: C2, S2 and D1 (or C3xS2 and A3xD1) are one training
     spec = {"format": CACHE_FORMAT, "grokcheck": __version__, "torch": torch.__version__,
-            "device": str(device).split(":")[0], **setup.spec()}
+            "device": str(device).split(":")[0], **{k: v for k, v in setup.spec().items() if k != "group"}}
     blob = json.dumps(spec, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32], spec
 
