@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grokcheck.checks.claims._given_model import model_artifacts, read_given_model
+from grokcheck.checks.properties import assert_same_statistics, invariant_statistics
 from grokcheck.checks.training._external import analyze_model, load_model
 from grokcheck.errors import InvalidInputError, LabellingError
 from grokcheck.theory import FiniteGroup, group
@@ -86,26 +87,13 @@ def _relabel_state(state: dict, sigma: np.ndarray) -> dict:
 
 
 def _stats(rep) -> dict:
-    """The measurements a report shows, in a labelling-free form."""
-    sh = rep.analysis.shares[0]
-    dims = np.array([int(rep.group.character_table.degrees[o[0]]) for o in sh.orbits])
-    per_neuron = sorted((round(float(s), 9), int(dims[w])) for s, w, a in zip(sh.share, sh.winner_orbit, sh.alive)
-                        if a and w >= 0)
-    # per irrep dimension, the single-irrep neurons (a winner with share ≥ 0.9 is unique; the winner
-    # of a neuron split evenly between irreps — a lookup-table neuron — depends on the tie-break)
-    occupancy = sorted((int(dims[k]), int(c)) for k, c in enumerate(sh.single_occupancy()) if c)
-    return {"accuracy": round(rep.accuracy, 12), "fraction": rep.analysis.single_irrep_fraction(),
-            "alive": int(sh.alive.sum()), "single": int(sh.single.sum()), "per_neuron": per_neuron,
-            "occupancy": occupancy}
+    """The measurements a report shows, in a labelling-free form (shared with the properties of
+    trained networks: :func:`grokcheck.checks.properties.invariant_statistics`)."""
+    return invariant_statistics(rep.analysis, accuracy=rep.accuracy)
 
 
-def _same(a: dict, b: dict) -> None:
-    assert a["accuracy"] == b["accuracy"] and a["alive"] == b["alive"] and a["single"] == b["single"]
-    assert a["occupancy"] == b["occupancy"]
-    assert len(a["per_neuron"]) == len(b["per_neuron"])
-    for (s1, d1), (s2, d2) in zip(a["per_neuron"], b["per_neuron"]):
-        # shares are ratios of energies computed in float64 from float32 weights: equal to 1e-9
-        assert d1 == d2 and s1 == pytest.approx(s2, abs=1e-7)
+# shares are ratios of energies computed in float64 from float32 weights: equal to 1e-7
+_same = assert_same_statistics
 
 
 # --------------------------------------------------------------------------- invariances
