@@ -40,7 +40,11 @@ training pairs, batch 512) for 1,110 epochs = 5 × the paper's slowest EGD time 
 p = 79; Table 2's EGD time grows 3.6× from p = 127 to 79, so p = 59 may be slower still). That
 budget observes EGD if the claim transfers, but SGD only up to 1,110/45 ≈ 25 EGD-epochs' worth:
 at 45× the modular-addition arm can only give a bound, and the report says which budget would
-observe SGD. ``small`` is a smoke test (C7, parity n = 10).
+observe SGD. ``small`` is a smoke test (C7, parity n = 10). Measured at ``full`` (shared 2-core
+CPU, seed 0): C59 cell 193 s — EGD reached 95% at 945 and 1,070 epochs on two of three seeds, SGD
+at 0% test accuracy on all three (a bound, INCONCLUSIVE); parity cell 1,068 s — neither method rose
+above 0.51 test accuracy in 2,000 epochs, where the paper's EGD took 115 (a shortfall: INCONCLUSIVE,
+and a setting to check against the paper's).
 
 Rivals (:data:`SPEEDUP_DESIGN`): "no effect" (ratio 1) and "half the paper's effect". Each
 simulates per-seed epochs: EGD log-normal about the run's median with the run's between-seed

@@ -57,6 +57,11 @@ Budgets (measured on the shared 2-core CPU of this project, other jobs running):
 weight decay 1e-3, 10 fractions × 3 seeds, 1200 full-batch steps (p_c read at 600 and 1200);
 ``paper`` the Fig. 5 setting (K = 2048, lr 5e-4, weight decay 2e-4, 20 seeds, the paper's product
 groups, 3000 steps), for a GPU. ``small`` and ``full`` are proxies (listed in :data:`SETTING`).
+Measured at ``full`` (shared 2-core CPU, seed 0): 515 s; c = 2.62 [2.51, 2.73] (0.95 × the code's
+2.7482); 1/M and M^-1/2 are excluded (Δχ² +46 and +12) but M^-0.6 (+0.5) and M^-2/3 (−2.1) are not,
+and p_c still moved between 600 and 1,200 steps on C23 (0.398 → 0.339) and C5xC6 (0.335 → 0.283):
+INCONCLUSIVE. The power analysis puts the paper's groups with 12 seeds and 32 fractions at a 100%
+PASS rate for the claim's own data.
 
 Note: C4xC7 ≅ C28 and C5xC6 ≅ C30 as groups (coprime factors), so with a permutation-invariant
 encoding and initialisation they are cyclic groups under another labelling; the paper lists them
