@@ -121,3 +121,22 @@ def test_an_entry_that_is_not_a_check_is_refused(tmp_path, monkeypatch):
             all_checks()
     finally:
         sys.modules.pop("not_checks_for_grokcheck", None)
+
+
+EXPERIMENT_ID = "mylab.quadratic-majority-single-irrep"
+
+
+def test_grokcheck_experiments_lists_and_runs_the_users_experiment(user_package, tmp_path, capsys):
+    """The package's experiment (a study with a decision rule, two rivals and proxy settings) runs
+    like grokcheck's own: listed, run at the small budget, judged with its power analysis."""
+    assert main(["experiments", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert EXPERIMENT_ID in listing and "rivals: random-init level" in listing
+    out = tmp_path / "exp"
+    assert main(["experiments", "--only", EXPERIMENT_ID, "--out", str(out), "--quiet"]) == 0
+    rows = [r for r in _results(json.loads((out / "report.json").read_text())) if r["id"] == EXPERIMENT_ID]
+    assert len(rows) == 1 and rows[0]["verdict"] == "PASS", rows
+    sep = rows[0]["details"]["separation"]
+    assert {r["name"] for r in sep["rivals"]} == {"random-init level", "near the bar"}
+    assert all(r["power"] >= 0.8 for r in sep["rivals"])  # the rule excludes both rivals at this grid
+    assert EXPERIMENT_ID in (out / "report.md").read_text()
