@@ -177,7 +177,7 @@ class VerifyReport:
             c = sep["claim"]
             cbig = c.get("enlarged")
             tried = sep.get("tried_enlargements") or []
-            none = f"none of the tried grids ({', '.join(f'{f}×' for f in tried)})" if tried else "no larger grid declared"
+            none = f"none of the tried grids ({', '.join(f'{f}×' for f in tried)})" if tried else "no larger grid tried"
             cgrid = "" if c["pass_rate"] >= sep["power_bar"] else (
                 f"confirmed by {cbig['grid']} ({cbig['power']:.0%})" if cbig else none)
             lines.append(_row([f"`{r.id}`", f"claim: {c['name']}", c["description"], f"{c['pass_rate']:.0%}",

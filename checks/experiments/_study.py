@@ -536,9 +536,11 @@ def judge(exp: Experiment, settings: dict, results: Mapping, ctx: StudyContext, 
     if exp.design is not None and power and not ctx.simulating:
         from grokcheck.checks.experiments._rivals import apply_separation, separation
 
-        # the small budget is a smoke test: fewer simulations (its power is reported, ±0.13 at 40)
-        sep = separation(exp.design, exp.analyze, settings, results, ctx,
-                         n_sims=40 if ctx.budget == "small" else None)
+        # the small budget is a smoke test: fewer simulations (its power is reported, ±0.13 at 40) and no
+        # search for a larger grid
+        small = ctx.budget == "small"
+        sep = separation(exp.design, exp.analyze, settings, results, ctx, n_sims=40 if small else None,
+                         factors=() if small else None)
         details["separation"] = sep.to_json()
         verdict, reason, decide = apply_separation(verdict, reason, decide, sep)
     setting = exp.setting_of(ctx.budget)
