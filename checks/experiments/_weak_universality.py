@@ -319,13 +319,63 @@ def _analyze(settings, results, ctx):
                             "grokked_at": first(p["steps"], p["test_acc"], lambda v: v >= GROKKED),
                             "excluded_final": p["excluded"][-1], "restricted_final": p["restricted"][-1]}
                            for p in prog]}
+    figures = {}
+    if not getattr(ctx, "simulating", False):
+        gname = details["group"]
+
+        def draw(path):
+            _plot(path, gname, st, prog)
+
+        figures[f"weak_universality_{gname}.png"] = draw
     low = st.get("lowest_faithful_key", {})
-    return Outcome(verdict=verdict, statistic=low.get("fraction", math.nan),
+    return Outcome(verdict=verdict, statistic=low.get("fraction", math.nan), figures=figures,
                    interval=(low["lo"], low["hi"]) if low else None,
                    predicted=1.0, reason=reason, details=details, shortfall=shortfall,
                    test="fraction of grokked members with a lowest-dimensional faithful key irrep, Wilson 95%",
                    n_seeds=int(settings["seeds"]), decide="more seeds, or a group whose faithful irreps differ in "
                    "dimension (S5, A5: --budget paper)")
+
+
+def _plot(path, gname, st, prog):
+    """How often each irrep is key (Wilson 95%), and the progress measures of every member."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from grokcheck.checks._io import atomic_save_figure
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    rows = st.get("per_irrep", [])
+    x = np.arange(len(rows))
+    if rows:
+        frac = np.array([r["fraction"] for r in rows])
+        lo = np.array([r["interval"][0] for r in rows])
+        hi = np.array([r["interval"][1] for r in rows])
+        axes[0].bar(x, frac, color=["C0" if r["faithful"] else "C7" for r in rows])
+        axes[0].errorbar(x, frac, yerr=[frac - lo, hi - frac], fmt="none", color="k", lw=1)
+        axes[0].set_xticks(x)
+        axes[0].set_xticklabels([f"{r['irrep']}\n(dim {r['dim']})" for r in rows], fontsize=7)
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_ylabel("fraction of grokked seeds with the irrep key")
+    axes[0].set_title(f"{gname}: key irreps over {st.get('grokked', 0)} grokked seeds (blue: faithful)")
+    for p in prog or []:
+        st_ = np.maximum(np.asarray(p["steps"], dtype=float), 1)
+        axes[1].plot(st_, p["restricted"], "-", color="C2", lw=1)
+        axes[1].plot(st_, p["excluded"], "-", color="C3", lw=1)
+        axes[1].plot(st_, p["loss"], ":", color="k", lw=0.8)
+    axes[1].plot([], [], color="C2", label="restricted to the final key irreps")
+    axes[1].plot([], [], color="C3", label="key irreps excluded")
+    axes[1].plot([], [], ":", color="k", label="model (all pairs)")
+    axes[1].set_xscale("log")
+    axes[1].set_yscale("symlog", linthresh=1e-3)
+    axes[1].set_xlabel("full-batch step")
+    axes[1].set_ylabel("cross-entropy on all pairs")
+    axes[1].set_title("progress measures" if prog else "progress measures (no training history)")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    atomic_save_figure(fig, path, dpi=110)
+    plt.close(fig)
 
 
 # --------------------------------------------------------------------------- rivals and settings
