@@ -470,8 +470,6 @@ def assert_same_statistics(a: dict, b: dict, *, what: str = "", atol: float = SH
 def relabelled(G, net, sigma):
     """``(H, net′)``: the group with element ``g`` renamed ``sigma[g]`` (:meth:`FiniteGroup.relabel`)
     and the same network read in the new labels (its responses, output weights and logits permuted)."""
-    from grokcheck.checks.claims._trained import TrainedNet  # noqa: F401 - the type returned
-
     sigma = np.asarray(sigma, dtype=np.int64)
     inv = np.argsort(sigma)  # new label b was old label inv[b]
     n = G.order
@@ -513,7 +511,7 @@ def _check_invariant(trained: TrainedModel, G2, net2, what: str, definition=None
     try:
         assert_same_statistics(before, after, what=f"under {what}")
     except PropertyFailure as exc:
-        raise _fail(trained, f"invariance under {what}", [str(exc), f"statistic: {trained.analysis().definition.describe()}"]) from None
+        raise _fail(trained, f"invariance under {what}", [str(exc), f"statistic: {trained.analysis(definition).definition.describe()}"]) from None
 
 
 def assert_relabelling_invariant(trained: TrainedModel, sigma=None, *, definition=None) -> None:
