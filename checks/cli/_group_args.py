@@ -34,14 +34,9 @@ def group_from_args(args: argparse.Namespace, *, large: bool = False):
     if (field is None) != (not matrices):
         raise GroupInputError("--matrices and --field P go together (matrices over GF(p))")
     if matrices:
-        from grokcheck.theory import MAX_ORDER
         from grokcheck.theory._matrix_group import matrix_group
 
-        G = matrix_group(matrices, field)
-        if not large and not hasattr(G, "table"):
-            raise GroupInputError(f"the matrix group has order {G.order}, above the dense-table limit {MAX_ORDER} "
-                                  "of this command", text=" ".join(matrices))
-        return G
+        return matrix_group(matrices, field, max_order=None if large else MAX_ORDER)
     if args.group:
         from grokcheck.theory import group
 
