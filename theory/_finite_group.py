@@ -27,18 +27,36 @@ __all__ = ["FiniteGroup", "check_cayley_table", "MAX_ORDER"]
 #: Largest order grokcheck builds a dense table for (n² int32 entries ≈ 100 MB).
 MAX_ORDER = 5040
 
+#: Largest ``order × moved points`` closed from permutation generators for a dense table: the
+#: regular representation of a group of order MAX_ORDER (elements are kept as Python tuples).
+MAX_PERMUTATION_ENTRIES = MAX_ORDER**2
+
 #: Largest Cayley-table file read (a JSON table of order MAX_ORDER takes about 130 MB).
 MAX_FILE_BYTES = 256 * 2**20
+
+# The first bytes of a JSON Cayley table read to find the length of its first row (a row of
+# MAX_ORDER labels of a few characters each takes well under this).
+_PREFIX_BYTES = 2**22
 
 # Full associativity costs n³ table look-ups; above this we switch to Light's
 # test on a generating set, which is exact too (see ``check_cayley_table``).
 _FULL_ASSOCIATIVITY_LIMIT = 10**8
 
 
+def _check_order(n: int, how: str) -> None:
+    """Refuse a Cayley table of order ``n > MAX_ORDER`` before reading it further (``how``: where ``n`` comes from)."""
+    if n > MAX_ORDER:
+        raise GroupInputError(f"the Cayley table has order {n} ({how}), above grokcheck's dense-table limit "
+                              f"MAX_ORDER = {MAX_ORDER}: give a smaller group, or a large one by --perms or by name "
+                              "(Sn, An, SL(2,p), GL(2,p), PSL(2,p))", text=n)
+
+
 def _as_table(table) -> np.ndarray:
     """Turn a list of lists / array into a 2-D int64 array, or explain why not."""
     if isinstance(table, np.ndarray):
         arr = np.asarray(table)  # a subclass such as np.matrix becomes a plain array
+        if arr.ndim >= 1:
+            _check_order(int(arr.shape[0]), f"an array of shape {arr.shape}")
     else:
         if isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
             raise NotAGroupError(
@@ -49,6 +67,7 @@ def _as_table(table) -> np.ndarray:
         rows = list(table)
         if len(rows) == 0:
             raise NotAGroupError("the Cayley table is empty", reason="shape", witness=(0,))
+        _check_order(len(rows), f"{len(rows)} rows")
         lengths = []
         for i, r in enumerate(rows):
             if isinstance(r, (str, bytes, dict)):
@@ -86,6 +105,13 @@ def _as_table(table) -> np.ndarray:
             f"the Cayley table must be a non-empty square n×n array, got shape {arr.shape}",
             reason="shape",
             witness=tuple(arr.shape),
+        )
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) >= arr.shape[0]:  # before int64 wraps 2⁶⁴−1 to −1
+        i, j = (int(v) for v in np.argwhere(arr >= arr.shape[0])[0])
+        raise NotAGroupError(
+            f"entry ({i}, {j}) of the Cayley table is {int(arr[i, j])}, outside the element range 0..{arr.shape[0] - 1}",
+            reason="range",
+            witness=(i, j, int(arr[i, j])),
         )
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
@@ -220,14 +246,33 @@ def check_cayley_table(table) -> np.ndarray:
 
 
 def _hashable(v):
-    """Labels from JSON may be lists (e.g. ``[0, 1]``): compare them as tuples."""
-    return tuple(_hashable(x) for x in v) if isinstance(v, list) else v
+    """Labels from JSON may be lists (e.g. ``[0, 1]``): compare them as tuples. A label that cannot
+    be compared (a JSON object, say) is a :class:`~grokcheck.errors.GroupInputError` naming it."""
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, float) and v != v:
+        raise GroupInputError("an element label is NaN, which equals nothing (not even itself): use strings or "
+                              "integers as labels", text=v)
+    try:
+        hash(v)
+    except TypeError:
+        shown = repr(v) if len(repr(v)) <= 60 else repr(v)[:60] + "…"
+        kind = "a JSON object" if isinstance(v, dict) else f"a {type(v).__name__}"
+        raise GroupInputError(f"the element label {shown} is {kind}: labels must be strings, numbers, or lists of "
+                              "them", text=v) from None
+    return v
 
 
 def _labels_of(table, elements) -> list | None:
     """The element labels of a labelled table, or ``None`` for a table of indices 0..n-1."""
     if elements is not None:
+        if isinstance(elements, (str, bytes, dict)) or not hasattr(elements, "__iter__"):
+            raise GroupInputError(f"the element labels must be a list, got {type(elements).__name__}", text=elements)
         labels = [_hashable(e) for e in elements]
+        if not labels:
+            raise GroupInputError("the list of element labels is empty: a group has at least its identity",
+                                  text=elements)
+        _check_order(len(labels), f"{len(labels)} element labels")
         if len(set(labels)) != len(labels):
             raise GroupInputError("the element labels are not distinct", text=list(elements)[:20])
         return labels
@@ -241,12 +286,14 @@ def _labels_of(table, elements) -> list | None:
         rows = list(table)
     if not rows or isinstance(rows[0], (str, bytes, dict)) or not hasattr(rows[0], "__iter__"):
         return None
+    _check_order(len(rows), f"{len(rows)} rows")
     first = list(rows[0])
     # Without an explicit element list only string labels are read as labels; anything else
     # is an element index, validated (and explained) by _as_table.
     if not first or not all(isinstance(v, str) for v in first):
         return None
     labels = list(first)
+    _check_order(len(labels), f"its first row has {len(labels)} labels")
     if len(set(labels)) != len(labels):
         raise NotAGroupError(
             "the first row of the labelled Cayley table repeats a label, so it cannot list the elements; "
@@ -255,6 +302,65 @@ def _labels_of(table, elements) -> list | None:
             witness=("row", 0),
         )
     return labels
+
+
+def _check_npy_header(path: Path) -> None:
+    """Refuse a ``.npy`` file from its header alone: an object array, or a first axis above ``MAX_ORDER``."""
+    from numpy.lib import format as npformat
+
+    try:
+        with open(path, "rb") as f:
+            version = npformat.read_magic(f)
+            read = {(1, 0): npformat.read_array_header_1_0, (2, 0): npformat.read_array_header_2_0}.get(version)
+            if read is None:
+                return  # a newer header version: np.load reads and checks it
+            shape, _, dtype = read(f)
+    except (ValueError, EOFError, OSError):
+        return  # np.load explains what is wrong with the file
+    if dtype.hasobject:
+        raise GroupInputError(f"{path} holds Python objects (dtype {dtype}); grokcheck reads only plain arrays: save "
+                              "an integer array, or the table as JSON", text=str(path))
+    if len(shape) >= 1:
+        _check_order(int(shape[0]), f"{path.name} holds an array of shape {tuple(shape)}")
+
+
+def _first_row_length(text: str) -> int | None:
+    """The number of entries in the first row of a JSON Cayley table (a list of lists, or an object
+    with a ``"table"``), parsing only up to that row; ``None`` when the text is not laid out so
+    (the full parser then explains)."""
+    dec = json.JSONDecoder()
+
+    def skip(i: int) -> int:  # past JSON whitespace
+        while text[i] in " \t\n\r":
+            i += 1
+        return i
+
+    try:
+        i = skip(0)
+        if text[i] == "{":  # walk the object's members, parsing the values before "table"
+            i = skip(i + 1)
+            while True:
+                key, i = dec.raw_decode(text, i)
+                i = skip(i)
+                if text[i] != ":":
+                    return None
+                i = skip(i + 1)
+                if key == "table":
+                    break
+                _, i = dec.raw_decode(text, i)
+                i = skip(i)
+                if text[i] != ",":
+                    return None
+                i = skip(i + 1)
+        if text[i] != "[":
+            return None
+        i = skip(i + 1)
+        if text[i] != "[":
+            return None
+        row, _ = dec.raw_decode(text, i)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return len(row) if isinstance(row, list) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,9 +417,16 @@ class FiniteGroup:
         labels = _labels_of(table, elements)
         if labels is not None:
             index = {lab: i for i, lab in enumerate(labels)}
+            if isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
+                raise NotAGroupError(f"a Cayley table must be a list of lists or a 2-D array, got "
+                                     f"{type(table).__name__}", reason="shape", witness=None)
             rows = list(table)
+            _check_order(len(rows), f"{len(rows)} rows")
             ints = []
             for i, r in enumerate(rows):
+                if not isinstance(r, (list, tuple, np.ndarray)):  # a string would be read letter by letter
+                    raise NotAGroupError(f"row {i} of the Cayley table is not a list: {str(r)[:60]!r}",
+                                         reason="shape", witness=(i,))
                 row = []
                 for j, v in enumerate(r):
                     try:
@@ -352,6 +465,7 @@ class FiniteGroup:
             raise GroupInputError(f"{path} is an .npz archive: save the table alone with numpy.save (.npy) or as "
                                   "JSON", text=str(path))
         if path.suffix == ".npy":
+            _check_npy_header(path)
             try:
                 data = np.load(path, allow_pickle=False)
             except (ValueError, EOFError, OSError) as exc:
@@ -360,6 +474,10 @@ class FiniteGroup:
             if not isinstance(data, np.ndarray):
                 raise GroupInputError(f"{path} does not hold one array", text=str(path))
         else:
+            with open(path, "rb") as f:  # a table too large is refused from its first row, before the rest is read
+                first = _first_row_length(f.read(_PREFIX_BYTES).decode("utf-8", errors="ignore"))
+            if first is not None:
+                _check_order(first, f"its first row has {first} entries")
             try:
                 data = json.loads(path.read_bytes().decode("utf-8"))
             except UnicodeDecodeError:
@@ -391,10 +509,16 @@ class FiniteGroup:
 
         Cycle strings use GAP's notation, e.g. ``"(1,2,3)(4,5)"``; image arrays
         list the image of each point ``0..m-1``. See
-        :func:`grokcheck.theory.permutation_group_table`.
+        :func:`grokcheck.theory.permutation_group_table`. A group of order above ``MAX_ORDER``,
+        or with more than ``MAX_PERMUTATION_ENTRIES`` image entries (order × moved points), is
+        refused from a lower bound on its order before anything is enumerated.
         """
-        from grokcheck.theory._permutations import permutation_group_table
+        from grokcheck.theory._perm_group import check_enumerable
+        from grokcheck.theory._permutations import moved_point_generators, permutation_group_table
 
+        gens, _ = moved_point_generators(generators)
+        check_enumerable(np.stack(gens), MAX_ORDER, max_entries=MAX_PERMUTATION_ENTRIES, text=generators,
+                         limit=f"grokcheck's dense-table limit MAX_ORDER = {MAX_ORDER}")
         table, perms = permutation_group_table(generators, return_elements=True)
         return cls(table, name=name, source="permutations" if name is None else "name", elements=perms)
 
