@@ -13,7 +13,8 @@ Exit codes
     bad input or environment: a :class:`~grokcheck.errors.GrokcheckError`, an
     argument refused by argparse, or an ``OSError`` (missing file, directory
     given for a file, permission, read-only or full disk), a file that is not
-    text, nested too deeply, or ends early, or memory exhausted. One line names
+    text, nested too deeply, or ends early, or memory exhausted (``MemoryError`` or
+    torch's out-of-memory error on any device). One line names
     the problem and, where there is one, the fix.
 130
     interrupted (Ctrl-C / SIGINT).
@@ -172,7 +173,27 @@ def describe_error(exc: BaseException) -> str | None:
         return "a file ended early (empty or truncated): regenerate it"
     if isinstance(exc, MemoryError):
         return "out of memory: choose a smaller group, fewer seeds or a smaller model"
+    oom = _torch_out_of_memory(exc)
+    if oom:
+        return oom
     return None
+
+
+def _torch_out_of_memory(exc: BaseException) -> str | None:
+    """The message for torch's out-of-memory error (CUDA, MPS or the CPU allocator), else ``None``."""
+    torch = sys.modules.get("torch")  # never import torch just to classify an error
+    cuda_oom = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None) if torch else None
+    text = str(exc)
+    is_oom = (cuda_oom is not None and isinstance(exc, cuda_oom)) or (
+        isinstance(exc, RuntimeError)
+        and ("out of memory" in text.lower() or "can't allocate memory" in text or "failed to allocate" in text.lower())
+    )
+    if not is_oom:
+        return None
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    on_cpu = "CPUAllocator" in text or "alloc_cpu" in text
+    return (f"out of memory in torch ({first[:200]}): use a smaller --width, --batch-size or model, or fewer seeds"
+            + ("" if on_cpu else ", or --device cpu (the machine usually has more memory than the GPU)"))
 
 
 def _debug_requested(argv: list[str]) -> tuple[bool, list[str]]:
