@@ -467,8 +467,10 @@ def attribute_model(G, *, chunks=None, names=None, net: AdditiveNet | None = Non
     rs = None if right is None else embedding_shares(G, right)
     us = None if out is None else embedding_shares(G, out)  # rows: each neuron's output weights, functions of c
     rank = None
-    if left is not None:
-        rank = embedding_rank(G, left if right is None else np.concatenate([left, right], axis=0))
+    if left is not None:  # each operand's embedding on its own (the paper's W_a and W_b): the larger rank
+        sides = [embedding_rank(G, f) for f in (left, right) if f is not None]
+        rank = {"rank": max(r["rank"] for r in sides), "per_orbit": np.max([r["per_orbit"] for r in sides], axis=0).tolist(),
+                "singular_values": sides[0]["singular_values"], "tolerance": sides[0]["tolerance"]}
     lo = None
     if losses and net is not None:
         each = (G.order <= 200) if per_orbit_losses is None else per_orbit_losses
@@ -527,7 +529,8 @@ def print_attribution(reports, attributions) -> None:
         print(line)
         if "embedding_rank" in js:
             er = js["embedding_rank"]
-            print(f"  embedding rank {er['rank']} (σ > {er['tolerance']:g}·σ_max) vs Σ dim over key irreps {er['predicted']}")
+            print(f"  embedding rank {er['rank']} (per operand, σ > {er['tolerance']:g}·σ_max; at most Σ d² over the key "
+                  f"irreps = {er['predicted']} if the embedding lives in them)")
         if "losses" in js:
             lo = js["losses"]
             print(f"  loss {lo['loss']:.4g}; restricted to key irreps {lo['restricted']:.4g}; key irreps excluded "
