@@ -65,6 +65,11 @@ __all__ = [
     "plateau_length",
     "PlateauScaling",
     "plateau_scaling",
+    "SameDistributionMoments",
+    "same_distribution_moments",
+    "SameDistributionPlateau",
+    "same_distribution_plateau",
+    "same_distribution_drop_leading_order",
 ]
 
 EGDMethod = Literal["svd", "rsvd", "colnorm"]
@@ -562,3 +567,136 @@ def plateau_scaling(
         threshold=threshold,
         seed=seed,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The same-distribution toy (EGD, arXiv 2510.04930, App. A.3, Theorem 2).
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SameDistributionMoments:
+    """Population moments of App. A.3's distribution ``P``: ``z ~ N(0, diag(1, ε))`` conditioned on
+    ``(zᵀe₁)(zᵀv) ≤ 0``, label ``y = sign(z⁽¹⁾)`` (train = test = ``P``).
+
+    Attributes
+    ----------
+    sigma : ``(2, 2)`` ``Σ = E[x xᵀ] = [[a, b], [b, d]]``.
+    c : ``(2,)`` ``E[y x]``.
+    w_star : ``(2,)`` ``(μ*, ν*) = Σ⁻¹c``.
+    lam_minus, lam_plus : eigenvalues of ``Σ`` (``λ₋ = Θ(ε)``; ``λ₊ → a``, of order one).
+    T : ``|μ*| tan θ``, the level ``|ν_k|`` must reach for the error to leave 1 (App. A.3, Eq. (20)).
+    """
+
+    eps: float
+    theta: float
+    sigma: np.ndarray
+    c: np.ndarray
+    w_star: np.ndarray
+    lam_minus: float
+    lam_plus: float
+    T: float
+
+
+def same_distribution_moments(eps: float, theta: float) -> SameDistributionMoments:
+    """Closed-form moments of App. A.3's ``P`` (whitened polar coordinates).
+
+    With ``g = Σ_z^{-1/2} z = r(cos φ, sin φ)``, ``P`` is ``r² ~ χ²₂`` (``E r² = 2``, ``E r = √(π/2)``)
+    and ``φ`` uniform on the wedge ``[π/2, π/2 + ψ]`` and its antipode, ``ψ = atan2(√ε sin θ, cos θ)``.
+    Averaging ``cos²``, ``cos·sin``, ``sin²`` and ``sign(cos φ)(cos φ, sin φ)`` over the wedge gives
+    the entries below; the paper's 1D integrals (App. A.3) are an independent oracle in the tests.
+    """
+    if not (eps > 0) or not (0 < theta < math.pi / 2):
+        raise GrokcheckError(f"need eps > 0 and theta in (0, pi/2), got eps={eps}, theta={theta}")
+    psi = math.atan2(math.sqrt(eps) * math.sin(theta), math.cos(theta))
+    q = math.sin(2 * psi) / (4 * psi)
+    a = 2 * (0.5 - q)
+    b = math.sqrt(eps) * 2 * (-math.sin(psi) ** 2 / (2 * psi))
+    d = eps * 2 * (0.5 + q)
+    er = math.sqrt(math.pi / 2)
+    c1 = er * (1 - math.cos(psi)) / psi
+    c2 = -math.sqrt(eps) * er * math.sin(psi) / psi
+    sigma = np.array([[a, b], [b, d]])
+    c = np.array([c1, c2])
+    w_star = np.linalg.solve(sigma, c)
+    lam = np.linalg.eigvalsh(sigma)
+    return SameDistributionMoments(eps=float(eps), theta=float(theta), sigma=sigma, c=c, w_star=w_star,
+                                   lam_minus=float(lam[0]), lam_plus=float(lam[1]),
+                                   T=float(abs(w_star[0]) * math.tan(theta)))
+
+
+@dataclass(frozen=True)
+class SameDistributionPlateau:
+    """The plateau of population GD ``w ← w − 2η(Σw − c)`` on App. A.3's toy, for one ε.
+
+    Attributes
+    ----------
+    drop_step : first ``k`` with population error ``< 1`` (``None``: not within ``max_steps``);
+        ``0`` when the error is below 1 from the start.
+    predicted : the proof's leading order ``log(|u₂ − ν*|/T)/(2ηλ₋)`` (``0`` if ``|u₂ − ν*| ≤ T``).
+    moments : the :class:`SameDistributionMoments`.
+    """
+
+    eps: float
+    eta: float
+    u: tuple[float, float]
+    drop_step: int | None
+    predicted: float
+    moments: SameDistributionMoments
+
+
+def same_distribution_plateau(eps: float, *, theta: float = math.pi / 3, eta: float = 0.25,
+                              u: tuple[float, float] = (0.0, 5.0), max_steps: int = 10**8) -> SameDistributionPlateau:
+    """Iterate App. A.3's population recursion and find where the exact error leaves 1.
+
+    The error is :func:`toy_test_error` (exact on ``P``; App. A.3's Eq. (19) is its closed form).
+    Stability needs ``2ηλ₊ < 2``; ``η = 0.25`` leaves room for every ε (``λ₊ ≤ 2``).
+    """
+    mom = same_distribution_moments(eps, theta)
+    if not (0 < 2 * eta * mom.lam_plus < 2):
+        raise GrokcheckError(f"eta={eta} makes population GD unstable (2·eta·lambda_+ = {2 * eta * mom.lam_plus:.3g})")
+    m = np.eye(2) - 2 * eta * mom.sigma
+    w = np.asarray(u, dtype=np.float64) - mom.w_star  # deviation from w*, evolves as M^k
+    start, chunk = 0, 4096
+    mk = np.eye(2)
+    while start <= max_steps:
+        n = min(chunk, max_steps + 1 - start)
+        # deviations for k = start .. start+n-1, by repeated multiplication (exact up to rounding)
+        devs = np.empty((n, 2))
+        cur = mk @ w
+        for i in range(n):
+            devs[i] = cur
+            cur = m @ cur
+        err = toy_test_error(devs + mom.w_star, eps=eps, theta=theta)
+        hit = np.flatnonzero(err < 1 - 1e-12)  # 1e-12: the arc overlap is exact to rounding
+        if hit.size:
+            drop = start + int(hit[0])
+            break
+        mk = np.linalg.matrix_power(m, start + n)
+        start += n
+        chunk *= 2
+    else:
+        drop = None
+    gap = abs(u[1] - mom.w_star[1])
+    pred = math.log(gap / mom.T) / (2 * eta * mom.lam_minus) if gap > mom.T else 0.0
+    return SameDistributionPlateau(eps=float(eps), eta=float(eta), u=tuple(map(float, u)), drop_step=drop,
+                                   predicted=pred, moments=mom)
+
+
+def same_distribution_drop_leading_order(eps: float, *, theta: float = math.pi / 3, eta: float = 0.25,
+                                         u: tuple[float, float] = (0.0, 5.0)) -> float:
+    """grokcheck's leading order of App. A.3's drop step as ε → 0 at a fixed initialisation ``u``.
+
+    Every entry of ``Σ`` is ``O(ε)`` and ``c = O(√ε)`` (``ψ ≈ √ε tan θ``), so for ``k ≪ 1/(ηε)`` the
+    iterate drifts linearly, ``w_k ≈ u + 2ηk c``, with ``c ≈ √(π/2) √ε (tan θ/2, −1)``. The error
+    leaves 1 when ``ν_k = μ_k tan θ``:
+
+        k* ≈ (u₂ − u₁ tan θ) / (2η √ε √(π/2) (1 + tan²θ/2)) = Θ(1/(η√ε))      (u₂ > u₁ tan θ),
+
+    and 0 when ``u₂ ≤ u₁ tan θ`` (the error starts below 1). Theorem 2 prints ``Θ(1/(ηε))``.
+    """
+    t = math.tan(theta)
+    gap = u[1] - u[0] * t
+    if gap <= 0:
+        return 0.0
+    return gap / (2 * eta * math.sqrt(eps) * math.sqrt(math.pi / 2) * (1 + t * t / 2))
