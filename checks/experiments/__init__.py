@@ -67,6 +67,24 @@ _EXPORTS = {
     "character_table_target": "grokcheck.checks.experiments._matrix_completion",
     "nuclear_reference": "grokcheck.checks.experiments._matrix_completion",
     "train_matrix_completion": "grokcheck.checks.experiments._matrix_completion",
+    # writing an experiment of one's own (docs/properties.md): the study and its declared rivals
+    "Experiment": "grokcheck.checks.experiments._study",
+    "Cell": "grokcheck.checks.experiments._study",
+    "Outcome": "grokcheck.checks.experiments._study",
+    "StudyContext": "grokcheck.checks.experiments._study",
+    "run_experiment": "grokcheck.checks.experiments._study",
+    "t_interval": "grokcheck.checks.experiments._study",
+    "wilson_interval": "grokcheck.checks.experiments._study",
+    "bootstrap_interval": "grokcheck.checks.experiments._study",
+    "fit_line": "grokcheck.checks.experiments._study",
+    "Design": "grokcheck.checks.experiments._rivals",
+    "Model": "grokcheck.checks.experiments._rivals",
+    "Setting": "grokcheck.checks.experiments._rivals",
+    "Magnitude": "grokcheck.checks.experiments._rivals",
+    "proxy": "grokcheck.checks.experiments._rivals",
+    "censored_ratio": "grokcheck.checks.experiments._rivals",
+    "decide_bound": "grokcheck.checks.experiments._rivals",
+    "equivalence": "grokcheck.checks.experiments._rivals",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
