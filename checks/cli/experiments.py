@@ -36,6 +36,13 @@ def register(sub) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit 1 on any unexpected FAIL or ERROR, for CI (a FAIL in a proxy setting — a claim that does "
                    "not transfer there — is not unexpected)")
+    p.add_argument("--recompute", action="store_true",
+                   help="at --budget paper, run every selected experiment even where a stored results file "
+                   "(results/<id>.paper.json, or $GROKCHECK_RESULTS) records a finished run of the same setting")
+    p.add_argument("--store-results", action="store_true",
+                   help="write a results file (verdict, statistics, intervals, command, commit, machine, wall and CPU "
+                   "time; no weights) for each experiment this run finished, into results/ of the checkout or "
+                   "$GROKCHECK_RESULTS (never for a run capped by --max-steps)")
     p.add_argument("--threads", type=_threads_arg, default="auto",
                    help="torch threads: 'auto' (one: experiment cells are small batched ensembles) or a count "
                    "(default auto)")
@@ -85,6 +92,59 @@ def _claim(out, args):
                               may_change=tuple(config), outputs=EXPERIMENTS_OUTPUTS)
 
 
+def _reused(exp, args):
+    """The stored paper-budget result of ``exp`` as a CheckResult, or ``None`` (run it).
+
+    Reused only at ``--budget paper``, without ``--recompute`` or ``--max-steps``, when the stored
+    file's settings fingerprint, seed and device class match (``_reproductions.verify_record``);
+    a file present but not accepted is named on stderr with the reason, and the experiment runs.
+    """
+    import sys
+
+    from grokcheck.checks.experiments._reproductions import stored_result
+
+    if args.budget != "paper" or getattr(args, "recompute", False) or args.max_steps is not None:
+        return None
+    rec, path, problems = stored_result(exp, budget=args.budget, seed=args.seed, device=args.device)
+    if rec is None:
+        if problems:
+            print(f"experiments: not reusing {path}: " + "; ".join(problems), file=sys.stderr, flush=True)
+        return None
+    if not args.quiet:
+        git = rec.provenance.get("git") or {}
+        print(f"experiments: {exp.id}: reusing {path} (commit {str(git.get('commit'))[:10]}, "
+              f"{rec.provenance.get('date')}; --recompute runs it again)", file=sys.stderr, flush=True)
+    return rec.to_check_result()
+
+
+def _run_and_store(exp, args, out, run_experiment):
+    """Run ``exp``; with ``--store-results`` keep a results file of a finished, uncapped run."""
+    import shlex
+    import sys
+    import time
+
+    from grokcheck.checks.experiments import _reproductions as rp
+
+    t0, c0 = time.perf_counter(), rp.cpu_seconds()
+    r = run_experiment(exp, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
+                       max_steps=args.max_steps, progress=False)
+    if getattr(args, "store_results", False) and args.max_steps is None and r.verdict.value != "ERROR":
+        folder = rp.results_dir()
+        if folder is None:
+            from grokcheck.errors import InvalidInputError
+
+            raise InvalidInputError("--store-results: no results folder (set GROKCHECK_RESULTS, or run from a "
+                                    "checkout with a results/ folder)")
+        rec = rp.record_from_check(r, budget=args.budget, seed=args.seed, device=args.device,
+                                   settings=exp.settings(args.budget),
+                                   command=shlex.join(["grokcheck", *sys.argv[1:]]),
+                                   wall_seconds=time.perf_counter() - t0, cpu_seconds=rp.cpu_seconds() - c0)
+        path = rp.save_result(rec, folder)
+        if not args.quiet:
+            print(f"experiments: {exp.id}: results stored in {path}", file=sys.stderr, flush=True)
+    return r
+
+
 def run(args) -> int:
     import dataclasses
     import json
@@ -116,8 +176,9 @@ def run(args) -> int:
         for i, e in enumerate(exps):
             if not args.quiet:
                 print(f"experiments [{i + 1}/{len(exps)}] {e.id} (budget {args.budget})", file=sys.stderr, flush=True)
-            r = run_experiment(e, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
-                               max_steps=args.max_steps, progress=False)
+            r = _reused(e, args)
+            if r is None:
+                r = _run_and_store(e, args, out, run_experiment)
             # one table: every experiment states its own groups
             results.append(dataclasses.replace(r, group_independent=False))
             figures.extend(r.details.get("figures", []))
