@@ -10,6 +10,12 @@ Directives
     appears without editing the docs.
 ``grokcheck-published-false``
     A list of the registered published statements shown false, with the reason of each.
+``grokcheck-reproductions``
+    The reproduction table: for every registered experiment, the published number with its
+    source, ours at ``paper`` (the stored results file, or "not run here" with the measured
+    cost) and at ``full``, the verdict, the CPU hours and the full budget's differences from the
+    paper, read from the repository's ``results/`` when the docs are built
+    (:func:`grokcheck.checks.experiments._reproductions.reproduction_rows`).
 ``grokcheck-api``
     ``autoclass`` / ``autofunction`` / ``autodata`` entries for the public names of grokcheck's
     namespaces, each object documented once, under the first namespace that exports it.
@@ -160,6 +166,40 @@ def published_false_rst() -> str:
     return "\n".join(lines) + "\n"
 
 
+def reproductions_rst(folder=None) -> str:
+    """RST of the reproduction table (see the module docstring); ``folder``: the results folder."""
+    from grokcheck.checks.experiments._reproductions import reproduction_rows
+
+    rows = reproduction_rows(folder)
+    lines = [
+        f".. list-table:: {sum(r['has_paper_run'] for r in rows)} of {len(rows)} experiments run at the paper budget",
+        "   :header-rows: 1",
+        "   :widths: 22 18 18 10 12 8 12",
+        "   :class: grokcheck-reproductions",
+        "",
+        "   * - claim",
+        "     - published (source)",
+        "     - ours at paper",
+        "     - verdict",
+        "     - ours at full",
+        "     - CPU hours",
+        "     - full budget differs from the paper",
+    ]
+    for r in rows:
+        hours = "—" if r["cpu_hours"] is None else f"{r['cpu_hours']:.3g}" + ("" if r["has_paper_run"] else " (projected)")
+        full = (f"{r['ours_full']} ({r['verdict_full']})" if r["verdict_full"] else "no stored run")
+        lines += [
+            f"   * - ``{r['id']}``: {_cell(r['claim'])}",
+            f"     - {_cell(r['published'] or 'the claim as stated')} ({_cell(r['source'])})",
+            f"     - {_cell(r['ours_paper'])}" + (f" on {_cell(r['ran_on'])}" if r["ran_on"] else ""),
+            f"     - {_cell(r['verdict_paper'] or '—')}",
+            f"     - {_cell(full)}",
+            f"     - {_cell(hours)}",
+            f"     - {_cell('; '.join(r['full_differences']) or 'none (the paper setting)')}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _kind(obj) -> str:
     if inspect.isclass(obj):
         return "autoclass"
@@ -243,6 +283,13 @@ class PublishedFalseDirective(_GeneratedRST):
         return self._parse(published_false_rst())
 
 
+class ReproductionsDirective(_GeneratedRST):
+    has_content = False
+
+    def run(self):
+        return self._parse(reproductions_rst())
+
+
 class ApiDirective(_Generated):
     has_content = False
 
@@ -277,4 +324,5 @@ def setup(app):
     app.add_directive("grokcheck-claims", ClaimsDirective)
     app.add_directive("grokcheck-api", ApiDirective)
     app.add_directive("grokcheck-published-false", PublishedFalseDirective)
+    app.add_directive("grokcheck-reproductions", ReproductionsDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
