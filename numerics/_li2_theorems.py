@@ -1,0 +1,259 @@
+"""Li₂'s remaining theorems, numerically (Tian, arXiv 2509.21519): Proposition 1's small-t expansion and
+rate, Theorem 3's reconstruction, Theorem 6's repulsion signs, Theorem 7's top-down modulation, Lemma 2
+(Muon ascends the joint energy) and Theorem 8's win probabilities and coverage count.
+
+Conventions follow :mod:`grokcheck.numerics._li2`: ``X`` ``(g², 2g)`` concatenated one-hot inputs of the
+full table, ``Y`` ``(g², g)`` one-hot targets, ``Ỹ = P^⊥_1 Y``, σ = x², ``F = σ(XW)`` ``(N, K)``.
+Irreps are the group's certified unitary irreps (``G.irreps``), matrices ``(g, d, d)``.
+
+References: Tian, arXiv 2509.21519, Proposition 1 and Props 3–4 (App. C), Theorems 3, 6, 7, 8, Lemma 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate
+
+from grokcheck.errors import GrokcheckError
+from grokcheck.numerics._li2 import _center, gf_closed_form, gf_limit, table_inputs
+
+__all__ = [
+    "SmallTExpansion",
+    "gf_small_t_expansion",
+    "GFRate",
+    "gf_rate",
+    "reconstruction_nodes",
+    "reconstruction_residual",
+    "theorem3_width",
+    "repulsion_signs",
+    "isotypic_projector",
+    "residual_target",
+    "modulated_ascent",
+    "muon_direction",
+    "theorem8_win_frequencies",
+    "coupon_collector_mean",
+]
+
+
+# ------------------------------------------------------------------ Proposition 1 (Stage I)
+@dataclass(frozen=True)
+class SmallTExpansion:
+    """Residuals of Eq. (3), ``G_F(t) = t ỸỸᵀF̃ + O(α) + O(αt) + O(t²)``, on a grid.
+
+    Attributes
+    ----------
+    ts : ``(T,)`` times; ``residual_t`` ``(T,)``: ``‖G_F(t) − t ỸỸᵀF̃‖_F`` with ``V(0) = 0``
+        (only the ``O(t²)`` term remains); ``t_slope``: log-log slope of it against ``t`` (2).
+    alphas : ``(A,)`` init scales; ``g0`` ``(A,)``: ``‖G_F(0)‖_F`` with ``V(0) ~ N(0, α²)``;
+        ``alpha_slope``: log-log slope against α (1); ``g0_over_alpha_sqrt_km``: ``‖G_F(0)‖/(α√(KM))``.
+    """
+
+    ts: np.ndarray
+    residual_t: np.ndarray
+    t_slope: float
+    alphas: np.ndarray
+    g0: np.ndarray
+    alpha_slope: float
+    g0_over_alpha_sqrt_km: np.ndarray
+
+
+def _slope(x, y) -> float:
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def gf_small_t_expansion(F, Y, *, eta: float, ts, alphas, rng: np.random.Generator) -> SmallTExpansion:
+    """Measure Eq. (3)'s orders with the exact solution :func:`gf_closed_form`."""
+    F, Y = np.asarray(F, float), np.asarray(Y, float)
+    K, C = F.shape[1], Y.shape[1]
+    Ft, Yt = _center(F), _center(Y)
+    lead = Yt @ (Yt.T @ Ft)
+    ts = np.asarray(ts, float)
+    exact = gf_closed_form(F, Y, np.zeros((K, C)), eta, ts)
+    res = np.array([np.linalg.norm(e - t * lead) for e, t in zip(exact, ts)])
+    alphas = np.asarray(alphas, float)
+    z = rng.standard_normal((K, C))
+    g0 = np.array([np.linalg.norm(gf_closed_form(F, Y, a * z, eta, [0.0])[0]) for a in alphas])
+    return SmallTExpansion(ts=ts, residual_t=res, t_slope=_slope(ts, res), alphas=alphas, g0=g0,
+                           alpha_slope=_slope(alphas, g0), g0_over_alpha_sqrt_km=g0 / (alphas * np.sqrt(K * C)))
+
+
+@dataclass(frozen=True)
+class GFRate:
+    """Late-time decay of ``‖G_F(t) − G_F(∞)‖_F`` (Props 3–4 of App. C).
+
+    ``rate``: fitted ``−d log‖·‖/dt`` over the late window; ``lambda_min``: ``λ_min(F̃ᵀF̃ + ηI)``;
+    ``sigma_min_sq_plus_eta``: ``σ_min(F̃)² + η`` (the printed lower bound on ``λ_min``).
+    """
+
+    ts: np.ndarray
+    distance: np.ndarray
+    rate: float
+    lambda_min: float
+    sigma_min_sq_plus_eta: float
+
+
+def gf_rate(F, Y, V0, *, eta: float, ts) -> GFRate:
+    """Fit the exponential rate at which ``G_F(t)`` reaches Proposition 1's limit (``η > 0``)."""
+    F, Y = np.asarray(F, float), np.asarray(Y, float)
+    ts = np.asarray(ts, float)
+    exact = gf_closed_form(F, Y, V0, eta, ts)
+    lim = gf_limit(F, Y, eta)
+    dist = np.array([np.linalg.norm(e - lim) for e in exact])
+    rate = -float(np.polyfit(ts, np.log(dist), 1)[0])
+    Ft = _center(F)
+    lam = float(np.linalg.eigvalsh(Ft.T @ Ft + eta * np.eye(F.shape[1]))[0])
+    smin = float(np.linalg.svd(Ft, compute_uv=False)[-1])
+    return GFRate(ts=ts, distance=dist, rate=rate, lambda_min=lam, sigma_min_sq_plus_eta=smin**2 + eta)
+
+
+# ------------------------------------------------------------------ Theorem 3 (reconstruction)
+def reconstruction_nodes(G, *, drop: int = 0) -> np.ndarray:
+    """Theorem 3's complex first layer ``W`` ``(2g, K)``: for every non-trivial irrep ``ρ`` (dim ``d``) and
+    every ``(a, b, c, e) ∈ [d]⁴`` the pair ``w± = [ρ_ab; ±ρ_ce]`` (``K = 2 Σ_{k≠0} d_k⁴``).
+
+    With σ = x², ``σ(x·w₊) − σ(x·w₋) = 4 ρ_ab(g₁) ρ_ce(g₂)``; the products with ``b = c`` sum to
+    ``ρ_ae(g₁g₂)``, the functions of the target that make up ``Ỹ``. ``drop`` removes that many nodes
+    from the end (to show the width is needed by this construction).
+    """
+    cols = []
+    for rep in G.irreps[1:]:
+        m = np.asarray(rep.matrices)
+        d = m.shape[1]
+        for a, b, c, e in itertools.product(range(d), repeat=4):
+            u, v = m[:, a, b], m[:, c, e]
+            cols.append(np.concatenate([u, v]))
+            cols.append(np.concatenate([u, -v]))
+    W = np.stack(cols, axis=1).astype(complex)
+    if drop:
+        W = W[:, : W.shape[1] - int(drop)]
+    return W
+
+
+def theorem3_width(G) -> tuple[int, int]:
+    """``(2 Σ_{k≠0} m_k² d_k², 2[(M − κ)² + κ − 1])`` with ``m_k = d_k`` and ``κ(H)`` the number of
+    non-trivial irreps (the paper's Eq. (8) convention)."""
+    dims = [rep.dim for rep in G.irreps[1:]]
+    kappa = len(dims)
+    return 2 * sum(d**4 for d in dims), 2 * ((G.order - kappa) ** 2 + kappa - 1)
+
+
+def reconstruction_residual(G, W) -> float:
+    """``‖Ỹ − F̃ V‖_F / ‖Ỹ‖_F`` at the least-squares (η = 0) ``V``, ``F = (XW)²`` (complex)."""
+    X, Y = table_inputs(G)
+    F = (X @ W) ** 2
+    Ft, Yt = F - F.mean(axis=0, keepdims=True), _center(Y)
+    V, *_ = np.linalg.lstsq(Ft, Yt.astype(complex), rcond=None)
+    return float(np.linalg.norm(Yt - Ft @ V) / np.linalg.norm(Yt))
+
+
+# ------------------------------------------------------------------ Theorem 6 (repulsion)
+def repulsion_signs(F, *, eta: float) -> dict:
+    """Compare ``sign b_jl`` (``B = (F̃ᵀF̃ + ηI)⁻¹``) with ``−sign(f̃_jᵀ P_{η,−jl} f̃_l)`` for all pairs j < l.
+
+    Returns ``{"agree", "pairs", "raw_agree"}``: pairs where the signs agree, all pairs, and the
+    pairs where the naive ``−sign(f̃_jᵀ f̃_l)`` (no projection) agrees.
+    """
+    Ft = _center(np.asarray(F, float))
+    N, K = Ft.shape
+    B = np.linalg.inv(Ft.T @ Ft + eta * np.eye(K))
+    agree = raw = pairs = 0
+    for j, l in itertools.combinations(range(K), 2):
+        rest = np.delete(Ft, [j, l], axis=1)
+        P = np.eye(N) - rest @ np.linalg.solve(rest.T @ rest + eta * np.eye(K - 2), rest.T)
+        s = Ft[:, j] @ P @ Ft[:, l]
+        pairs += 1
+        agree += int(np.sign(B[j, l]) == -np.sign(s))
+        raw += int(np.sign(B[j, l]) == -np.sign(Ft[:, j] @ Ft[:, l]))
+    return {"agree": agree, "pairs": pairs, "raw_agree": raw}
+
+
+# ------------------------------------------------------------------ Theorem 7 (top-down modulation)
+def isotypic_projector(G, indices) -> np.ndarray:
+    """Real ``(g, g)`` projector onto the functions on ``G`` spanned by the matrix coefficients of the
+    irreps ``indices`` (closed under duals): ``Π = Σ_k (d_k/|G|) Σ_x χ_k(x)^* L_x``."""
+    g = G.order
+    P = np.zeros((g, g), dtype=complex)
+    T = np.asarray(G.table)
+    for k in indices:
+        rep = G.irreps[k]
+        chi = np.asarray(rep.character)
+        for x in range(g):
+            # (L_x f)(y) = f(x⁻¹ y): row y, column x⁻¹y
+            cols = T[G.inverses[x], :]
+            P[np.arange(g), cols] += rep.dim / g * np.conj(chi[x])
+    if np.max(np.abs(P.imag)) > 1e-9:
+        raise GrokcheckError("isotypic_projector needs a set of irreps closed under duals")
+    return P.real
+
+
+def residual_target(G, learned) -> np.ndarray:
+    """``Ỹ`` minus its least-squares fit by the perfect features of the irreps ``learned`` (Theorem 3's
+    nodes restricted to them): the target that η → 0⁺ leaves in ``G_F`` (``(g², g)``, real)."""
+    X, Y = table_inputs(G)
+    cols = []
+    for k in learned:
+        m = np.asarray(G.irreps[k].matrices)
+        d = m.shape[1]
+        for a, b, c, e in itertools.product(range(d), repeat=4):
+            cols.append(np.concatenate([m[:, a, b], m[:, c, e]]))
+            cols.append(np.concatenate([m[:, a, b], -m[:, c, e]]))
+    Yt = _center(Y)
+    if not cols:
+        return Yt
+    F = (X @ np.stack(cols, axis=1)) ** 2
+    Ft = F - F.mean(axis=0, keepdims=True)
+    V, *_ = np.linalg.lstsq(Ft, Yt.astype(complex), rcond=None)
+    R = Yt - Ft @ V
+    return R.real
+
+
+def modulated_ascent(G, R, w0, *, lr: float | None = None, steps: int = 20000, tol: float = 1e-12) -> np.ndarray:
+    """Projected ascent of ``𝓔_S(w) = ½‖Rᵀ(Xw)²‖²`` on the unit sphere for a batch ``w0`` ``(B, 2g)``."""
+    X, _ = table_inputs(G)
+    g = G.order
+    w = np.asarray(w0, float)
+    w = w / np.linalg.norm(w, axis=-1, keepdims=True)
+    lr = 0.1 / g if lr is None else lr
+    for _ in range(steps):
+        pre = w @ X.T
+        back = ((pre**2) @ R) @ R.T
+        gr = (2.0 * pre * back) @ X
+        tang = gr - np.sum(gr * w, axis=-1, keepdims=True) * w
+        w = w + lr * tang
+        w = w / np.linalg.norm(w, axis=-1, keepdims=True)
+        if np.max(np.linalg.norm(tang, axis=-1)) <= tol * g:
+            break
+    return w
+
+
+# ------------------------------------------------------------------ Lemma 2 and Theorem 8 (Muon)
+def muon_direction(grad: np.ndarray) -> np.ndarray:
+    """Muon's map ``G_W = U D Vᵀ ↦ U Vᵀ`` (compact SVD, exact), ``(m, p)``."""
+    u, _, vh = np.linalg.svd(np.asarray(grad, float), full_matrices=False)
+    return u @ vh
+
+
+def theorem8_win_frequencies(mu, a: float, *, trials: int, rng: np.random.Generator) -> np.ndarray:
+    """Frequencies with which the independent dynamics ``α̇_l = μ_l α_l²`` (Eq. (10) in the ζ basis) reach
+    ``ζ_l`` first, with ``α_l(0)`` inverse-exponential (Fréchet, ``CDF = exp(−x^{−a})``).
+
+    Coordinate ``l`` blows up at ``t_l = 1/(μ_l α_l(0))``, so the first to reach the sphere is
+    ``argmax_l μ_l α_l(0)``. ``(L,)``.
+    """
+    mu = np.asarray(mu, float)
+    alpha = (-np.log(rng.uniform(size=(trials, mu.size)))) ** (-1.0 / a)  # inverse CDF of exp(−x^{−a})
+    win = np.argmax(mu * alpha, axis=1)
+    return np.bincount(win, minlength=mu.size) / trials
+
+
+def coupon_collector_mean(p) -> float:
+    """Expected number of independent draws to see every outcome of ``p`` at least once:
+    ``∫₀^∞ (1 − Π_l (1 − e^{−p_l t})) dt`` (Poissonisation; exact)."""
+    p = np.asarray(p, float)
+    if np.any(p <= 0) or abs(p.sum() - 1) > 1e-9:
+        raise GrokcheckError("coupon_collector_mean needs positive probabilities summing to 1")
+    val, _ = integrate.quad(lambda t: 1.0 - np.prod(-np.expm1(-p * t)), 0, np.inf, limit=400)
+    return float(val)
