@@ -110,6 +110,20 @@ from grokcheck.numerics._tan_huang import (  # noqa: E402
     theorem59_sides,
     theorem512_sides,
 )
+from grokcheck.numerics._li2_theorems import (  # noqa: E402
+    coupon_collector_mean,
+    gf_rate,
+    gf_small_t_expansion,
+    isotypic_projector,
+    modulated_ascent,
+    muon_direction,
+    reconstruction_nodes,
+    reconstruction_residual,
+    repulsion_signs,
+    residual_target,
+    theorem3_width,
+    theorem8_win_frequencies,
+)
 from grokcheck.numerics._egd import (  # noqa: E402
     EGDIdentities,
     EGDToyProblem,
@@ -240,4 +254,16 @@ __all__ = [
     "toy_test_error",
     "ToyRun",
     "v_ridge",
+    "coupon_collector_mean",
+    "gf_rate",
+    "gf_small_t_expansion",
+    "isotypic_projector",
+    "modulated_ascent",
+    "muon_direction",
+    "reconstruction_nodes",
+    "reconstruction_residual",
+    "repulsion_signs",
+    "residual_target",
+    "theorem3_width",
+    "theorem8_win_frequencies",
 ]
