@@ -19,6 +19,9 @@ Claims (Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817):
 - ``lyu.mc.kernel_zero`` — Cor. 3.11: unobserved entries ≈ 0 in the kernel phase.
 - ``lyu.mc.transition`` — the test loss drops at ``steps ≈ log α/(ηλ)``.
 - ``lyu.mc.nuclear`` — the rich-phase limit is the min-nuclear-norm fit.
+- ``lyu.mc.late_kkt`` — Thm 3.10: after ``log α/λ`` the factors approach a KKT point of (R2).
+- ``lyu.kkt.needs_small_lambda`` — at finite λ the late-phase KKT residual falls like λ, not with α.
+- ``lyu.mc.error_bound`` — Thm 3.12: ``‖W∞ − X*‖_F ≲ √(λ‖X*‖_*)`` as λ varies.
 """
 
 from __future__ import annotations
@@ -40,7 +43,10 @@ __all__ = [
     "check_diag_late_kkt",
     "check_diag_kkt_in_alpha",
     "check_grok_time_slope",
+    "check_kkt_needs_small_lambda",
+    "check_mc_kernel_limit",
     "check_mc_kernel_zero",
+    "check_mc_late_kkt",
     "check_mc_nuclear_completion",
     "check_mc_transition",
 ]
@@ -357,3 +363,197 @@ def check_mc_nuclear_completion(run, reference, *, seed_index: int = 0, cell: in
         "lyu.mc.nuclear", "the rich-phase limit of matrix completion is the minimum-nuclear-norm completion",
         f"{_SRC}, Thm 3.12", 0.0, m, t, m <= tol, {},
     )
+
+
+def _mc_model(data, seed_index: int):
+    """(R2)'s model of one seed: flat ``θ = (U, V)`` ``(2d²,)`` ↦ ``(UUᵀ − VVᵀ)_{Ω}`` ``(n,)``, and its targets."""
+    import torch
+
+    d = data.d
+    r = torch.as_tensor(data.rows[seed_index])
+    c = torch.as_tensor(data.cols[seed_index])
+
+    def f(th):
+        U, V = th[: d * d].reshape(d, d), th[d * d:].reshape(d, d)
+        return (U @ U.T - V @ V.T)[r, c]
+
+    y = data.target[data.rows[seed_index], data.cols[seed_index]]
+    return f, y
+
+
+def mc_kkt_residuals(run, *, seed_index: int = 0, cell: int = 0, snapshot: int = -1) -> dict:
+    """The (R2) certificate ``min ½‖θ‖² s.t. W_ij = X*_ij on Ω`` of one matrix-completion snapshot.
+
+    Returns ``{"stationarity": ‖θ − Σ μ_i ∇f_i‖/‖θ‖ (least squares over free μ), "feasibility":
+    ‖f(θ) − y‖/‖y‖}`` (:func:`~grokcheck.numerics.kkt_certificate_regression`). At a stationary
+    point of the regularised loss the first is 0 for every λ (``μ_i = −2r_i/(nλ)``); the second
+    is the regularised fit's residual, the part of the KKT conditions that only λ → 0 removes.
+    """
+    import torch
+
+    from grokcheck.numerics import kkt_certificate_regression
+
+    if run.theta_snapshots is None:
+        raise GrokcheckError("this MatrixCompletionRun has no (U, V) snapshots; train it with the current "
+                             "train_matrix_completion")
+    f, y = _mc_model(run.data, seed_index)
+    th = torch.as_tensor(run.theta_snapshots[snapshot, seed_index, cell].reshape(-1), dtype=torch.float64)
+    cert = kkt_certificate_regression(f, th, torch.as_tensor(y))
+    return {"stationarity": float(cert.stationarity_relative), "feasibility": float(cert.feasibility)}
+
+
+def _grid_slopes(x_axis, other, values) -> dict:
+    """Least-squares slopes of ``log values`` on ``log x_axis`` within each group of equal ``other``
+    (groups with at least two distinct ``x_axis``), keyed by the ``other`` value."""
+    x, o, v = np.log(np.asarray(x_axis, float)), np.asarray(other, float), np.log(np.maximum(values, 1e-300))
+    return {float(k): float(np.polyfit(x[o == k], v[o == k], 1)[0]) for k in np.unique(o)
+            if np.unique(x[o == k]).size >= 2}
+
+
+def check_mc_late_kkt(run, *, seed_index: int = 0, snapshot: int = -1, max_stationarity_slope: float = -0.5,
+                      feasibility_slope: float = 1.0, slope_tol: float = 0.25) -> CheckResult:
+    """Thm 3.10 on matrix completion: at ``t = (1+c)·log α/λ`` the factors ``(U, V)`` approach a KKT
+    point of (R2), ``min ½‖θ‖² s.t. W_ij = X*_ij on Ω``, in the theorem's joint limit α → ∞,
+    λ = Θ(α^-p) → 0.
+
+    ``run`` is an α × λ grid whose snapshot ``snapshot`` sits at ``c' = 1 + c > 1`` times each
+    cell's ``log α/λ``; :func:`mc_kkt_residuals` per cell. The two parts of the KKT conditions
+    go to zero in the two limits: the relative stationarity residual (the directions of ``U, V``
+    the solution does not use still carry ``α·e^{−λt} = α^{−c}``) must fall with α at fixed λ
+    (log-log slope ≤ ``max_stationarity_slope`` = −½, a clear fall; the rate ``−c`` is slowed by
+    the gradient in those directions), and the relative infeasibility (the regularised fit's
+    O(λ) residual) must fall with λ at fixed α with slope ``feasibility_slope`` = 1 within
+    ``slope_tol``. The measurement is the worst infeasibility slope. A snapshot still in the
+    kernel phase (stationarity ≈ 1 at every α) FAILs.
+    """
+    c_frac = float(run.snapshot_fractions[snapshot])
+    if not c_frac > 1:
+        raise GrokcheckError(f"Thm 3.10 is about t ≥ log α/λ; snapshot {snapshot} sits at {c_frac}·log α/λ")
+    a = np.asarray(run.alphas, dtype=float)
+    lam = np.asarray(run.lambdas, dtype=float)
+    res = [mc_kkt_residuals(run, seed_index=seed_index, cell=c, snapshot=snapshot) for c in range(a.size)]
+    stat = np.array([r["stationarity"] for r in res])
+    feas = np.array([r["feasibility"] for r in res])
+    s_alpha = _grid_slopes(a, lam, stat)
+    s_lam = _grid_slopes(lam, a, feas)
+    if not s_alpha or not s_lam:
+        raise GrokcheckError("Thm 3.10's check needs two α at some λ and two λ at some α")
+    worst = max(s_lam.values(), key=lambda s: abs(s - feasibility_slope))
+    ok = max(s_alpha.values()) <= max_stationarity_slope and abs(worst - feasibility_slope) <= slope_tol
+    tol = Tolerance(slope_tol, f"the regularised fit's residual is O(λ): slope 1 on log λ, ±{slope_tol} for the O(λ²) "
+                               "term (excludes ½ and 0); and the stationarity residual must fall with α (slope ≤ "
+                               f"{max_stationarity_slope:g}: the unused directions shrink like α^-c)", "close")
+    return _r("lyu.mc.late_kkt", "after log α/λ the matrix-completion factors approach a KKT point of "
+              "min ½‖θ‖² s.t. W_ij = X*_ij on Ω: stationarity as α grows, feasibility as λ → 0",
+              f"{_SRC}, Thm 3.10", feasibility_slope, float(worst), tol, bool(ok),
+              {"t_over_T": c_frac, "cells": [{"alpha": float(x), "lambda": float(y), **r} for x, y, r in zip(a, lam, res)],
+               "stationarity_slope_on_log_alpha": s_alpha, "infeasibility_slope_on_log_lambda": s_lam})
+
+
+def check_kkt_needs_small_lambda(run, *, seed_index: int = 0, snapshot: int = -1, predicted_lambda_slope: float = 1.0,
+                                 slope_tol: float = 0.25, max_alpha_slope: float = 0.1) -> CheckResult:
+    """Does the KKT statement at finite λ also need λ → 0? Measured on matrix completion (R2).
+
+    ``run`` is an α × λ grid (cells ``(α_i, λ_j)``). At the late point ``snapshot`` (default: the
+    end, after the transition) the (R2) infeasibility of every cell; the slope of its log on
+    ``log λ`` at each fixed α, and on ``log α`` at each fixed λ. The answer 'yes, λ → 0 is needed'
+    is the prediction ``slope_λ = 1`` (within ``slope_tol``) with ``|slope_α| ≤ max_alpha_slope``
+    (α alone does not shrink it). The rival 'α → ∞ suffices at fixed λ' predicts slope_α < 0 and
+    FAILs this check. The measurement is the worst λ-slope deviation (``|slope_λ − 1|``).
+    """
+    a = np.asarray(run.alphas, dtype=float)
+    lam = np.asarray(run.lambdas, dtype=float)
+    feas = np.array([mc_kkt_residuals(run, seed_index=seed_index, cell=c, snapshot=snapshot)["feasibility"]
+                     for c in range(a.size)])
+    lam_slopes = _grid_slopes(lam, a, feas)
+    alpha_slopes = _grid_slopes(a, lam, feas)
+    if not lam_slopes or not alpha_slopes:
+        raise GrokcheckError("the grid needs two λ at some α and two α at some λ")
+    dev = float(max(abs(s - predicted_lambda_slope) for s in lam_slopes.values()))
+    worst_alpha = float(max(abs(s) for s in alpha_slopes.values()))
+    ok = dev <= slope_tol and worst_alpha <= max_alpha_slope
+    tol = Tolerance(slope_tol, f"the regularised fit's residual is O(λ) (slope 1 on log λ; ±{slope_tol} for the O(λ²) "
+                               f"term) and independent of α once the kernel phase is over (|slope on log α| ≤ "
+                               f"{max_alpha_slope}: a residual shrinking with α at that rate would halve only over "
+                               "10³ in α)", "at_most")
+    return _r("lyu.kkt.needs_small_lambda", "the KKT statement of the late phase at finite λ needs λ → 0: the "
+              "residual falls like λ and not with α", f"{_SRC}, Thms 3.5 and 3.10 (λ = Θ(α^-p))", 0.0, dev, tol, ok,
+              {"cells": [{"alpha": float(x), "lambda": float(y), "infeasibility": float(z)}
+                         for x, y, z in zip(a, lam, feas)],
+               "slope_on_log_lambda": lam_slopes, "slope_on_log_alpha": alpha_slopes})
+
+
+def incoherence(X, *, rank: int | None = None, rtol: float = 1e-8) -> tuple[float, int]:
+    """``(μ, r)``: the incoherence ``μ = (d/r)·max_i ‖P_U e_i‖²`` of the column space ``U`` of a symmetric
+    ``X`` ``(d, d)`` and its rank ``r`` (eigenvalues above ``rtol·max|eigenvalue|`` unless ``rank`` is given)."""
+    X = np.asarray(X, dtype=np.float64)
+    ev, vec = np.linalg.eigh(0.5 * (X + X.T))
+    order = np.argsort(-np.abs(ev))
+    r = int(rank) if rank is not None else int(np.sum(np.abs(ev) > rtol * np.abs(ev).max()))
+    Uc = vec[:, order[:r]]
+    return float(X.shape[0] / r * np.max(np.sum(Uc ** 2, axis=1))), r
+
+
+def check_mc_error_bound(data, lambdas, *, seed_index: int = 0, predicted_slope: float = 0.5,
+                         slope_tol: float = 0.1, tol: float = 1e-10) -> CheckResult:
+    """Thm 3.12's error bound ``‖W∞ − X*‖_F ≲ √(λ‖X*‖_*)·μ² log d`` as a scaling law in λ.
+
+    ``W∞`` is the global minimiser of ``(1/n)Σ_Ω (W − X*)² + (λ/2)‖W‖_*`` (Thm 3.12: gradient flow
+    reaches it; :func:`check_mc_nuclear_completion` tests that for a trained run), computed by
+    :func:`~grokcheck.numerics.min_nuclear_norm_completion` for each λ of ``lambdas``. The bound
+    says the error falls at least like ``√λ``: the log-log slope of ``‖W∞ − X*‖_F`` on λ must be
+    at least ``predicted_slope`` = ½ (``slope_tol`` = 0.1 for the finite range of λ). The
+    rival 'the error has a floor' (slope 0, no recovery: too few observations or a target that
+    is not low rank and incoherent) FAILs. The details give the constant
+    ``‖W∞ − X*‖_F / (√(λ‖X*‖_*) μ² log d)`` per λ, and the slope tells whether √λ is tight
+    (slope ½) or loose (slope 1, the penalised fit's O(λ) bias once recovery is exact).
+    """
+    from grokcheck.numerics import min_nuclear_norm_completion
+
+    lam = np.asarray(lambdas, dtype=float)
+    if lam.size < 2 or np.any(lam <= 0):
+        raise GrokcheckError("Thm 3.12's scaling check needs at least two positive λ")
+    X = np.asarray(data.target, dtype=np.float64)
+    r, c = data.rows[seed_index], data.cols[seed_index]
+    nuc = float(np.abs(np.linalg.eigvalsh(0.5 * (X + X.T))).sum())
+    mu, rank = incoherence(X)
+    errs = []
+    for lm in lam:
+        sol = min_nuclear_norm_completion(data.d, r, c, X[r, c], lam=float(lm) / 2, n_loss=data.n, tol=tol)
+        errs.append(float(np.linalg.norm(sol.X - X)))
+    errs = np.array(errs)
+    slope = float(np.polyfit(np.log(lam), np.log(np.maximum(errs, 1e-300)), 1)[0])
+    const = errs / (np.sqrt(lam * nuc) * mu ** 2 * math.log(data.d))
+    t = Tolerance(slope_tol, "the bound is an upper bound in λ: a log-log slope ≥ ½ satisfies it; 0.1 allows the "
+                             "curvature of log error over the grid's range of λ, and excludes slope 0 (an error floor)",
+                  "at_least")
+    return _r("lyu.mc.error_bound", "the rich-phase limit of matrix completion is within √(λ‖X*‖_*)·μ² log d of the "
+              "target: the error falls at least like √λ", f"{_SRC}, Thm 3.12", predicted_slope, slope, t,
+              slope >= predicted_slope - slope_tol,
+              {"lambdas": lam, "error_F": errs, "bound_constant": const, "nuclear_norm": nuc, "incoherence": mu,
+               "rank": rank, "d": data.d, "n_observed": data.n})
+
+
+def check_mc_kernel_limit(run, *, seed_index: int = 0, cell: int = 0, snapshot: int = 0,
+                          tol: float = 0.1) -> CheckResult:
+    """Cor. 3.11 in full: at ``t = c·log α/λ`` (``c < 1``) ``W`` equals the kernel limit ``K`` —
+    ``X*`` on ``Ω ∪ Ωᵀ`` and 0 elsewhere (:meth:`MatrixCompletionData.kernel_prediction`).
+
+    The measurement is ``‖W − K‖_F / ‖K‖_F`` (0 predicted). Unlike :func:`check_mc_kernel_zero`
+    it also needs the observed entries fitted, so the zero-output initialisation (``W = 0``,
+    distance 1) does not pass.
+    """
+    c = run.snapshot_fractions[snapshot]
+    if not c < 1:
+        raise GrokcheckError(f"Cor. 3.11 is about t < log α/λ; snapshot {snapshot} sits at {c}·log α/λ")
+    K = run.data.kernel_prediction(seed_index)
+    W = run.W_snapshots[snapshot, seed_index, cell]
+    m = float(np.linalg.norm(W - K) / max(np.linalg.norm(K), 1e-300))
+    never = ~(run.data.observed_mask(seed_index) | run.data.observed_mask(seed_index).T)
+    t = Tolerance(tol, "Cor. 3.11 is a limit α → ∞; 10% of ‖K‖_F separates the kernel limit (0) from the "
+                       "initial W = 0 (1) and from a completed table (‖X* − K‖/‖K‖ ≥ 1 when most entries are unobserved)",
+                  "at_most")
+    return _r("lyu.mc.kernel_limit", "in the kernel phase W = UUᵀ − VVᵀ fits the observed entries and is 0 elsewhere",
+              f"{_SRC}, Cor. 3.11", 0.0, m, t, m <= tol,
+              {"t_over_T": c, "alpha": float(run.alphas[cell]), "lambda": float(run.lambdas[cell]),
+               "unobserved_mean_abs_relative": float(np.abs(W[never]).mean() / np.abs(run.data.target[never]).mean())})

@@ -7,8 +7,12 @@ from grokcheck.checks._registry import Check
 from grokcheck.checks._registry import Tolerance
 from grokcheck.checks.claims._lyu_diag import _FULL
 from grokcheck.checks.claims._lyu_diag import _grok_law
+from grokcheck.checks.claims._lyu_diag import _kkt_small_lambda
 from grokcheck.checks.claims._lyu_diag import _late_kkt
 from grokcheck.checks.claims._lyu_diag import _lyu
+from grokcheck.checks.claims._lyu_diag import _mc_error_bound
+from grokcheck.checks.claims._lyu_diag import _mc_kernel_zero
+from grokcheck.checks.claims._lyu_diag import _mc_late_kkt
 
 LYU = "Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817"
 
@@ -64,6 +68,58 @@ CHECKS = (
                                   "INCONCLUSIVE and one that does not fall with α FAILs", "at_most"),
         hypotheses=(_FULL,),
         layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.mc-kernel-zero",
+        claim="Lyu et al. Cor. 3.11: in the kernel phase (t = ½·log α/λ) matrix completion W = UUᵀ − VVᵀ from "
+              "U = V = αI fits the observed entries and leaves the others at 0: ‖W − K‖_F/‖K‖_F ≈ 0 for K = X* on "
+              "Ω ∪ Ωᵀ and 0 elsewhere.",
+        source=f"{LYU}, Corollary 3.11",
+        predict=lambda ctx: 0.0,
+        measure=_mc_kernel_zero,
+        tolerance=Tolerance(0.1, "Cor. 3.11 is a limit α → ∞; 10% of ‖K‖_F separates the kernel limit (0) from the "
+                                 "initial W = 0 (1) and from a completed table", "at_most"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.mc-late-kkt",
+        claim="Lyu et al. Thm 3.10: at t = (1+c)·log α/λ the matrix-completion factors approach a KKT point of "
+              "(R2) min ½‖θ‖² s.t. W_ij = X*_ij on Ω: the stationarity residual falls with α and the infeasibility "
+              "falls like λ (log-log slope 1).",
+        source=f"{LYU}, Theorem 3.10",
+        predict=lambda ctx: 1.0,
+        measure=_mc_late_kkt,
+        tolerance=Tolerance(0.25, "slope 1 ± 0.25 on log λ (the O(λ²) term; excludes ½ and 0), and the stationarity "
+                                  "slope on log α ≤ −½", "close"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.kkt-needs-small-lambda",
+        claim="Lyu et al. Thms 3.5/3.10 at finite λ: the late-phase KKT residual does not vanish as α grows at fixed "
+              "λ; it falls like λ (so the theorems' limit needs λ → 0, as their coupling λ = Θ(α^-p) provides).",
+        source=f"{LYU}, Theorems 3.5 and 3.10 (λ = Θ(α^-p))",
+        predict=lambda ctx: 0.0,
+        measure=_kkt_small_lambda,
+        tolerance=Tolerance(0.25, "|slope on log λ − 1| ≤ 0.25 (the O(λ²) term) and |slope on log α| ≤ 0.1", "at_most"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.mc-error-bound",
+        claim="Lyu et al. Thm 3.12: the rich-phase limit W∞ of matrix completion satisfies ‖W∞ − X*‖_F ≲ "
+              "√(λ‖X*‖_*)·μ² log d: over λ ∈ [5e-4, 4e-3] the error falls at least like √λ (log-log slope ≥ ½).",
+        source=f"{LYU}, Theorem 3.12",
+        predict=lambda ctx: 0.5,
+        measure=_mc_error_bound,
+        tolerance=Tolerance(0.1, "an upper bound: any slope ≥ ½ satisfies it; 0.1 for the curvature over the grid; "
+                                 "slope 0 (an error floor) FAILs", "at_least"),
+        layer="numerics",
         group_independent=True,
     ),
 )

@@ -166,6 +166,8 @@ class MatrixCompletionRun:
     W : array ``(S, C, d, d)`` — final ``W``.
     W_snapshots : array ``(F, S, C, d, d)`` at ``c · log α/(ηλ)`` for ``c`` in ``snapshot_fractions``.
     status : ``"completed"`` or ``"nan_encountered"`` (only with ``throw=False``).
+    theta_snapshots : array ``(F, S, C, 2, d, d)`` — the factors ``(U, V)`` at the same steps (the
+        parameters the KKT certificate of (R2) is evaluated at).
     """
 
     data: MatrixCompletionData
@@ -185,6 +187,7 @@ class MatrixCompletionRun:
     snapshot_fractions: tuple
     W_snapshots: np.ndarray
     status: str
+    theta_snapshots: np.ndarray | None = None
 
     @property
     def predicted_steps(self) -> np.ndarray:
@@ -259,6 +262,7 @@ def train_matrix_completion(
         for j in range(C):
             snap_at.setdefault(int(min(snap_steps[fi, j], steps)), []).append((fi, j))
     W_snap = np.zeros((len(fr), S, C, d, d))
+    th_snap = np.zeros((len(fr), S, C, 2, d, d))
     log_steps = sorted(set(range(0, steps + 1, eval_every)) | {steps})
     T = len(log_steps)
     rec = {k: np.full((B, T), np.nan) for k in ("train_loss", "test_loss", "unobserved_abs", "nuclear_norm", "norm")}
@@ -271,8 +275,10 @@ def train_matrix_completion(
             R = (W - Xs) * obs_t
             if step in snap_at:
                 Wn = W.cpu().numpy().reshape(S, C, d, d)
+                Un, Vn = U.cpu().numpy().reshape(S, C, d, d), V.cpu().numpy().reshape(S, C, d, d)
                 for fi, j in snap_at[step]:
                     W_snap[fi, :, j] = Wn[:, j]
+                    th_snap[fi, :, j, 0], th_snap[fi, :, j, 1] = Un[:, j], Vn[:, j]
             if ti < T and step == log_steps[ti]:
                 rec["train_loss"][:, ti] = ((R * R).sum(dim=(1, 2)) / n).cpu().numpy()
                 rec["test_loss"][:, ti] = ((((W - Xs) * test_t) ** 2).sum(dim=(1, 2)) / n_test).cpu().numpy()
@@ -304,7 +310,7 @@ def train_matrix_completion(
     return MatrixCompletionRun(
         data=data, alphas=a, lambdas=lam, lrs=lr, steps=st, plateau=plateau, transition_step=trans,
         transition_fraction=transition_fraction, W=W.cpu().numpy().reshape(S, C, d, d),
-        snapshot_fractions=fr, W_snapshots=W_snap, status=status, **rec,
+        snapshot_fractions=fr, W_snapshots=W_snap, status=status, theta_snapshots=th_snap, **rec,
     )
 
 

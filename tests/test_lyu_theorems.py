@@ -1,0 +1,114 @@
+"""Lyu et al. (arXiv 2311.18817) on matrix completion: Cor. 3.11, Thm 3.10, Thm 3.12, and whether the
+late-phase KKT statement at finite λ needs λ → 0. Each check is shown to FAIL on a wrong law or a
+wrong implementation."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from grokcheck.checks._registry import Verdict
+from grokcheck.checks.claims._lyu_verdicts import (
+    check_kkt_needs_small_lambda,
+    check_mc_error_bound,
+    check_mc_kernel_limit,
+    check_mc_late_kkt,
+    incoherence,
+)
+from grokcheck.checks.experiments._matrix_completion import matrix_completion_data, train_matrix_completion
+from grokcheck.errors import GrokcheckError
+
+LAMBDAS = (0.004, 0.002, 0.001, 0.0005)
+
+
+def test_incoherence_of_spread_and_spiky_vectors():
+    d = 8
+    ones = np.ones(d)
+    assert incoherence(np.outer(ones, ones))[0] == pytest.approx(1.0, rel=1e-12)  # rounding only
+    e0 = np.eye(d)[0]
+    assert incoherence(np.outer(e0, e0))[0] == pytest.approx(d, rel=1e-12)  # the most coherent: μ = d
+    assert incoherence(np.diag([3.0, 1.0] + [0.0] * (d - 2)))[1] == 2
+
+
+def test_error_bound_holds_on_the_paper_table_and_fails_without_recovery():
+    """Thm 3.12 on ij/d²: the error falls like λ (slope ≈ 1 ≥ ½). The rival 'error floor' is what a
+    full-rank target gives (nothing to recover): slope ≈ 0, FAIL."""
+    data = matrix_completion_data(d=10, fraction=0.4, seeds=[0])
+    res = check_mc_error_bound(data, LAMBDAS)
+    assert res.verdict == Verdict.PASS, res
+    assert 0.8 <= res.measurement <= 1.1  # the penalised fit's O(λ) bias: √λ is a loose bound here
+    assert res.details["rank"] == 1
+    A = np.random.default_rng(0).standard_normal((10, 10))
+    full = matrix_completion_data(fraction=0.4, seeds=[0], target=(A + A.T) / 4)
+    bad = check_mc_error_bound(full, LAMBDAS)
+    assert bad.verdict == Verdict.FAIL and abs(bad.measurement) < 0.1, bad
+
+
+def test_error_bound_rejects_a_single_lambda():
+    with pytest.raises(GrokcheckError, match="two positive"):
+        check_mc_error_bound(matrix_completion_data(d=6, fraction=0.5), [0.01])
+
+
+def _grid_run():
+    """The registered grid (``_lyu_diag.MC_GRID``) at seed 0: ~20k GD steps on 3 cells of d = 10."""
+    from grokcheck.checks.claims._lyu_diag import MC_GRID
+
+    data = matrix_completion_data(d=MC_GRID["d"], fraction=MC_GRID["fraction"], seeds=[0])
+    alphas = [a for a, _ in MC_GRID["cells"]]
+    lams = [lam for _, lam in MC_GRID["cells"]]
+    lrs = [min(0.1, data.n / (16 * a * a)) for a in alphas]
+    steps = int(MC_GRID["horizon"] * max(math.log(a) / (lr * lam) for a, lam, lr in zip(alphas, lams, lrs)))
+    return train_matrix_completion(data, alphas=alphas, lambdas=lams, lrs=lrs, steps=steps, eval_every=500,
+                                   snapshot_fractions=MC_GRID["snapshots"])
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return _grid_run()
+
+
+def test_checks_fail_on_the_initialisation():
+    """One GD step from U = V = αI: W = 0 is not the kernel limit, and the late checks see no KKT point."""
+    data = matrix_completion_data(d=10, fraction=0.4, seeds=[0])
+    run = train_matrix_completion(data, alphas=[3.0, 3.0, 6.0], lambdas=[0.004, 0.002, 0.004], lrs=0.05, steps=1,
+                                  eval_every=1, snapshot_fractions=(0.5, 2.0, 3.0))
+    assert check_mc_kernel_limit(run).verdict == Verdict.FAIL
+    assert check_mc_late_kkt(run, snapshot=1).verdict == Verdict.FAIL
+    assert check_kkt_needs_small_lambda(run).verdict == Verdict.FAIL
+    with pytest.raises(GrokcheckError, match="t < log"):
+        check_mc_kernel_limit(run, snapshot=1)
+    with pytest.raises(GrokcheckError, match="t ≥ log"):
+        check_mc_late_kkt(run, snapshot=0)
+
+
+@pytest.mark.slow
+def test_corollary_3_11_kernel_limit(grid):
+    res = check_mc_kernel_limit(grid, snapshot=0)
+    assert res.verdict == Verdict.PASS and res.measurement < 0.05, res
+    # a wrong implementation that reads the late snapshot as 'the kernel phase' is refused
+    late = dataclasses.replace(grid, snapshot_fractions=(0.5, 0.9, 3.0), W_snapshots=grid.W_snapshots[[2, 1, 0]])
+    assert check_mc_kernel_limit(late, snapshot=0).verdict == Verdict.FAIL
+
+
+@pytest.mark.slow
+def test_theorem_3_10_late_kkt(grid):
+    res = check_mc_late_kkt(grid, snapshot=1)
+    assert res.verdict == Verdict.PASS, res
+    # the kernel-phase factors presented as the late point: stationarity ≈ 1 at every α, FAIL
+    th = grid.theta_snapshots
+    early = dataclasses.replace(grid, theta_snapshots=th[[0, 0, 0]])
+    assert check_mc_late_kkt(early, snapshot=1).verdict == Verdict.FAIL
+
+
+@pytest.mark.slow
+def test_finite_lambda_kkt_needs_lambda_to_zero(grid):
+    """The residual halves with λ and does not move with α; the rival 'α → ∞ at fixed λ suffices' is
+    what a grid whose α-axis carried the λ effect would show, and it FAILs."""
+    res = check_kkt_needs_small_lambda(grid)
+    assert res.verdict == Verdict.PASS, res
+    assert abs(res.details["slope_on_log_alpha"][0.004]) < 0.1
+    swapped = dataclasses.replace(grid, alphas=np.array([3.0, 6.0, 3.0]), lambdas=np.array([0.004, 0.004, 0.002]))
+    assert check_kkt_needs_small_lambda(swapped).verdict == Verdict.FAIL
