@@ -39,6 +39,9 @@ def _init_artifacts(G):
         data = sparse_sign_data(n=32, d=100, k=3, n_test=200, seeds=[0, 1, 2])
         arts["lyu.diag"] = train_diagonal_nets(data, alphas=[1e2, 1e3, 1e4], lambdas=[0.1] * 3, lrs=0.05, steps=1,
                                                eval_every=1, snapshot_fractions=(0.5, 1.5, 2.0))
+        ntk = sparse_sign_data(n=16, d=40, k=3, n_test=200, seeds=[0])
+        arts["lyu.ntk"] = train_diagonal_nets(ntk, alphas=[1e1, 1e2, 1e3], lambdas=[0.1] * 3, lrs=0.02, steps=1,
+                                              eval_every=1, snapshot_fractions=(0.5,), reference=False)
         from grokcheck.checks.experiments._matrix_completion import matrix_completion_data, train_matrix_completion
 
         mc = matrix_completion_data(d=10, fraction=0.4, seeds=[0])
