@@ -124,3 +124,28 @@ def _mc_error_bound(ctx):
     from grokcheck.checks.claims._lyu_verdicts import check_mc_error_bound
 
     return _as_measured(check_mc_error_bound(mc_data(ctx), MC_BOUND_LAMBDAS))
+
+
+# --------------------------------------------------------------------------- Thm 3.4: the NTK-SVM limit
+
+#: A small separable problem (n = 16 < d = 40) at λ = 0.1, η = 0.02 (stable up to α = 10³), read at T⁻_c with c = ½.
+NTK_GRID = {"n": 16, "d": 40, "alphas": (1e1, 1e2, 1e3), "lambda": 0.1, "lr": 0.02}
+
+
+def _ntk_run(ctx):
+    def build():
+        from grokcheck.checks.experiments._diagonal_net import sparse_sign_data, train_diagonal_nets
+
+        g = NTK_GRID
+        data = sparse_sign_data(n=g["n"], d=g["d"], k=3, n_test=200, seeds=[ctx.seed])
+        steps = int(0.5 * math.log(max(g["alphas"])) / (g["lambda"] * g["lr"])) + 2
+        return train_diagonal_nets(data, alphas=list(g["alphas"]), lambdas=[g["lambda"]] * len(g["alphas"]),
+                                   lrs=g["lr"], steps=steps, eval_every=50, snapshot_fractions=(0.5,), reference=False)
+
+    return ctx.artifact("lyu.ntk", build)
+
+
+def _ntk_limit(ctx):
+    from grokcheck.checks.claims._lyu_verdicts import check_ntk_kernel_limit
+
+    return _as_measured(check_ntk_kernel_limit(_ntk_run(ctx), snapshot=0))

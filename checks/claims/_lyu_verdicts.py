@@ -21,6 +21,7 @@ Claims (Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817):
 - ``lyu.mc.nuclear`` — the rich-phase limit is the min-nuclear-norm fit.
 - ``lyu.mc.late_kkt`` — Thm 3.10: after ``log α/λ`` the factors approach a KKT point of (R2).
 - ``lyu.kkt.needs_small_lambda`` — at finite λ the late-phase KKT residual falls like λ, not with α.
+- ``lyu.ntk.kernel_limit`` — Thm 3.4: kernel-phase outputs / Z(α) → the NTK-SVM (scikit-learn).
 - ``lyu.mc.error_bound`` — Thm 3.12: ``‖W∞ − X*‖_F ≲ √(λ‖X*‖_*)`` as λ varies.
 """
 
@@ -48,6 +49,7 @@ __all__ = [
     "check_mc_kernel_zero",
     "check_mc_late_kkt",
     "check_mc_nuclear_completion",
+    "check_ntk_kernel_limit",
     "check_mc_transition",
 ]
 
@@ -557,3 +559,67 @@ def check_mc_kernel_limit(run, *, seed_index: int = 0, cell: int = 0, snapshot: 
               f"{_SRC}, Cor. 3.11", 0.0, m, t, m <= tol,
               {"t_over_T": c, "alpha": float(run.alphas[cell]), "lambda": float(run.lambdas[cell]),
                "unobserved_mean_abs_relative": float(np.abs(W[never]).mean() / np.abs(run.data.target[never]).mean())})
+
+
+def ntk_svm(features, y, *, C: float = 1e6, seed: int = 0) -> tuple[np.ndarray, float]:
+    """The NTK-SVM of (K1) by scikit-learn: ``(h*, γ_ntk)`` with ``h*`` the unit max-margin direction of
+    ``features`` ``(n, P)`` with labels ``y ∈ {±1}`` (hinge loss, no intercept — (K1) has none —
+    and ``C`` large, i.e. hard margin) and ``γ_ntk = min_i y_i⟨φ_i, h*⟩``."""
+    from sklearn.svm import LinearSVC
+
+    Phi = np.asarray(features, dtype=np.float64)
+    yv = np.asarray(y, dtype=np.float64)
+    svm = LinearSVC(loss="hinge", fit_intercept=False, C=C, dual=True, max_iter=200_000, tol=1e-10,
+                    random_state=seed).fit(Phi, yv)
+    h = svm.coef_.ravel()
+    h = h / np.linalg.norm(h)
+    gamma = float((yv * (Phi @ h)).min())
+    if not gamma > 0:
+        raise GrokcheckError("the NTK features of the training points are not linearly separable (Assumption 3.3)")
+    return h, gamma
+
+
+def check_ntk_kernel_limit(run, *, seed_index: int = 0, snapshot: int = 0, min_cos: float = 0.95,
+                           scale_band: tuple[float, float] = (0.75, 4 / 3)) -> CheckResult:
+    """Thm 3.4 on the diagonal net: at ``T⁻_c = (1−c)·log α/λ`` the outputs on *test* points,
+    divided by ``Z(α) = log(α^c/λ)/γ_ntk``, tend to the NTK-SVM's ``⟨∇f(θ̄; x), h*_ntk⟩``.
+
+    The NTK features at ``θ̄ = (1, 1)/√(2d)`` (the run's unit-norm init direction) are
+    ``(2/√(2d))·(x, −x)``; ``h*_ntk`` comes from scikit-learn's hard-margin linear SVM
+    (:func:`ntk_svm`), an oracle independent of grokcheck's own QP. Per cell (several α, one
+    λ) the cosine and the scale ``‖f/Z‖/‖⟨φ, h*⟩‖`` over the test set. PASS when, at the largest
+    α, the cosine is at least ``min_cos`` and beats the rival predictor of the rich phase (the
+    max L¹-margin classifier ``w₁*``), and the scale lies in ``scale_band`` (the normalisation
+    ``Z(α)`` is part of the theorem; a factor 4/3 either way for its O(1/log α) correction). The relative error per α is in the details (the limit is
+    approached at rate 1/log α).
+    """
+    from grokcheck.numerics import max_l1_margin
+
+    frac = float(run.snapshot_fractions[snapshot])
+    if not frac < 1:
+        raise GrokcheckError(f"Thm 3.4 is about t < log α/λ; snapshot {snapshot} sits at {frac}·log α/λ")
+    c = 1.0 - frac
+    X = run.data.x_train[seed_index].detach().double().cpu().numpy()
+    y = run.data.y_train[seed_index].detach().double().cpu().numpy()
+    Xt = run.data.x_test[seed_index].detach().double().cpu().numpy()
+    d = X.shape[1]
+    phi = lambda Z: (2.0 / math.sqrt(2 * d)) * np.concatenate([Z, -Z], axis=1)  # noqa: E731
+    h, gamma = ntk_svm(phi(X), y)
+    pred = phi(Xt) @ h
+    rival = Xt @ max_l1_margin(X, y).w
+    rows = []
+    for k in np.argsort(run.alphas):
+        a = float(run.alphas[k])
+        f = Xt @ _w(run, seed_index, int(k), snapshot)
+        Z = math.log(a ** c / float(run.lambdas[k])) / gamma
+        rows.append({"alpha": a, "cos": _cos(f, pred), "cos_rival_l1": _cos(f, rival),
+                     "scale": float(np.linalg.norm(f / Z) / np.linalg.norm(pred)),
+                     "relative_error": float(np.linalg.norm(f / Z - pred) / np.linalg.norm(pred))})
+    top = rows[-1]
+    ok = top["cos"] >= min_cos and top["cos"] > top["cos_rival_l1"] and scale_band[0] <= top["scale"] <= scale_band[1]
+    tol = Tolerance(1 - min_cos, f"a limit α → ∞ approached at rate 1/log α: cos ≥ {min_cos} at the largest α, and "
+                                 f"above the rival (the L¹-margin predictor of the rich phase), with ‖f/Z‖/‖⟨φ, h*⟩‖ in "
+                                 f"[{scale_band[0]:.2f}, {scale_band[1]:.2f}]", "at_least")
+    return _r("lyu.ntk.kernel_limit", "in the kernel phase the network's outputs, normalised by Z(α), are the NTK-SVM's",
+              f"{_SRC}, Thm 3.4", 1.0, top["cos"], tol, bool(ok),
+              {"per_alpha": rows, "gamma_ntk": gamma, "c": c, "lambda": float(run.lambdas[0])})

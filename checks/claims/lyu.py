@@ -13,6 +13,7 @@ from grokcheck.checks.claims._lyu_diag import _lyu
 from grokcheck.checks.claims._lyu_diag import _mc_error_bound
 from grokcheck.checks.claims._lyu_diag import _mc_kernel_zero
 from grokcheck.checks.claims._lyu_diag import _mc_late_kkt
+from grokcheck.checks.claims._lyu_diag import _ntk_limit
 
 LYU = "Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817"
 
@@ -66,6 +67,20 @@ CHECKS = (
         tolerance=Tolerance(1e-2, "is_kkt_point's relative bars (1e-2 for stationarity and complementarity) at the "
                                   "largest α; the theorem is a limit α → ∞, so a residual still falling with α is "
                                   "INCONCLUSIVE and one that does not fall with α FAILs", "at_most"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.ntk-kernel-limit",
+        claim="Lyu et al. Thm 3.4: at T⁻_c = (1−c)·log α/λ the diagonal net's outputs on test points, divided by "
+              "Z(α) = log(α^c/λ)/γ_ntk, are the NTK-SVM's ⟨∇f(θ̄; x), h*_ntk⟩ (scikit-learn's hard-margin SVM on the "
+              "NTK features): cosine ≥ 0.95 and scale within 4/3 at the largest α.",
+        source=f"{LYU}, Theorem 3.4",
+        predict=lambda ctx: 1.0,
+        measure=_ntk_limit,
+        tolerance=Tolerance(0.05, "a limit α → ∞ reached at rate 1/log α: cos ≥ 0.95, above the L¹-margin rival, "
+                                  "with the scale in [0.75, 4/3]", "at_least"),
         hypotheses=(_FULL,),
         layer="training",
         group_independent=True,
