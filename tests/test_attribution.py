@@ -4,8 +4,6 @@ fit, embedding shares, ablations; and on the released checkpoints, the published
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,19 +114,7 @@ def test_attribute_model_json_names_every_nontrivial_orbit():
 # --------------------------------------------------------------------------- released checkpoints
 
 
-def _released() -> Path | None:
-    env = os.environ.get("GROKCHECK_RELEASED_MODELS")
-    if env:
-        return Path(env) if (Path(env) / "S5_seed1.pt").exists() else None
-    root = Path(__file__).resolve().parents[2]
-    for cand in sorted(root.glob("*/*/chughtai-2023")):
-        if (cand / "S5_seed1.pt").exists():
-            return cand
-    return None
-
-
-RELEASED = _released()
-needs_released = pytest.mark.skipif(RELEASED is None, reason="the released Chughtai et al. checkpoints are not here")
+from _released import RELEASED, needs_released  # noqa: E402
 
 
 def _attribution(name):

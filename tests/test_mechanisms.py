@@ -4,8 +4,6 @@ and on the paper's released checkpoints (skipped without them)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,19 +107,7 @@ def test_weak_universality_rule_on_synthetic_members():
 # --------------------------------------------------------------------------- released checkpoints
 
 
-def _released() -> Path | None:
-    env = os.environ.get("GROKCHECK_RELEASED_MODELS")
-    if env:
-        return Path(env) if (Path(env) / "S5_seed1.pt").exists() else None
-    root = Path(__file__).resolve().parents[2]
-    for cand in sorted(root.glob("*/*/chughtai-2023")):
-        if (cand / "S5_seed1.pt").exists():
-            return cand
-    return None
-
-
-RELEASED = _released()
-needs_released = pytest.mark.skipif(RELEASED is None, reason="the released Chughtai et al. checkpoints are not here")
+from _released import RELEASED, needs_released  # noqa: E402
 
 
 @needs_released

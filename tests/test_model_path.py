@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -282,21 +281,7 @@ def test_non_finite_weights_are_refused(tmp_path):
 # --------------------------------------------------------------------------- released checkpoints
 
 
-def _released() -> Path | None:
-    """The released Chughtai et al. checkpoints: $GROKCHECK_RELEASED_MODELS, or a folder named
-    chughtai-2023 two levels below the project's parent (where a workspace keeps test data)."""
-    env = os.environ.get("GROKCHECK_RELEASED_MODELS")
-    if env:
-        return Path(env) if (Path(env) / "S5_seed1.pt").exists() else None
-    root = Path(__file__).resolve().parents[2]
-    for cand in sorted(root.glob("*/*/chughtai-2023")):
-        if (cand / "S5_seed1.pt").exists():
-            return cand
-    return None
-
-
-RELEASED = _released()
-needs_released = pytest.mark.skipif(RELEASED is None, reason="the released Chughtai et al. checkpoints are not here")
+from _released import RELEASED, needs_released  # noqa: E402
 
 
 @needs_released
