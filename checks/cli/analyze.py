@@ -112,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
     from grokcheck.errors import InvalidInputError
 
     if args.format is None:
+        if args.attribution == "paper":
+            raise InvalidInputError("--attribution paper reads models through --format; for a run directory give "
+                                    "--format grokcheck (grokcheck analyze RUN_DIR --format grokcheck --attribution paper)",
+                                    option="--attribution")
         return _run_dir_mode(args)
     fmt, *rest = args.format
     if fmt not in MODEL_FORMATS:
