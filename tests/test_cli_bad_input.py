@@ -108,6 +108,7 @@ CASES = [
     ("analyze-missing", ["analyze", "MISSING"], ["does not exist"]),
     ("analyze-not-run", ["analyze", "NOTRUN"], ["not a training run"]),
     ("analyze-threshold", ["analyze", "RUN", "--alive-threshold", "2"], ["--alive-threshold", "[0, 1]"]),
+    ("analyze-attribution-rundir", ["analyze", "RUN", "--attribution", "paper"], ["--format grokcheck"]),
     ("analyze-corrupt", ["analyze", "CORRUPT"], ["corrupt"]),
     ("analyze-out-file", ["analyze", "RUN", "--out", "FILE"], ["is a file"]),
     # --- grok-time
