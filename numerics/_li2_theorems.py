@@ -257,3 +257,68 @@ def coupon_collector_mean(p) -> float:
         raise GrokcheckError("coupon_collector_mean needs positive probabilities summing to 1")
     val, _ = integrate.quad(lambda t: 1.0 - np.prod(-np.expm1(-p * t)), 0, np.inf, limit=400)
     return float(val)
+
+
+# ------------------------------------------------------------------ Theorem 4 (samples keep the maxima)
+def _isotypic_content(w, P, g):
+    return np.linalg.norm(w[..., :g] @ P.T, axis=-1) ** 2 + np.linalg.norm(w[..., g:] @ P.T, axis=-1) ** 2
+
+
+def population_maximum(G, indices, *, rng: np.random.Generator, steps: int = 4000) -> np.ndarray:
+    """A maximum of the full-table 𝓔 inside the irreps ``indices`` (closed under duals): projected ascent
+    from a random start projected onto their isotypic subspace (which the ascent keeps), ``(2g,)``."""
+    from grokcheck.numerics._li2 import li2_projected_ascent
+
+    g = G.order
+    P = isotypic_projector(G, indices)
+    w0 = rng.standard_normal(2 * g)
+    w0 = np.concatenate([P @ w0[:g], P @ w0[g:]])
+    res = li2_projected_ascent(G, w0[None], max_steps=steps)
+    w = res.w[0]
+    if _isotypic_content(w, P, g) < 1 - 1e-6:
+        raise GrokcheckError("population ascent left the isotypic subspace it started in")
+    return w
+
+
+def sampled_maximum_kept(G, indices, n: int, *, draws: int, rng: np.random.Generator, steps: int = 3000,
+                         keep: float = 0.9) -> dict:
+    """Fraction of ``draws`` random training sets of ``n`` pairs (uniform without replacement) on which the
+    projected ascent of the empirical energy ``𝓔̂(w) = ½‖Ỹ_Sᵀσ(X_S w)‖² · g²/n`` (``Ỹ_S`` centred over the
+    sample), started at a population maximum of the irreps ``indices``, stays there: its final weight in
+    their isotypic subspace is at least ``keep``. Theorem 4's event "𝓔̂ keeps the local maximum"."""
+    X, Y = table_inputs(G)
+    g = G.order
+    P = isotypic_projector(G, indices)
+    w_star = population_maximum(G, indices, rng=rng)
+    idx = np.stack([rng.choice(g * g, size=n, replace=False) for _ in range(draws)])  # (D, n)
+    Xs, Ys = X[idx], Y[idx]  # (D, n, 2g), (D, n, g)
+    Ys = Ys - Ys.mean(axis=1, keepdims=True)
+    scale = g * g / n
+    w = np.repeat(w_star[None], draws, axis=0)
+    lr = 0.1 / g
+    for _ in range(steps):
+        pre = np.einsum("dnk,dk->dn", Xs, w)
+        z = np.einsum("dn,dnc->dc", pre**2, Ys)
+        back = np.einsum("dnc,dc->dn", Ys, z)
+        gr = scale * np.einsum("dn,dnk->dk", 2.0 * pre * back, Xs)
+        tang = gr - np.sum(gr * w, axis=-1, keepdims=True) * w
+        w = w + lr * tang
+        w = w / np.linalg.norm(w, axis=-1, keepdims=True)
+    content = _isotypic_content(w, P, g)
+    return {"n": int(n), "kept": float(np.mean(content >= keep)), "content": content.tolist()}
+
+
+def critical_samples(G, indices, *, fractions, draws: int, rng: np.random.Generator, steps: int = 3000,
+                     kept: float = 0.9) -> dict:
+    """Smallest ``n = round(f·g²)`` over the increasing ``fractions`` at which the maximum of the irreps
+    ``indices`` is kept on at least ``kept`` of ``draws`` random training sets (:func:`sampled_maximum_kept`);
+    ``None`` if never. Theorem 4's ``n`` at ``δ = 1 − kept``."""
+    g = G.order
+    rows = []
+    for f in fractions:
+        n = int(round(f * g * g))
+        r = sampled_maximum_kept(G, indices, n, draws=draws, rng=rng, steps=steps)
+        rows.append({"n": n, "kept": r["kept"]})
+        if r["kept"] >= kept:
+            return {"n_c": n, "grid": rows}
+    return {"n_c": None, "grid": rows}

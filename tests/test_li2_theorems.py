@@ -177,3 +177,37 @@ def test_coupon_collector_mean_exact_and_the_bound_loose():
     t0 = coupon_collector_mean(p)
     assert t0 >= max(1 / p.min(), hl) and t0 >= L * hl  # the printed bound holds; L·H_L is sharper
     assert t0 < L**3  # a plausible wrong bound T0 ≥ L³ would be violated
+
+
+def _dihedral(n):
+    r = "(" + ",".join(str(i) for i in range(1, n + 1)) + ")"
+    s = "(" + ")(".join(f"{i},{n + 2 - i}" for i in range(2, (n + 1) // 2 + 1)) + ")"
+    return FiniteGroup.from_permutations([r, s])
+
+
+def _theorem4_verdicts(G):
+    ctx = VerifyContext(G)  # one context: both checks share the thresholds (an artifact)
+    printed = run_check(get_check("li2.theorem4-dk-squared-printed"), ctx)
+    corrected = run_check(get_check("li2.theorem4-dimension-factor"), ctx)
+    return printed, corrected
+
+
+def test_theorem4_dimension_factor_on_s3():
+    printed, corrected = _theorem4_verdicts(S3)
+    assert printed.verdict.value == "FAIL" and corrected.verdict.value == "PASS", printed.details
+    assert printed.measurement == pytest.approx(1.0, abs=0.35)
+    # the d_k (linear) law, ratio 2, is rejected too
+    assert not compare(2.0, printed.measurement, get_check("li2.theorem4-dimension-factor").tolerance)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [5, 7])
+def test_theorem4_dimension_factor_on_larger_dihedral_groups(n):
+    printed, corrected = _theorem4_verdicts(_dihedral(n))
+    assert printed.verdict.value == "FAIL" and corrected.verdict.value == "PASS", printed.details
+
+
+def test_theorem4_needs_real_two_dimensional_irreps():
+    for G in (Q8, _cyclic(6)):  # quaternionic 2-dim irrep (𝓔* = M/8); Abelian
+        r = run_check(get_check("li2.theorem4-dimension-factor"), VerifyContext(G))
+        assert r.verdict.value == "NOT APPLICABLE"

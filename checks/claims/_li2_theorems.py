@@ -207,3 +207,47 @@ def _t8_cover(ctx) -> Measured:
     bound = max(1 / p.min(), sum(1 / k for k in range(1, L + 1)))
     return Measured(t0 - bound, {"T0_exact": t0, "printed_bound": bound, "L_times_H_L": L * sum(1 / k for k in range(1, L + 1)),
                                  "p": p.tolist()})
+
+
+# ------------------------------------------------------------------ Theorem 4 (the d_k factor)
+def _real_dmax_two(G) -> bool:
+    dims = [r.dim for r in G.irreps]
+    return max(dims) == 2 and all(int(r.fs_indicator) == 1 for r in G.irreps if r.dim == 2)
+
+
+REAL_DMAX_TWO = Hypothesis(
+    "G is non-Abelian with largest irreps of dimension 2, all real (their maxima have 𝓔* = M/4, the value of a "
+    "complex pair of Z_M, so the two thresholds compare landscapes of equal height)",
+    lambda ctx: (not ctx.group.is_abelian) and _real_dmax_two(ctx.group),
+    lambda ctx: f"{ctx.group} is Abelian" if ctx.group.is_abelian else f"{ctx.group}'s largest irreps are not real of dimension 2",
+)
+
+# sample fractions n/M² on a geometric grid of ratio ≈ 1.17 from 1/4 to all pairs
+_T4_FRACTIONS = tuple(float(f) for f in np.geomspace(0.25, 1.0, 10))
+
+
+def _theorem4(ctx) -> Measured:
+    from grokcheck.numerics._li2_theorems import critical_samples
+    from grokcheck.theory import FiniteGroup
+
+    def build():
+        G = ctx.group
+        M = G.order
+        a = np.arange(M)
+        Z = FiniteGroup.from_table((a[:, None] + a[None, :]) % M)
+        two = [i for i, r in enumerate(G.irreps) if r.dim == 2][0]
+        pair = sorted({1, int(Z.irreps[1].dual_index)})
+        rng = ctx.rng("li2.theorem4")
+        # 20 draws, kept on ≥ 90 %: Theorem 4's δ = 0.1
+        ng = critical_samples(G, [two], fractions=_T4_FRACTIONS, draws=20, rng=rng)
+        nz = critical_samples(Z, pair, fractions=_T4_FRACTIONS, draws=20, rng=rng)
+        return ng, nz, two, pair
+
+    ng, nz, two, pair = ctx.artifact("li2.theorem4", build)
+    if ng["n_c"] is None or nz["n_c"] is None:
+        return Measured(float("nan"), {"G": ng, "Z_M": nz},
+                        inconclusive="a maximum was not kept even on all M² pairs within the ascent budget",
+                        decide="more ascent steps")
+    return Measured(ng["n_c"] / nz["n_c"], {"n_c_G_2dim_irrep": ng["n_c"], "n_c_Z_M_complex_pair": nz["n_c"],
+                                            "grid_G": ng["grid"], "grid_Z_M": nz["grid"], "irrep_of_G": two,
+                                            "pair_of_Z_M": pair, "M": ctx.group.order})

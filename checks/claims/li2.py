@@ -15,7 +15,9 @@ from grokcheck.checks.claims._energy import _flat_directions
 from grokcheck.checks.claims._energy import _li2_identity
 from grokcheck.checks.claims._energy import _li2_measured
 from grokcheck.checks.claims._energy import _li2_prediction
+from grokcheck.checks.claims._li2_theorems import REAL_DMAX_TWO
 from grokcheck.checks.claims._li2_theorems import TWO_IRREP_CLASSES
+from grokcheck.checks.claims._li2_theorems import _theorem4
 from grokcheck.checks.claims._li2_theorems import _lemma1_cos
 from grokcheck.checks.claims._li2_theorems import _lemma1_slope
 from grokcheck.checks.claims._li2_theorems import _muon
@@ -188,6 +190,34 @@ CHECKS = (
         hypotheses=(HAS_NONTRIVIAL_IRREP, CERTIFIED_IRREPS),
         layer="theory",
         table_free=True,
+    ),
+    Check(
+        id="li2.theorem4-dk-squared-printed",
+        claim="Li₂ Thm 4 read as the threshold (as §4.5 and Fig. 5 use it): the samples needed to keep the maxima of a "
+              "d_k-dimensional irrep grow like d_k², so a 2-dim irrep of G needs 4× the samples of a 1-dim complex pair "
+              "of Z_M with the same 𝓔* = M/4.",
+        source=f"{L2}, Theorem 4 (n ≳ d_k² M log(M/δ)) and §4.5; δ = 0.1 over 20 random training sets",
+        predict=lambda ctx: 4.0,
+        measure=_theorem4,
+        tolerance=Tolerance(0.35, "the thresholds are read on a geometric grid of ratio 1.17, so their ratio is known to "
+                                  "a factor ≈ 1.17² either way", "close"),
+        hypotheses=(REAL_DMAX_TWO, max_order(14, "20 batched ascents of 3000 steps per grid point")),
+        published_false=True,
+        why_false="the 2-dim irreps' maxima are kept at the same sample count as equal-energy 1-dim pairs of Z_M (ratio "
+                  "1 on D₃, D₅, D₇); d_k² can only be a loose sufficient factor, and the code's d_max/2 = 1 is what holds",
+        layer="numerics",
+    ),
+    Check(
+        id="li2.theorem4-dimension-factor",
+        claim="The samples that keep the maxima of a real 2-dim irrep of G equal those that keep a 1-dim complex pair of "
+              "Z_M of the same 𝓔* = M/4 (ratio 1; the factor d_max/2 = 1 of the authors' critical ratio, not d_k² = 4).",
+        source=f"{L2}, Theorem 4, against the authors' code (critical ratio × d_max/2)",
+        predict=lambda ctx: 1.0,
+        measure=_theorem4,
+        tolerance=Tolerance(0.35, "the thresholds are read on a geometric grid of ratio 1.17, so their ratio is known to "
+                                  "a factor ≈ 1.17² either way", "close"),
+        hypotheses=(REAL_DMAX_TWO, max_order(14, "20 batched ascents of 3000 steps per grid point")),
+        layer="numerics",
     ),
     Check(
         id="li2.theorem6-repulsion",
