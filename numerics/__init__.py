@@ -112,15 +112,18 @@ from grokcheck.numerics._tan_huang import (  # noqa: E402
 )
 from grokcheck.numerics._li2_theorems import (  # noqa: E402
     coupon_collector_mean,
+    critical_samples,
     gf_rate,
     gf_small_t_expansion,
     isotypic_projector,
     modulated_ascent,
     muon_direction,
+    population_maximum,
     reconstruction_nodes,
     reconstruction_residual,
     repulsion_signs,
     residual_target,
+    sampled_maximum_kept,
     theorem3_width,
     theorem8_win_frequencies,
 )
@@ -266,4 +269,7 @@ __all__ = [
     "residual_target",
     "theorem3_width",
     "theorem8_win_frequencies",
+    "critical_samples",
+    "population_maximum",
+    "sampled_maximum_kept",
 ]
