@@ -136,3 +136,24 @@ def test_theorem_3_4_ntk_svm_limit():
     assert rows[-1]["relative_error"] < rows[0]["relative_error"]
     assert all(r["cos_rival_l1"] < 0.9 for r in rows[1:])  # the rich-phase predictor is another function
     assert check_ntk_kernel_limit(_ntk_run(steps=1)).verdict == Verdict.FAIL
+
+
+def test_fig_2c_weight_decay_collapse_at_the_exact_threshold():
+    """Training collapses to W = 0 just above λ_c = (4/n)‖sym P_Ω X*‖_op and fits just below; a threshold
+    claimed at 2λ_c (a wrong law) and a run with no training at all FAIL."""
+    from grokcheck.checks.claims._lyu_diag import WD_FACTORS
+    from grokcheck.checks.claims._lyu_verdicts import check_wd_collapse
+    from grokcheck.checks.experiments._matrix_completion import weight_decay_threshold
+
+    data = matrix_completion_data(d=10, fraction=0.4, seeds=[0])
+    lc = weight_decay_threshold(data)
+    lams = [f * lc for f in WD_FACTORS]
+    lr = min(0.1, data.n / (16 * 9.0))
+    run = train_matrix_completion(data, alphas=[3.0] * 4, lambdas=lams, lrs=lr, eval_every=100,
+                                  steps=int(12 * math.log(3.0) / (lr * min(lams))), snapshot_fractions=())
+    res = check_wd_collapse(run)
+    assert res.verdict == Verdict.PASS and res.measurement == pytest.approx(1.1), res
+    assert check_wd_collapse(run, predicted_threshold=2 * lc).verdict == Verdict.FAIL
+    idle = train_matrix_completion(data, alphas=[3.0] * 4, lambdas=lams, lrs=lr, steps=1, eval_every=1,
+                                   snapshot_fractions=())
+    assert check_wd_collapse(idle).verdict == Verdict.FAIL

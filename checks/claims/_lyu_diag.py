@@ -149,3 +149,32 @@ def _ntk_limit(ctx):
     from grokcheck.checks.claims._lyu_verdicts import check_ntk_kernel_limit
 
     return _as_measured(check_ntk_kernel_limit(_ntk_run(ctx), snapshot=0))
+
+
+# --------------------------------------------------------------------------- Fig. 2c: too large a weight decay
+
+#: weight decays at these multiples of the exact collapse threshold λ_c, on the MC_GRID data at α = 3
+WD_FACTORS = (0.5, 0.9, 1.1, 2.0)
+
+
+def _wd_run(ctx):
+    def build():
+        from grokcheck.checks.experiments._matrix_completion import train_matrix_completion, weight_decay_threshold
+
+        data = mc_data(ctx)
+        lc = weight_decay_threshold(data)
+        lams = [f * lc for f in WD_FACTORS]
+        a = 3.0
+        lr = min(0.1, data.n / (16 * a * a))
+        # 12·log α/λ at the smallest λ: near λ_c the decay rate |λ − λ_c| is only 0.1·λ_c
+        steps = int(12 * math.log(a) / (lr * min(lams)))
+        return train_matrix_completion(data, alphas=[a] * len(lams), lambdas=lams, lrs=lr, steps=steps,
+                                       eval_every=100, snapshot_fractions=())
+
+    return ctx.artifact("lyu.wd", build)
+
+
+def _wd_collapse(ctx):
+    from grokcheck.checks.claims._lyu_verdicts import check_wd_collapse
+
+    return _as_measured(check_wd_collapse(_wd_run(ctx)))

@@ -22,6 +22,7 @@ Claims (Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817):
 - ``lyu.mc.late_kkt`` — Thm 3.10: after ``log α/λ`` the factors approach a KKT point of (R2).
 - ``lyu.kkt.needs_small_lambda`` — at finite λ the late-phase KKT residual falls like λ, not with α.
 - ``lyu.ntk.kernel_limit`` — Thm 3.4: kernel-phase outputs / Z(α) → the NTK-SVM (scikit-learn).
+- ``lyu.wd.collapse`` — Fig. 2c: too large a weight decay collapses training (exactly above λ_c).
 - ``lyu.mc.error_bound`` — Thm 3.12: ``‖W∞ − X*‖_F ≲ √(λ‖X*‖_*)`` as λ varies.
 """
 
@@ -50,6 +51,7 @@ __all__ = [
     "check_mc_late_kkt",
     "check_mc_nuclear_completion",
     "check_ntk_kernel_limit",
+    "check_wd_collapse",
     "check_mc_transition",
 ]
 
@@ -623,3 +625,36 @@ def check_ntk_kernel_limit(run, *, seed_index: int = 0, snapshot: int = 0, min_c
     return _r("lyu.ntk.kernel_limit", "in the kernel phase the network's outputs, normalised by Z(α), are the NTK-SVM's",
               f"{_SRC}, Thm 3.4", 1.0, top["cos"], tol, bool(ok),
               {"per_alpha": rows, "gamma_ntk": gamma, "c": c, "lambda": float(run.lambdas[0])})
+
+
+def check_wd_collapse(run, *, seed_index: int = 0, fit_below: float = 0.9, collapsed_above: float = 0.99,
+                      predicted_threshold: float | None = None) -> CheckResult:
+    """Fig. 2c ('too large a weight decay collapses training') on matrix completion, where the
+    threshold is exact: training collapses to ``W = 0`` iff ``λ > λ_c = (4/n)‖sym P_Ω X*‖_op``
+    (:func:`~grokcheck.checks.experiments._matrix_completion.weight_decay_threshold`).
+
+    ``run``'s cells are weight decays on both sides of the threshold. Per cell, the final training
+    loss relative to that of ``W = 0``: 'collapsed' when ≥ ``collapsed_above`` (0.99), 'fitting'
+    when ≤ ``fit_below`` (0.9). The measurement is the smallest ``λ/λ_c`` at which the run
+    collapsed; PASS when every cell below ``predicted_threshold`` (default ``λ_c``) fits and every
+    cell above it collapses. The rivals — weight decay only slows training (no cell collapses)
+    or collapses it at a λ other than λ_c — FAIL.
+    """
+    from grokcheck.checks.experiments._matrix_completion import weight_decay_threshold
+
+    lc = weight_decay_threshold(run.data, seed_index) if predicted_threshold is None else float(predicted_threshold)
+    obs = run.data.observed_mask(seed_index)
+    L0 = float((run.data.target[obs] ** 2).mean())
+    rel = np.asarray(run.lambdas, dtype=float) / lc
+    ratio = run.train_loss[seed_index, :, -1] / L0
+    collapsed = ratio >= collapsed_above
+    fitting = ratio <= fit_below
+    ok = bool(np.all(np.where(rel < 1, fitting, collapsed))) and np.any(rel < 1) and np.any(rel > 1)
+    m = float(rel[collapsed].min()) if collapsed.any() else float("inf")
+    t = Tolerance(float(max(rel[rel > 1].min() - 1, 1 - rel[rel < 1].max())) if np.any(rel > 1) and np.any(rel < 1)
+                  else 0.0,
+                  "the grid brackets λ_c; every cell below must still fit (training loss ≤ 0.9 of W = 0's) and every "
+                  "cell above must collapse (≥ 0.99 of it: W → 0 at rate λ − λ_c)", "close")
+    return _r("lyu.wd.collapse", "too large a weight decay collapses training: W → 0 exactly when λ > λ_c",
+              f"{_SRC}, Fig. 2c", 1.0, m, t, ok,
+              {"lambda_c": lc, "lambda_over_lambda_c": rel, "train_loss_over_zero_predictor": ratio})

@@ -14,6 +14,7 @@ from grokcheck.checks.claims._lyu_diag import _mc_error_bound
 from grokcheck.checks.claims._lyu_diag import _mc_kernel_zero
 from grokcheck.checks.claims._lyu_diag import _mc_late_kkt
 from grokcheck.checks.claims._lyu_diag import _ntk_limit
+from grokcheck.checks.claims._lyu_diag import _wd_collapse
 
 LYU = "Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817"
 
@@ -121,6 +122,20 @@ CHECKS = (
         predict=lambda ctx: 0.0,
         measure=_kkt_small_lambda,
         tolerance=Tolerance(0.25, "|slope on log λ − 1| ≤ 0.25 (the O(λ²) term) and |slope on log α| ≤ 0.1", "at_most"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.wd-collapse",
+        claim="Lyu et al. Fig. 2c: too large a weight decay collapses training. On matrix completion the threshold is "
+              "exact: W → 0 (training loss = that of W = 0) iff λ > λ_c = (4/n)‖sym P_Ω X*‖_op; at 0.5 and 0.9·λ_c "
+              "training fits, at 1.1 and 2·λ_c it collapses.",
+        source=f"{LYU}, Fig. 2c (proxy: matrix completion, §3.3)",
+        predict=lambda ctx: 1.0,
+        measure=_wd_collapse,
+        tolerance=Tolerance(0.1, "the grid brackets λ_c at ±10%: below, training loss ≤ 0.9 of W = 0's; above, "
+                                 "≥ 0.99 of it", "close"),
         hypotheses=(_FULL,),
         layer="training",
         group_independent=True,

@@ -40,6 +40,7 @@ __all__ = [
     "matrix_completion_data",
     "nuclear_reference",
     "train_matrix_completion",
+    "weight_decay_threshold",
 ]
 
 
@@ -323,3 +324,16 @@ def nuclear_reference(run: MatrixCompletionRun, *, seed_index: int = 0, cell: in
     r, c = data.rows[seed_index], data.cols[seed_index]
     return min_nuclear_norm_completion(data.d, r, c, data.target[r, c], lam=float(run.lambdas[cell]) / 2,
                                        n_loss=data.n, tol=tol)
+
+
+def weight_decay_threshold(data: MatrixCompletionData, seed_index: int = 0) -> float:
+    """The weight decay above which training collapses to ``W = 0``: ``λ_c = (4/n)‖sym P_Ω(X*)‖_op``.
+
+    In ``W`` the regularised problem is ``min (1/n)Σ_Ω (W_ij − X*_ij)² + (λ/2)‖W‖_*`` over symmetric
+    ``W`` (see :func:`nuclear_reference`); the data term's gradient at ``W = 0``, restricted to
+    symmetric directions, is ``−(2/n)·sym P_Ω(X*)`` and the subdifferential of ``‖·‖_*`` at 0 is the
+    operator-norm unit ball, so ``W = 0`` is the (global) minimiser iff ``(2/n)‖sym P_Ω X*‖_op ≤ λ/2``.
+    """
+    obs = data.observed_mask(seed_index)
+    P = np.where(obs, data.target, 0.0)
+    return float(4.0 / data.n * np.abs(np.linalg.eigvalsh(0.5 * (P + P.T))).max())
