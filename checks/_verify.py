@@ -327,7 +327,8 @@ def verify(
     ----------
     model : dict, optional
         Artifacts of a user-supplied trained network (e.g. ``{"trained.mlp": net,
-        "trained.mlp.init": baseline}``, see :mod:`grokcheck.checks.claims._given_model`). Then
+        "trained.mlp.init": baseline}``: the network and the same architecture at random
+        initialisation, as ``grokcheck verify G --model FILE --format F`` builds them). Then
         only the trained-network checks run, on that network: their budget hypotheses do not
         apply, the claims' own do, and each result carries ``on_model``.
     model_name : the model's file name, for the report.
