@@ -322,3 +322,70 @@ def critical_samples(G, indices, *, fractions, draws: int, rng: np.random.Genera
         if r["kept"] >= kept:
             return {"n_c": n, "grid": rows}
     return {"n_c": None, "grid": rows}
+
+
+# ------------------------------------------------------------------ Theorem 5 (memorisation)
+_ACTIVATIONS = {
+    # σ, σ' (σ'(x) > 0 for x > 0, as the theorem assumes)
+    "square": (lambda x: x * x, lambda x: 2 * x),
+    "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float)),
+    "tanh": (np.tanh, lambda x: 1.0 / np.cosh(x) ** 2),
+}
+
+
+def memorization_ascent(G, h: int, p, activation: str, *, starts: int, rng: np.random.Generator,
+                        steps: int = 20000, lr: float = 0.05) -> np.ndarray:
+    """Maximise Theorem 5's energy for data that only hold the pairs ``(g, g⁻¹h)`` of one target ``h``, pair
+    ``g`` with probability ``p_g``: ``𝓔(w) = ½ z²``, ``z = Σ_g p_g σ(w[g] + w[M + g⁻¹h])``, on the unit sphere of
+    ``w ∈ ℝ^{2M}``, by projected ascent from ``starts`` random points. Returns the final ``w`` ``(starts, 2M)``,
+    sign-fixed so that ``z ≥ 0``."""
+    if activation not in _ACTIVATIONS:
+        raise GrokcheckError(f"unknown activation {activation!r}; use one of {sorted(_ACTIVATIONS)}")
+    sig, dsig = _ACTIVATIONS[activation]
+    g = G.order
+    p = np.asarray(p, float)
+    partner = np.asarray(G.table)[np.asarray(G.inverses), h]  # g⁻¹h for every g
+    w = np.abs(rng.standard_normal((starts, 2 * g)))  # positive starts: ReLU's energy is flat where all pre < 0
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    cols = np.arange(g)
+    for _ in range(steps):
+        pre = w[:, cols] + w[:, g + partner]
+        z = (p * sig(pre)).sum(axis=1, keepdims=True)
+        coef = z * p * dsig(pre)
+        gr = np.zeros_like(w)
+        gr[:, cols] += coef
+        np.add.at(gr, (slice(None), g + partner), coef)
+        tang = gr - np.sum(gr * w, axis=1, keepdims=True) * w
+        w = w + lr * tang
+        w /= np.linalg.norm(w, axis=1, keepdims=True)
+    return w
+
+
+def memorization_prediction(G, h: int, p, activation: str) -> np.ndarray:
+    """Theorem 5's optimum ``(2M,)``: focused ``(e_{g*} + e_{M+g*⁻¹h})/√2`` when ``φ = σ'(x)/x`` is
+    non-decreasing (σ = x²), spreading ``½ Σ_g s_g (e_g + e_{M+g⁻¹h})`` with ``φ(s_g) = 2λ/p_g``,
+    ``Σ s_g² = 2`` when φ is strictly decreasing (ReLU, tanh; λ by bisection)."""
+    g = G.order
+    p = np.asarray(p, float)
+    partner = np.asarray(G.table)[np.asarray(G.inverses), h]
+    w = np.zeros(2 * g)
+    if activation == "square":
+        k = int(np.argmax(p))
+        w[k] += 1 / np.sqrt(2)
+        w[g + partner[k]] += 1 / np.sqrt(2)
+        return w
+    if activation == "relu":
+        s = p / np.linalg.norm(p) * np.sqrt(2)  # φ(x) = 1/x: s_g = p_g/(2λ)
+    elif activation == "tanh":
+        from scipy.optimize import brentq
+
+        def s_of(lam):  # φ(s) = sech²(s)/s = 2λ/p_g, φ decreasing from ∞ to 0 on (0, ∞)
+            return np.array([brentq(lambda x, c=2 * lam / pg: 1 / np.cosh(x) ** 2 / x - c, 1e-12, 50.0) for pg in p])
+
+        lam = brentq(lambda la: np.sum(s_of(la) ** 2) - 2.0, 1e-9, 1e3)
+        s = s_of(lam)
+    else:
+        raise GrokcheckError(f"unknown activation {activation!r}")
+    w[np.arange(g)] += s / 2
+    np.add.at(w, g + partner, s / 2)
+    return w

@@ -211,3 +211,20 @@ def test_theorem4_needs_real_two_dimensional_irreps():
     for G in (Q8, _cyclic(6)):  # quaternionic 2-dim irrep (𝓔* = M/8); Abelian
         r = run_check(get_check("li2.theorem4-dimension-factor"), VerifyContext(G))
         assert r.verdict.value == "NOT APPLICABLE"
+
+
+def test_theorem5_memorization_kinds():
+    from grokcheck.numerics._li2_theorems import memorization_ascent, memorization_prediction
+
+    r = run_check(get_check("li2.theorem5-memorization"), VerifyContext(S3))
+    assert r.verdict.value == "PASS", r.details
+    # the wrong kind of memorisation is far from where the ascent ends
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(6))
+    w_sq = memorization_ascent(S3, 2, p, "square", starts=4, rng=rng, steps=5000)
+    w_relu = memorization_ascent(S3, 2, p, "relu", starts=4, rng=rng, steps=5000)
+    assert np.linalg.norm(w_sq - memorization_prediction(S3, 2, p, "relu"), axis=1).min() > 0.3
+    assert np.linalg.norm(w_relu - memorization_prediction(S3, 2, p, "square"), axis=1).min() > 0.3
+    # spreading for ReLU: s_g ∝ p_g, so the weights are proportional to the pair probabilities
+    w = memorization_prediction(S3, 2, p, "relu")
+    np.testing.assert_allclose(w[:6] / w[:6].sum(), p, atol=1e-12)

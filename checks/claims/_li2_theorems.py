@@ -251,3 +251,20 @@ def _theorem4(ctx) -> Measured:
     return Measured(ng["n_c"] / nz["n_c"], {"n_c_G_2dim_irrep": ng["n_c"], "n_c_Z_M_complex_pair": nz["n_c"],
                                             "grid_G": ng["grid"], "grid_Z_M": nz["grid"], "irrep_of_G": two,
                                             "pair_of_Z_M": pair, "M": ctx.group.order})
+
+
+# ------------------------------------------------------------------ Theorem 5
+def _memorization(ctx) -> Measured:
+    from grokcheck.numerics._li2_theorems import memorization_ascent, memorization_prediction
+
+    G = ctx.group
+    rng = ctx.rng("li2.theorem5")
+    p = rng.dirichlet(np.ones(G.order))  # pair probabilities p_g with a unique largest (almost surely)
+    h = int(rng.integers(G.order))
+    worst, rows = 0.0, {}
+    for act in ("square", "relu", "tanh"):
+        w = memorization_ascent(G, h, p, act, starts=8, rng=rng)
+        d = np.linalg.norm(w - memorization_prediction(G, h, p, act), axis=1)
+        rows[act] = d.tolist()
+        worst = max(worst, float(d.max()))
+    return Measured(worst, {"distance_to_theorem_by_activation": rows, "p": p.tolist(), "target": h})

@@ -20,6 +20,7 @@ from grokcheck.checks.claims._li2_theorems import TWO_IRREP_CLASSES
 from grokcheck.checks.claims._li2_theorems import _theorem4
 from grokcheck.checks.claims._li2_theorems import _lemma1_cos
 from grokcheck.checks.claims._li2_theorems import _lemma1_slope
+from grokcheck.checks.claims._li2_theorems import _memorization
 from grokcheck.checks.claims._li2_theorems import _muon
 from grokcheck.checks.claims._li2_theorems import _rate
 from grokcheck.checks.claims._li2_theorems import _reconstruction
@@ -217,6 +218,20 @@ CHECKS = (
         tolerance=Tolerance(0.35, "the thresholds are read on a geometric grid of ratio 1.17, so their ratio is known to "
                                   "a factor ≈ 1.17² either way", "close"),
         hypotheses=(REAL_DMAX_TWO, max_order(14, "20 batched ascents of 3000 steps per grid point")),
+        layer="numerics",
+    ),
+    Check(
+        id="li2.theorem5-memorization",
+        claim="Li₂ Thm 5: with only the pairs (g, g⁻¹h) of one target h, drawn with probabilities p_g, the energy's "
+              "optimum is focused memorisation (e_{g*}, e_{g*⁻¹h})/√2 for σ = x² and spreading memorisation "
+              "½Σ s_g[e_g, e_{g⁻¹h}] with φ(s_g) = 2λ/p_g for ReLU and tanh; projected ascent from 8 random starts "
+              "per activation ends there.",
+        source=f"{L2}, Theorem 5 (𝓔 = ½z², z = Σ_g p_g σ(w_g + w_{{M+g⁻¹h}}), the single-target energy)",
+        predict=lambda ctx: 0.0,
+        measure=_memorization,
+        tolerance=Tolerance(1e-4, "20000 ascent steps at rate 0.05 converge to ≲ 1e-8; the other kind of memorisation "
+                                  "lies at a distance of order one unless p is concentrated on one pair", "at_most"),
+        hypotheses=(HAS_NONTRIVIAL_IRREP, max_order(64, "projected ascent on CPU")),
         layer="numerics",
     ),
     Check(
