@@ -116,6 +116,8 @@ from grokcheck.numerics._li2_theorems import (  # noqa: E402
     gf_rate,
     gf_small_t_expansion,
     isotypic_projector,
+    memorization_ascent,
+    memorization_prediction,
     modulated_ascent,
     muon_direction,
     population_maximum,
@@ -272,4 +274,6 @@ __all__ = [
     "critical_samples",
     "population_maximum",
     "sampled_maximum_kept",
+    "memorization_ascent",
+    "memorization_prediction",
 ]
