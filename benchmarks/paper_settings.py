@@ -15,9 +15,9 @@ at its nominal ``N`` (``spec["steps"]`` or ``spec["epochs"]``). A cell with no n
 in its spec (the derived horizons of Lyu et al.'s runs, He et al.'s flow, the EGD toy) is timed
 whole, uncapped, under the guard; when the guard stops it the projection is only a lower bound.
 
-Cells measured: all of an experiment's cells when it has at most four; otherwise the first, and
-the others are scaled by ``|G|²`` (the pool of a full-table study) relative to it — stated in the
-output. Each measurement runs under ``--guard`` seconds of wall time (an alarm); a measurement
+Cells measured: all of an experiment's cells when it has at most four or its cells are timed
+whole; otherwise the first, and the others are scaled by ``|G|²`` (the pool of a full-table study)
+relative to it — stated in the output. Each measurement runs under ``--guard`` seconds of wall time (an alarm); a measurement
 the guard stops is reported as ``> guard``.
 
 The projection is CPU hours on this machine at its load when measured (the load average is
@@ -68,8 +68,25 @@ def _timed(exp, cell, ctx, guard: float) -> float | None:
     return time.perf_counter() - t0
 
 
-def nominal_steps(spec: dict) -> int | None:
-    """The cell's step count where its spec states one (``steps``, else ``epochs``)."""
+def _lyu_misgrok_steps(sp) -> int:
+    # as in ``_lyu_experiments._mis_run``: horizon · log α / (lr · λ) with lr = η_λ / λ
+    return int(math.ceil(sp["horizon"] * math.log(sp["alpha"]) / float(sp["eta_lambda"])))
+
+
+def _lyu_group_steps(sp) -> int:
+    from grokcheck.checks.experiments._lyu_experiments import _group_steps
+
+    return _group_steps(sp)
+
+
+#: cells whose step count is derived inside ``run_cell`` (and honour ``max_steps``): the same derivation
+DERIVED_STEPS = {"lyu.group-grok-time": _lyu_group_steps, "lyu.misgrokking": _lyu_misgrok_steps}
+
+
+def nominal_steps(spec: dict, exp_id: str | None = None) -> int | None:
+    """The cell's step count where its spec states one (``steps``, else ``epochs``, else a derived count)."""
+    if exp_id in DERIVED_STEPS:
+        return int(DERIVED_STEPS[exp_id](spec))
     for key in ("steps", "epochs"):
         if isinstance(spec.get(key), (int, float)) and not isinstance(spec.get(key), bool):
             return int(spec[key])
@@ -82,10 +99,12 @@ def measure(exp, *, k1: int, k2: int, guard: float, seed: int = 0) -> dict:
 
     settings = exp.settings("paper")
     cells = exp.cells(settings, StudyContext(budget="paper", seed=seed))
-    measured = cells if len(cells) <= 4 else cells[:1]
+    # a cell timed whole (no nominal step count) is measured itself: such cells differ in cost (the EGD
+    # toy's plateau grows as 1/ε), and each is cheap or stopped by the guard
+    measured = cells if len(cells) <= 4 or nominal_steps(cells[0].spec, exp.id) is None else cells[:1]
     rows, notes = [], []
     for cell in measured:
-        n = nominal_steps(cell.spec)
+        n = nominal_steps(cell.spec, exp.id)
         row = {"cell": cell.key, "seeds": len(cell.seeds), "nominal_steps": n}
         if n is not None:
             # a warm-up at one step first: one-time costs (imports, datasets, allocator) must not enter t(k1)
@@ -113,7 +132,8 @@ def measure(exp, *, k1: int, k2: int, guard: float, seed: int = 0) -> dict:
     if len(measured) < len(cells):
         base = rows[0]
         o0 = _order(measured[0].spec.get("group"))
-        notes.append(f"{len(cells) - 1} more cells scaled from {measured[0].key} by |G|² (pool size)")
+        notes.append(f"{len(cells) - 1} more cells scaled from {measured[0].key} by |G|² (pool size) where the "
+                     "cells name groups, else taken as equal")
         for cell in cells:
             o = _order(cell.spec.get("group"))
             scale = (o / o0) ** 2 if (o and o0) else 1.0
