@@ -574,6 +574,7 @@ def all_checks() -> tuple[Check, ...]:
 
 
 def get_check(check_id: str) -> Check:
+    """The registered :class:`Check` with id ``check_id``; a ``GrokcheckError`` naming ``grokcheck checks`` if none."""
     return registered_by_id("CHECKS", check_id, "check", "grokcheck checks")
 
 

@@ -170,6 +170,8 @@ class MajorityVote:
 
 
 def majority_vote_regression(G, logits) -> MajorityVote:
+    """Fit ``(|G|, |G|, |G|)`` logits ``L[g1, g2, j]`` by least squares on the majority-vote
+    features ``[1{j=g1g2}, 1{j=g1²}, 1{j=g2²}, 1]``; see :class:`MajorityVote` for the fields."""
     g = G.order
     L = np.asarray(logits, float)
     a, b, j = np.meshgrid(np.arange(g), np.arange(g), np.arange(g), indexing="ij")
