@@ -228,3 +228,13 @@ def test_theorem5_memorization_kinds():
     # spreading for ReLU: s_g ∝ p_g, so the weights are proportional to the pair probabilities
     w = memorization_prediction(S3, 2, p, "relu")
     np.testing.assert_allclose(w[:6] / w[:6].sum(), p, atol=1e-12)
+
+
+def test_weight_decay_scale_needs_more_nodes_than_samples():
+    r = run_check(get_check("li2.weight-decay-gf-scale"), VerifyContext(_cyclic(3)))
+    assert r.verdict.value == "PASS"
+    tol = get_check("li2.weight-decay-gf-scale").tolerance
+    # below the interpolation threshold G_F(∞) does not vanish with η: slope ≈ 0, which the bar rejects
+    assert abs(r.details["K=12 (K < n)"]["slope"]) < 0.05
+    assert not compare(1.0, r.details["K=12 (K < n)"]["slope"], tol)
+    assert not compare(2.0, r.measurement, tol)  # a quadratic law in η is rejected too

@@ -268,3 +268,29 @@ def _memorization(ctx) -> Measured:
         rows[act] = d.tolist()
         worst = max(worst, float(d.max()))
     return Measured(worst, {"distance_to_theorem_by_activation": rows, "p": p.tolist(), "target": h})
+
+
+# ------------------------------------------------------------------ §7: weight decay as the feature-learning rate
+_WD_ETAS = (1e-3, 1e-2, 1e-1)
+
+
+def _weight_decay(ctx) -> Measured:
+    """Slope of log‖G_F(∞)‖ against log η in Lemma 1's setting at K = 1600 ≫ n = 24 (and, for contrast, at
+    K = 12 < n, where Ỹ is not in the span of F̃ and G_F(∞) stays finite as η → 0)."""
+    from grokcheck.numerics._li2 import gf_limit
+
+    def build():
+        rng = ctx.rng("li2.weight-decay")
+        n, d, C = 24, 4000, 4
+        X = rng.standard_normal((n, d))
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+        Y = np.eye(C)[rng.integers(0, C, n)]
+        out = {}
+        for K in (1600, 12):
+            F = (X @ rng.standard_normal((d, K))) ** 2
+            norms = [float(np.linalg.norm(gf_limit(F, Y, eta))) for eta in _WD_ETAS]
+            out[K] = {"norms": norms, "slope": float(np.polyfit(np.log(_WD_ETAS), np.log(norms), 1)[0])}
+        return out
+
+    out = ctx.artifact("li2.weight-decay", build)
+    return Measured(out[1600]["slope"], {"eta": list(_WD_ETAS), "K=1600 (K ≫ n)": out[1600], "K=12 (K < n)": out[12]})

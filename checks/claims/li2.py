@@ -29,6 +29,7 @@ from grokcheck.checks.claims._li2_theorems import _small_t
 from grokcheck.checks.claims._li2_theorems import _t8_cover
 from grokcheck.checks.claims._li2_theorems import _t8_win
 from grokcheck.checks.claims._li2_theorems import _top_down
+from grokcheck.checks.claims._li2_theorems import _weight_decay
 from grokcheck.checks.claims._li2_theorems import _width
 from grokcheck.checks.claims._precursor import _gf
 
@@ -165,6 +166,19 @@ CHECKS = (
         measure=_lemma1_slope,
         tolerance=Tolerance(0.25, "as for the printed form: ~10 % fluctuations of the coefficient over a factor 8 in K",
                             "close"),
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="li2.weight-decay-gf-scale",
+        claim="Li₂ §7 (Eq. 4 with Lemma 1): G_F(∞) ∝ η ỸỸᵀF̃, so weight decay η sets the size of the feature-learning "
+              "signal: at K ≫ n, ‖G_F(∞)‖ grows linearly in η (log-log slope 1 over η = 1e-3 … 1e-1).",
+        source=f"{L2}, §7 (weight decay as the learning rate of feature learning), Eq. (4), Lemma 1 (Stage I G_F only; "
+               "the training-time law t ∼ 1/η is not measured here)",
+        predict=lambda ctx: 1.0,
+        measure=_weight_decay,
+        tolerance=Tolerance(0.05, "η ≤ 0.1 ≪ Kc₁ ≈ 3200, so η/(Kc₁+η)² is linear in η to 1e-4; 0.05 leaves room for "
+                                  "the O(ε) input overlaps", "close"),
         layer="numerics",
         group_independent=True,
     ),
