@@ -150,16 +150,16 @@ def order_lower_bound(generators, stop: int, *, seed: int = 0) -> int:
         where[b] = 0
         T = np.empty((d, m), dtype=dtype)
         T[0] = ar
-        filled, frontier = 1, np.array([0])
+        filled, frontier = 1, np.array([b])
         while frontier.size:
-            cand = S[:, T[frontier]]  # (k, f, m): u_r · s, s applied after u_r
-            pts = cand[:, :, b].ravel()
-            new, first = np.unique(pts, return_index=True)
+            new, first = np.unique(S[:, frontier].ravel(), return_index=True)  # images r^s, (k, f) flattened
             keep = where[new] < 0
             new, first = new[keep], first[keep]
+            si, fi = np.divmod(first, frontier.size)
             where[new] = np.arange(filled, filled + new.size)
-            T[filled : filled + new.size] = cand.reshape(-1, m)[first]
-            frontier = np.arange(filled, filled + new.size)
+            # u_{r^s} = u_r · s: apply u_r, then s
+            T[filled : filled + new.size] = np.take_along_axis(S[si], T[where[frontier[fi]]].astype(np.int64), axis=1)
+            frontier = new
             filled += new.size
         if d * k <= _SCHREIER_SAMPLES:  # every Schreier generator u_r · s · u_{r^s}⁻¹ (Schreier's lemma)
             ri, si = np.divmod(np.arange(d * k), k)
