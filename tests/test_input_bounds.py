@@ -82,6 +82,15 @@ def test_many_moved_points_with_a_small_group_are_refused_by_memory():
     assert time.perf_counter() - t0 < FAST
 
 
+def test_many_generators_are_bounded_in_memory_and_time():
+    rng = np.random.default_rng(7)
+    gens = [rng.permutation(1000) for _ in range(3000)]  # S1000 or A1000, 3000 generators
+    t0 = time.perf_counter()
+    with pytest.raises(GroupInputError, match="order at least"):
+        PermutationGroup.from_permutations(gens)
+    assert time.perf_counter() - t0 < FAST
+
+
 def test_groups_within_the_limits_are_still_built():
     P = PermutationGroup.from_permutations(["(1,2)", _cycle(range(1, 10))])  # S9, no dense table
     assert P.order == math.factorial(9)
@@ -171,6 +180,14 @@ def test_a_5041_table_npy_is_refused_from_its_header(tmp_path, capsys):
     rc, err, seconds = _run(["table", "--cayley", str(path)], capsys)
     assert rc == 2 and seconds < FAST
     assert "order 5041" in err and f"MAX_ORDER = {MAX_ORDER}" in err
+
+
+def test_an_npy_header_promising_a_huge_array_is_refused_before_allocating(tmp_path, capsys):
+    path = tmp_path / "lie.npy"
+    with open(path, "wb") as f:  # a header alone, no data
+        np.lib.format.write_array_header_1_0(f, {"descr": "<i8", "fortran_order": False, "shape": (2, 10**11)})
+    rc, err, seconds = _run(["table", "--cayley", str(path)], capsys)
+    assert rc == 2 and seconds < FAST and "MAX_ORDER" in err and "(2, 100000000000)" in err
 
 
 def test_a_5041_table_json_is_refused_from_its_first_row(tmp_path, capsys):

@@ -320,8 +320,8 @@ def _check_npy_header(path: Path) -> None:
     if dtype.hasobject:
         raise GroupInputError(f"{path} holds Python objects (dtype {dtype}); grokcheck reads only plain arrays: save "
                               "an integer array, or the table as JSON", text=str(path))
-    if len(shape) >= 1:
-        _check_order(int(shape[0]), f"{path.name} holds an array of shape {tuple(shape)}")
+    if len(shape) >= 1:  # the largest axis: np.load would allocate the whole array before reading it
+        _check_order(max(int(v) for v in shape), f"{path.name} holds an array of shape {tuple(shape)}")
 
 
 def _first_row_length(text: str) -> int | None:
