@@ -49,6 +49,8 @@ def _init_artifacts(G):
                                                  steps=1, eval_every=1, snapshot_fractions=(0.5, 2.0, 3.0))
         arts["lyu.wd"] = train_matrix_completion(mc, alphas=[3.0] * 4, lambdas=[0.04, 0.07, 0.09, 0.16], lrs=0.05,
                                                  steps=1, eval_every=1, snapshot_fractions=())
+        arts["lyu.nowd"] = train_matrix_completion(mc, alphas=[3.0, 3.0], lambdas=[0.004, 0.0], lrs=0.05, steps=1,
+                                                   eval_every=1, snapshot_fractions=())
     finally:
         torch.set_num_threads(old)
     return arts
