@@ -157,3 +157,33 @@ def test_fig_2c_weight_decay_collapse_at_the_exact_threshold():
     idle = train_matrix_completion(data, alphas=[3.0] * 4, lambdas=lams, lrs=lr, steps=1, eval_every=1,
                                    snapshot_fractions=())
     assert check_wd_collapse(idle).verdict == Verdict.FAIL
+
+
+@pytest.mark.slow
+def test_app_b_no_transition_without_weight_decay():
+    """λ = 0 stays at the kernel plateau (its training loss reaches 0 and GD stops) while λ = 0.004 falls;
+    the rival 'it groks anyway' — a λ > 0 cell posing as λ = 0 — FAILs, and a horizon too short for the
+    weight-decay cell is INCONCLUSIVE."""
+    from grokcheck.checks.claims._lyu_diag import NO_WD
+    from grokcheck.checks.claims._lyu_verdicts import check_no_wd_no_transition
+
+    data = matrix_completion_data(d=10, fraction=0.4, seeds=[0])
+    a, lam, lr = NO_WD["alpha"], NO_WD["lambda"], 0.1
+    steps = int(NO_WD["horizon"] * math.log(a) / (lr * lam))
+    run = train_matrix_completion(data, alphas=[a, a], lambdas=[lam, 0.0], lrs=lr, steps=steps, eval_every=100,
+                                  snapshot_fractions=())
+    res = check_no_wd_no_transition(run)
+    assert res.verdict == Verdict.PASS and res.measurement > 0.99, res
+    assert res.details["no_wd_final_train_loss"] < 1e-20  # a fixed point of GD: no later transition
+    # the rival's world: the λ = 0 cell falls like the weight-decay cell
+    posing = dataclasses.replace(run, test_loss=run.test_loss[:, [0, 0]], train_loss=run.train_loss[:, [0, 0]])
+    assert check_no_wd_no_transition(posing).verdict == Verdict.FAIL
+    short = train_matrix_completion(data, alphas=[a, a], lambdas=[lam, 0.0], lrs=lr, steps=steps // 8, eval_every=100,
+                                    snapshot_fractions=())
+    assert check_no_wd_no_transition(short).verdict == Verdict.INCONCLUSIVE
+
+
+def test_no_weight_decay_refuses_snapshots():
+    with pytest.raises(GrokcheckError, match="λ = 0"):
+        train_matrix_completion(matrix_completion_data(d=6, fraction=0.5), alphas=[3.0], lambdas=[0.0], steps=1,
+                                snapshot_fractions=(0.5,))

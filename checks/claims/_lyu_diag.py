@@ -178,3 +178,29 @@ def _wd_collapse(ctx):
     from grokcheck.checks.claims._lyu_verdicts import check_wd_collapse
 
     return _as_measured(check_wd_collapse(_wd_run(ctx)))
+
+
+# --------------------------------------------------------------------------- App. B: no weight decay
+
+#: α = 3 with λ = 0.004 (the MC_GRID data) against λ = 0, both to 4·log α/λ of the weight-decay cell
+NO_WD = {"alpha": 3.0, "lambda": 0.004, "horizon": 4.0}
+
+
+def _no_wd_run(ctx):
+    def build():
+        from grokcheck.checks.experiments._matrix_completion import train_matrix_completion
+
+        data = mc_data(ctx)
+        a, lam = NO_WD["alpha"], NO_WD["lambda"]
+        lr = min(0.1, data.n / (16 * a * a))
+        steps = int(NO_WD["horizon"] * math.log(a) / (lr * lam))
+        return train_matrix_completion(data, alphas=[a, a], lambdas=[lam, 0.0], lrs=lr, steps=steps,
+                                       eval_every=100, snapshot_fractions=())
+
+    return ctx.artifact("lyu.nowd", build)
+
+
+def _no_wd(ctx):
+    from grokcheck.checks.claims._lyu_verdicts import check_no_wd_no_transition
+
+    return _as_measured(check_no_wd_no_transition(_no_wd_run(ctx)))

@@ -23,6 +23,7 @@ Claims (Lyu, Jin, Li, Du, Lee, Hu, arXiv 2311.18817):
 - ``lyu.kkt.needs_small_lambda`` — at finite λ the late-phase KKT residual falls like λ, not with α.
 - ``lyu.ntk.kernel_limit`` — Thm 3.4: kernel-phase outputs / Z(α) → the NTK-SVM (scikit-learn).
 - ``lyu.wd.collapse`` — Fig. 2c: too large a weight decay collapses training (exactly above λ_c).
+- ``lyu.no_wd.no_transition`` — App. B: without weight decay no transition (the kernel fit is stationary).
 - ``lyu.mc.error_bound`` — Thm 3.12: ``‖W∞ − X*‖_F ≲ √(λ‖X*‖_*)`` as λ varies.
 """
 
@@ -51,6 +52,7 @@ __all__ = [
     "check_mc_late_kkt",
     "check_mc_nuclear_completion",
     "check_ntk_kernel_limit",
+    "check_no_wd_no_transition",
     "check_wd_collapse",
     "check_mc_transition",
 ]
@@ -658,3 +660,40 @@ def check_wd_collapse(run, *, seed_index: int = 0, fit_below: float = 0.9, colla
     return _r("lyu.wd.collapse", "too large a weight decay collapses training: W → 0 exactly when λ > λ_c",
               f"{_SRC}, Fig. 2c", 1.0, m, t, ok,
               {"lambda_c": lc, "lambda_over_lambda_c": rel, "train_loss_over_zero_predictor": ratio})
+
+
+def check_no_wd_no_transition(run, *, seed_index: int = 0, dropped: float = 0.5, flat: float = 0.9,
+                              still: float = 0.01) -> CheckResult:
+    """App. B ('without weight decay the transition is no longer sharp') on matrix completion.
+
+    ``run`` has a cell with ``λ = 0`` and one with ``λ > 0`` at the same α, trained over the same
+    steps. The weight-decay cell must drop (final test loss ≤ ``dropped`` = ½ of the kernel
+    plateau, the transition the claim contrasts with; otherwise the horizon was too short:
+    INCONCLUSIVE). The claim: the ``λ = 0`` cell shows no transition — its final test loss is at
+    least ``flat`` = 0.9 of the plateau and moved by at most ``still`` = 1% over the second half of
+    the run. The measurement is that cell's final test loss over the plateau. Its training loss
+    is reported: at float precision 0 the gradient vanishes, so GD is at a fixed point and no later
+    transition can come. The rival 'it groks later without weight decay, within the horizon' FAILs.
+    """
+    lam = np.asarray(run.lambdas, dtype=float)
+    if not (np.any(lam == 0) and np.any(lam > 0)):
+        raise GrokcheckError("App. B's check needs a cell with λ = 0 and one with λ > 0")
+    c0, c1 = int(np.flatnonzero(lam == 0)[0]), int(np.flatnonzero(lam > 0)[0])
+    plateau = float(run.plateau[seed_index])
+    te0, te1 = run.test_loss[seed_index, c0] / plateau, run.test_loss[seed_index, c1] / plateau
+    half = te0[len(te0) // 2:]
+    moved = float(np.abs(half - half[-1]).max() / max(half[-1], 1e-300))
+    m = float(te0[-1])
+    ok = m >= flat and moved <= still
+    inconclusive = None
+    if te1[-1] > dropped:
+        inconclusive = (f"the weight-decay cell did not make its transition within the run (test loss {te1[-1]:.3g} of "
+                        "the plateau): nothing to contrast with")
+    t = Tolerance(1 - flat, f"no transition: the final test loss stays ≥ {flat} of the kernel plateau and moves ≤ "
+                            f"{still:.0%} over the second half, while the λ > 0 cell falls below {dropped}", "at_least")
+    return _r("lyu.no_wd.no_transition", "without weight decay matrix completion shows no transition: the test loss "
+              "stays at the kernel plateau", f"{_SRC}, App. B", 1.0, m, t, bool(ok),
+              {"with_weight_decay_final_over_plateau": float(te1[-1]), "lambda": float(lam[c1]),
+               "no_wd_relative_motion_second_half": moved,
+               "no_wd_final_train_loss": float(run.train_loss[seed_index, c0, -1])},
+              inconclusive=inconclusive, decide="a longer horizon")

@@ -13,6 +13,7 @@ from grokcheck.checks.claims._lyu_diag import _lyu
 from grokcheck.checks.claims._lyu_diag import _mc_error_bound
 from grokcheck.checks.claims._lyu_diag import _mc_kernel_zero
 from grokcheck.checks.claims._lyu_diag import _mc_late_kkt
+from grokcheck.checks.claims._lyu_diag import _no_wd
 from grokcheck.checks.claims._lyu_diag import _ntk_limit
 from grokcheck.checks.claims._lyu_diag import _wd_collapse
 
@@ -136,6 +137,20 @@ CHECKS = (
         measure=_wd_collapse,
         tolerance=Tolerance(0.1, "the grid brackets λ_c at ±10%: below, training loss ≤ 0.9 of W = 0's; above, "
                                  "≥ 0.99 of it", "close"),
+        hypotheses=(_FULL,),
+        layer="training",
+        group_independent=True,
+    ),
+    Check(
+        id="lyu.no-wd-no-transition",
+        claim="Lyu et al. App. B: without weight decay there is no sharp transition. On matrix completion from "
+              "U = V = 3I, λ = 0 leaves the test loss at the kernel plateau (≥ 0.9 of it, still over the second half) "
+              "over a horizon in which λ = 0.004 falls below half of it.",
+        source=f"{LYU}, Appendix B (proxy: matrix completion, §3.3)",
+        predict=lambda ctx: 1.0,
+        measure=_no_wd,
+        tolerance=Tolerance(0.1, "final test loss ≥ 0.9 of the plateau and ≤ 1% motion over the second half, while "
+                                 "the weight-decay cell drops below ½", "at_least"),
         hypotheses=(_FULL,),
         layer="training",
         group_independent=True,

@@ -235,8 +235,11 @@ def train_matrix_completion(
     lr = np.broadcast_to(np.asarray(lrs, dtype=np.float64), a.shape).copy()
     if a.shape != lam.shape:
         raise GrokcheckError("alphas and lambdas must have the same length (one per cell)")
-    if np.any(a <= 1) or np.any(lam <= 0) or np.any(lr <= 0):
-        raise GrokcheckError("need α > 1, λ > 0, η > 0 in every cell")
+    if np.any(a <= 1) or np.any(lam < 0) or np.any(lr <= 0):
+        raise GrokcheckError("need α > 1, λ ≥ 0, η > 0 in every cell")
+    if np.any(lam == 0) and len(snapshot_fractions):
+        raise GrokcheckError("a cell without weight decay (λ = 0) has no time scale log α/λ for snapshots; "
+                             "pass snapshot_fractions=()")
     d, S, C, n = data.d, len(data.seeds), a.size, data.n
     B = S * C
     to = lambda z: torch.as_tensor(z, dtype=dtype, device=device)  # noqa: E731
