@@ -249,7 +249,7 @@ def _quadratic(ctx, init: bool = False) -> TrainedNet:
         if not init:
             def draw(path):
                 return plot_orbit_energy(ctx.group, _analysis(ctx, net, "trained.quadratic"), path,
-                                         title="trained quadratic network (Stage I)")
+                                         title="trained quadratic network (Stage I)", run_seed=ctx.seed)
 
             ctx.figures["trained_quadratic_heatmap.png"] = draw
         return net
@@ -283,9 +283,11 @@ def _analysis(ctx, net: TrainedNet, key: str):
     return ctx.artifact(f"{key}.analysis", lambda: analyze_neurons(ctx.group, net, fires=net.fires))
 
 
-def plot_orbit_energy(G, analysis, path, *, title: str, seed: int = 0, max_neurons: int = 256) -> None:
+def plot_orbit_energy(G, analysis, path, *, title: str, seed: int = 0, max_neurons: int = 256,
+                      run_seed: int | None = None) -> None:
     """Heatmap of each live neuron's share of non-trivial Fourier energy per irrep orbit
-    (θ¹ + θ² + ξ), neurons sorted by winner; irreps numbered 1..k as in GAP."""
+    (θ¹ + θ² + ξ), neurons sorted by winner; irreps numbered 1..k as in GAP. ``seed`` is the
+    ensemble member (0-based, labelled from 1); ``run_seed`` the run's ``--seed``, named when given."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -302,7 +304,8 @@ def plot_orbit_energy(G, analysis, path, *, title: str, seed: int = 0, max_neuro
     ax.set_xticks(range(k))
     ax.set_xticklabels([orbit_label(G, o + 1) for o in range(k)], rotation=60, ha="right", fontsize=7)
     ax.set_xlabel("irreps (orbit under complex conjugation)")
-    ax.set_ylabel(f"live neuron of seed {seed + 1}, sorted by winner")
+    who = f"member {seed + 1}" + ("" if run_seed is None else f" of run seed {run_seed}")
+    ax.set_ylabel(f"live neuron of {who}, sorted by winner")
     ax.set_title(f"{group_display_name(G)}: {title}", fontsize=9)
     cb = fig.colorbar(im, ax=ax)
     cb.set_label("share of the neuron's non-trivial Fourier energy")

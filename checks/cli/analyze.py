@@ -187,7 +187,7 @@ def _run_dir_mode(args: argparse.Namespace) -> int:
     if mv:
         for s, r in enumerate(mv["per_seed"]):
             if r:
-                print(f"  seed {s} majority vote coef/c1 {[_fmt(c, '.3f') for c in r['coef_normalized']]} R² {r['r2']:.3f}"
+                print(f"  member {s + 1} majority vote coef/c1 {[_fmt(c, '.3f') for c in r['coef_normalized']]} R² {r['r2']:.3f}"
                       f" min margin {r['margin_min']:.4g} ({r['margin_positive_fraction']:.3f} pairs > 0)")
     if "li2" in rep:
         print(f"  Li2 (η={rep['li2']['eta']:g}): {rep['li2']['per_seed'][0]}")

@@ -41,6 +41,33 @@ def _fmt(v, spec=".4g"):
     return "-" if v is None else format(v, spec)
 
 
+def _irrep_names(irreps) -> str:
+    """``X.i`` names of 0-based irrep indices, as ``grokcheck table`` and the figures number them."""
+    return "+".join(f"X.{int(i) + 1}" for i in irreps)
+
+
+def one_based(js: dict) -> dict:
+    """``run.to_json()`` with orbits and irreps numbered from 1, as every other output of grokcheck.
+
+    Internally orbit 0 is the trivial irrep's; in the text and in ``flow.json`` it is orbit 1, and
+    irrep ``i`` is ``X.(i+1)`` (also given as ``"irrep_names"``).
+    """
+    out = dict(js)
+    meas = dict(out["measurements"])
+    summary = dict(meas["summary"])
+    summary["orbits"] = [{**r, "orbit": r["orbit"] + 1, "irreps": [i + 1 for i in r["irreps"]],
+                          "irrep_names": _irrep_names(r["irreps"])} for r in summary["orbits"]]
+    meas["summary"] = summary
+    meas["neurons"] = {**meas["neurons"], "winner_orbit": [w + 1 for w in meas["neurons"]["winner_orbit"]]}
+    out["measurements"] = meas
+    pred = dict(out["predictions"])
+    pred["orbits"] = [{**o, "index": o["index"] + 1, "orbit": [i + 1 for i in o["orbit"]],
+                       "irrep_names": _irrep_names(o["orbit"])} for o in pred["orbits"]]
+    out["predictions"] = pred
+    out["numbering"] = "1-based: orbit 1 is the trivial irrep's; irrep i is X.i of grokcheck table"
+    return out
+
+
 def render(run) -> str:
     s = run.measurements.summary()
     lines = [
@@ -52,7 +79,7 @@ def render(run) -> str:
     ]
     for r in s["orbits"]:
         lines.append(
-            f"{r['orbit']:>5} {','.join(map(str, r['irreps'])):>8} {r['dim']:>2} {r['fs_indicator']:>2} {r['count']:>6} "
+            f"{r['orbit'] + 1:>5} {_irrep_names(r['irreps']):>8} {r['dim']:>2} {r['fs_indicator']:>2} {r['count']:>6} "
             f"{r['fraction']:>6.3f} {_fmt(r['purity_min'], '.6f'):>9} {_fmt(r['rank_ratio_max'], '.2e'):>9} "
             f"{_fmt(r['align_re_min'], '.7f'):>10} {_fmt(r['omega_mean'], '.6e'):>11} {r['omega_star']:>11.6e} "
             f"{_fmt(r['omega_error_max'], '.1e'):>9}"
@@ -116,7 +143,7 @@ def _integrate_and_write(args, G) -> int:
         from grokcheck.numerics._plots_flow import plot_stage_one
 
         out = Path(args.out)
-        _write_json(out / "flow.json", json_safe(run.to_json()))
+        _write_json(out / "flow.json", json_safe(one_based(run.to_json())))
         paths = plot_stage_one(run, out)
         print(f"wrote {out / 'flow.json'} and {', '.join(p.name for p in paths)}")
     return 0 if run.solution.ok else 1

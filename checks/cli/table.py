@@ -24,7 +24,7 @@ def register(sub) -> None:
         "each irrep also carries its matrices (one d×d matrix of [re, im] per element) and certificate.",
     )
     add_group_arguments(p)
-    p.add_argument("--json", action="store_true", help="print the JSON schema instead of the table")
+    p.add_argument("--json", action="store_true", help="print the table as JSON ({order, classes, power_maps, elements, irreps}) instead of GAP's Display layout")
     p.add_argument(
         "--irreps", action="store_true", help="also construct and certify the irreps (with --json: their matrices)"
     )

@@ -17,7 +17,7 @@ def register(sub) -> None:
         "(with --strict: 1 on any unexpected FAIL or ERROR).",
     )
     add_group_arguments(p)
-    p.add_argument("--budget", choices=["small", "full"], default="small", help="small: CPU minutes; full: paper-sized runs")
+    p.add_argument("--budget", choices=["small", "full"], default="small", help="small: the exact checks and short trainings (a minute on a CPU); full: adds CPU-sized grokking, diagonal-net runs and the group experiments (minutes to hours on a CPU; the papers' own sizes are `grokcheck experiments --budget paper`)")
     p.add_argument("--seed", type=v.nonnegative_int, default=0)
     p.add_argument("--out", default=None, help="output folder (default: verify-<group>)")
     p.add_argument("--only", nargs="+", metavar="ID",

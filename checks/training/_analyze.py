@@ -892,8 +892,13 @@ def li2_quantities(model, x: torch.Tensor, y: torch.Tensor, *, eta: float, G=Non
     return res
 
 
-def plot_neuron_heatmap(analysis: NeuronAnalysis, path, *, seed: int = 0, max_neurons: int = 256) -> None:
-    """Neuron × orbit share of nontrivial Fourier energy for one seed, neurons sorted by winner."""
+def plot_neuron_heatmap(analysis: NeuronAnalysis, path, *, seed: int = 0, max_neurons: int = 256,
+                        run_seed: int | None = None) -> None:
+    """Neuron × orbit share of nontrivial Fourier energy for one seed, neurons sorted by winner.
+
+    ``seed`` is the member's index in the ensemble (0-based); the label names it as member
+    ``seed + 1`` and, when given, the run's ``--seed`` (``run_seed``) that its stream derives from.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -910,7 +915,8 @@ def plot_neuron_heatmap(analysis: NeuronAnalysis, path, *, seed: int = 0, max_ne
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
     ax.set_xlabel("irrep (real irrep {ρ, ρ̄}: its first member X.i)")
-    ax.set_ylabel(f"live neuron (seed {seed}, sorted by winner)")
+    who = f"member {seed + 1} of {len(analysis.measurements)}" + ("" if run_seed is None else f", run seed {run_seed}")
+    ax.set_ylabel(f"live neuron ({who}; sorted by winner)")
     ax.set_title(f"{analysis.group_name}: share of nontrivial energy (θ¹+θ²+ξ)")
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
@@ -993,7 +999,7 @@ def analyze_run(run_dir: str | os.PathLike, *, out_dir=None, device="cpu", defin
             report["neurons"]["per_seed"] = [None if m is None else m.summary() for m in na.measurements]
             first = next((s for s, m in enumerate(na.measurements) if m is not None and m.neurons), None)
             if plots and first is not None:
-                plot_neuron_heatmap(na, out / "neuron_energy_heatmap.png", seed=first)
+                plot_neuron_heatmap(na, out / "neuron_energy_heatmap.png", seed=first, run_seed=run.config.seed)
                 plot_neuron_histograms(na, out / "neuron_histograms.png")
         report["majority_vote"] = majority_vote(G, run.model, run.task)
         if run.config.model.kind == "li2":

@@ -1,0 +1,56 @@
+"""A newcomer's path: numbering from 1 everywhere, labels that name the real seed, help that says what it does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grokcheck.checks.cli import main
+
+
+def test_flow_numbers_orbits_and_irreps_from_one_in_text_and_json(tmp_path, capsys):
+    rc = main(["flow", "Q8", "--neurons", "8", "--seed", "0", "--method", "retraction", "--no-progress",
+               "--out", str(tmp_path)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    rows = [ln.split() for ln in text.splitlines() if ln.strip().startswith(("2 ", "3 ", "4 ", "5 "))]
+    # Q8's quaternionic irrep is X.5, in orbit 5 (orbit 1 is the trivial irrep's), as `grokcheck table` numbers it
+    assert ["5", "X.5", "2", "-1"] in [r[:4] for r in rows]
+    data = json.loads((tmp_path / "flow.json").read_text())
+    orbits = data["measurements"]["summary"]["orbits"]
+    assert [(o["orbit"], o["irreps"], o["irrep_names"]) for o in orbits] == [
+        (k, [k], f"X.{k}") for k in range(2, 6) if any(o["orbit"] == k for o in orbits)]
+    assert data["predictions"]["orbits"][0]["orbit"] == [1] and data["predictions"]["orbits"][0]["index"] == 1
+    assert min(data["measurements"]["neurons"]["winner_orbit"]) >= 2  # no neuron wins the trivial orbit
+    assert data["numbering"].startswith("1-based")
+
+
+def test_the_neuron_heatmap_names_the_member_and_the_run_seed(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    labels = []
+    close = plt.close
+
+    def record(fig=None):
+        if fig is not None and hasattr(fig, "axes"):
+            labels.extend(ax.get_ylabel() for ax in fig.axes)
+        return close(fig)
+
+    monkeypatch.setattr(plt, "close", record)
+    run = tmp_path / "run"
+    assert main(["train", "C5", "--model", "quadratic", "--width", "8", "--steps", "20", "--seed", "7",
+                 "--seeds", "2", "--no-plot", "--out", str(run)]) == 0
+    assert main(["analyze", str(run)]) == 0
+    assert any("member 1 of 2, run seed 7" in lb for lb in labels), labels
+
+
+@pytest.mark.parametrize(("argv", "wanted", "unwanted"), [
+    (["verify", "--help"], "the group experiments", "paper-sized"),
+    (["table", "--help"], "print the table as JSON", "JSON schema"),
+])
+def test_help_says_what_an_option_does(argv, wanted, unwanted, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    out = " ".join(capsys.readouterr().out.split())
+    assert wanted in out and unwanted not in out
