@@ -173,7 +173,9 @@ def check_cayley_table(table) -> np.ndarray:
     names the culprit. Associativity is checked in full (vectorised) when
     ``n³ ≤ 10⁸``; above that by Light's test on a generating set, which is exact:
     the set of ``s`` with ``(xs)y = x(sy)`` for all ``x, y`` is closed under
-    products, so it is everything as soon as it contains generators.
+    products, so it is everything as soon as it contains generators. A table with
+    more than ``MAX_ORDER`` rows is refused first, with
+    :class:`~grokcheck.errors.GroupInputError`, before any entry is read.
     """
     t = _as_table(table)
     n = t.shape[0]
