@@ -238,3 +238,45 @@ def test_weight_decay_scale_needs_more_nodes_than_samples():
     assert abs(r.details["K=12 (K < n)"]["slope"]) < 0.05
     assert not compare(1.0, r.details["K=12 (K < n)"]["slope"], tol)
     assert not compare(2.0, r.measurement, tol)  # a quadratic law in η is rejected too
+
+
+# --------------------------------------------------------------------------- the zero-init experiment
+
+
+def test_zero_init_experiment_rivals_never_pass():
+    from grokcheck.checks.experiments._li2_theorems import LI2_ZERO_INIT
+    from grokcheck.checks.experiments._study import StudyContext
+
+    exp = LI2_ZERO_INIT
+    settings = exp.settings("full")
+    noise = exp.design.stated_noise(settings)
+    ctx = StudyContext(seed=0, simulating=True)
+
+    def verdicts(model, n=4):
+        return [exp.analyze(settings, model.simulate(settings, noise, np.random.default_rng([i, 7])), ctx).verdict.value
+                for i in range(n)]
+
+    assert verdicts(exp.design.claim).count("PASS") >= 3
+    for rival in exp.design.rivals:
+        v = verdicts(rival)
+        assert v.count("PASS") <= (1 if rival.name == "no effect" else 0), (rival.name, v)
+    # the opposite law (default init faster) is a FAIL, not an INCONCLUSIVE
+    assert verdicts(exp.design.rivals[1]).count("FAIL") >= 3
+
+
+def test_zero_init_experiment_is_inconclusive_before_grokking():
+    from grokcheck.checks.experiments._li2_theorems import LI2_ZERO_INIT
+    from grokcheck.checks.experiments._study import StudyContext
+
+    # zero init clearly ahead in area, but no seed of either arm reached 0.9: the regime was not reached
+    res = {a: {s: {"auc": (0.3 if a == "zero" else 0.1) + 0.01 * s, "final_test": 0.5, "curve_steps": [0, 1],
+                   "curve_test": [0.0, 0.5]} for s in range(4)} for a in ("zero", "default")}
+    out = LI2_ZERO_INIT.analyze(LI2_ZERO_INIT.settings("full"), res, StudyContext(seed=0))
+    assert out.verdict.value == "PASS" and out.shortfall is not None  # run_experiment turns this into INCONCLUSIVE
+
+
+def test_zero_init_experiment_is_registered():
+    from grokcheck.checks.experiments._study import get_experiment
+
+    e = get_experiment("li2.zero-init-accelerates")
+    assert e.design is not None and e.design.rivals and set(e.setting) == {"small", "full", "paper"}
