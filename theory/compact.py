@@ -159,8 +159,11 @@ class CompactGroup:
         return self.name
 
 
+#: The circle group SO(2): rotations of the plane, irreps indexed by the integer frequency k.
 SO2 = CompactGroup("SO(2)")
+#: The orthogonal group O(2): rotations and reflections of the plane.
 O2 = CompactGroup("O(2)")
+#: The rotation group SO(3): real Wigner D matrices of every degree l.
 SO3 = CompactGroup("SO(3)")
 
 

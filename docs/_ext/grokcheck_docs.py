@@ -17,8 +17,9 @@ Directives
     paper, read from the repository's ``results/`` when the docs are built
     (:func:`grokcheck.checks.experiments._reproductions.reproduction_rows`).
 ``grokcheck-api``
-    ``autoclass`` / ``autofunction`` / ``autodata`` entries for the public names of grokcheck's
-    namespaces, each object documented once, under the first namespace that exports it.
+    ``autoclass`` / ``autofunction`` entries for the public names of grokcheck's namespaces, and
+    ``py:data`` entries with each constant's own ``#:`` comment, each object documented once,
+    under the first namespace that exports it.
 
 The text generators (:func:`claims_rst`, :func:`api_rst`) are plain functions, so tests can check
 their coverage without running Sphinx.
@@ -52,10 +53,12 @@ NAMESPACES = (
     "grokcheck",
     "grokcheck.theory",
     "grokcheck.theory.strategies",
+    "grokcheck.theory.compact",
     "grokcheck.numerics",
     "grokcheck.checks.training",
     "grokcheck.checks.experiments",
     "grokcheck.checks.claims",
+    "grokcheck.checks.properties",
     "grokcheck.checks",
 )
 
@@ -205,7 +208,50 @@ def _kind(obj) -> str:
         return "autoclass"
     if inspect.isfunction(obj) or inspect.isbuiltin(obj) or callable(obj) and hasattr(obj, "__wrapped__"):
         return "autofunction"
-    return "autodata"
+    return "data"
+
+
+def data_doc(ns: str, name: str) -> list[str]:
+    """The documentation of the public value ``ns.name``: the ``#:`` comment above its
+    definition (found in whichever grokcheck module defines it), else the value's own
+    ``__doc__`` when it is not its type's (an object given a docstring), else ``[]``.
+
+    Autodoc would look for the comment only in ``ns`` itself, which re-exports the value, and
+    then fall back to the type's docstring (``int()``'s, ``tuple()``'s).
+    """
+    import sys
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    obj = getattr(importlib.import_module(ns), name)
+    for modname in sorted(m for m in list(sys.modules) if m == "grokcheck" or m.startswith("grokcheck.")):
+        mod = sys.modules[modname]
+        if getattr(mod, name, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # noqa: BLE001 - a module without source (compiled): try the next one
+            continue
+        lines = docs.get(("", name))
+        if lines and any(x.strip() for x in lines):
+            return [x for x in lines]
+    own = getattr(obj, "__doc__", None)
+    if own and own != getattr(type(obj), "__doc__", None):
+        return inspect.cleandoc(own).splitlines()
+    return []
+
+
+def _short_value(obj) -> str | None:
+    """``repr`` of a small constant, shown beside its name; ``None`` for anything longer."""
+    if isinstance(obj, (int, float, str, tuple, frozenset)) and len(r := repr(obj)) <= 120:
+        return r
+    return None
+
+
+def module_summary(mod) -> str:
+    """The first paragraph of a module's docstring, joined into one line (never cut mid-sentence)."""
+    doc = (inspect.getdoc(mod) or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def api_entries() -> list[tuple[str, str, str]]:
@@ -219,10 +265,11 @@ def api_entries() -> list[tuple[str, str, str]]:
                 continue
             obj = getattr(mod, name)
             kind = _kind(obj)
-            if kind != "autodata":
-                if id(obj) in seen:
-                    continue
-                seen.add(id(obj))
+            # a value (an int, a tuple) is one object under every name that exports it
+            key = id(obj) if kind != "data" else (name, id(obj))
+            if key in seen:
+                continue
+            seen.add(key)
             out.append((ns, name, kind))
     return out
 
@@ -237,13 +284,19 @@ def api_rst() -> str:
             continue
         mod = importlib.import_module(ns)
         lines += [f"``{ns}``", "-" * (len(ns) + 4), ""]
-        first = (inspect.getdoc(mod) or "").strip().splitlines()
-        if first:
-            lines += [first[0], ""]
+        summary = module_summary(mod)
+        if summary:
+            lines += [summary, ""]
         for name, kind in mine:
-            lines.append(f".. {kind}:: {ns}.{name}")
-            if kind == "autodata":
-                lines.append("   :no-value:")
+            if kind == "data":
+                lines.append(f".. py:data:: {ns}.{name}")
+                value = _short_value(getattr(mod, name))
+                if value is not None:
+                    lines.append(f"   :value: {value}")
+                lines.append("")
+                lines += ["   " + x if x.strip() else "" for x in data_doc(ns, name)]
+            else:
+                lines.append(f".. {kind}:: {ns}.{name}")
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -314,8 +367,92 @@ def escape_bars(lines: list[str]) -> None:
         lines[i] = "".join(p if k % 2 else p.replace("\\|", "|").replace("|", "\\|") for k, p in enumerate(parts))
 
 
+_SECTION = re.compile(r"^(Parameters|Other Parameters|Attributes|Returns|Yields|Raises|Warns)$")
+_ENTRY = re.compile(r"^(\s*)(\*{0,2}[\w, .*]+?) : (.+)$")
+_TYPE = re.compile(r"^[\w.\[\](), |]+$")
+
+
+def split_descriptions(lines: list[str]) -> None:
+    """Move a description written on a parameter's own line to the line below, in place.
+
+    grokcheck's docstrings often write ``name : what it is`` in their numpydoc sections; numpydoc
+    reads the text after the colon as the *type* and prints it raw (roles such as
+    ``:meth:`…``` unparsed, in italics). A text that is not a short type expression (``int``,
+    ``dict, optional``) becomes the entry's first description line instead.
+    """
+    section = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if _SECTION.match(line.strip()) and set(nxt.strip()) == {"-"}:
+            section, indent = line.strip(), len(line) - len(line.lstrip())
+            i += 2
+            continue
+        if section and line.strip() and len(line) - len(line.lstrip()) < indent:
+            section = None
+        m = _ENTRY.match(line) if section else None
+        if m and len(m.group(1)) == indent:
+            text = m.group(3).strip()
+            if not (len(text) <= 30 and _TYPE.match(text)):
+                lines[i: i + 1] = [m.group(1) + m.group(2), m.group(1) + "    " + text]
+                i += 1
+        i += 1
+
+
+_NAMES = re.compile(r"^\*{0,2}\w+(, ?\*{0,2}\w+)*( : .*)?$")
+
+
+def lift_stray_paragraphs(lines: list[str]) -> None:
+    """Move prose that follows a parameter list, at its indentation, above the first section, in place.
+
+    numpydoc has no end for a ``Parameters`` section but the next heading, so a closing
+    paragraph ("Draws direct products of …") would be read as more parameters: bold fake
+    names with raw roles. Such a paragraph (after a blank line, its first line not a name list)
+    joins the extended summary instead.
+    """
+    first_section = None
+    section, indent, blank = None, 0, False
+    stray: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        line, nxt = lines[i], lines[i + 1] if i + 1 < len(lines) else ""
+        if _SECTION.match(line.strip()) and set(nxt.strip()) == {"-"}:
+            first_section = i if first_section is None else first_section
+            section = line.strip() if line.strip() in ("Parameters", "Other Parameters", "Attributes") else None
+            indent, blank = len(line) - len(line.lstrip()), False
+            i += 2
+            continue
+        if not line.strip():
+            blank = True
+        elif set(line.strip()) <= {"-", "="} and line.strip():
+            section = None
+        elif section and blank and len(line) - len(line.lstrip()) == indent and not _NAMES.match(line.strip()):
+            j = i
+            while j < len(lines) and not (_SECTION.match(lines[j].strip()) and j + 1 < len(lines)
+                                          and set(lines[j + 1].strip()) == {"-"}):
+                j += 1
+            while j > i and not lines[j - 1].strip():
+                j -= 1
+            stray.append((i, j + 1 if j < len(lines) else j))  # with the blank line after it
+            section = None
+            i = j
+            continue
+        else:
+            blank = False
+        i += 1
+    for start, end in reversed(stray):
+        block = [x for x in lines[start:end]]
+        del lines[start:end]
+        while block and not block[-1].strip():
+            block.pop()
+        lines[first_section:first_section] = [*block, ""]
+
+
 def _process_docstring(app, what, name, obj, options, lines):
     escape_bars(lines)
+    lift_stray_paragraphs(lines)
+    split_descriptions(lines)
 
 
 def setup(app):
