@@ -51,20 +51,23 @@ def test_a_record_round_trips_with_its_provenance_and_no_long_lists(tmp_path):
     assert r.verdict == Verdict.PASS and r.measurement == 1.0 and r.details["reused"]["command"] == prov["command"]
 
 
-def test_a_record_stands_only_for_its_own_setting_seed_and_device():
+def test_a_record_stands_only_for_its_own_setting_and_seed():
     e = get_experiment(EXP)
     rec = _record()
-    assert rp.verify_record(rec, e, budget="paper", seed=0, device="cpu") == []
-    assert rp.verify_record(rec, e, budget="paper", seed=0, device="cpu:0") == []  # the device type counts
-    assert any("run seed" in p for p in rp.verify_record(rec, e, budget="paper", seed=1, device="cpu"))
-    assert any("fingerprint" in p for p in rp.verify_record(rec, e, budget="paper", seed=0, device="cuda"))
-    assert any("budget" in p for p in rp.verify_record(rec, e, budget="full", seed=0, device="cpu"))
+    assert rp.verify_record(rec, e, budget="paper", seed=0) == []
+    # the device is provenance: a GPU run stands for the same setting on a CPU
+    assert rp.verify_record(rec, e, budget="paper", seed=0) == []
+    assert any("run seed" in p for p in rp.verify_record(rec, e, budget="paper", seed=1))
+    assert _record(device="cuda").fingerprint == rec.fingerprint
+    assert any("budget" in p for p in rp.verify_record(rec, e, budget="full", seed=0))
     other = get_experiment("li2.critical-ratio-law")
-    assert any("not li2" in p for p in rp.verify_record(rec, other, budget="paper", seed=0, device="cpu"))
-    changed = rp.fingerprint({**e.settings("paper"), "seeds": 99}, seed=0, device="cpu")
+    assert any("not li2" in p for p in rp.verify_record(rec, other, budget="paper", seed=0))
+    changed = rp.fingerprint({**e.settings("paper"), "seeds": 99}, seed=0)
     assert changed != rec.fingerprint
-    assert any("ERROR" in p for p in rp.verify_record(_record(verdict=Verdict.ERROR), e, budget="paper", seed=0,
-                                                      device="cpu"))
+    moved = rp.ReproductionRecord(**{**{k: getattr(rec, k) for k in ("id", "budget", "seed", "verdict", "check",
+                                                                     "provenance")}, "fingerprint": changed})
+    assert any("fingerprint" in p for p in rp.verify_record(moved, e, budget="paper", seed=0))
+    assert any("ERROR" in p for p in rp.verify_record(_record(verdict=Verdict.ERROR), e, budget="paper", seed=0))
 
 
 @pytest.mark.parametrize("text, words", [
@@ -87,16 +90,16 @@ def test_a_malformed_results_file_is_a_named_error(tmp_path, text, words):
 
 def test_stored_result_names_why_a_present_file_is_not_reused(tmp_path):
     e = get_experiment(EXP)
-    assert rp.stored_result(e, budget="paper", seed=0, device="cpu", folder=tmp_path) == (
+    assert rp.stored_result(e, budget="paper", seed=0, folder=tmp_path) == (
         None, tmp_path / f"{EXP}.paper.json", [])
     rp.save_result(_record(seed=3), tmp_path)
-    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, device="cpu", folder=tmp_path)
+    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, folder=tmp_path)
     assert rec is None and problems and "run seed is 3" in problems[0]
     rp.save_result(_record(), tmp_path)
-    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, device="cpu", folder=tmp_path)
+    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, folder=tmp_path)
     assert rec is not None and problems == []
     (tmp_path / f"{EXP}.paper.json").write_text("{", encoding="utf-8")
-    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, device="cpu", folder=tmp_path)
+    rec, path, problems = rp.stored_result(e, budget="paper", seed=0, folder=tmp_path)
     assert rec is None and "unreadable" in problems[0]
 
 
@@ -122,7 +125,7 @@ def test_the_cli_reuses_a_stored_paper_result_and_recomputes_on_request(tmp_path
     data = json.loads((out / "report.json").read_text())
     assert data["checks"][0]["verdict"] == "PASS" and data["checks"][0]["reason"] == "a stored reason"
     assert not (out / "cache").exists()
-    args = argparse.Namespace(budget="paper", recompute=True, max_steps=None, seed=0, device="cpu", quiet=True)
+    args = argparse.Namespace(budget="paper", recompute=True, max_steps=None, seed=0, device="cuda", quiet=True)
     assert cli_exp._reused(get_experiment(EXP), args) is None
     assert cli_exp._reused(get_experiment(EXP), argparse.Namespace(**{**vars(args), "recompute": False})) is not None
     # a capped run is a smoke test: never reused, never stored
@@ -140,10 +143,19 @@ def test_store_results_writes_the_file_of_a_finished_run(tmp_path, monkeypatch):
                  "--store-results"]) == 0
     rec = rp.load_result(tmp_path / "results" / f"{EXP}.small.json")
     e = get_experiment(EXP)
-    assert rp.verify_record(rec, e, budget="small", seed=0, device="cpu") == []
+    assert rp.verify_record(rec, e, budget="small", seed=0) == []
     report = json.loads((out / "report.json").read_text())
     assert rec.verdict == report["checks"][0]["verdict"]
     assert rec.provenance["cpu_seconds"] > 0 and rec.provenance["command"].startswith("grokcheck experiments")
+    assert rec.provenance["cells_wall_seconds"] > 0 and rec.provenance["cells_computed"] >= 1
+    # a rerun that reuses every cached cell still records the cells' time
+    (tmp_path / "results" / f"{EXP}.small.json").unlink()
+    assert main(["experiments", "--budget", "small", "--only", EXP, "--out", str(out), "--quiet",
+                 "--store-results"]) == 0
+    again = rp.load_result(tmp_path / "results" / f"{EXP}.small.json")
+    assert again.provenance["cells_cached"] == rec.provenance["cells_computed"]
+    assert again.provenance["cells_wall_seconds"] == rec.provenance["cells_wall_seconds"]
+    assert again.cpu_hours * 3600 >= again.provenance["cells_wall_seconds"]
     # --max-steps: a smoke run, not stored
     (tmp_path / "results" / f"{EXP}.small.json").unlink()
     assert main(["experiments", "--budget", "small", "--only", EXP, "--out", str(out), "--quiet",
@@ -194,8 +206,7 @@ def test_the_repository_results_files_verify_against_their_experiments():
             continue
         rec = rp.load_result(path)
         e = get_experiment(rec.id)
-        device = (rec.provenance.get("machine") or {}).get("device", "cpu")
-        assert rp.verify_record(rec, e, budget=rec.budget, seed=rec.seed, device=device) == [], path.name
+        assert rp.verify_record(rec, e, budget=rec.budget, seed=rec.seed) == [], path.name
 
 
 def test_the_benchmark_reads_each_cells_nominal_steps():

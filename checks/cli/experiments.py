@@ -96,7 +96,8 @@ def _reused(exp, args):
     """The stored paper-budget result of ``exp`` as a CheckResult, or ``None`` (run it).
 
     Reused only at ``--budget paper``, without ``--recompute`` or ``--max-steps``, when the stored
-    file's settings fingerprint, seed and device class match (``_reproductions.verify_record``);
+    file's settings fingerprint and seed match (``_reproductions.verify_record``; the device that
+    computed it is provenance, so a GPU run is reused on a CPU);
     a file present but not accepted is named on stderr with the reason, and the experiment runs.
     """
     import sys
@@ -105,7 +106,7 @@ def _reused(exp, args):
 
     if args.budget != "paper" or getattr(args, "recompute", False) or args.max_steps is not None:
         return None
-    rec, path, problems = stored_result(exp, budget=args.budget, seed=args.seed, device=args.device)
+    rec, path, problems = stored_result(exp, budget=args.budget, seed=args.seed)
     if rec is None:
         if problems:
             print(f"experiments: not reusing {path}: " + "; ".join(problems), file=sys.stderr, flush=True)
@@ -138,7 +139,9 @@ def _run_and_store(exp, args, out, run_experiment):
         rec = rp.record_from_check(r, budget=args.budget, seed=args.seed, device=args.device,
                                    settings=exp.settings(args.budget),
                                    command=shlex.join(["grokcheck", *sys.argv[1:]]),
-                                   wall_seconds=time.perf_counter() - t0, cpu_seconds=rp.cpu_seconds() - c0)
+                                   wall_seconds=time.perf_counter() - t0, cpu_seconds=rp.cpu_seconds() - c0,
+                                   cells_seconds=rp.cells_wall_seconds(exp, budget=args.budget, seed=args.seed,
+                                                                       device=args.device, out_dir=out))
         path = rp.save_result(rec, folder)
         if not args.quiet:
             print(f"experiments: {exp.id}: results stored in {path}", file=sys.stderr, flush=True)

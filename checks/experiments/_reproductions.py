@@ -8,8 +8,10 @@ finished run; no weights, no curves longer than :data:`MAX_LIST`) holds
 * the provenance: the command, the git commit (and whether the package's sources differed from
   it), the machine (platform, processor, cores, torch, device, threads, load average), the date,
   wall and CPU seconds, the cells computed and reused;
-* ``fingerprint``: the SHA-256 of the budget's settings, the run seed and device class, so a
-  file whose setting no longer matches the experiment's is never reused.
+* ``fingerprint``: the SHA-256 of the budget's settings and the run seed, so a file whose setting
+  no longer matches the experiment's is never reused. The device is provenance, not part of the
+  setting: a paper run stored from a GPU is reused by ``--device cpu`` (the same setting; its
+  numbers differ from a CPU run's only by floating-point order).
 
 ``grokcheck experiments --budget paper`` reuses the stored file of an experiment (prints it,
 computes nothing) when :func:`stored_result` finds one that :func:`verify_record` accepts;
@@ -52,6 +54,7 @@ __all__ = [
     "git_commit",
     "machine_info",
     "record_from_check",
+    "cells_wall_seconds",
     "save_result",
     "load_result",
     "verify_record",
@@ -97,10 +100,9 @@ def result_path(folder: str | Path, exp_id: str, budget: str) -> Path:
     return Path(folder) / f"{exp_id}.{budget}.json"
 
 
-def fingerprint(settings: Mapping, *, seed: int, device: str) -> str:
-    """SHA-256 (first 16 hex) of the budget's settings, the run seed and the device type (``cuda:1`` → ``cuda``)."""
-    blob = json.dumps(json_safe({"settings": dict(settings), "seed": int(seed), "device": str(device).split(":")[0]}),
-                      sort_keys=True)
+def fingerprint(settings: Mapping, *, seed: int) -> str:
+    """SHA-256 (first 16 hex) of the budget's settings and the run seed."""
+    blob = json.dumps(json_safe({"settings": dict(settings), "seed": int(seed)}), sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -175,7 +177,15 @@ class ReproductionRecord:
 
     @property
     def cpu_hours(self) -> float | None:
-        s = self.provenance.get("cpu_seconds")
+        """This invocation's CPU hours, or, when it reused cached cells, the cells' wall hours (one thread each).
+
+        The cells' wall time bounds their CPU time from above (a cell runs on one thread); the
+        invocation's CPU time alone would leave out the cells an earlier invocation computed.
+        """
+        p = self.provenance
+        s = p.get("cpu_seconds")
+        if p.get("cells_cached") and p.get("cells_wall_seconds") is not None:
+            s = max(float(p["cells_wall_seconds"]), float(s or 0.0))
         return None if s is None else float(s) / 3600.0
 
     def to_json(self) -> dict:
@@ -199,9 +209,35 @@ class ReproductionRecord:
                            baseline=c.get("baseline"), setting=c.get("setting"))
 
 
+def cells_wall_seconds(exp, *, budget: str, seed: int, device: str, out_dir: str | Path,
+                       max_steps: int | None = None) -> float | None:
+    """Wall seconds of every cell of the run in ``out_dir``'s cell cache, whichever invocation computed it.
+
+    Each cached seed file records its cell's ``_cell_seconds`` (one thread per cell); a resumed
+    run's own CPU time leaves out the cells an earlier invocation computed, this sum does not.
+    ``None`` when a cell is missing from the cache.
+    """
+    from grokcheck.checks.experiments._study import StudyContext, _cell_dir
+
+    ctx = StudyContext(budget=budget, seed=int(seed), device=device, max_steps=max_steps)
+    extra = {"device": device, "max_steps": max_steps, "seed": int(seed), "group": None}
+    total = 0.0
+    for cell in exp.cells(exp.settings(budget), ctx):
+        f = _cell_dir(Path(out_dir), exp, budget, cell, extra) / f"seed-{cell.seeds[0]}.json"
+        try:
+            total += float(json.loads(f.read_text(encoding="utf-8"))["_cell_seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return total
+
+
 def record_from_check(result, *, budget: str, seed: int, device: str, settings: Mapping, command: str,
-                      wall_seconds: float, cpu_seconds: float) -> ReproductionRecord:
-    """The record of a finished run: ``result`` (a CheckResult) with the provenance of this process."""
+                      wall_seconds: float, cpu_seconds: float,
+                      cells_seconds: float | None = None) -> ReproductionRecord:
+    """The record of a finished run: ``result`` (a CheckResult) with the provenance of this process.
+
+    ``cells_seconds``: :func:`cells_wall_seconds` of the run (the cells' own time, cached ones included).
+    """
     data = _trim(json.loads(json.dumps(json_safe(result.to_json()), default=str)))
     data.get("details", {}).pop("traceback", None)
     det = result.details if isinstance(result.details, dict) else {}
@@ -209,9 +245,10 @@ def record_from_check(result, *, budget: str, seed: int, device: str, settings: 
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "wall_seconds": round(float(wall_seconds), 1), "cpu_seconds": round(float(cpu_seconds), 1),
             "compute_seconds": det.get("compute_seconds"), "cells_computed": det.get("cells_computed"),
-            "cells_cached": det.get("cells_cached")}
+            "cells_cached": det.get("cells_cached"),
+            "cells_wall_seconds": None if cells_seconds is None else round(float(cells_seconds), 1)}
     return ReproductionRecord(id=result.id, budget=budget, seed=int(seed),
-                              fingerprint=fingerprint(settings, seed=seed, device=device),
+                              fingerprint=fingerprint(settings, seed=seed),
                               verdict=result.verdict.value, check=data, provenance=prov)
 
 
@@ -244,8 +281,8 @@ def load_result(path: str | Path) -> ReproductionRecord:
                               schema=int(data["schema"]))
 
 
-def verify_record(record: ReproductionRecord, exp, *, budget: str, seed: int, device: str) -> list[str]:
-    """Why ``record`` cannot stand for ``exp`` at ``budget``/``seed``/``device`` now (empty: it can)."""
+def verify_record(record: ReproductionRecord, exp, *, budget: str, seed: int) -> list[str]:
+    """Why ``record`` cannot stand for ``exp`` at ``budget``/``seed`` now (empty: it can)."""
     problems = []
     if record.id != exp.id:
         problems.append(f"it is the result of {record.id}, not {exp.id}")
@@ -255,14 +292,14 @@ def verify_record(record: ReproductionRecord, exp, *, budget: str, seed: int, de
         problems.append(f"its run seed is {record.seed}, not {seed}")
     if record.verdict == "ERROR":
         problems.append("it records an ERROR")
-    want = fingerprint(exp.settings(budget), seed=seed, device=device)
+    want = fingerprint(exp.settings(budget), seed=seed)
     if record.fingerprint != want:
         problems.append(f"its settings fingerprint {record.fingerprint} differs from the experiment's now ({want}): "
-                        "the setting or device changed since it was stored")
+                        "the setting changed since it was stored")
     return problems
 
 
-def stored_result(exp, *, budget: str, seed: int, device: str,
+def stored_result(exp, *, budget: str, seed: int,
                   folder: str | Path | None = None) -> tuple[ReproductionRecord | None, Path | None, list[str]]:
     """The stored record of ``exp`` that may be reused, its path, and why a file present was not accepted."""
     folder = results_dir() if folder is None else Path(folder)
@@ -275,7 +312,7 @@ def stored_result(exp, *, budget: str, seed: int, device: str,
         rec = load_result(path)
     except InvalidInputError as exc:
         return None, path, [str(exc)]
-    problems = verify_record(rec, exp, budget=budget, seed=seed, device=device)
+    problems = verify_record(rec, exp, budget=budget, seed=seed)
     return (None if problems else rec), path, problems
 
 
