@@ -7,6 +7,7 @@ its training claims are registered as experiments.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -14,17 +15,19 @@ import numpy as np
 from grokcheck.checks._registry import Check
 from grokcheck.checks._registry import Measured
 from grokcheck.checks._registry import Tolerance
-from grokcheck.numerics._egd import EGDToyProblem
-from grokcheck.numerics._egd import egd_identities
-from grokcheck.numerics._egd import same_distribution_drop_leading_order
-from grokcheck.numerics._egd import same_distribution_plateau
 
 EGD = "Saheb Pasand & Dohmatob, arXiv 2510.04930"
 
 # Corollary 1's setting: Fig. 6's angle θ = π/3 (tan θ = √3, so the printed and the implied τ differ by
 # tan²θ = 3), s = 1, η = 0.5, a large initialisation u = (0, 5); ε small enough that μ_k has settled
 # at m₁/m₂ long before the exit (α^k is below 1e-6 after ~20 steps; the exit is ~3000 steps).
-_COR1 = EGDToyProblem(eps=1e-3, s=1.0, theta=math.pi / 3, eta=0.5, u=(0.0, 5.0))
+# (built on first use: numerics._egd imports torch, which `grokcheck checks` does not need)
+@functools.cache
+def _cor1():
+    from grokcheck.numerics._egd import EGDToyProblem
+
+    return EGDToyProblem(eps=1e-3, s=1.0, theta=math.pi / 3, eta=0.5, u=(0.0, 5.0))
+
 
 # App. A.3's setting: θ = π/3, η = 0.25 (stable: 2ηλ₊ ≤ 0.02 there), u = (0, 5), and ε over three
 # decades down to 1e-6, where the O(√ε) corrections to the drop step are below 1 %.
@@ -34,7 +37,7 @@ _A3_U = (0.0, 5.0)
 
 def _exit_ratio(ctx, printed: bool) -> Measured:
     """Theorem 1's exit step times ηε over log τ (τ printed by Corollary 1, or implied by Theorem 1)."""
-    prob = _COR1
+    prob = _cor1()
     k = prob.exit_step()
     tau = prob.tau_paper if printed else prob.tau_exit
     ratio = k * prob.eta * prob.eps / math.log(tau)
@@ -52,6 +55,8 @@ def _rank_deficient_gradient(ctx) -> np.ndarray:
 
 
 def _fisher_printed(ctx) -> Measured:
+    from grokcheck.numerics._egd import egd_identities
+
     g = _rank_deficient_gradient(ctx)
     ident = egd_identities(g)
     m = ident.m
@@ -63,6 +68,8 @@ def _fisher_printed(ctx) -> Measured:
 def _fisher_corrected(ctx) -> Measured:
     """Worst relative residual of ‖G̃‖²_F = rank G and tr(G̃ᵀFG̃) = ‖G‖²_F over seeded gradients of
     every rank on a few shapes (wide, tall, square)."""
+    from grokcheck.numerics._egd import egd_identities
+
     rng = ctx.rng("egd.fisher-corrected")
     worst, rows = 0.0, []
     for m, p in ((6, 4), (4, 6), (5, 5)):
@@ -79,6 +86,8 @@ def _fisher_corrected(ctx) -> Measured:
 
 def _a3_slope(ctx) -> Measured:
     """Slope of log(drop step) against log ε for App. A.3's population GD (u = (0, 5))."""
+    from grokcheck.numerics._egd import same_distribution_drop_leading_order, same_distribution_plateau
+
     runs = [same_distribution_plateau(e, u=_A3_U) for e in _A3_EPS]
     steps = np.array([r.drop_step for r in runs], dtype=float)
     slope = float(np.polyfit(np.log(_A3_EPS), np.log(steps), 1)[0])
