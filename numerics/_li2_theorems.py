@@ -344,6 +344,7 @@ def memorization_ascent(G, h: int, p, activation: str, *, starts: int, rng: np.r
     sig, dsig = _ACTIVATIONS[activation]
     g = G.order
     p = np.asarray(p, float)
+    p = p / p.max()  # the maximisers do not depend on the scale of p; this keeps the step size O(1) for every |G|
     partner = np.asarray(G.table)[np.asarray(G.inverses), h]  # g⁻¹h for every g
     w = np.abs(rng.standard_normal((starts, 2 * g)))  # positive starts: ReLU's energy is flat where all pre < 0
     w /= np.linalg.norm(w, axis=1, keepdims=True)
