@@ -19,8 +19,12 @@ initialisation faster by the same margin; the claim's model adds ``CLAIM_GAIN`` 
 measured area. Every budget is a proxy (:data:`ZERO_INIT_SETTING`).
 
 Budgets: ``small`` C11, K = 16, 60 steps (a smoke test, INCONCLUSIVE by design); ``full`` C23, K = 128,
-50% of pairs, lr 5e-3, weight decay 5e-5, 6 seeds, 1500 steps (not yet measured on the project's CPU);
-``paper`` Fig. 16's setting on C41 (K = 1024, lr 5e-3, weight decay 5e-5, 3000 steps, 10 seeds).
+50% of pairs, lr 5e-3, weight decay 5e-5, 6 seeds, 4000 steps; ``paper`` Fig. 16's setting on C41
+(K = 1024, lr 5e-3, weight decay 5e-5, 3000 steps, 10 seeds).
+Measured with the full grid at 1500 steps (shared 2-core CPU, seed 0, 343 s): V(0) = 0 is ahead on every
+seed but one (mean test accuracy over the run 0.191 vs 0.102, difference +0.089 [+0.047, +0.125]; final
+test accuracy 0.38 vs 0.19), but no seed of either arm reached 0.9: INCONCLUSIVE (the regime was not
+reached), hence the 4000 steps of ``full``.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ BUDGETS = {
     "small": {"group": "C11", "width": 16, "fraction": 0.5, "lr": 5e-3, "weight_decay": 5e-5, "seeds": 2,
               "steps": 60, "eval_every": 20},
     "full": {"group": "C23", "width": 128, "fraction": 0.5, "lr": 5e-3, "weight_decay": 5e-5, "seeds": 6,
-             "steps": 1500, "eval_every": 50},
+             "steps": 4000, "eval_every": 100},
     "paper": {"group": "C41", "width": 1024, "fraction": 0.5, "lr": 5e-3, "weight_decay": 5e-5, "seeds": 10,
               "steps": 3000, "eval_every": 100},
 }
@@ -183,8 +187,8 @@ ZERO_INIT_DESIGN = Design(
 
 ZERO_INIT_SETTING = {
     "small": proxy("a smoke test: C11, K = 16, 60 steps", "C11 instead of C41–C127", "K = 16", "60 steps"),
-    "full": proxy("the Li₂ model at K = 128 on C23, 50% of pairs, 1500 steps", "C23 instead of C41–C127",
-                  "K = 128 instead of 1024", "1500 steps", "a two-layer model (the 10× gap is for deeper nets)"),
+    "full": proxy("the Li₂ model at K = 128 on C23, 50% of pairs, 4000 steps", "C23 instead of C41–C127",
+                  "K = 128 instead of 1024", "4000 steps", "a two-layer model (the 10× gap is for deeper nets)"),
     "paper": proxy("Fig. 16's optimiser on C41, K = 1024, 3000 steps", "50% of pairs (the figure's split is not stated)",
                    "a two-layer model (the 10× gap is for deeper nets)"),
 }
