@@ -54,3 +54,21 @@ def test_help_says_what_an_option_does(argv, wanted, unwanted, capsys):
         main(argv)
     out = " ".join(capsys.readouterr().out.split())
     assert wanted in out and unwanted not in out
+
+
+@pytest.mark.parametrize(("argv", "not_needed"), [
+    (["checks"], ("torch", "scipy.stats", "sympy", "matplotlib")),
+    (["table", "C4"], ("torch", "scipy.stats", "matplotlib")),  # the exact values need sympy
+    (["--help"], ("torch", "scipy.stats", "sympy", "matplotlib")),
+])
+def test_a_command_imports_only_what_it_needs(argv, not_needed):
+    import subprocess
+    import sys
+
+    code = ("import json, sys\nfrom grokcheck.checks.cli import main\n"
+            "try:\n    rc = main(sys.argv[1:])\nexcept SystemExit as e:\n    rc = e.code\n"
+            f"print(json.dumps([m for m in {list(not_needed)!r} if m in sys.modules]), file=sys.stderr)\n"
+            "sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stderr.strip().splitlines()[-1]) == []
