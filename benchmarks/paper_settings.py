@@ -116,11 +116,10 @@ def measure(exp, *, k1: int, k2: int, guard: float, seed: int = 0) -> dict:
                 per = max(t2 - t1, 0.0) / (k2 - k1)
                 row["seconds_per_step"] = per
                 row["projected_seconds"] = t1 + per * max(n - k1, 0)
-            elif t1 is None or t2 is None:  # the guard stopped a capped run: at least guard/k per step
-                row["projected_seconds_lower"] = guard * n / (k2 if t1 is not None else k1)
-            else:  # t(k2) ≤ t(k1): per-step cost below the timing noise; t(k2) bounds the set-up only
+            elif t1 is None or t2 is None:  # the guard stopped a capped run: set-up or evaluations may be all of it
+                row["unresolved"] = f"{k1 if t1 is None else k2} steps ran past the {guard:g} s guard"
+            else:  # t(k2) ≤ t(k1): the per-step cost is below the timing noise at these caps
                 row["unresolved"] = "t(k2) <= t(k1): raise --k2"
-                row["projected_seconds_lower"] = t2
         else:
             t = _timed(exp, cell, StudyContext(budget="paper", seed=seed), guard)
             if t is None:
@@ -129,26 +128,37 @@ def measure(exp, *, k1: int, k2: int, guard: float, seed: int = 0) -> dict:
                 row["projected_seconds"] = t
         rows.append(row)
     total, lower = 0.0, False
-    if len(measured) < len(cells):
-        base = rows[0]
+    value = [r.get("projected_seconds", r.get("projected_seconds_lower")) for r in rows]
+    if len(measured) < len(cells) and value[0] is not None:
         o0 = _order(measured[0].spec.get("group"))
         notes.append(f"{len(cells) - 1} more cells scaled from {measured[0].key} by |G|² (pool size) where the "
                      "cells name groups, else taken as equal")
         for cell in cells:
             o = _order(cell.spec.get("group"))
-            scale = (o / o0) ** 2 if (o and o0) else 1.0
-            v = base.get("projected_seconds", base.get("projected_seconds_lower"))
-            total += scale * v
-        lower = "projected_seconds" not in base
+            total += ((o / o0) ** 2 if (o and o0) else 1.0) * value[0]
+        lower = "projected_seconds" not in rows[0]
     else:
-        for r in rows:
-            total += r.get("projected_seconds", r.get("projected_seconds_lower", 0.0))
-            lower = lower or "projected_seconds" not in r
+        total = sum(v for v in value if v is not None)
+        lower = any("projected_seconds" not in r for r in rows) or len(measured) < len(cells)
+    unresolved = [f"{r['cell']}: {r['unresolved']}" for r in rows if "unresolved" in r]
+    notes += unresolved
+    if all(v is None for v in value):
+        total = None
     if exp.id == "egd.speedup-over-sgd":
         notes.append("stops once every seed of both methods has reached 95% test accuracy: the paper's SGD took "
                      "5,392 epochs on C97 (Table 2), so the nominal 15,000 is an upper bound")
     return {"id": exp.id, "cells": len(cells), "cells_measured": len(measured), "rows": rows,
-            "projected_cpu_hours": total / 3600.0, "projection_is_lower_bound": lower, "notes": notes}
+            "projected_cpu_hours": None if total is None else total / 3600.0, "projection_is_lower_bound": lower, "notes": notes}
+
+
+def _row_words(r: dict) -> str:
+    if r.get("seconds_per_step") is not None:
+        return f"{r['seconds_per_step']:.3g} s/step × {r['nominal_steps']:,} steps"
+    if "unresolved" in r:
+        return f"unresolved ({r['unresolved']})"
+    if "projected_seconds" in r:
+        return f"whole cell {r['projected_seconds']:.0f} s"
+    return f"whole cell > {r.get('projected_seconds_lower', 0):.0f} s (guard)"
 
 
 def main(argv=None) -> dict:
@@ -186,10 +196,7 @@ def main(argv=None) -> dict:
                    date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    load_average=os.getloadavg()[0] if hasattr(os, "getloadavg") else None)
         out["experiments"][e.id] = rec
-        per = [r.get("seconds_per_step") for r in rec.get("rows", [])]
-        per_s = ", ".join(f"{r['cell']}: {p:.3g} s/step" if p is not None else f"{r['cell']}: whole cell "
-                          + (f"{r['projected_seconds']:.0f} s" if "projected_seconds" in r else
-                             f"> {r.get('projected_seconds_lower', 0):.0f} s") for r, p in zip(rec.get("rows", []), per))
+        per_s = ", ".join(f"{r['cell']}: {_row_words(r)}" for r in rec.get("rows", []))
         hours = rec.get("projected_cpu_hours")
         print(f"{e.id}: {per_s or rec.get('error')}; projected "
               + (f"{'≥ ' if rec.get('projection_is_lower_bound') else ''}{hours:.3g} CPU hours" if hours is not None
