@@ -72,3 +72,15 @@ def test_a_command_imports_only_what_it_needs(argv, not_needed):
     r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads(r.stderr.strip().splitlines()[-1]) == []
+
+
+def test_train_writes_no_carriage_returns_into_a_log_file(tmp_path):
+    import subprocess
+
+    log = tmp_path / "train.log"
+    with open(log, "w") as f:
+        r = subprocess.run(["grokcheck", "train", "C5", "--model", "quadratic", "--width", "8", "--steps", "20",
+                            "--seeds", "2", "--no-plot", "--out", str(tmp_path / "run")], stdout=f, stderr=f,
+                           timeout=300)
+    assert r.returncode == 0, log.read_text()[-2000:]
+    assert "\r" not in log.read_text()

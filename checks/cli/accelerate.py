@@ -105,8 +105,15 @@ def run(args) -> int:
                             task_hash=content_hash(group.table) if group is not None else None,
                             overwrite=args.overwrite, rerun_same=True,
                             outputs=("accelerate.json", "accelerate.md", "accelerate.png", "runs/*/*", "runs/*/*/*")):
-        report = run_accelerate(cfg, group=group, out_dir=args.out, device=args.device, progress=not args.quiet)
+        report = run_accelerate(cfg, group=group, out_dir=args.out, device=args.device, progress=not args.quiet and _stderr_is_terminal())
         paths = write_accelerate_report(report, args.out)
     print(accelerate_markdown(report))
     print(f"wrote {paths['json']}, {paths['markdown']}, {paths['png']}")
     return 0
+
+
+def _stderr_is_terminal() -> bool:
+    """A progress bar redraws its line with ``\\r``: only a terminal gets one, never a log file or a pipe."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=["RK45", "DOP853", "retraction"], default="RK45")
     p.add_argument("--t1", type=v.float_in(0.0, 1e9, lo_open=True), default=None, help="final flow time (default 400·|G|^1.5, early stop at convergence)")
     p.add_argument("--out", metavar="DIR", default=None, help="write flow.json and PNG figures here")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is drawn only when stderr is a terminal, never into a log file)")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.add_argument("--table-free", action="store_true",
                    help="integrate the Fourier blocks from the character table alone (automatic above |G| = 5040; "
@@ -135,7 +136,7 @@ def _integrate_and_write(args, G) -> int:
         sphere=args.sphere,
         method=args.method,
         t1=args.t1,
-        progress=not args.no_progress,
+        progress=not args.no_progress and _stderr_is_terminal(),
         throw=False,
     )
     print(render(run))
@@ -147,3 +148,10 @@ def _integrate_and_write(args, G) -> int:
         paths = plot_stage_one(run, out)
         print(f"wrote {out / 'flow.json'} and {', '.join(p.name for p in paths)}")
     return 0 if run.solution.ok else 1
+
+
+def _stderr_is_terminal() -> bool:
+    """A progress bar redraws its line with ``\\r``: only a terminal gets one, never a log file or a pipe."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())

@@ -42,7 +42,8 @@ def register(sub) -> None:
                    help="modadd only: the paper's GPU setting (p=97, h=1024, lr 0.002, wd 1e-4; MODADD_PAPER_SETTINGS)")
     p.add_argument("--device", type=v.device, default=None, help="modadd only: torch device (default: the setting's, cpu)")
     p.add_argument("--out", default="grok_time", help="output directory")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is drawn only when stderr is a terminal, never into a log file)")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                                     "seeds": args.seeds, "settings": settings},
                             overwrite=args.overwrite, rerun_same=True, outputs=("grok_time.json", "collapse.png")):
         sweep = grok_time_sweep(args.task, alphas=args.alphas, lambdas=args.lambdas, seeds=args.seeds,
-                                progress=not args.no_progress, **settings)
+                                progress=not args.no_progress and _stderr_is_terminal(), **settings)
         paths = write_grok_time(sweep, args.out)
     print(f"task {sweep.task}, seeds {list(sweep.seeds)}, settings {sweep.settings}")
     print(f"{'alpha':>9} {'lambda':>9} {'lr':>8} {'t_grok (mean)':>14} {'log α/λ':>10} {'tλ/logα':>8} {'resid':>8}")
@@ -88,3 +89,10 @@ def run(args: argparse.Namespace) -> int:
               f"finite-α shift b = λ·intercept = {_f(f.correction[k])}")
     print(f"wrote {paths['json']} and {paths['png']}")
     return 0
+
+
+def _stderr_is_terminal() -> bool:
+    """A progress bar redraws its line with ``\\r``: only a terminal gets one, never a log file or a pipe."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())

@@ -24,7 +24,8 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=v.nonnegative_int, nargs="+", default=None, help="ensemble members to evaluate (default all)")
     p.add_argument("--max-constraints", type=v.positive_int, default=400, help="tightest margin constraints kept in the NNLS")
     p.add_argument("--device", type=v.device, default="cpu")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is drawn only when stderr is a terminal, never into a log file)")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
 
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                                                         "max_constraints": args.max_constraints},
                             overwrite=args.overwrite, rerun_same=True, outputs=("kkt.json", "kkt.png")):
         traj = kkt_trajectory(args.run_dir, seeds=args.seeds, max_constraints=args.max_constraints,
-                              device=args.device, progress=not args.no_progress)
+                              device=args.device, progress=not args.no_progress and _stderr_is_terminal())
         paths = write_kkt_trajectory(traj, out)
     print(f"α={traj.alpha:g} λ={traj.lam:g} η={traj.lr:g}: predicted switch at step "
           f"{__import__('math').log(traj.alpha) / (traj.lam * traj.lr):.0f} (t·λ/log α = 1)")
@@ -78,3 +79,10 @@ def run(args: argparse.Namespace) -> int:
     print(COLUMNS, end="")
     print(f"wrote {paths['json']} and {paths['png']}")
     return 0
+
+
+def _stderr_is_terminal() -> bool:
+    """A progress bar redraws its line with ``\\r``: only a terminal gets one, never a log file or a pipe."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())

@@ -86,7 +86,8 @@ def register(subparsers) -> None:
     p.add_argument("--parity", type=v.positive_int, nargs=2, default=(40, 3), metavar=("N_BITS", "K"))
     p.add_argument("--n-train", type=v.positive_int, default=1000, help="parity/digits/mnist training examples")
     p.add_argument("--mnist-path", default=None)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is drawn only when stderr is a terminal, never into a log file)")
     p.add_argument("--no-plot", action="store_true")
     p.set_defaults(func=run)
 
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         from grokcheck.checks.training._threads import resolve_threads, torch_threads, train_step_elements
 
         with torch_threads(resolve_threads(args.threads, train_step_elements(config, task))):
-            result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress,
+            result = train(config, task, out_dir=args.out, device=args.device, progress=not args.no_progress and _stderr_is_terminal(),
                            resume=args.resume)
     summ = result.summary()
     print(json.dumps({k: summ[k] for k in ("status", "step", "train_acc", "test_acc", "t_mem", "t_grok", "test_leakage")}))
@@ -177,3 +178,10 @@ def run(args: argparse.Namespace) -> int:
         print("WARNING: test leakage: EGD was switched off using test accuracy (--egd-switch-off-test-acc).")
     print(f"run directory: {args.out}")
     return 0
+
+
+def _stderr_is_terminal() -> bool:
+    """A progress bar redraws its line with ``\\r``: only a terminal gets one, never a log file or a pipe."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
