@@ -78,7 +78,7 @@ def test_counts_and_sections(q8_report):
     data = json.loads((out / "report.json").read_text())
     c = data["counts"]
     assert c["group"]["expected FAIL"] == 1 and c["group"]["unexpected FAIL"] == 0  # Li₂ Theorem 2 as printed
-    assert c["group_independent"]["expected FAIL"] == 2  # Tan & Huang 5.9, 5.12: once, apart from the group's tally
+    assert c["group_independent"]["expected FAIL"] == 3  # Tan & Huang 3.2, 5.9, 5.12 as printed: once, apart from the group's tally
     assert "## Group-independent checks" in md and "## Published statements shown false" in md
     assert "4× the printed" in md  # the one line saying why Li₂ Theorem 2 is false
     # full NOT APPLICABLE reasons, never cut
