@@ -55,6 +55,11 @@ __all__ = [
     "theorem512_sides",
     "RescalingCounterexample",
     "rescaling_counterexample",
+    "TANH_CURVATURE",
+    "tanh_mlp",
+    "lemma31_sides",
+    "tanh_mlp_gradient_lipschitz",
+    "theorem32_radius",
 ]
 
 #: Constants of Fig. 3 (§3.1 of the paper): Lipschitz L, variance μ, fit a − b log10(steps).
@@ -314,3 +319,83 @@ def rescaling_counterexample(
         n_draws=n_draws,
         seed=seed,
     )
+
+
+# --------------------------------------------------------------------------- §3: Lemma 3.1 and Theorem 3.2
+
+#: max |tanh''| = 4/(3√3), attained at tanh(a)² = 1/3
+TANH_CURVATURE = 4.0 / (3.0 * math.sqrt(3.0))
+
+
+def tanh_mlp(params: dict, x: torch.Tensor) -> torch.Tensor:
+    """``f(x) = W2 tanh(W1 x + b1) + b2``: ``x`` ``(n, d)`` → ``(n, k)``; ``params`` holds ``W1 (h, d)``,
+    ``b1 (h,)``, ``W2 (k, h)``, ``b2 (k,)``. Its first layer is linear in ``x`` (Lemma 3.1's setting)."""
+    return torch.tanh(x @ params["W1"].T + params["b1"]) @ params["W2"].T + params["b2"]
+
+
+def _flat(params: dict) -> tuple[torch.Tensor, list]:
+    names = sorted(params)
+    return torch.cat([params[k].reshape(-1) for k in names]), [(k, params[k].shape) for k in names]
+
+
+def lemma31_sides(params: dict, x, model=tanh_mlp) -> BoundSides:
+    """Lemma 3.1: ``(1/n) Σ_i ‖∇_x f(x_i)‖_F² ≤ ‖W‖_F² S(W) / min_i ‖x_i‖²``.
+
+    ``S(W) = (1/n) Σ_i ‖∂f(x_i)/∂W‖_F²`` is the trace of the Gauss–Newton part of the Hessian of
+    ``𝓛 = (1/2n) Σ ‖f(x_i) − y_i‖²``, equal to ``Tr ∇²𝓛`` at an interpolating ``W`` (the paper's
+    ``S(W*)``); ``‖W‖_F²`` counts every parameter. The proof (Ma & Ying) uses only that the
+    first layer is linear in ``x``: ``∇_x f = J_h W1`` and ``∂f/∂W1 = J_h ⊗ x``.
+    """
+    X = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    P = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in params.items()}
+    flat, layout = _flat(P)
+
+    def unflat(th):
+        out, off = {}, 0
+        for k, shape in layout:
+            m = int(np.prod(shape)) if len(shape) else 1
+            out[k] = th[off: off + m].reshape(shape)
+            off += m
+        return out
+
+    def f_x(xi):
+        return model(P, xi[None])[0]
+
+    def f_w(th, xi):
+        return model(unflat(th), xi[None])[0]
+
+    gx = torch.stack([torch.func.jacrev(f_x)(xi) for xi in X])  # (n, k, d)
+    gw = torch.stack([torch.func.jacrev(f_w)(flat, xi) for xi in X])  # (n, k, P)
+    lhs = float((gx ** 2).sum(dim=(1, 2)).mean())
+    S = float((gw ** 2).sum(dim=(1, 2)).mean())
+    rhs = float((flat ** 2).sum()) * S / float((X ** 2).sum(dim=1).min())
+    return BoundSides(np.asarray(lhs), np.asarray(rhs), 1.0)
+
+
+def tanh_mlp_gradient_lipschitz(params: dict) -> float:
+    """An upper bound on the Lipschitz constant ``L`` of ``x ↦ ∇_x f(x)`` (Frobenius norm) of :func:`tanh_mlp`:
+    ``∇_x f(x) = Σ_k W2[:, k] tanh'(a_k) W1[k]ᵀ``, so ``L ≤ max|tanh''| · Σ_k ‖W2[:, k]‖ ‖W1[k]‖²``
+    (any upper bound is a valid ``L`` in Theorem 3.2; it only shrinks ε)."""
+    W1 = np.asarray(params["W1"], dtype=np.float64)
+    W2 = np.asarray(params["W2"], dtype=np.float64)
+    return float(TANH_CURVATURE * np.sum(np.linalg.norm(W2, axis=0) * np.linalg.norm(W1, axis=1) ** 2))
+
+
+def theorem32_radius(params: dict, x, *, norm: str = "fro", model=tanh_mlp) -> dict:
+    """Theorem 3.2's radius ``ε(W*)`` (``norm="fro"``) or Corollary 3.4's ``ε̂(W*)`` (``norm="l1"``:
+    ``‖W*‖₁²`` in place of ``‖W*‖_F²``) for a :func:`tanh_mlp` at ``x`` ``(n, d)``, with ``S`` from
+    :func:`lemma31_sides` and ``L`` from :func:`tanh_mlp_gradient_lipschitz`.
+
+    Returns ``{"epsilon", "S", "weight_norm_sq", "L", "min_x_norm_sq"}``.
+    """
+    if norm not in ("fro", "l1"):
+        raise GrokcheckError(f"norm must be 'fro' (Theorem 3.2) or 'l1' (Corollary 3.4), got {norm!r}")
+    X = np.asarray(x, dtype=np.float64)
+    sides = lemma31_sides(params, X, model=model)
+    flat = np.concatenate([np.asarray(params[k], dtype=np.float64).reshape(-1) for k in sorted(params)])
+    wn = float(flat @ flat) if norm == "fro" else float(np.abs(flat).sum() ** 2)
+    mx = float((X ** 2).sum(axis=1).min())
+    S = float(sides.rhs) * mx / float(flat @ flat)
+    L = tanh_mlp_gradient_lipschitz(params)
+    eps = theorem32_epsilon(n=X.shape[0], min_x_norm_sq=mx, weight_norm_sq=wn, sharpness=S, L=L)
+    return {"epsilon": eps, "S": S, "weight_norm_sq": wn, "L": L, "min_x_norm_sq": mx}

@@ -34,3 +34,26 @@ def _fn(name):
 
 
 _BOUND = Tolerance(1e-12, "a bound holds iff max lhs/rhs ≤ 1 over the samples; 1e-12 is float64 slack", "at_most")
+
+
+def _as_measured(r) -> Measured:
+    return Measured(r.measurement, dict(r.details), inconclusive=r.reason if r.verdict == "INCONCLUSIVE" else None,
+                    decide=r.decide or None)
+
+
+def _setting(ctx):
+    """§3's non-vacuous setting (:func:`~._tan_huang_verdicts.robustness_setting`), built once per context."""
+    return ctx.artifact("tanhuang.robustness", lambda: _fn("robustness_setting")(seed=ctx.seed))
+
+
+def _lemma31(ctx):
+    st = _setting(ctx)
+    return _as_measured(_fn("check_lemma31")(st["params"], st["X"]))
+
+
+def _theorem32(ctx, **kwargs):
+    return _as_measured(_fn("check_theorem32")(_setting(ctx), **kwargs))
+
+
+def _props(ctx):
+    return _as_measured(_fn("check_propositions_55_56")(seed=ctx.seed))

@@ -364,3 +364,142 @@ def check_groks_earlier(plain_t_grok: Sequence[int | None], intervened_t_grok: S
                     "at_least")
     return _res("groks-earlier", "the robustness interventions", f"{intervention} training groks earlier (ratio > {min_ratio:g}) on every seed",
                 {"per_seed": pairs, "budget": budget}, tol, ok and len(pairs) > 0)
+
+
+# --------------------------------------------------------------------------- §3: Lemma 3.1, Theorem 3.2, Cor. 3.4
+
+_SRC = _TH
+
+
+def _r(id, claim, source, prediction, measurement, tol, ok, details=None, **kw) -> CheckResult:
+    return result_from_comparison(id, claim, source, prediction, measurement, tol, bool(ok), details=details, **kw)
+
+
+def robustness_setting(*, seed: int = 0, n: int = 24, d: int = 4, k: int = 3, width: int = 48,
+                       spread: float = 0.5) -> dict:
+    """A setting where §3's bounds are not vacuous: continuous inputs and an exactly interpolating net.
+
+    Training data: ``k`` Gaussian blobs in ``ℝ^d`` (centres ``N(0, 4I)``, spread ``spread``), ``n``
+    points with labels ``i mod k``. The interpolation solution ``W*``: a :func:`tanh_mlp` with a
+    random first layer (``W1 ∼ N(0, 1/d)``, ``b1 = 0``, ``width ≥ n`` so the features have full row
+    rank) and the minimum-norm least-squares ``(W2, b2)`` fitting the one-hot targets exactly
+    (residual at float64 rounding). Test sets: ``near`` — each training point moved by a random
+    direction at distance ``U(0, 2ε)`` (even indices) or ``U(0, 2ε̂)`` (odd: Corollary 3.4's radius)
+    with its own label;
+    ``flipped`` — the same points with the label of the next class (the printed theorem's
+    counterexample); ``natural`` — fresh draws of the blobs (their distance to the training set
+    is ≫ ε: the theorem is vacuous there).
+    """
+    import torch
+
+    from grokcheck.numerics._tan_huang import tanh_mlp, theorem32_radius
+
+    rng = np.random.default_rng(seed)
+    centers = 2.0 * rng.standard_normal((k, d))
+    y = np.arange(n) % k
+    X = centers[y] + spread * rng.standard_normal((n, d))
+    W1 = rng.standard_normal((width, d)) / math.sqrt(d)
+    b1 = np.zeros(width)
+    H = np.concatenate([np.tanh(X @ W1.T + b1), np.ones((n, 1))], axis=1)
+    Wb = np.linalg.lstsq(H, np.eye(k)[y], rcond=None)[0]  # minimum-norm exact fit: rank H = n ≤ width
+    params = {"W1": W1, "b1": b1, "W2": Wb[:-1].T.copy(), "b2": Wb[-1].copy()}
+    tp = {key: torch.as_tensor(v) for key, v in params.items()}
+    resid = float(np.abs(tanh_mlp(tp, torch.as_tensor(X)).numpy() - np.eye(k)[y]).max())
+    eps = theorem32_radius(params, X)["epsilon"]
+    eps_l1 = theorem32_radius(params, X, norm="l1")["epsilon"]
+    u = rng.standard_normal((n, d))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    # half the points at the scale of Theorem 3.2's ε, half at Corollary 3.4's smaller ε̂
+    scale = np.where(np.arange(n) % 2 == 0, eps, eps_l1)[:, None]
+    near = X + u * rng.uniform(0, 2, size=(n, 1)) * scale
+    yn = np.arange(3 * n) % k
+    natural = centers[yn] + spread * rng.standard_normal((3 * n, d))
+    return {"params": params, "X": X, "y": y, "k": k, "residual": resid, "epsilon": eps, "epsilon_l1": eps_l1,
+            "tests": {"near": (near, y), "flipped": (near, (y + 1) % k), "natural": (natural, yn)}}
+
+
+def check_lemma31(params, X, *, model=None) -> CheckResult:
+    """Lemma 3.1 at ``params``: ``(1/n)Σ‖∇_x f(x_i)‖_F² ≤ ‖W‖_F² S(W)/min‖x_i‖²``; the measurement is the
+    ratio of the two sides (≤ 1). ``model`` defaults to :func:`~grokcheck.numerics._tan_huang.tanh_mlp`
+    (first layer linear in ``x``, the lemma's hypothesis)."""
+    from grokcheck.numerics._tan_huang import lemma31_sides, tanh_mlp
+
+    sides = lemma31_sides(params, X, model=model or tanh_mlp)
+    m = float(sides.ratio)
+    t = Tolerance(1e-12, "an inequality: lhs/rhs ≤ 1, 1e-12 is float64 slack", "at_most")
+    return _r("tanhuang.lemma3.1", "the input-gradient norm is bounded by weight norm × sharpness / min ‖x‖²",
+              f"{_SRC}, Lemma 3.1", 1.0, m, t, m <= 1.0 + 1e-12, {"lhs": float(sides.lhs), "rhs": float(sides.rhs)})
+
+
+def check_theorem32(setting: dict, *, test: str = "near", same_label: bool = True, norm: str = "fro") -> CheckResult:
+    """Theorem 3.2 (``norm="fro"``) or Corollary 3.4 (``norm="l1"``): test accuracy ≥ δ, the fraction of
+    test points with a training neighbour within ``ε(W*)`` (``ε̂`` for ``l1``).
+
+    ``same_label=True`` counts only neighbours with the test point's label (the proof's implicit
+    hypothesis); ``same_label=False`` is the statement as printed. δ = 0 makes the bound vacuous:
+    INCONCLUSIVE. The measurement is accuracy − δ (≥ 0 predicted).
+    """
+    import torch
+
+    from grokcheck.numerics._tan_huang import tanh_mlp, theorem32_radius
+
+    params, X, y = setting["params"], setting["X"], setting["y"]
+    Xt, yt = setting["tests"][test]
+    rad = theorem32_radius(params, X, norm=norm)
+    eps = rad["epsilon"]
+    D = np.linalg.norm(Xt[:, None, :] - X[None, :, :], axis=2)
+    ok_nb = D <= eps
+    if same_label:
+        ok_nb &= yt[:, None] == y[None, :]
+    delta = float(ok_nb.any(axis=1).mean())
+    out = tanh_mlp({key: torch.as_tensor(v) for key, v in params.items()}, torch.as_tensor(Xt)).numpy()
+    acc = float((out.argmax(axis=1) == yt).mean())
+    m = acc - delta
+    inconclusive = None if delta > 0 else (f"δ = 0: no test point has a training neighbour within ε = {eps:.3g} "
+                                           "(the bound is vacuous on this test set)")
+    name = "Corollary 3.4" if norm == "l1" else "Theorem 3.2"
+    words = "with a same-label neighbour" if same_label else "as printed (any neighbour)"
+    t = Tolerance(0.0, "a lower bound on an accuracy measured on the same finite test set: no slack", "at_least")
+    return _r(f"tanhuang.{'corollary3.4' if norm == 'l1' else 'theorem3.2'}" + ("" if same_label else "-printed"),
+              f"{name} {words}: test accuracy ≥ the fraction δ of test points within ε(W*) of a training point",
+              f"{_SRC}, {name}", 0.0, m, t, m >= 0,
+              {"test_set": test, "accuracy": acc, "delta": delta, "epsilon": eps, "L": rad["L"], "S": rad["S"],
+               "weight_norm_sq": rad["weight_norm_sq"], "interpolation_residual": setting["residual"]},
+              inconclusive=inconclusive, decide="test points closer to the training set")
+
+
+def check_propositions_55_56(*, seed: int = 0, sizes=(5, 17, 40), printed_log_n: float = 2.0) -> CheckResult:
+    """Propositions 5.5–5.6 at α = 2: ``H₂(K) = 2 log n − log ‖K‖_F²`` and
+    ``I₂(R₁; R₂) = 2 log n − log(‖R₁‖_F² ‖R₂‖_F² / ‖R₁ ⊙ R₂‖_F²)``, against the *spectral* definition
+    ``H₂(R) = −log Σ_i λ_i²`` (``λ`` the eigenvalues of ``R/n``; numpy ``eigvalsh``, independent of
+    grokcheck's closed form) and ``I₂ = H₂(R₁) + H₂(R₂) − H₂(R₁ ⊙ R₂)``, on normalised Gram
+    matrices (PSD, unit diagonal) of random features of several sizes and ranks.
+
+    ``printed_log_n`` is the coefficient of ``log n`` in the closed forms (2 as printed); any other
+    value FAILs. The measurement is the largest absolute difference. (The identity needs ``K``
+    symmetric — ``tr K² = ‖K‖_F²`` — which the Gram matrices it is stated for are.)
+    """
+    import torch
+
+    from grokcheck.numerics import normalized_gram
+
+    def h2_spectral(R):
+        lam = np.linalg.eigvalsh(0.5 * (R + R.T) / R.shape[0])
+        return float(-np.log(np.sum(lam ** 2)))
+
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for n in sizes:
+        for rank in (1, max(2, n // 3), n):
+            R1 = normalized_gram(torch.as_tensor(rng.standard_normal((n, rank)))).numpy()
+            R2 = normalized_gram(torch.as_tensor(rng.standard_normal((n, rank)))).numpy()
+            f2 = lambda M: float((M ** 2).sum())  # noqa: E731
+            h = printed_log_n * math.log(n) - math.log(f2(R1))
+            i = printed_log_n * math.log(n) - math.log(f2(R1) * f2(R2) / f2(R1 * R2))
+            i_spec = h2_spectral(R1) + h2_spectral(R2) - h2_spectral(R1 * R2)
+            worst = max(worst, abs(h2_spectral(R1) - h), abs(i_spec - i))
+    t = Tolerance(1e-9, "identities evaluated in float64 through an eigendecomposition (eigvalsh of n ≤ 40 "
+                        "matrices: ~1e-13 relative), 1e-9 absolute on values of order log n", "at_most")
+    return _r("tanhuang.propositions5.5-5.6", "at α = 2 the matrix entropy and mutual information are the "
+              "Frobenius-norm closed forms", f"{_SRC}, Propositions 5.5–5.6", 0.0, worst, t, worst <= 1e-9,
+              {"sizes": list(sizes), "alpha": 2.0, "log_n_coefficient": printed_log_n})

@@ -6,6 +6,9 @@ them once, in a section of their own, outside the group's tally.
 
 Not registered, and why:
 
+* Theorem 3.2 and Corollary 3.4 on group tasks: vacuous there (below); they are registered on
+  a continuous-input setting where they are not (``robustness_setting``: Gaussian blobs, an
+  exactly interpolating tanh network, test points near the training points).
 * Corollary 3.3's accuracy curve: its constants (a = 1925, b = 500) are fitted to the authors'
   own run, so evaluating the printed formula only re-evaluates the formula; and the theorem it
   specialises (Theorem 3.2) is vacuous on one-hot group tasks, where distinct inputs are √2
@@ -21,15 +24,82 @@ from __future__ import annotations
 
 from grokcheck.checks._registry import Check
 from grokcheck.checks.claims._tan_huang_bounds import _BOUND
+from grokcheck.checks._registry import Tolerance
 from grokcheck.checks.claims._tan_huang_bounds import _fn
+from grokcheck.checks.claims._tan_huang_bounds import _lemma31
+from grokcheck.checks.claims._tan_huang_bounds import _props
 from grokcheck.checks.claims._tan_huang_bounds import _ratio
+from grokcheck.checks.claims._tan_huang_bounds import _theorem32
 
 TH = "Tan & Huang, arXiv 2311.06597"
+
+_ACC_BOUND = Tolerance(0.0, "a lower bound on an accuracy measured on the same finite test set: no slack", "at_least")
 
 _RESCALING = ("the left side is invariant under f → c·f while the right side scales with c, so rescaling the "
               "output of any network with a non-zero left side breaks the bound")
 
 CHECKS = (
+    Check(
+        id="tanhuang.lemma3.1",
+        claim="Lemma 3.1: at an interpolation solution (1/n)Σ‖∇ₓf(xᵢ)‖²_F ≤ ‖W*‖²_F S(W*)/minᵢ‖xᵢ‖² (S the "
+              "Hessian trace of the squared loss); on an exactly interpolating tanh network on Gaussian blobs.",
+        source=f"{TH}, Lemma 3.1",
+        predict=lambda ctx: 1.0,
+        measure=_lemma31,
+        tolerance=Tolerance(1e-12, "an inequality: lhs/rhs ≤ 1, 1e-12 is float64 slack", "at_most"),
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="tanhuang.theorem3.2",
+        claim="Theorem 3.2 with same-label neighbours: test accuracy ≥ δ, the fraction of test points with a training "
+              "point of their label within ε(W*) = min{1, 1/(2(√(n‖W*‖²_F S/min‖x‖²) + L))}; L bounds the Lipschitz "
+              "constant of ∇ₓf. Non-vacuous setting: test points near the training points (δ > 0).",
+        source=f"{TH}, Theorem 3.2",
+        predict=lambda ctx: 0.0,
+        measure=lambda ctx: _theorem32(ctx, test="near", same_label=True),
+        tolerance=_ACC_BOUND,
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="tanhuang.theorem3.2-printed",
+        claim="Theorem 3.2 as printed: test accuracy ≥ δ, the fraction of test points with *a* training neighbour within "
+              "ε(W*), whatever its label.",
+        source=f"{TH}, Theorem 3.2",
+        predict=lambda ctx: 0.0,
+        measure=lambda ctx: _theorem32(ctx, test="flipped", same_label=False),
+        tolerance=_ACC_BOUND,
+        published_false=True,
+        why_false="the proof shows f(x) ≈ onehot(y_i) for the neighbour x_i, which classifies x correctly only when x "
+                  "has x_i's label: test points within ε of a training point of another class are all misclassified "
+                  "(accuracy 0 < δ)",
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="tanhuang.corollary3.4",
+        claim="Corollary 3.4 (same-label neighbours): test accuracy ≥ the fraction of test points within ε̂(W*) of a "
+              "training point of their label, ε̂ using ‖W*‖₁² (≥ ‖W*‖²_F, so ε̂ ≤ ε).",
+        source=f"{TH}, Corollary 3.4",
+        predict=lambda ctx: 0.0,
+        measure=lambda ctx: _theorem32(ctx, test="near", same_label=True, norm="l1"),
+        tolerance=_ACC_BOUND,
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="tanhuang.propositions5.5-5.6",
+        claim="Propositions 5.5–5.6: at α = 2, H₂(K) = 2 log n − log‖K‖²_F and I₂(R₁;R₂) = 2 log n − "
+              "log(‖R₁‖²_F‖R₂‖²_F/‖R₁⊙R₂‖²_F), against the spectral definition on normalised Gram matrices.",
+        source=f"{TH}, Propositions 5.5–5.6",
+        predict=lambda ctx: 0.0,
+        measure=_props,
+        tolerance=Tolerance(1e-9, "float64 eigendecomposition of n ≤ 40 matrices; 1e-9 absolute on values of order "
+                                  "log n", "at_most"),
+        layer="numerics",
+        group_independent=True,
+    ),
     Check(
         id="tanhuang.lemma5.11",
         claim="Lemma 5.11: the matrix mutual-information difference of normalised features is bounded by 16 Σ‖Δ‖.",
