@@ -16,6 +16,8 @@ Directives
     cost) and at ``full``, the verdict, the CPU hours and the full budget's differences from the
     paper, read from the repository's ``results/`` when the docs are built
     (:func:`grokcheck.checks.experiments._reproductions.reproduction_rows`).
+``grokcheck-model-formats``
+    The state-dict layouts of ``grokcheck analyze/verify --format``, from the loaders' docstring.
 ``grokcheck-api``
     ``autoclass`` / ``autofunction`` entries for the public names of grokcheck's namespaces, and
     ``py:data`` entries with each constant's own ``#:`` comment, each object documented once,
@@ -203,6 +205,25 @@ def reproductions_rst(folder=None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_formats_rst() -> str:
+    """The ``--format`` layouts (:data:`grokcheck.checks.MODEL_FORMATS`), read from the "Formats"
+    part of the module docstring of the external-model loaders, their one source."""
+    from grokcheck.checks.training import _external
+
+    doc = inspect.getdoc(_external) or ""
+    start, end = doc.find("Formats ("), doc.find("\nLabels.")
+    if start < 0 or end < 0:
+        raise RuntimeError("the external-model loaders' docstring lost its 'Formats (' or 'Labels.' part")
+    text = doc[start:end].strip()
+    head, _, body = text.partition("\n")
+    missing = [f for f in _external.MODEL_FORMATS if f"``{f}``" not in body]
+    if missing:
+        raise RuntimeError(f"formats without a description: {missing}")
+    # plain docutils parses this (see _GeneratedRST): Sphinx roles become literals
+    body = re.sub(r":\w+:`~?([^`]*)`", r"``\1``", body)
+    return head.strip() + ":\n\n" + body.strip() + "\n"
+
+
 def _kind(obj) -> str:
     if inspect.isclass(obj):
         return "autoclass"
@@ -343,6 +364,13 @@ class ReproductionsDirective(_GeneratedRST):
         return self._parse(reproductions_rst())
 
 
+class ModelFormatsDirective(_GeneratedRST):
+    has_content = False
+
+    def run(self):
+        return self._parse(model_formats_rst())
+
+
 class ApiDirective(_Generated):
     has_content = False
 
@@ -460,6 +488,7 @@ def setup(app):
     app.connect("autodoc-process-docstring", _process_docstring, priority=400)
     app.add_directive("grokcheck-claims", ClaimsDirective)
     app.add_directive("grokcheck-api", ApiDirective)
+    app.add_directive("grokcheck-model-formats", ModelFormatsDirective)
     app.add_directive("grokcheck-published-false", PublishedFalseDirective)
     app.add_directive("grokcheck-reproductions", ReproductionsDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
