@@ -504,7 +504,13 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
             return CheckResult(**base, verdict=Verdict.ERROR, reason=f"hypothesis {h.name!r} raised {exc!r}",
                                seconds=time.perf_counter() - t0)
         if not ok:
-            return CheckResult(**base, verdict=Verdict.NOT_APPLICABLE, reason=f"hypothesis '{h.name}' fails: {h.why_not(ctx)}",
+            why = h.why_not(ctx)
+            if not getattr(ctx.group, "name", None) and str(ctx.group) in why:
+                # "<group of order 12 from cayley:…>" read as the group it was recognised as (Dic3)
+                from grokcheck.checks._names import group_display_name
+
+                why = why.replace(str(ctx.group), group_display_name(ctx.group))
+            return CheckResult(**base, verdict=Verdict.NOT_APPLICABLE, reason=f"hypothesis '{h.name}' fails: {why}",
                                seconds=time.perf_counter() - t0)
     try:
         p = _unpack(check.predict(ctx))

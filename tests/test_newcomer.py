@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -84,3 +85,21 @@ def test_train_writes_no_carriage_returns_into_a_log_file(tmp_path):
                            timeout=300)
     assert r.returncode == 0, log.read_text()[-2000:]
     assert "\r" not in log.read_text()
+
+
+def test_unnamed_groups_of_one_order_get_their_own_default_folder_and_readable_reasons(tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    from grokcheck.theory import group
+
+    monkeypatch.chdir(tmp_path)
+    perm = np.random.default_rng(1).permutation(12)
+    (tmp_path / "dic3.json").write_text(json.dumps(group("Dic3").relabel(perm).table.tolist()))
+    (tmp_path / "c12.json").write_text(json.dumps(group("C12").table.tolist()))
+    for f in ("dic3.json", "c12.json"):
+        assert main(["verify", "--cayley", f, "--only", "precursor.ode", "--quiet"]) == 0
+    folders = sorted(p.name for p in tmp_path.glob("verify-*"))
+    assert len(folders) == 2 and all(re.fullmatch(r"verify-order12-[0-9a-f]{8}", f) for f in folders)
+    out = capsys.readouterr().out
+    assert "<group of order" not in out and "Dic3 (recognised; order 12, from Cayley table dic3.json) is not cyclic" in out
+    assert "Dic3 (recognised; order 12, from Cayley table dic3.json): " in out  # the order said once

@@ -51,14 +51,18 @@ def run(args) -> int:
         from grokcheck.errors import InvalidInputError
 
         raise InvalidInputError("--model needs --format (onelayer-mlp, concat-mlp, summed-mlp, transformer-lens or grokcheck)")
-    out = args.out or "verify-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", str(G) if G.name else f"order{G.order}")
     from grokcheck.checks._run_dir import content_hash, open_run_directory
+
+    task_hash = content_hash(G.table if hasattr(G, "table") else {"order": G.order, "generators": G.generators})
+    # an unnamed group (a Cayley table, permutations) gets a short hash of its table in the default
+    # folder, so two groups of one order never share `verify-order12`
+    out = args.out or "verify-" + re.sub(r"[^A-Za-z0-9_.-]+", "_",
+                                         str(G) if G.name else f"order{G.order}-{task_hash[:8]}")
 
     # claim the folder before any check runs, so a bad --out fails at once
     with open_run_directory(out, command="verify", config={"group": str(G), "budget": args.budget, "seed": args.seed,
                                                            "only": args.only},
-                            task_hash=content_hash(G.table if hasattr(G, "table") else
-                                                   {"order": G.order, "generators": G.generators}), overwrite=args.overwrite, rerun_same=True,
+                            task_hash=task_hash, overwrite=args.overwrite, rerun_same=True,
                             outputs=("report.json", "report.md", "timing.json", "*.png")):
         model = None
         if args.model is not None:
@@ -83,7 +87,10 @@ def run(args) -> int:
     def say(d):
         return ", ".join(f"{v} {k}" for k, v in d.items() if v) or "none"
 
-    print(f"\n{report.group} (order {G.order}): {say(c['group'])}; group-independent: {say(c['group_independent'])}; "
+    name = str(report.group)
+    # a recognised table's name already says its order ("Dic3 (recognised; order 12, …)")
+    name = name if f"order {G.order}" in name else f"{name} (order {G.order})"
+    print(f"\n{name}: {say(c['group'])}; group-independent: {say(c['group_independent'])}; "
           f"self-tests: {say(c['self_tests'])}.  Report: {out}/report.md")
     if args.strict and report.unexpected:
         print("strict: " + ", ".join(f"{r.id} {r.verdict.value}" for r in report.unexpected), file=sys.stderr)
