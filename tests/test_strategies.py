@@ -194,3 +194,27 @@ def test_irreps_shrink_to_the_trivial_irrep():
     G = group("S4")
     rho = _first_shrunk(irreps(G))
     assert rho.dim == 1 and np.allclose(rho.character, 1)  # exact ±1 entries; allclose only absorbs 0.0j
+
+
+def test_drawn_names_have_no_degenerate_factors_and_one_spelling():
+    from hypothesis import HealthCheck, given, settings
+
+    from grokcheck.theory.strategies import DEGENERATE
+
+    seen = []
+
+    @settings(max_examples=150, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(groups(max_order=48, relabel=False))
+    def draw(G):
+        seen.append(str(G))
+
+    draw()
+    for name in seen:
+        factors = name.split("x")
+        assert not set(factors) & set(DEGENERATE), name
+        assert len(factors) == 1 or "C1" not in factors, name
+        assert group("x".join(factors)).order == group(name).order
+    # Q8 shrinks as Q8
+    assert str(find(groups(relabel=False), lambda G: G.order == 8 and not G.is_abelian and
+                    all(o != 2 or c == 1 for o, c in zip(*np.unique(G.element_orders, return_counts=True))),
+                    settings=FIND)) == "Q8"

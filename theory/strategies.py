@@ -47,6 +47,14 @@ __all__ = ["groups", "group_functions", "irreps"]
 #: Most factors in a direct product drawn by :func:`groups`.
 MAX_FACTORS = 4
 
+#: Names :func:`groups` never draws as a factor, each another name of a group it does draw (or of
+#: a product of them): so a drawn name reads as the group (no ``S3xC2xD1xC2``, and a shrunk Q8 is
+#: ``Q8``, not ``Dic2``). The trivial group ``C1`` is drawn alone only.
+DEGENERATE = {
+    "S1": "C1", "A1": "C1", "A2": "C1", "S2": "C2", "D1": "C2", "A3": "C3", "D2": "C2xC2", "Dic1": "C4",
+    "Dic2": "Q8", "D3": "S3", "SL(2,2)": "S3", "GL(2,2)": "S3", "PSL(2,2)": "S3", "PSL(2,3)": "A4",
+}
+
 
 # ------------------------------------------------------------- validation
 def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
@@ -76,7 +84,7 @@ class _Plan:
 
     def __init__(self, lo: int, hi: int, abelian: bool | None):
         self.lo, self.hi, self.abelian = lo, hi, abelian
-        facts = named_factors(hi)
+        facts = tuple(f for f in named_factors(hi) if f[0] not in DEGENERATE)
         if abelian:
             facts = tuple(f for f in facts if f[2])
         self.names = np.array([f[0] for f in facts], dtype=object)
@@ -184,6 +192,10 @@ def _groups(draw, min_order, max_order, abelian, relabel) -> FiniteGroup:
         names.append(plan.names[j])
         prod *= int(plan.orders[j])
         have_nonab |= not bool(plan.is_ab[j])
+    # one spelling per product: factors by order, then family, then name (C2xC2xC3xC3, not C2xA3xC3xC2)
+    rank = {fam: i for i, fam in enumerate(FAMILIES)}
+    index = {str(n): i for i, n in enumerate(plan.names)}
+    names = sorted(names, key=lambda n: (int(plan.orders[index[n]]), rank[plan.families[index[n]]], index[n]))
     G = group("x".join(names))
     if relabel and draw(st.booleans()):
         seed = draw(st.integers(0, 2**32 - 1))
