@@ -12,7 +12,10 @@ increasing ``j`` (``-E(5)-E(5)^4``) is canonical and the same as GAP's.
 :func:`display_table` reproduces GAP's ``CharacterTableDisplayDefault`` (GAP
 4.12, ``lib/ctbl.gi``): centraliser orders factored by prime, class names
 ``1a 2a 2b …``, one ``pP`` row per prime divisor ``p`` of ``|G|`` (GAP prints
-the power maps it has computed; grokcheck computes all of them), the characters
+every power map it has computed, which after ``Irr`` often includes primes that do not divide
+``|G|``: GAP 4.12 shows 2P, 3P, 5P, 7P, 11P, 13P for ``DihedralGroup(28)`` (grokcheck's D14) and
+2P, 3P, 5P, 7P for ``DihedralGroup(14)``; which ones depends on GAP's Dixon–Schneider run, so
+grokcheck prints the prime divisors only; GAP may also order the classes differently), the characters
 ``X.1 …`` with ``.`` for 0, irrationalities named ``A, B, …`` in the order GAP
 meets them (column by column), with ``-A``, ``/A`` (complex conjugate), ``*A``
 (the other Galois conjugate of a quadratic irrationality), and the legend with
