@@ -98,3 +98,20 @@ def test_so2_to_cyclic():
         assert int(b.multiplicities.sum()) == (1 if k == 0 else 2)
         if k % n == 0:
             assert b.multiplicities[0] == (1 if k == 0 else 2)
+
+
+@pytest.mark.parametrize("beta", [0.0, 1e-12, 1e-9, 1e-7, 1e-5])
+def test_wigner_d_is_accurate_at_the_euler_singularity(beta):
+    # within ~1e-7 of β = 0 or π scipy's z-y-z Euler angles drop a rotation of size β; D^l must not
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(3)
+    a, g = rng.uniform(0, 2 * np.pi, 40), rng.uniform(0, 2 * np.pi, 40)
+    S = Rotation.random(40, random_state=4).as_matrix()
+    Q = np.array([[0.0, 1, 0], [0, 0, -1], [-1, 0, 0]])  # D^1(R) = Q R Qᵀ (module docstring)
+    for b in (beta, np.pi - beta):
+        R = Rotation.from_euler("ZYZ", np.stack([a, np.full(40, b), g], 1)).as_matrix()
+        assert np.max(np.abs(SO3.representation(1, R) - Q @ R @ Q.T)) < 1e-13  # rounding of 3×3 products
+        for l in (2, 4):
+            hom = SO3.representation(l, R) @ SO3.representation(l, S) - SO3.representation(l, R @ S)
+            assert np.max(np.abs(hom)) < 1e-12, l  # rounding of d×d eigendecompositions, d ≤ 9
