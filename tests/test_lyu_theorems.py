@@ -152,7 +152,7 @@ def test_fig_2c_weight_decay_collapse_at_the_exact_threshold():
     run = train_matrix_completion(data, alphas=[3.0] * 4, lambdas=lams, lrs=lr, eval_every=100,
                                   steps=int(12 * math.log(3.0) / (lr * min(lams))), snapshot_fractions=())
     res = check_wd_collapse(run)
-    assert res.verdict == Verdict.PASS and res.measurement == pytest.approx(1.1), res
+    assert res.verdict == Verdict.PASS and res.measurement == pytest.approx(1.0), res
     assert check_wd_collapse(run, predicted_threshold=2 * lc).verdict == Verdict.FAIL
     idle = train_matrix_completion(data, alphas=[3.0] * 4, lambdas=lams, lrs=lr, steps=1, eval_every=1,
                                    snapshot_fractions=())

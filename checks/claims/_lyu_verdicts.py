@@ -637,8 +637,8 @@ def check_wd_collapse(run, *, seed_index: int = 0, fit_below: float = 0.9, colla
 
     ``run``'s cells are weight decays on both sides of the threshold. Per cell, the final training
     loss relative to that of ``W = 0``: 'collapsed' when ≥ ``collapsed_above`` (0.99), 'fitting'
-    when ≤ ``fit_below`` (0.9). The measurement is the smallest ``λ/λ_c`` at which the run
-    collapsed; PASS when every cell below ``predicted_threshold`` (default ``λ_c``) fits and every
+    when ≤ ``fit_below`` (0.9). The measurement is the threshold the run shows, midway between the
+    largest fitting and the smallest collapsed ``λ/λ_c`` (nan when the cells are not so ordered); PASS when every cell below ``predicted_threshold`` (default ``λ_c``) fits and every
     cell above it collapses. The rivals — weight decay only slows training (no cell collapses)
     or collapses it at a λ other than λ_c — FAIL.
     """
@@ -652,7 +652,10 @@ def check_wd_collapse(run, *, seed_index: int = 0, fit_below: float = 0.9, colla
     collapsed = ratio >= collapsed_above
     fitting = ratio <= fit_below
     ok = bool(np.all(np.where(rel < 1, fitting, collapsed))) and np.any(rel < 1) and np.any(rel > 1)
-    m = float(rel[collapsed].min()) if collapsed.any() else float("inf")
+    # the measured threshold: midway between the largest fitting and the smallest collapsed λ/λ_c, when
+    # the cells order themselves that way (else no threshold: nan)
+    ordered = fitting.any() and collapsed.any() and rel[fitting].max() < rel[collapsed].min() and np.all(fitting | collapsed)
+    m = float((rel[fitting].max() + rel[collapsed].min()) / 2) if ordered else float("nan")
     t = Tolerance(float(max(rel[rel > 1].min() - 1, 1 - rel[rel < 1].max())) if np.any(rel > 1) and np.any(rel < 1)
                   else 0.0,
                   "the grid brackets λ_c; every cell below must still fit (training loss ≤ 0.9 of W = 0's) and every "
