@@ -103,3 +103,11 @@ def test_unnamed_groups_of_one_order_get_their_own_default_folder_and_readable_r
     out = capsys.readouterr().out
     assert "<group of order" not in out and "Dic3 (recognised; order 12, from Cayley table dic3.json) is not cyclic" in out
     assert "Dic3 (recognised; order 12, from Cayley table dic3.json): " in out  # the order said once
+
+
+def test_the_table_free_flow_says_how_it_ended_in_its_own_words(tmp_path, capsys):
+    assert main(["flow", "S4", "--table-free", "--neurons", "8", "--out", str(tmp_path)]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "RK45: t1_reached at t=" in head and "successfully" not in head
+    data = json.loads((tmp_path / "flow.json").read_text())
+    assert data["status"] == "t1_reached" and "solver_message" in data

@@ -78,12 +78,18 @@ def summary(run) -> dict:
     return {"rows": rows, "acceptance": acceptance}
 
 
+def _status(run) -> str:
+    """The dense flow's words for how the run ended, not scipy's sentence (kept as ``solver_message``)."""
+    return "t1_reached" if run.ok else "solver_failed"
+
+
 def render_block_run(G, run) -> str:
     """The text report of a table-free run (one row per dominant irrep)."""
     s = summary(run)
+    status = _status(run) if run.ok else f"{_status(run)} ({run.status})"
     lines = [
         f"group {G} (order {run.order}, {len(run.dims)} irreps, all of real type), {run.neurons} neurons, seed "
-        f"{run.seed}, table-free Fourier-domain flow (separate spheres), RK45: {run.status} at t={run.t_final:.4g} "
+        f"{run.seed}, table-free Fourier-domain flow (separate spheres), RK45: {status} at t={run.t_final:.4g} "
         f"({run.seconds:.1f} s)",
         f"{'irrep':>6} {'d':>3} {'count':>6} {'purity≥':>9} {'σ2/σ1≤':>9} {'Ω mean':>12} {'Ω*':>12} {'|Ω-Ω*|≤':>9} "
         f"{'rel≤':>9}",
@@ -113,7 +119,7 @@ def run_table_free(args, G) -> int:
 
         out = Path(args.out)
         obj = {"group": str(G), "order": run.order, "dims": list(run.dims), "neurons": run.neurons, "seed": run.seed,
-               "domain": "fourier (table-free blocks)", "sphere": "separate", "method": "RK45", "status": run.status,
+               "domain": "fourier (table-free blocks)", "sphere": "separate", "method": "RK45", "status": _status(run), "solver_message": run.status,
                "ok": run.ok, "t_final": run.t_final, "seconds": run.seconds,
                "omega": run.omega.tolist(), "omega_star": run.omega_star.tolist(),
                "dominant": [f"X.{int(i) + 1}" for i in run.dominant], "purity": run.purity.tolist(),
