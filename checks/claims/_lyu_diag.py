@@ -24,6 +24,14 @@ _FULL = Hypothesis(
     budget=True,
 )
 
+#: the same budget rule for the matrix-completion and small diagonal-net runs of the remaining theorems
+_FULL_SMALL_RUNS = Hypothesis(
+    "budget is full (gradient-descent runs of 10³–10⁴ steps, seconds to a minute)",
+    lambda ctx: ctx.budget == "full",
+    lambda ctx: "the small budget skips these gradient-descent runs; use --budget full",
+    budget=True,
+)
+
 ALPHAS = (1e2, 1e3, 1e4)
 LAMBDA, LR = 0.1, 0.02
 

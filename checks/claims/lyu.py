@@ -6,6 +6,7 @@ from __future__ import annotations
 from grokcheck.checks._registry import Check
 from grokcheck.checks._registry import Tolerance
 from grokcheck.checks.claims._lyu_diag import _FULL
+from grokcheck.checks.claims._lyu_diag import _FULL_SMALL_RUNS
 from grokcheck.checks.claims._lyu_diag import _grok_law
 from grokcheck.checks.claims._lyu_diag import _kkt_small_lambda
 from grokcheck.checks.claims._lyu_diag import _late_kkt
@@ -83,7 +84,7 @@ CHECKS = (
         measure=_ntk_limit,
         tolerance=Tolerance(0.05, "a limit α → ∞ reached at rate 1/log α: cos ≥ 0.95, above the L¹-margin rival, "
                                   "with the scale in [0.75, 4/3]", "at_least"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
@@ -97,7 +98,7 @@ CHECKS = (
         measure=_mc_kernel_zero,
         tolerance=Tolerance(0.1, "Cor. 3.11 is a limit α → ∞; 10% of ‖K‖_F separates the kernel limit (0) from the "
                                  "initial W = 0 (1) and from a completed table", "at_most"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
@@ -111,7 +112,7 @@ CHECKS = (
         measure=_mc_late_kkt,
         tolerance=Tolerance(0.25, "slope 1 ± 0.25 on log λ (the O(λ²) term; excludes ½ and 0), and the stationarity "
                                   "slope on log α ≤ −½", "close"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
@@ -123,7 +124,7 @@ CHECKS = (
         predict=lambda ctx: 0.0,
         measure=_kkt_small_lambda,
         tolerance=Tolerance(0.25, "|slope on log λ − 1| ≤ 0.25 (the O(λ²) term) and |slope on log α| ≤ 0.1", "at_most"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
@@ -137,7 +138,7 @@ CHECKS = (
         measure=_wd_collapse,
         tolerance=Tolerance(0.1, "the grid brackets λ_c at ±10%: below, training loss ≤ 0.9 of W = 0's; above, "
                                  "≥ 0.99 of it", "close"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
@@ -151,7 +152,7 @@ CHECKS = (
         measure=_no_wd,
         tolerance=Tolerance(0.1, "final test loss ≥ 0.9 of the plateau and ≤ 1% motion over the second half, while "
                                  "the weight-decay cell drops below ½", "at_least"),
-        hypotheses=(_FULL,),
+        hypotheses=(_FULL_SMALL_RUNS,),
         layer="training",
         group_independent=True,
     ),
