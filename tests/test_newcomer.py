@@ -111,3 +111,9 @@ def test_the_table_free_flow_says_how_it_ended_in_its_own_words(tmp_path, capsys
     assert "RK45: t1_reached at t=" in head and "successfully" not in head
     data = json.loads((tmp_path / "flow.json").read_text())
     assert data["status"] == "t1_reached" and "solver_message" in data
+
+
+def test_identify_shows_the_images_of_the_users_own_generators(capsys):
+    assert main(["identify", "--perms", "(1,2)(3,4)", "(1,3)", "(1,2,3,4)", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "D4" and [g["element"] for g in data["generators"]] == ["(1,2)(3,4)", "(1,3)", "(1,2,3,4)"]

@@ -39,7 +39,8 @@ def run(args) -> int:
     phi = isomorphism(G, H)
     label_g = (lambda g: G.elements[g]) if G.elements is not None else (lambda g: g)
     label_h = (lambda h: H.elements[h]) if H.elements is not None else (lambda h: h)
-    gens = [{"element": label_g(int(g)), "index": int(g), "image": label_h(int(phi[g])), "image_index": int(phi[g])} for g in G.generators]
+    gens = [{"element": label_g(int(g)), "index": int(g), "image": label_h(int(phi[g])), "image_index": int(phi[g])}
+            for g in _given_generators(args, G)]
     if args.json:
         print(json.dumps({"name": name, "order": G.order, "generators": gens, "isomorphism": [int(v) for v in phi]}))
         return 0
@@ -48,3 +49,17 @@ def run(args) -> int:
     for item in gens:
         print(f"    {item['element']} ↦ {item['image']}")
     return 0
+
+
+def _given_generators(args, G) -> list[int]:
+    """The elements the user generated the group with (``--perms``), else the group's own generators."""
+    perms = getattr(args, "perms", None)
+    if perms and G.elements is not None:
+        from grokcheck.theory._permutations import cycle_string, moved_point_generators
+
+        gens, point_of = moved_point_generators(perms)
+        index = {label: i for i, label in enumerate(G.elements)}
+        found = [index.get(cycle_string(g, points=point_of)) for g in gens]
+        if all(i is not None for i in found):
+            return list(dict.fromkeys(found))  # a generator given twice is shown once
+    return [int(g) for g in G.generators]
