@@ -117,3 +117,9 @@ def test_identify_shows_the_images_of_the_users_own_generators(capsys):
     assert main(["identify", "--perms", "(1,2)(3,4)", "(1,3)", "(1,2,3,4)", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["name"] == "D4" and [g["element"] for g in data["generators"]] == ["(1,2)(3,4)", "(1,3)", "(1,2,3,4)"]
+
+
+def test_a_named_product_above_5040_suggests_permutations(capsys):
+    assert main(["identify", "S8xC2"]) == 2
+    err = capsys.readouterr().err
+    assert '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)"' in err

@@ -556,7 +556,9 @@ def group(name: str) -> FiniteGroup:
         canonical = "x".join(f.name for f in factors)
         raise GroupInputError(
             f"the group {canonical!r} has order {order if order < 10**12 else 'above 10^12'}, above grokcheck's "
-            f"dense-table limit MAX_ORDER = {MAX_ORDER}",
+            f"dense-table limit MAX_ORDER = {MAX_ORDER}; give it as permutation generators instead, which "
+            "`table`, `verify` and `flow` take without a dense table (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" "
+            "\"(1,2)\" \"(9,10)\"; in Python large_group or PermutationGroup); `identify` needs a dense table",
             text=name,
         )
     return _build_memo(factors) if order <= _MEMO_ORDER else _build(factors)
