@@ -123,3 +123,15 @@ def test_a_named_product_above_5040_suggests_permutations(capsys):
     assert main(["identify", "S8xC2"]) == 2
     err = capsys.readouterr().err
     assert '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)"' in err
+
+
+def test_kkt_reports_margins_of_a_default_run_without_a_predicted_switch(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "C5", "--model", "mlp", "--width", "16", "--steps", "30", "--seeds", "1",
+                 "--checkpoint-history", "3", "--no-plot", "--out", str(run)]) == 0  # α = 1, λ = 0: the defaults
+    capsys.readouterr()
+    assert main(["kkt", str(run), "--out", str(tmp_path / "kkt")]) == 0
+    out = capsys.readouterr().out
+    assert "margins and KKT residuals only" in out and "needs α > 1 and λ > 0" in out
+    data = json.loads((tmp_path / "kkt" / "kkt.json").read_text())
+    assert data["predicted_switch_step"] is None and len(data["steps"]) >= 2

@@ -66,8 +66,12 @@ def run(args: argparse.Namespace) -> int:
         traj = kkt_trajectory(args.run_dir, seeds=args.seeds, max_constraints=args.max_constraints,
                               device=args.device, progress=not args.no_progress and _stderr_is_terminal())
         paths = write_kkt_trajectory(traj, out)
-    print(f"α={traj.alpha:g} λ={traj.lam:g} η={traj.lr:g}: predicted switch at step "
-          f"{__import__('math').log(traj.alpha) / (traj.lam * traj.lr):.0f} (t·λ/log α = 1)")
+    if traj.alpha > 1 and traj.lam > 0:
+        print(f"α={traj.alpha:g} λ={traj.lam:g} η={traj.lr:g}: predicted switch at step "
+              f"{__import__('math').log(traj.alpha) / (traj.lam * traj.lr):.0f} (t·λ/log α = 1)")
+    else:
+        print(f"α={traj.alpha:g} λ={traj.lam:g} η={traj.lr:g}: margins and KKT residuals only; Lyu et al.'s switch "
+              "t·λ/log α = 1 needs α > 1 and λ > 0 (train with --init-scale > 1 and --weight-decay > 0)")
     print(f"{'step':>9} {'tλ/logα':>8} {'seed':>4} {'L':>5} {'margin':>10} {'stat':>9} {'compl':>9} {'test':>6}")
     for k, step in enumerate(traj.steps):
         for a, s in enumerate(traj.seeds):

@@ -162,8 +162,9 @@ def kkt_trajectory(
     if isinstance(lam, (tuple, list)) or isinstance(lr, (tuple, list)):
         raise GrokcheckError("per-seed learning rates / weight decays are not supported by kkt_trajectory")
     lam, lr = float(lam), float(lr)
-    if not (alpha > 1 and lam > 0):
-        raise GrokcheckError(f"the rescaled time t·λ/log α needs α > 1 and λ > 0 (run has α={alpha}, λ={lam})")
+    # the margins and KKT residuals need neither; only the rescaled time t·λ/log α needs α > 1 and λ > 0
+    # (a default run, α = 1, is reported against the step, without a predicted switch)
+    rescalable = alpha > 1 and lam > 0
     task, model = run.task, run.model
     S = task.n_seeds
     sel = np.arange(S) if seeds is None else np.asarray(list(seeds), dtype=np.int64)
@@ -212,7 +213,8 @@ def kkt_trajectory(
                 if isinstance(v, list) and v[s] is not None:
                     arr[key][a, k] = float(v[s])
     steps = np.array([s for s, _ in cks], dtype=np.int64)
-    return KKTTrajectory(str(run_dir), steps, lr * steps * lam / math.log(alpha), alpha, lam, lr, sel,
+    rescaled = lr * steps * lam / math.log(alpha) if rescalable else np.full(steps.shape, np.nan)
+    return KKTTrajectory(str(run_dir), steps, rescaled, alpha, lam, lr, sel,
                          homogeneous=hom, **arr)
 
 
@@ -225,19 +227,21 @@ def plot_kkt_trajectory(traj: KKTTrajectory, path: str | os.PathLike) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(3, 1, figsize=(6.5, 8), sharex=True)
-    x = traj.rescaled_time
+    rescaled = bool(np.all(np.isfinite(traj.rescaled_time)))
+    x = traj.rescaled_time if rescaled else traj.steps
     for a, s in enumerate(traj.seeds):
         axes[0].plot(x, traj.margin[a], "o-", ms=3, label=f"seed {s}")
         axes[1].semilogy(x, traj.stationarity[a], "o-", ms=3, label=f"stationarity, seed {s}")
         axes[1].semilogy(x, traj.complementarity[a], "x--", ms=3, label=f"complementarity, seed {s}")
         axes[2].plot(x, traj.train_acc[a], "-", label=f"train, seed {s}")
         axes[2].plot(x, traj.test_acc[a], "--", label=f"test, seed {s}")
-    for ax in axes:
+    for ax in axes if rescaled else ():
         ax.axvline(1.0, color="k", ls=":", lw=1)
     axes[0].set_ylabel("normalized margin")
     axes[1].set_ylabel("relative KKT residual")
     axes[2].set_ylabel("accuracy")
-    axes[2].set_xlabel(r"$t\lambda/\log\alpha$  (predicted switch at 1)")
+    axes[2].set_xlabel(r"$t\lambda/\log\alpha$  (predicted switch at 1)" if rescaled else
+                       f"step (no predicted switch: it needs α > 1 and λ > 0; the run has α={traj.alpha:g}, λ={traj.lam:g})")
     axes[0].set_title(f"Lyu quantities: α={traj.alpha:g}, λ={traj.lam:g}, η={traj.lr:g}")
     for ax in axes:
         ax.legend(fontsize=6)
@@ -257,7 +261,8 @@ def write_kkt_trajectory(traj: KKTTrajectory, out_dir: str | os.PathLike) -> dic
 
     doc = {
         "run_dir": traj.run_dir, "alpha": traj.alpha, "lambda": traj.lam, "lr": traj.lr,
-        "predicted_switch_step": math.log(traj.alpha) / (traj.lam * traj.lr),
+        "predicted_switch_step": (math.log(traj.alpha) / (traj.lam * traj.lr)
+                                  if traj.alpha > 1 and traj.lam > 0 else None),
         "steps": traj.steps.tolist(), "rescaled_time": clean(traj.rescaled_time)[0], "seeds": traj.seeds.tolist(),
         **{k: clean(getattr(traj, k)) for k in ("margin", "q_min", "norm", "stationarity", "complementarity",
                                                 "degree", "train_acc", "test_acc")},
