@@ -1128,6 +1128,7 @@ def _plot_summary(table, stats, path: Path, title: str) -> None:
     from grokcheck.checks._io import atomic_save_figure
 
     cols = table.to_pydict()
+    stats = sorted(stats, key=lambda st: str(st["label"]))  # cells in the order of their labels, not their hashes
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     colors = plt.cm.viridis(np.linspace(0, 0.9, max(1, len(stats))))
     for color, st in zip(colors, stats):
@@ -1137,22 +1138,22 @@ def _plot_summary(table, stats, path: Path, title: str) -> None:
         for s in steps:
             v = [cols["test_acc"][i] for i in rows if cols["step"][i] == s and cols["test_acc"][i] is not None]
             mean.append(np.mean(v) if v else np.nan)
-        ax1.plot(np.maximum(steps, 1), mean, color=color, lw=1.2, label=_plain(st["label"]) if len(stats) <= 12 else None)
+        ax1.plot(steps, mean, color=color, lw=1.2, label=_plain(st["label"]) if len(stats) <= 12 else None)
         fin = [cols["test_acc"][i] for i in rows if cols["step"][i] == st["final_step"] and cols["test_acc"][i] is not None]
         k = stats.index(st)
         ax2.scatter([k] * len(fin), fin, color=color, s=12, alpha=0.7)
         if fin:
             ax2.hlines(np.mean(fin), k - 0.3, k + 0.3, color=color, lw=2)
-    ax1.set_xscale("log")
-    ax1.set_xlabel("step")
+    ax1.set_xscale("symlog", linthresh=1)  # logarithmic, with step 0 at 0 (not moved to 1)
+    ax1.set_xlabel("step (0, then logarithmic)")
     ax1.set_ylabel("test accuracy (mean over seeds)")
     if len(stats) <= 12:
-        ax1.legend(fontsize=7, loc="best")
+        ax1.legend(fontsize=7, loc="best", framealpha=0.6)
     ax2.set_xticks(range(len(stats)))
     ax2.set_xticklabels([_plain(s["label"]) for s in stats], rotation=60, ha="right", fontsize=7)
     ax2.set_ylabel("final test accuracy (dots: seeds; bar: mean)")
     fig.suptitle(_plain(f"sweep {title}: {len(stats)} cells"))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.94))  # room for the title above the axes' labels
     atomic_save_figure(fig, path, dpi=110)
     plt.close(fig)
 
