@@ -31,6 +31,12 @@ from grokcheck.checks.claims._flow import _purity
 from grokcheck.checks.claims._flow import _rank_by_indicator
 from grokcheck.checks.claims._flow import _rank_published
 from grokcheck.checks.claims._precursor import _ODD_CYCLIC
+from grokcheck.checks.claims._stage2 import STAGE2_HYPS
+from grokcheck.checks.claims._stage2 import expansion_slope
+from grokcheck.checks.claims._stage2 import log_growth_rival_ratio
+from grokcheck.checks.claims._stage2 import log_growth_slope
+from grokcheck.checks.claims._stage2 import plateau_gap
+from grokcheck.checks.claims._stage2 import risk_time_slope
 from grokcheck.checks.claims._precursor import _ode_vs_vectors
 from grokcheck.checks.claims._trained import _QUADRATIC_HYPS
 from grokcheck.checks.claims._trained import _quadratic_accuracy
@@ -295,8 +301,75 @@ CHECKS = (
     ),
 )
 
+# Stage II (T-a2) and the small-logit expansion, from the Stage I flow's end state
+STAGE2_CHECKS = (
+    Check(
+        id="stage2.log-growth",
+        claim="T-a2: with the directions frozen at a perfectly accurate Stage I solution, the tied scale grows "
+              "logarithmically, a(t) ≳ log(1 + |G|(|G|−1)t): γ·da/d log t → 1 (γ the margin of the unit-scale logits).",
+        source=f"{HE}, Stage II convergence (T-a2), in the wording of the authors' blog post (the paper's text is not "
+               "available to grokcheck)",
+        predict=lambda ctx: 1.0,
+        measure=log_growth_slope,
+        tolerance=Tolerance(0.05, "the subleading margins add e^{−aΔγ} corrections and the window starts at half the "
+                                  "final scale: measured 0.988–0.998 on C7, S3, D5, C3xC5; a ∝ √t or t gives a slope "
+                                  "that grows without bound, a constant gives 0", "close"),
+        hypotheses=STAGE2_HYPS,
+        layer="numerics",
+    ),
+    Check(
+        id="stage2.log-growth-rivals",
+        claim="T-a2's logarithmic growth is not a(t) ∝ t, ∝ √t or constant: on the late window each rival fits a(t) at "
+              "least 10× worse (relative RMS residual) than c₀ + c₁ log(1 + |G|(|G|−1)t).",
+        source=f"{HE}, Stage II convergence (T-a2): a ∼ log t (blog)",
+        predict=lambda ctx: 10.0,
+        measure=log_growth_rival_ratio,
+        tolerance=Tolerance(0.0, "a ratio of residuals against the bar 10, chosen so that a law a rival could mimic "
+                                 "within a factor of 10 is not called excluded", "at_least"),
+        hypotheses=STAGE2_HYPS,
+        layer="numerics",
+    ),
+    Check(
+        id="stage2.risk-time",
+        claim="T-a2: the cross-entropy is ≤ ε once T ≳ |G|/ε: the time T(ε) to reach ε scales as 1/ε "
+              "(log-log slope 1 between ε = 1e-7 and 1e-8; T·ε·γ² → 1).",
+        source=f"{HE}, Stage II convergence (T-a2), in the wording of the authors' blog post",
+        predict=lambda ctx: 1.0,
+        measure=risk_time_slope,
+        tolerance=Tolerance(0.1, "R = K e^{−aγ}/|G|² (1 + subleading pairs) makes the local slope approach 1 from "
+                                 "above as ε → 0; at 1e-7…1e-8 the excess is a few %; the rivals log(1/ε), 1/√ε, 1/ε² "
+                                 "have slopes 0.06, 0.5, 2", "close"),
+        hypotheses=STAGE2_HYPS,
+        layer="numerics",
+    ),
+    Check(
+        id="stage2.small-logit-expansion",
+        claim="For small logits R(a) = log|G| − (2a/M)ΣΩ_m + O(a²): the error of the expansion against the exact "
+              "cross-entropy has log-log slope 2 in a (at the Stage I initialisation and end state).",
+        source=f"{HE}, the energy functional Ω (small-logit expansion of the risk)",
+        predict=lambda ctx: 2.0,
+        measure=expansion_slope,
+        tolerance=Tolerance(0.1, "max|aF| runs from 1e-3 to 3e-2, where the O(a³) term shifts the fitted slope by "
+                                 "≲ 0.01; a wrong expansion (uncentred ξ, a missing factor 2) has slope ≲ 1.3", "close"),
+        hypotheses=_FLOW_HYPS,
+        layer="numerics",
+    ),
+    Check(
+        id="stage2.plateau",
+        claim="During Stage I (a = 0.01) the risk stays on a plateau at log|G|: the relative gap |R − log|G||/log|G| "
+              "stays ≤ 1e-3 along the flow, while the predictor becomes accurate.",
+        source=f"{HE}, Stage I loss plateau at log|G| (3.04 on the Frobenius group of order 21, blog)",
+        predict=lambda ctx: 0.0,
+        measure=plateau_gap,
+        tolerance=Tolerance(1e-3, "the gap is 2aΩ/log|G| + O(a²) with Ω ≤ |G|^{-3/2}: ≤ 1e-2·|G|^{-3/2} ≪ 1e-3",
+                            "at_most"),
+        hypotheses=_FLOW_HYPS,
+        layer="numerics",
+    ),
+)
+
 # the same end state from the table-free Fourier-block flow (also beyond the dense table)
-CHECKS = CHECKS + BLOCK_FLOW_CHECKS
+CHECKS = CHECKS + STAGE2_CHECKS + BLOCK_FLOW_CHECKS
 
 # Experiments (studies over grids of runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._he_rates import HE_RATES  # noqa: E402
