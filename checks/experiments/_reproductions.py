@@ -188,6 +188,15 @@ class ReproductionRecord:
             s = max(float(p["cells_wall_seconds"]), float(s or 0.0))
         return None if s is None else float(s) / 3600.0
 
+    def cpu_words(self) -> str:
+        """The run's CPU hours in words: exact for one invocation, an upper bound when cells were reused."""
+        p = self.provenance
+        cpu = p.get("cpu_seconds")
+        if p.get("cells_cached") and p.get("cells_wall_seconds") is not None:
+            return (f"≤ {float(p['cells_wall_seconds']) / 3600:.3g} (the cells' wall time, one thread each; "
+                    f"{float(cpu or 0) / 3600:.3g} in the invocation that stored it)")
+        return "—" if cpu is None else f"{float(cpu) / 3600:.3g}"
+
     def to_json(self) -> dict:
         return json_safe({"schema": self.schema, "id": self.id, "budget": self.budget, "seed": self.seed,
                           "fingerprint": self.fingerprint, "verdict": self.verdict, "check": self.check,
@@ -373,6 +382,7 @@ def reproduction_rows(folder: str | Path | None = None, experiments=None) -> lis
             ours_paper = _ours(paper)
             verdict = paper.verdict
             hours = paper.cpu_hours
+            hours_words = paper.cpu_words()
             run_on = (paper.provenance.get("machine") or {}).get("device", "")
         else:
             cost = costs.get(e.id) or {}
@@ -385,12 +395,13 @@ def reproduction_rows(folder: str | Path | None = None, experiments=None) -> lis
             else:
                 ours_paper = "not run here (cost not measured)"
             verdict, hours, run_on = "", h, ""
+            hours_words = "—" if h is None else f"{h:.3g} (projected)"
         rows.append({"id": e.id, "claim": e.claim, "source": e.source, "published": published,
                      "paper_setting": (st_paper.words() if st_paper is not None else ""),
                      "ours_paper": ours_paper, "verdict_paper": verdict, "ours_full": _ours(recs["full"]),
                      "verdict_full": recs["full"].verdict if recs["full"] is not None else "",
                      "full_differences": list(st_full.differences) if st_full is not None else [],
-                     "cpu_hours": hours, "ran_on": run_on, "has_paper_run": paper is not None,
+                     "cpu_hours": hours, "cpu_words": hours_words, "ran_on": run_on, "has_paper_run": paper is not None,
                      "figures": list((paper.check.get("details") or {}).get("figures", [])) if paper else []})
     return rows
 

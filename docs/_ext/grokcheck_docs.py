@@ -191,7 +191,7 @@ def reproductions_rst(folder=None) -> str:
         "     - full budget differs from the paper",
     ]
     for r in rows:
-        hours = "—" if r["cpu_hours"] is None else f"{r['cpu_hours']:.3g}" + ("" if r["has_paper_run"] else " (projected)")
+        hours = r["cpu_words"]
         full = (f"{r['ours_full']} ({r['verdict_full']})" if r["verdict_full"] else "no stored run")
         lines += [
             f"   * - ``{r['id']}``: {_cell(r['claim'])}",
