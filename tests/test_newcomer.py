@@ -135,3 +135,28 @@ def test_kkt_reports_margins_of_a_default_run_without_a_predicted_switch(tmp_pat
     assert "margins and KKT residuals only" in out and "needs α > 1 and λ > 0" in out
     data = json.loads((tmp_path / "kkt" / "kkt.json").read_text())
     assert data["predicted_switch_step"] is None and len(data["steps"]) >= 2
+
+
+def test_a_law_figure_with_no_grokked_run_says_so(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from grokcheck.checks.experiments import _lyu_experiments as lyu
+
+    texts = []
+    close = plt.close
+
+    def record(fig=None):
+        if fig is not None and hasattr(fig, "axes"):
+            texts.extend(t.get_text() for ax in fig.axes for t in ax.texts)
+            texts.extend(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+        return close(fig)
+
+    monkeypatch.setattr(plt, "close", record)
+    rows = [{"alpha": a, "lambda": 1e-3, "t_grok": None} for a in (2.0, 4.0, 8.0)]
+
+    class Ctx:
+        simulating = False
+
+    out = lyu._slope_outcome(rows, {"alphas": [2.0, 4.0, 8.0], "seeds": 1}, Ctx(), title="t", fig_name="f.png")
+    out.figures["f.png"](tmp_path / "f.png")
+    assert any(t.startswith("no member grokked") for t in texts) and not any("nan" in t for t in texts), texts

@@ -421,10 +421,17 @@ def _slope_outcome(rows, settings, ctx, *, title, fig_name):
         from grokcheck.checks._io import atomic_save_figure
 
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        _draw_law(ax, a, lam, tg, (b, lo, hi))
-        ax.set_ylabel("λ · t_grok (continuous time)")
         ax.set_title(title)
-        ax.legend(fontsize=8)
+        if not np.isfinite(tg).any():  # nothing to draw: say so instead of an empty frame and a "nan" legend
+            ax.text(0.5, 0.5, f"no member grokked within the horizon\n({len(tg)} runs over α = "
+                    f"{', '.join(f'{x:g}' for x in np.unique(a))}; λ = {', '.join(f'{x:g}' for x in np.unique(lam))})",
+                    ha="center", va="center", transform=ax.transAxes, wrap=True)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            _draw_law(ax, a, lam, tg, (b, lo, hi))
+            ax.set_ylabel("λ · t_grok (continuous time)")
+            ax.legend(fontsize=8, framealpha=0.6)
         fig.tight_layout()
         atomic_save_figure(fig, path, dpi=110)
         plt.close(fig)
