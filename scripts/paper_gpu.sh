@@ -18,7 +18,11 @@ DEVICE="${DEVICE:-cuda}"
 EXPERIMENTS=(
   egd.speedup-over-sgd              # EGD Table 1: C97, 15,000 epochs; parity n = 100, 2,000 epochs
   tanhuang.metrics-change-at-grok   # Nanda et al.'s transformer on C113 at 30% (plain arm), 40,000 steps
-  li2.critical-ratio-law            # Li2 Fig. 5: K = 2048, 12 groups, 16 fractions, 20 seeds
+  li2.critical-ratio-law            # Li2 Fig. 5: K = 2048, 12 groups, 16 fractions, 20 seeds. One cell per group
+                                    # holds all 320 members on the whole table: its (320, 2048, M²) float32
+                                    # pre-activation is 39 GiB on C127 and 50 GiB on C13xC11, ~4x that with
+                                    # autograd, beyond one 141 GB GPU: those cells need the seeds split (a change
+                                    # to the experiment's cells), the smaller groups fit
   tanhuang.perturbed-groks-earlier
   tanhuang.commutative-law-at-grok
   tanhuang.abelian-degrok-earlier
