@@ -76,11 +76,19 @@ _ACTIVATIONS = {
     "silu": torch.nn.functional.silu,
     "tanh": torch.tanh,
     "relusqr": lambda z: torch.relu(z) ** 2,
+    # He et al.'s test-time activation swap (even ones succeed, odd ones fail)
+    "abs": torch.abs,
+    "quartic": lambda z: z**4,
+    "softplus2": lambda z: torch.nn.functional.softplus(2 * z),  # log(1 + e^{2x}), the blog's softplus
+    "exp": torch.exp,
+    "identity": lambda z: z,
+    "cube": lambda z: z**3,
 }
 
 
 def activation(name: str):
-    """The elementwise activation called ``name`` (relu, sqr, silu, tanh, relusqr)."""
+    """The elementwise activation called ``name`` (relu, sqr, silu, tanh, relusqr, abs, quartic, softplus2, exp,
+    identity, cube)."""
     try:
         return _ACTIVATIONS[name]
     except KeyError:
