@@ -76,7 +76,7 @@ def plot_stage_one(run, out_dir, *, group_name: str | None = None) -> list[Path]
     paths = []
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ts = np.maximum(sol.ts, sol.ts[1] * 0.5 if sol.ts.size > 1 else 1.0)
+    ts = sol.ts
     segs = [np.column_stack([ts, sol.omega[:, i]]) for i in range(sol.omega.shape[1])]
     cols = [color.get(int(w), "0.5") for w in m.winner_orbit]
     ax.add_collection(LineCollection(segs, colors=cols, linewidths=0.5, alpha=0.5))
@@ -86,12 +86,16 @@ def plot_stage_one(run, out_dir, *, group_name: str | None = None) -> list[Path]
     for i, (value, members) in enumerate(levels):
         label = f"Ω* = {value:.4g}: " + ", ".join(f"{_orbit_name(o)} (d={o.dim}, ι={o.fs_indicator})" for o in members)
         ax.axhline(value, color=cmap(i % 10), ls="--", lw=1, label=label)
-    ax.set_xscale("log")
+    # logarithmic in t, linear below the first save time, so t = 0 stays at 0
+    first = float(ts[ts > 0].min()) if np.any(ts > 0) else 1.0
+    ax.set_xscale("symlog", linthresh=first)
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("flow time t")
+    ax.set_xlabel(f"flow time t (linear below {first:.2g}, then logarithmic)")
     ax.set_ylabel("Ω per neuron (coloured by winning irreps)")
     ax.set_title(f"{name}: Stage I flow, {run.neurons} neurons")
-    ax.legend(fontsize=7, title="predicted stable values", title_fontsize=7)
+    # below the axes, so the legend never covers the curves
+    ax.legend(fontsize=7, title="predicted stable values (dashed); curves coloured by the level they reach",
+              title_fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     p = out_dir / "omega.png"
     _save(fig, p)
     plt.close(fig)
@@ -106,6 +110,11 @@ def plot_stage_one(run, out_dir, *, group_name: str | None = None) -> list[Path]
     ax.set_xlabel("winning irreps (orbit under complex conjugation)")
     ax.set_ylabel("neurons")
     ax.set_title(f"{name}: winning irreps of {run.neurons} neurons")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=cmap(i % 10), label=f"Ω* = {value:.4g}") for i, (value, _) in enumerate(levels)],
+              title="colour: the predicted level Ω*", title_fontsize=7, fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False)
     p = out_dir / "winners.png"
     _save(fig, p)
     plt.close(fig)
