@@ -126,16 +126,17 @@ def _run_and_store(exp, args, out, run_experiment):
 
     from grokcheck.checks.experiments import _reproductions as rp
 
+    store = getattr(args, "store_results", False) and args.max_steps is None
+    folder = rp.results_dir() if store else None
+    if store and folder is None:  # said before hours of training, not after
+        from grokcheck.errors import InvalidInputError
+
+        raise InvalidInputError("--store-results: no results folder (set GROKCHECK_RESULTS, or run from a "
+                                "checkout with a results/ folder)")
     t0, c0 = time.perf_counter(), rp.cpu_seconds()
     r = run_experiment(exp, budget=args.budget, seed=args.seed, device=args.device, out_dir=out,
                        max_steps=args.max_steps, progress=False)
-    if getattr(args, "store_results", False) and args.max_steps is None and r.verdict.value != "ERROR":
-        folder = rp.results_dir()
-        if folder is None:
-            from grokcheck.errors import InvalidInputError
-
-            raise InvalidInputError("--store-results: no results folder (set GROKCHECK_RESULTS, or run from a "
-                                    "checkout with a results/ folder)")
+    if store and r.verdict.value != "ERROR":
         rec = rp.record_from_check(r, budget=args.budget, seed=args.seed, device=args.device,
                                    settings=exp.settings(args.budget),
                                    command=shlex.join(["grokcheck", *sys.argv[1:]]),
