@@ -220,3 +220,14 @@ def test_the_benchmark_reads_each_cells_nominal_steps():
     assert paper_settings.nominal_steps({"task": "group:C97", "epochs": 15000}) == 15000
     assert paper_settings.nominal_steps({"horizon": 2.0}) is None
     assert paper_settings.nominal_steps({"steps": True}) is None
+
+
+def test_store_results_without_a_results_folder_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    from grokcheck.checks.cli import main
+
+    monkeypatch.setattr(rp, "results_dir", lambda: None)
+    out = tmp_path / "out"
+    assert main(["experiments", "--budget", "small", "--only", EXP, "--out", str(out), "--quiet",
+                 "--store-results"]) == 2
+    assert "no results folder" in capsys.readouterr().err
+    assert not (out / "cache").exists()
