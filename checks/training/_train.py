@@ -325,16 +325,24 @@ def _nullable(t: torch.Tensor, alive: np.ndarray) -> list:
     return [float(v) if (a and math.isfinite(float(v))) else None for v, a in zip(t.tolist(), alive)]
 
 
-def plot_curves(history: Sequence[dict], path: str | os.PathLike, *, title: str = "") -> None:
-    """Accuracy and loss against step, one line per seed (train solid, test dashed), as PNG."""
+def plot_curves(history: Sequence[dict], path: str | os.PathLike, *, title: str = "",
+                member_labels: Sequence[str] | None = None) -> None:
+    """Accuracy and loss against step, one colour per ensemble member (train solid, test dashed), as PNG.
+
+    ``member_labels[s]`` names member ``s`` in the legend (its seed and, when they differ per member,
+    its learning rate and weight decay); default ``"member s+1"``. The step axis is logarithmic
+    with step 0 kept at 0.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    steps = np.array([max(h["step"], 1) for h in history])
+    steps = np.array([h["step"] for h in history])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     S = len(history[0]["train_acc"])
+    names = list(member_labels) if member_labels is not None else [f"member {s + 1}" for s in range(S)]
     colors = plt.cm.viridis(np.linspace(0, 0.9, max(S, 1)))
     for key, ax in (("acc", axes[0]), ("loss", axes[1])):
         for s in range(S):
@@ -342,22 +350,42 @@ def plot_curves(history: Sequence[dict], path: str | os.PathLike, *, title: str 
                 vals = np.array([np.nan if h[f"{split}_{key}"][s] is None else h[f"{split}_{key}"][s] for h in history], dtype=float)
                 if np.all(np.isnan(vals)):
                     continue
-                ax.plot(steps, vals, ls, color=colors[s], lw=1, label=f"{split}" if s == 0 else None)
-        ax.set_xscale("log")
-        ax.set_xlabel("step")
+                ax.plot(steps, vals, ls, color=colors[s], lw=1)
+        ax.set_xscale("symlog", linthresh=max(1, int(steps[steps > 0].min())) if np.any(steps > 0) else 1)
+        ax.set_xlabel("step (0, then logarithmic)")
         ax.set_ylabel(key)
         if key == "loss":
             ax.set_yscale("log")
-        ax.legend(loc="best", fontsize=8)
+    shown = range(S) if S <= 10 else (0, S - 1)  # a long ensemble: its first and last colour
+    handles = [Line2D([], [], color="k", ls="-", label="train"), Line2D([], [], color="k", ls="--", label="test")]
+    handles += [Line2D([], [], color=colors[s], label=names[s]) for s in shown]
+    if S > 10:
+        handles.insert(3, Line2D([], [], color="none", label=f"… {S - 2} more"))
+    axes[1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
     axes[0].axhline(GROKKED_TEST_ACC, color="grey", lw=0.5)
     fig.suptitle(title or f"{S} seeds")
     fig.tight_layout()
     from grokcheck.checks._io import atomic_save_figure
 
     try:
-        atomic_save_figure(fig, path, dpi=110)
+        atomic_save_figure(fig, path, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
+
+
+def _member_labels(config) -> list[str]:
+    """Legend names of the ensemble's members: the run seed, and lr / weight decay where they differ per member."""
+    S = int(config.n_seeds)
+    lr, wd = config.optimizer.lr, config.optimizer.weight_decay
+    out = []
+    for s in range(S):
+        parts = [f"member {s + 1} of run seed {config.seed}"]
+        if isinstance(lr, (tuple, list)):
+            parts.append(f"lr {lr[s]:g}")
+        if isinstance(wd, (tuple, list)):
+            parts.append(f"wd {wd[s]:g}")
+        out.append(", ".join(parts))
+    return out
 
 
 # --------------------------------------------------------------------------- loading
@@ -758,5 +786,6 @@ def train(
         write_json_atomic(out / "summary.json", result.summary())
         if config.plot:
             plot_curves(history, out / "curves.png", title=f"{task.name}: {config.model.kind}, {config.optimizer.name}"
-                        + (" [TEST LEAKAGE: EGD switch-off on test accuracy]" if test_leakage else ""))
+                        + (" [TEST LEAKAGE: EGD switch-off on test accuracy]" if test_leakage else ""),
+                        member_labels=_member_labels(config))
     return result
