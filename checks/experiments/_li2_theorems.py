@@ -24,7 +24,10 @@ Budgets: ``small`` C11, K = 16, 60 steps (a smoke test, INCONCLUSIVE by design);
 Measured with the full grid at 1500 steps (shared 2-core CPU, seed 0, 343 s): V(0) = 0 is ahead on every
 seed but one (mean test accuracy over the run 0.191 vs 0.102, difference +0.089 [+0.047, +0.125]; final
 test accuracy 0.38 vs 0.19), but no seed of either arm reached 0.9: INCONCLUSIVE (the regime was not
-reached), hence the 4000 steps of ``full``.
+reached), hence the 4000 steps of ``full``. Measured at ``full`` (4000 steps, seed 0, 683 s): every seed
+of both arms reaches test accuracy 1.0, V(0) = 0 earlier on 5 of 6 seeds (mean test accuracy over the run
+0.604 vs 0.476, difference +0.129 [+0.063, +0.184]): PASS in this proxy (a two-layer model, where the
+paper's 10× gap is for deeper nets; the gain here is a shorter plateau, not a 10× one).
 """
 
 from __future__ import annotations
