@@ -160,3 +160,22 @@ def test_a_law_figure_with_no_grokked_run_says_so(tmp_path, monkeypatch):
     out = lyu._slope_outcome(rows, {"alphas": [2.0, 4.0, 8.0], "seeds": 1}, Ctx(), title="t", fig_name="f.png")
     out.figures["f.png"](tmp_path / "f.png")
     assert any(t.startswith("no member grokked") for t in texts) and not any("nan" in t for t in texts), texts
+
+
+def test_labelled_tables_a_header_row_a_misplaced_identity_and_a_non_central_first_row():
+    from grokcheck.errors import GroupInputError, NotAGroupError
+    from grokcheck.theory import FiniteGroup, group
+
+    # a header row above the n rows is read as the column labels
+    H = FiniteGroup.from_table([["e", "a", "b"], ["e", "a", "b"], ["a", "b", "e"], ["b", "e", "a"]])
+    assert H.order == 3 and H.elements[H.identity] == "e"
+    # a first row that is not the identity's would silently make 'a' the identity while 'e' exists
+    with pytest.raises(GroupInputError, match="'e' is the identity, its row must come first"):
+        FiniteGroup.from_table([["a", "b", "e"], ["b", "e", "a"], ["e", "a", "b"]])
+    # Dic3 starting with a non-central element: the refusal says why and what to do
+    G = group("Dic3")
+    nc = next(g for g in range(12) if any(G.table[g, x] != G.table[x, g] for x in range(12)))
+    order = [nc] + [g for g in range(12) if g != nc]
+    T = [[f"g{G.table[r, c]}" for c in order] for r in order]
+    with pytest.raises(NotAGroupError, match="put the identity's row first or give the element order"):
+        FiniteGroup.from_table(T)

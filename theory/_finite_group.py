@@ -265,6 +265,14 @@ def _hashable(v):
     return v
 
 
+# _labels_of's answer for a table with a header row (the labels, then the n rows of the table)
+_HEADER = object()
+
+# labels a reader takes for the identity; one that is not the identity of the table read from its
+# first row is a table whose first row is another element's (see FiniteGroup.from_table)
+_IDENTITY_LABELS = ("e", "1", "id", "I", "()", "identity", "E")
+
+
 def _labels_of(table, elements) -> list | None:
     """The element labels of a labelled table, or ``None`` for a table of indices 0..n-1."""
     if elements is not None:
@@ -296,6 +304,8 @@ def _labels_of(table, elements) -> list | None:
         return None
     labels = list(first)
     _check_order(len(labels), f"its first row has {len(labels)} labels")
+    if len(rows) == len(labels) + 1 and all(hasattr(r, "__len__") and len(r) == len(labels) for r in rows[1:]):
+        return _HEADER  # n + 1 rows of n: the first row is a header (read by from_table), not an element's row
     if len(set(labels)) != len(labels):
         raise NotAGroupError(
             "the first row of the labelled Cayley table repeats a label, so it cannot list the elements; "
@@ -417,6 +427,11 @@ class FiniteGroup:
         can tell apart, so give ``elements`` unless the identity comes first.
         """
         labels = _labels_of(table, elements)
+        if labels is _HEADER:  # column labels first, then the rows in that order
+            rows = list(table)
+            labels, table = list(rows[0]), rows[1:]
+            group = cls.from_table(table, name=name, validate=validate, elements=labels)
+            return group
         if labels is not None:
             index = {lab: i for i, lab in enumerate(labels)}
             if isinstance(table, (str, bytes, dict)) or not hasattr(table, "__iter__"):
@@ -443,7 +458,26 @@ class FiniteGroup:
                             witness=(i, j, v),
                         ) from None
                 ints.append(row)
-            t = check_cayley_table(ints) if validate else np.asarray(ints, dtype=np.int64)
+            try:
+                t = check_cayley_table(ints) if validate else np.asarray(ints, dtype=np.int64)
+            except NotAGroupError as exc:
+                if elements is None and exc.reason == "identity":
+                    raise NotAGroupError(
+                        f"{exc} — the labels were read from the first row, which makes that row's element "
+                        f"({labels[0]!r}) act as a left identity; if the first row is another element's, put the "
+                        "identity's row first or give the element order: {\"elements\": [...], \"table\": [[...]]}",
+                        reason="identity", witness=exc.witness) from None
+                raise
+            if elements is None and validate:
+                e = labels[0]  # its row is the first row, which is read as the identity's
+                named = [lab for lab in labels if lab in _IDENTITY_LABELS]
+                if named and e not in named:
+                    raise GroupInputError(
+                        f"the labels were read from the first row, which makes {labels[0]!r} the identity, but the "
+                        f"table also has an element labelled {named[0]!r}: if {named[0]!r} is the identity, its row "
+                        "must come first (a labelled table's first row is the identity's, as in a printed Cayley "
+                        "table), or give the element order: {\"elements\": [...], \"table\": [[...]]}",
+                        text=labels[:20])
             return cls(t, name=name, source="table" if name is None else "name", elements=tuple(labels))
         t = check_cayley_table(table) if validate else np.asarray(table, dtype=np.int64)
         return cls(t, name=name, source="table" if name is None else "name")
