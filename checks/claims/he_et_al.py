@@ -372,6 +372,7 @@ STAGE2_CHECKS = (
 CHECKS = CHECKS + STAGE2_CHECKS + BLOCK_FLOW_CHECKS
 
 # Experiments (studies over grids of runs; `grokcheck experiments`)
+from grokcheck.checks.experiments._activation_swap import ACTIVATION_SWAP  # noqa: E402
 from grokcheck.checks.experiments._he_rates import HE_RATES  # noqa: E402
 
-EXPERIMENTS = (HE_RATES,)
+EXPERIMENTS = (HE_RATES, ACTIVATION_SWAP)
