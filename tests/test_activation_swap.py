@@ -53,3 +53,9 @@ def test_small_budget_runs_end_to_end():
 def test_full_budget_decides_on_c23():
     r = run_experiment(ACTIVATION_SWAP, budget="full")
     assert r.verdict.value in ("PASS", "INCONCLUSIVE"), (r.reason, r.details)
+
+
+def test_small_budget_draws_its_figure(tmp_path):
+    r = run_experiment(ACTIVATION_SWAP, budget="small", out_dir=tmp_path, max_steps=20)
+    assert r.details["figures"], r.details
+    assert all((tmp_path / f).stat().st_size > 1000 for f in r.details["figures"])

@@ -113,13 +113,15 @@ def _analyze(settings, results, ctx):
     grok = [m for m in members if m["alive"] and m["accuracy"]["relu"] >= GROKKED]
     k = len(grok)
     decide = "more training steps or seeds (--budget full, or --budget paper for the blog's setting)"
+    figures = {} if getattr(ctx, "simulating", False) else {
+        f"activation_swap_{key}.png": lambda path: _plot(path, group_of(settings, ctx), members)}
     if k == 0 or k < math.ceil(n / 2):
         climbing = still_improving([m["curve_test"] for m in members if m["alive"]])
         sf = regime_shortfall(k, n, needed=math.ceil(n / 2), event="grokking (held-out ReLU accuracy ≥ 0.95)",
                               decide=decide, still_improving=climbing)
         return Outcome(verdict=inconclusive(), statistic=float("nan"), interval=(float("nan"), float("nan")),
                        reason=f"only {k}/{n} members grokked", shortfall=sf, decide=decide,
-                       details={"per_member": [m["accuracy"] for m in members]})
+                       details={"per_member": [m["accuracy"] for m in members]}, figures=figures)
     even_min = {a: min(m["accuracy"][a] for m in grok) for a in SUCCEED}
     odd_max = {a: max(m["accuracy"][a] for m in grok) for a in FAIL}
     worst_even, worst_odd = min(even_min.values()), max(odd_max.values())
@@ -142,7 +144,32 @@ def _analyze(settings, results, ctx):
                "blog": {"abs/sqr/quartic/softplus2/exp": 1.0, "identity": 0.041, "cube": 0.036}}
     return Outcome(verdict=verdict, statistic=gap, interval=(gap, gap), predicted=1.0, reason=words, details=details,
                    test=f"held-out accuracy of {k} grokked members with each swapped activation (min over members "
-                        "for the even ones, max for the odd ones)", n_seeds=n, decide=decide)
+                        "for the even ones, max for the odd ones)", n_seeds=n, decide=decide, figures=figures)
+
+
+def _plot(path, gname, members):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from grokcheck.checks._io import atomic_save_figure
+
+    names = ("relu",) + SUCCEED + FAIL
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for j, m in enumerate(members):
+        ax.plot(range(len(names)), [m["accuracy"][a] for a in names], "o", alpha=0.7, label=f"seed {j}")
+    ax.axvspan(0.5, len(SUCCEED) + 0.5, color="C2", alpha=0.08, label="claimed to keep the accuracy")
+    ax.axvspan(len(SUCCEED) + 0.5, len(names) - 0.5, color="C3", alpha=0.08, label="claimed to fail")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("held-out accuracy")
+    ax.set_title(f"ReLU MLP on {gname}: activation swapped at test time")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    atomic_save_figure(fig, path, dpi=110)
+    plt.close(fig)
 
 
 # --------------------------------------------------------------------------- rivals and settings
