@@ -183,7 +183,7 @@ def test_the_reproduction_page_shows_runs_and_projected_costs(tmp_path):
     assert rows[EXP]["verdict_paper"] == "PASS" and rows[EXP]["ours_paper"] == "1 [0.9, 1.1]"
     assert rows[EXP]["cpu_hours"] == pytest.approx(28.5 / 3600)
     egd = rows["egd.speedup-over-sgd"]
-    assert egd["ours_paper"] == "not run here: 6.74 CPU-hours projected, 1.62–1.62 s/step measured"
+    assert egd["ours_paper"] == "not run here: 6.74 CPU-hours projected, 1.62 s/step measured"
     assert "45.5×" in egd["published"] and egd["full_differences"]
     rst = _docs_ext().reproductions_rst(tmp_path)
     assert "not run here: 6.74 CPU-hours projected" in rst and f"``{EXP}``" in rst

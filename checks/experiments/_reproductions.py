@@ -389,7 +389,8 @@ def reproduction_rows(folder: str | Path | None = None, experiments=None) -> lis
             h = cost.get("projected_cpu_hours")
             if h is not None:
                 per = [r.get("seconds_per_step") for r in cost.get("rows", []) if r.get("seconds_per_step")]
-                per_s = f", {min(per):.3g}–{max(per):.3g} s/step measured" if per else ""
+                span = f"{min(per):.3g}" + (f"–{max(per):.3g}" if f"{max(per):.3g}" != f"{min(per):.3g}" else "")
+                per_s = f", {span} s/step measured" if per else ""
                 bound = "≥ " if cost.get("projection_is_lower_bound") else ""
                 ours_paper = f"not run here: {bound}{h:.3g} CPU-hours projected{per_s}"
             else:
