@@ -177,7 +177,10 @@ def test_the_reproduction_page_shows_runs_and_projected_costs(tmp_path):
     rp.save_result(_record(), tmp_path)
     costs = {"schema": 1, "experiments": {"egd.speedup-over-sgd": {
         "projected_cpu_hours": 6.74, "projection_is_lower_bound": False,
-        "rows": [{"cell": "group-C97", "seconds_per_step": 1.62}]}}}
+        "rows": [{"cell": "group-C97", "seconds_per_step": 1.62}]},
+        "lyu.group-grok-time": {"projected_cpu_hours": None, "rows": [{"cell": "C97", "unresolved": "guard"}]},
+        "li2.critical-ratio-law": {"projected_cpu_hours": 575.0, "projection_is_lower_bound": True, "rows": [
+            {"cell": "C23", "seconds_per_step": 5.3}, {"cell": "C41", "seconds_per_step": 12.0}]}}}
     (tmp_path / "costs.json").write_text(json.dumps(costs), encoding="utf-8")
     rows = {r["id"]: r for r in rp.reproduction_rows(tmp_path)}
     assert rows[EXP]["verdict_paper"] == "PASS" and rows[EXP]["ours_paper"] == "1 [0.9, 1.1]"
@@ -185,6 +188,10 @@ def test_the_reproduction_page_shows_runs_and_projected_costs(tmp_path):
     egd = rows["egd.speedup-over-sgd"]
     assert egd["ours_paper"] == "not run here: 6.74 CPU-hours projected, 1.62 s/step measured"
     assert "45.5×" in egd["published"] and egd["full_differences"]
+    assert rows["lyu.group-grok-time"]["ours_paper"] == "not run here: cost not resolved (C97: guard)"
+    assert rows["lyu.misgrokking"]["ours_paper"] == "not run here (cost not measured)"
+    assert rows["li2.critical-ratio-law"]["ours_paper"] == ("not run here: ≥ 575 CPU-hours projected, 5.3–12 s/step "
+                                                           "measured")
     rst = _docs_ext().reproductions_rst(tmp_path)
     assert "not run here: 6.74 CPU-hours projected" in rst and f"``{EXP}``" in rst
     assert rst.count("   * - ``") == len(rows)

@@ -389,10 +389,13 @@ def reproduction_rows(folder: str | Path | None = None, experiments=None) -> lis
             h = cost.get("projected_cpu_hours")
             if h is not None:
                 per = [r.get("seconds_per_step") for r in cost.get("rows", []) if r.get("seconds_per_step")]
-                span = f"{min(per):.3g}" + (f"–{max(per):.3g}" if f"{max(per):.3g}" != f"{min(per):.3g}" else "")
-                per_s = f", {span} s/step measured" if per else ""
+                lo, hi = (f"{min(per):.3g}", f"{max(per):.3g}") if per else ("", "")
+                per_s = f", {lo}{'–' + hi if hi != lo else ''} s/step measured" if per else ""
                 bound = "≥ " if cost.get("projection_is_lower_bound") else ""
                 ours_paper = f"not run here: {bound}{h:.3g} CPU-hours projected{per_s}"
+            elif cost.get("rows"):
+                why = "; ".join(f"{r.get('cell')}: {r['unresolved']}" for r in cost["rows"] if r.get("unresolved"))
+                ours_paper = f"not run here: cost not resolved ({why or 'no projection'})"
             else:
                 ours_paper = "not run here (cost not measured)"
             verdict, hours, run_on = "", h, ""
