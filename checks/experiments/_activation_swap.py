@@ -28,9 +28,10 @@ lr 1e-2, weight decay 0.3 and 1,500 steps the ReLU net stayed at 8% held-out acc
 same weights with |x| scored 100% (x², 83%; eˣ, x, x³: 0%) — the even part generalises before the
 ReLU net does. ``full`` (C23, ~100 s): 4/4 members grok (ReLU 0.98–0.99 held out); |x|, x², x⁴
 keep ≥ 0.97, x and x³ fall to 0 — but log(1 + e^{2x}) and eˣ fall to 5–10%, so the verdict is FAIL
-("does not transfer" to this proxy). Their odd parts (x, sinh x) do not cancel here; whether the
-blog's small initialisation (0.1·N(0, 1)/√p, smaller pre-activations) is what makes them work is
-not yet measured.
+("does not transfer" to this proxy). Their odd parts (x, sinh x) do not cancel here; a probe with
+0.3× the He initialisation gave the same (softplus 5–9%, eˣ 8–10%, 2 seeds), so the initialisation
+scale alone does not explain it; the blog's summed (shared) inputs, width 512 and lr 1e-4 are the
+untested differences.
 """
 
 from __future__ import annotations
