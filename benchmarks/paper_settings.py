@@ -79,8 +79,16 @@ def _lyu_group_steps(sp) -> int:
     return _group_steps(sp)
 
 
+def _lyu_mc_steps(sp) -> int:
+    # as in ``_grok_time._mc``: horizon · max log α / (λ · lr), lr = min(0.1, n / (16 α²)), n observed entries
+    n = round(float(sp["fraction"]) * int(sp["d"]) ** 2)
+    return int(math.ceil(float(sp["horizon"]) * max(math.log(a) / (lam * min(0.1, n / (16 * a * a)))
+                                                      for a in sp["alphas"] for lam in sp["lambdas"])))
+
+
 #: cells whose step count is derived inside ``run_cell`` (and honour ``max_steps``): the same derivation
-DERIVED_STEPS = {"lyu.group-grok-time": _lyu_group_steps, "lyu.misgrokking": _lyu_misgrok_steps}
+DERIVED_STEPS = {"lyu.group-grok-time": _lyu_group_steps, "lyu.misgrokking": _lyu_misgrok_steps,
+                 "lyu.matrix-completion-grok-time": _lyu_mc_steps}
 
 
 def nominal_steps(spec: dict, exp_id: str | None = None) -> int | None:
