@@ -39,9 +39,9 @@ from __future__ import annotations
 import math
 
 
-from grokcheck.checks._registry import Hypothesis, Verdict, regime_shortfall, still_improving
+from grokcheck.checks._registry import Verdict, regime_shortfall, still_improving
 from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
-from grokcheck.checks.experiments._study import Experiment, Outcome, group_of, inconclusive, single_group_cells
+from grokcheck.checks.experiments._study import CPU_TABLE_TRAINING, Experiment, Outcome, group_of, inconclusive, single_group_cells
 
 __all__ = ["ACTIVATION_SWAP"]
 
@@ -235,7 +235,5 @@ ACTIVATION_SWAP = Experiment(
     design=DESIGN,
     setting=SETTING,
     group_parameter=True,
-    hypotheses=(Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
-                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
-                           lambda ctx: f"|G| = {ctx.group.order} > 64; use --budget paper"),),
+    hypotheses=(CPU_TABLE_TRAINING,),
 )

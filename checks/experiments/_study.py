@@ -679,6 +679,13 @@ def group_cell_key(name: str) -> str:
     return "".join("_" if c in "/\\ " else c for c in key) or "G"
 
 
+#: the hypothesis of the experiments that train on a group's whole table: below the paper budget the
+#: group must be small enough for a CPU
+CPU_TABLE_TRAINING = Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
+                                lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
+                                lambda ctx: f"|G| = {ctx.group.order} > 64; use --budget paper on a GPU")
+
+
 def single_group_cells(settings, ctx) -> list[Cell]:
     """One cell holding every seed, on :func:`group_of` (the budget's settings but ``seeds`` as its spec)."""
     spec = {k: v for k, v in settings.items() if k != "seeds"}

@@ -44,9 +44,10 @@ import math
 
 import numpy as np
 
-from grokcheck.checks._registry import Hypothesis, Verdict, regime_shortfall, still_improving
+from grokcheck.checks._registry import Verdict, regime_shortfall, still_improving
 from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
 from grokcheck.checks.experiments._study import (
+    CPU_TABLE_TRAINING,
     Experiment,
     Outcome,
     first_crossing,
@@ -329,7 +330,9 @@ SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} a
                     *(d.format(**BUDGETS[b]) for d in _DIFFS),
                     *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
            for b in ("small", "full")}
-SETTING["paper"] = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
+#: Chughtai et al.'s released configuration (also the weak-universality experiment's paper setting)
+PAPER_SETTING = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
+SETTING["paper"] = PAPER_SETTING
 
 UNIVERSALITY_MLP = Experiment(
     id="universality.onelayer-mlp-groks",
@@ -344,7 +347,5 @@ UNIVERSALITY_MLP = Experiment(
     design=DESIGN,
     setting=SETTING,
     group_parameter=True,
-    hypotheses=(Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
-                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
-                           lambda ctx: f"|G| = {ctx.group.order} > 64; use --budget paper on a GPU"),),
+    hypotheses=(CPU_TABLE_TRAINING,),
 )

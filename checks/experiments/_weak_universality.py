@@ -47,9 +47,11 @@ import math
 
 import numpy as np
 
-from grokcheck.checks._registry import Hypothesis, Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
+from grokcheck.checks._registry import Verdict, regime_shortfall
+from grokcheck.checks.experiments._rivals import Design, Model, proxy
+from grokcheck.checks.experiments._universality_mlp import PAPER_SETTING as CHUGHTAI_PAPER_SETTING
 from grokcheck.checks.experiments._study import (
+    CPU_TABLE_TRAINING,
     Experiment,
     Outcome,
     first_crossing,
@@ -446,7 +448,7 @@ SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} a
                     f"lr {BUDGETS[b]['lr']:g} instead of 1e-3 ({BUDGETS[b]['steps']:,} CPU steps, not 250,000)",
                     *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
            for b in ("small", "full")}
-SETTING["paper"] = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
+SETTING["paper"] = CHUGHTAI_PAPER_SETTING
 
 WEAK_UNIVERSALITY = Experiment(
     id="chughtai.weak-universality",
@@ -461,7 +463,5 @@ WEAK_UNIVERSALITY = Experiment(
     design=DESIGN,
     setting=SETTING,
     group_parameter=True,
-    hypotheses=(Hypothesis("|G| ≤ 64 below the paper budget (full-table training on a CPU)",
-                           lambda ctx: ctx.budget == "paper" or ctx.group is None or ctx.group.order <= 64,
-                           lambda ctx: f"|G| = {ctx.group.order} > 64; use --budget paper on a GPU"),),
+    hypotheses=(CPU_TABLE_TRAINING,),
 )
