@@ -323,16 +323,25 @@ DESIGN = Design(
     enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
     enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds per learning rate")
 
-_DIFFS = ("lr {lrs} instead of 1e-3 (grokking within {steps:,} CPU steps, not 250,000)",
-          "{group} at {fraction:.0%} of the pairs instead of S5 at 40%")
-SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%}, "
-                    f"lr {BUDGETS[b]['lrs']}, {BUDGETS[b]['steps']:,} steps",
-                    *(d.format(**BUDGETS[b]) for d in _DIFFS),
-                    *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
-           for b in ("small", "full")}
 #: Chughtai et al.'s released configuration (also the weak-universality experiment's paper setting)
 PAPER_SETTING = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")
-SETTING["paper"] = PAPER_SETTING
+
+
+def chughtai_settings(budgets: dict, lr: str) -> dict:
+    """The small/full proxies of Chughtai et al.'s run and its paper setting, for an experiment whose budgets
+    name ``group``, ``fraction`` and ``steps``; ``lr`` is the budget key holding the learning rate(s)."""
+    def one(b):
+        c = budgets[b]
+        lrs = f"{c[lr]:g}" if isinstance(c[lr], float) else c[lr]
+        return proxy(f"Chughtai et al.'s one-layer MLP on {c['group']} at {c['fraction']:.0%}, lr {lrs}, "
+                     f"{c['steps']:,} steps",
+                     f"{c['group']} at {c['fraction']:.0%} instead of S5 at 40%",
+                     f"lr {lrs} instead of 1e-3 ({c['steps']:,} CPU steps, not 250,000)",
+                     *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
+    return {"small": one("small"), "full": one("full"), "paper": PAPER_SETTING}
+
+
+SETTING = chughtai_settings(BUDGETS, "lrs")
 
 UNIVERSALITY_MLP = Experiment(
     id="universality.onelayer-mlp-groks",

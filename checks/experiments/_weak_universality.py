@@ -48,8 +48,8 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, proxy
-from grokcheck.checks.experiments._universality_mlp import PAPER_SETTING as CHUGHTAI_PAPER_SETTING
+from grokcheck.checks.experiments._rivals import Design, Model
+from grokcheck.checks.experiments._universality_mlp import chughtai_settings
 from grokcheck.checks.experiments._study import (
     CPU_TABLE_TRAINING,
     Experiment,
@@ -442,13 +442,7 @@ DESIGN = Design(
     enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
     enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds")
 
-SETTING = {b: proxy(f"Chughtai et al.'s one-layer MLP on {BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%}, "
-                    f"lr {BUDGETS[b]['lr']:g}, {BUDGETS[b]['steps']:,} steps",
-                    f"{BUDGETS[b]['group']} at {BUDGETS[b]['fraction']:.0%} instead of S5 at 40%",
-                    f"lr {BUDGETS[b]['lr']:g} instead of 1e-3 ({BUDGETS[b]['steps']:,} CPU steps, not 250,000)",
-                    *(("embedding/hidden widths 32/32 instead of 256/128",) if b == "small" else ()))
-           for b in ("small", "full")}
-SETTING["paper"] = CHUGHTAI_PAPER_SETTING
+SETTING = chughtai_settings(BUDGETS, "lr")
 
 WEAK_UNIVERSALITY = Experiment(
     id="chughtai.weak-universality",
