@@ -187,3 +187,30 @@ def test_no_weight_decay_refuses_snapshots():
     with pytest.raises(GrokcheckError, match="λ = 0"):
         train_matrix_completion(matrix_completion_data(d=6, fraction=0.5), alphas=[3.0], lambdas=[0.0], steps=1,
                                 snapshot_fractions=(0.5,))
+
+
+def test_diag_kkt_in_alpha_inconclusive_names_a_smaller_lambda(monkeypatch):
+    """A KKT residual still falling with α (never under the bar) is INCONCLUSIVE, and the reason says that a
+    smaller λ, not a larger α, decides (the finite-λ question is settled: complementarity needs λ → 0)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    import grokcheck.numerics as gn
+    from grokcheck.checks.claims._lyu_verdicts import check_diag_kkt_in_alpha
+
+    # residual of cell c: 0.05 / (1 + c), above the 1e-2 bars at every α and falling with α
+    def cert(f, theta, y, degree):
+        c = float(theta[0])
+        return SimpleNamespace(status="ok", stationarity_relative=1e-3, complementarity_relative=0.05 / (1.0 + c),
+                               feasibility=0.0)
+
+    monkeypatch.setattr(gn, "kkt_certificate", cert)
+    x, y = torch.ones(1, 2, 3, dtype=torch.float64), torch.ones(1, 2, dtype=torch.float64)
+    run = SimpleNamespace(snapshot_fractions=(1.0, 1.5), data=SimpleNamespace(x_train=x, y_train=y),
+                          alphas=np.array([1e2, 1e3, 1e4]), lambdas=np.full(3, 0.1),
+                          theta=lambda s, c, i: torch.full((6,), float(c), dtype=torch.float64))
+    r = check_diag_kkt_in_alpha(run)
+    assert r.verdict == Verdict.INCONCLUSIVE, r
+    assert "smaller λ" in r.reason and "λ → 0" in r.reason
+    assert "smaller λ" in r.decide and not r.decide.startswith("a larger α")
