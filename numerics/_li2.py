@@ -11,6 +11,10 @@
   ``J = ½‖P^⊥(Y − FV)‖² + η/2 ‖V‖²`` gives ``V(t) = V_ridge + e^{−At}(V(0) − V_ridge)``,
   ``A = F̃ᵀF̃ + ηI``, and ``G_F = P^⊥(Y − FV)Vᵀ`` with limit
   ``η(F̃F̃ᵀ + ηI)⁻¹ỸỸᵀF̃(F̃ᵀF̃ + ηI)⁻¹`` and small-t expansion ``t ỸỸᵀF̃``.
+* :func:`empirical_energy`: 𝓔̂ of each hidden node of a trained first layer on a training subset
+  (the landscape whose maxima Theorems 4–5 and §4.5's semi-grokking are about).
+* :func:`guided_cover_counts`: Theorem 8's node counts to cover every maximum, independent and
+  under the proof's model of Muon guiding (the rates of covered maxima divided by a factor).
 
 Shapes: ``g`` group order; ``w`` is ``(..., 2g)``; ``F`` is ``(N, K)`` (``N`` samples,
 ``K`` hidden nodes), ``Y`` ``(N, C)``, ``V`` ``(K, C)``.
@@ -40,6 +44,8 @@ __all__ = [
     "GFTrajectory",
     "simulate_gf",
     "gf_closed_form",
+    "empirical_energy",
+    "guided_cover_counts",
 ]
 
 
@@ -202,3 +208,51 @@ def simulate_gf(F, Y, V0, eta: float, ts, *, rtol: float = 1e-12, atol: float = 
     Vs = sol.y.T.reshape((-1,) + shape)
     gf = np.asarray([(Yt - Ft @ V) @ V.T for V in Vs])
     return GFTrajectory(ts=sol.t, gf=gf, V=Vs[-1], status="success" if sol.status == 0 else "solver_failed")
+
+
+# ------------------------------------------------------------------ trained nodes: the empirical energy
+def empirical_energy(X, Y, W) -> np.ndarray:
+    """𝓔̂(w) = ½‖Ỹᵀσ(Xw/‖w‖)‖² (σ = x²) of every row of ``W`` on the samples ``(X, Y)``.
+
+    ``X`` ``(n, d)`` inputs, ``Y`` ``(n, C)`` one-hot targets (centred here over the ``n`` samples),
+    ``W`` ``(..., K, d)`` hidden weights (normalised here: the energy is defined on the sphere).
+    Returns ``(..., K)``. On the full table this is :func:`li2_energy` (``method="table"``).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    W = np.asarray(W, dtype=np.float64)
+    norms = np.linalg.norm(W, axis=-1, keepdims=True)
+    if np.any(norms == 0):
+        raise NumericalFailure("empirical_energy: a hidden node has zero weights (its energy is undefined)")
+    Yt = Y - Y.mean(axis=0, keepdims=True)
+    z = (((W / norms) @ X.T) ** 2) @ Yt
+    return 0.5 * np.sum(z * z, axis=-1)
+
+
+# ------------------------------------------------------------------ Theorem 8: covering the maxima
+def guided_cover_counts(mu, a: float, *, suppression: float, trials: int, rng: np.random.Generator) -> np.ndarray:
+    """Nodes learned one after another until every maximum ``ζ_l`` is reached, ``(trials,)`` ints.
+
+    Node ``j`` starts from fresh inverse-exponential coordinates ``α_l(0)`` (``CDF = exp(−x^{−a})``)
+    and reaches ``argmax_l μ'_l α_l(0)`` (the first coordinate of ``α̇_l = μ'_l α_l²`` to blow up;
+    Tian, arXiv 2509.21519, Theorem 8, Eq. (40)). Independent learning: ``μ' = μ``. Muon guiding as the
+    theorem's proof models it (App. B, Eqs. (42)–(44)): the gradient components along maxima already
+    covered are suppressed, i.e. ``μ'_l = μ_l / suppression`` for every covered ``l`` (the proof's
+    bound is ``suppression = 2``); ``suppression = 1`` is independent learning.
+    """
+    mu = np.asarray(mu, dtype=np.float64)
+    L = mu.size
+    if suppression < 1 or a <= 0 or L == 0:
+        raise ValueError("guided_cover_counts needs suppression ≥ 1, a > 0 and at least one maximum")
+    counts = np.zeros(trials, dtype=np.int64)
+    covered = np.zeros((trials, L), dtype=bool)
+    active = np.ones(trials, dtype=bool)
+    while active.any():
+        idx = np.nonzero(active)[0]
+        alpha = (-np.log(rng.uniform(size=(idx.size, L)))) ** (-1.0 / a)  # inverse CDF of exp(−x^{−a})
+        rate = mu * np.where(covered[idx], 1.0 / suppression, 1.0)
+        win = np.argmax(rate * alpha, axis=1)
+        covered[idx, win] = True
+        counts[idx] += 1
+        active[idx] = ~covered[idx].all(axis=1)
+    return counts

@@ -209,6 +209,27 @@ def _t8_cover(ctx) -> Measured:
                                  "p": p.tolist()})
 
 
+_T8_GUIDED_TRIALS = 200_000
+
+
+def _t8_muon(ctx) -> Measured:
+    """Theorem 8's Muon count: nodes learned one after another, the rates of covered maxima halved (the
+    proof's model of Muon guiding), until all L maxima are covered; the mean count against
+    T_a = 2^{−a}T₀ + (1 − 2^{−a})L in standard errors, T₀ the exact coupon-collector mean."""
+    from grokcheck.numerics._li2 import guided_cover_counts
+    from grokcheck.numerics._li2_theorems import coupon_collector_mean
+
+    p = _T8_MU**_T8_A / np.sum(_T8_MU**_T8_A)
+    L = p.size
+    t0 = coupon_collector_mean(p)
+    t_a = 2.0**-_T8_A * t0 + (1 - 2.0**-_T8_A) * L
+    n = guided_cover_counts(_T8_MU, _T8_A, suppression=2.0, trials=_T8_GUIDED_TRIALS, rng=ctx.rng("li2.theorem8-muon"))
+    se = float(n.std(ddof=1) / np.sqrt(n.size))
+    return Measured(float((n.mean() - t_a) / se),
+                    {"mean_nodes_guided": float(n.mean()), "standard_error": se, "T_a_printed": t_a, "T0_exact": t0,
+                     "L": L, "a": _T8_A, "mu": _T8_MU.tolist(), "suppression": 2.0, "trials": _T8_GUIDED_TRIALS})
+
+
 # ------------------------------------------------------------------ Theorem 4 (the d_k factor)
 def _real_dmax_two(G) -> bool:
     dims = [r.dim for r in G.irreps]

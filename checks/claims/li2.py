@@ -27,6 +27,7 @@ from grokcheck.checks.claims._li2_theorems import _reconstruction
 from grokcheck.checks.claims._li2_theorems import _repulsion
 from grokcheck.checks.claims._li2_theorems import _small_t
 from grokcheck.checks.claims._li2_theorems import _t8_cover
+from grokcheck.checks.claims._li2_theorems import _t8_muon
 from grokcheck.checks.claims._li2_theorems import _t8_win
 from grokcheck.checks.claims._li2_theorems import _top_down
 from grokcheck.checks.claims._li2_theorems import _weight_decay
@@ -304,6 +305,20 @@ CHECKS = (
         predict=lambda ctx: 0.0,
         measure=_t8_cover,
         tolerance=Tolerance(0, "an inequality between an exact mean (quadrature to ~1e-10) and the bound", "at_least"),
+        layer="numerics",
+        group_independent=True,
+    ),
+    Check(
+        id="li2.theorem8-muon-cover",
+        claim="Li₂ Thm 8 (Muon guiding): learning nodes one after another with the rates of maxima already covered "
+              "divided by 2 (the proof's model of Muon's suppression of duplicated gradient directions), the expected "
+              "number of nodes to cover all L maxima is T_a = 2^{−a}T₀ + (1 − 2^{−a})L (mean over 2·10⁵ runs within 5 "
+              "standard errors).",
+        source=f"{L2}, Theorem 8, second part, and its proof (App. B, Eqs. (42)–(46)); μ = (1, .8, .6, .4, .2), a = 2",
+        predict=lambda ctx: 0.0,
+        measure=_t8_muon,
+        tolerance=Tolerance(5.0, "the mean of 2·10⁵ counts is within 5 standard errors of its expectation except with "
+                                 "probability < 1e-6; T₀ (no guidance) is ~1300 errors away and L ~ 450", "close"),
         layer="numerics",
         group_independent=True,
     ),
