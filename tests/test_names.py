@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from sympy.functions.combinatorial.numbers import partition
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory import MAX_ORDER, FiniteGroup, check_cayley_table
+from grokcheck.theory._identify import isomorphism
 from grokcheck.theory._names import FAMILIES, group, named_factors
 
 # (name, order) for every family, small sizes.
@@ -336,3 +338,62 @@ def test_dicyclic(n):
 def test_small_groups_are_memoised():
     assert group("S4") is group(" S4 ")
     assert group("S4").table.flags.writeable is False
+
+
+# ---------------------------------------------------------- Cn:Cm[r]: an explicit action
+def test_semidirect_action_syntax_names_the_group_of_order_16():
+    from grokcheck.theory import identify
+    from grokcheck.theory._names import semidirect_actions
+
+    assert semidirect_actions(8, 2) == (1, 3, 5, 7)
+    d8, sd16, m16 = group("C8:C2[7]"), group("C8:C2[3]"), group("C8:C2[5]")
+    assert identify(d8) == "D8" and str(group("C8:C2[-1]")) == "C8:C2[7]"
+    # semidihedral: 7 classes like D8 and Q16 but neither; modular M16: 10 classes, centre of order 4
+    assert sd16.num_classes == 7 and isomorphism(sd16, group("D8")) is None and isomorphism(sd16, group("Dic4")) is None
+    assert m16.num_classes == 10 and int((m16.class_sizes == 1).sum()) == 4
+    assert group("C8:C2[1]").is_abelian and isomorphism(group("C8:C2[1]"), group("C8xC2")) is not None
+    # a faithful r gives the affine table of the plain name; an unfaithful one is still a group
+    assert np.array_equal(group("C7:C3[2]").table, group("C7:C3").table)
+    assert isomorphism(group("C3:C4[2]"), group("Dic3")) is not None and group("C3:C4[2]").elements[3] == "t"
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("C8:C2", "C8:C2[r]"),  # ambiguous: the message shows the syntax and every choice
+    ("C8:C2", "r one of 1, 3, 5, 7"),
+    ("C8:C2[4]", "4 is not a unit mod 8"),
+    ("S3xC8:C2[6]", "6 is not a unit mod 8"),
+    ("C9:C2[4]", "C9:C2[4]: 4^2 = 7 mod 9, not 1"),
+    ("C7:C4", "r one of 1, 6"),  # no faithful action: the unfaithful ones are offered
+])
+def test_semidirect_action_errors_name_the_choices(text, fragment):
+    with pytest.raises(GroupInputError) as e:
+        group(text)
+    assert fragment in str(e.value)
+
+
+def test_semidirect_action_is_read_mod_n():
+    assert str(group("C8:C2[9]")) == "C8:C2[1]" and str(group("C8:C2[-5]")) == "C8:C2[3]"
+    assert str(group("C8:C4[3]")) == "C8:C4[3]"  # 3 has order 2 mod 8: an unfaithful action of C4 is allowed
+
+
+SEMIDIRECT_GAP = [(8, 2, 3), (8, 2, 5), (8, 2, 7), (16, 2, 7), (16, 2, 9), (9, 6, 2), (9, 3, 4), (5, 8, 2), (3, 8, 2),
+                  (12, 2, 5), (12, 4, 7)]
+
+
+@pytest.mark.skipif(shutil.which("gap") is None, reason="GAP is not installed (apt-get install gap)")
+def test_semidirect_actions_match_gaps_semidirect_product():
+    """GAP's SemidirectProduct(C_m, hom, C_n) with the generator of C_m acting by x -> x^r has our IdGroup."""
+    import subprocess
+
+    script = ""
+    for n, m, r in SEMIDIRECT_GAP:
+        G = group(f"C{n}:C{m}[{r}]")
+        cols = [[int(v) + 1 for v in G.table[:, g]] for g in G.generators]  # right multiplication: regular action
+        perms = ", ".join(f"PermList({c})" for c in cols)
+        script += (f"N:=CyclicGroup(IsPermGroup,{n});; M:=CyclicGroup(IsPermGroup,{m});; a:=N.1;; "
+                   f"A:=GroupHomomorphismByImages(N,N,[a],[a^{r}]);; "
+                   f"h:=GroupHomomorphismByImages(M,AutomorphismGroup(N),[M.1],[A]);; "
+                   f"Print(IdGroup(SemidirectProduct(M,h,N)) = IdGroup(Group({perms})), \"\\n\");\n")
+    out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
+    assert out.split() == ["true"] * len(SEMIDIRECT_GAP), out
+    assert isomorphism(group("C8:C2[3]"), group("C8:C2[5]")) is None  # and GAP tells them apart too

@@ -14,15 +14,22 @@ Whitespace is ignored everywhere; letters are case-sensitive exactly as written:
              | "SL(2," p ")" | "GL(2," p ")" | "PSL(2," p ")"    2×2 matrices over Z/p
              | "C" n ":C" m                    semidirect product Cn⋊Cm, Cm acting faithfully
                                                (C7:C3 ≅ F21, C5:C4 ≅ F20; refused if ambiguous)
+             | "C" n ":C" m "[" r "]"          Cn⋊Cm with the generator of Cm acting by x ↦ x^r
+                                               (r a unit mod n with r^m ≡ 1 mod n; C8:C2[7] ≅ D8,
+                                               C8:C2[3] the semidihedral and C8:C2[5] the modular
+                                               group of order 16)
     n       := positive decimal integer
+    r       := decimal integer, optionally negative (read mod n: C8:C2[-1] is C8:C2[7])
     p       := prime
 
 ``×`` is accepted in place of ``x``. The dihedral convention matters: the
 literature writes the dihedral group of order 2n both as ``D_n`` and as
 ``D_{2n}``; here ``D4`` is the symmetry group of the square, of order 8.
-Every name is refused with :class:`~grokcheck.errors.GroupInputError` before
+:func:`group` refuses every name with :class:`~grokcheck.errors.GroupInputError` before
 anything is built if its order exceeds
-:data:`~grokcheck.theory._finite_group.MAX_ORDER`.
+:data:`~grokcheck.theory._finite_group.MAX_ORDER`; up to
+:data:`~grokcheck.theory.MAX_LARGE_ORDER` the same name builds a permutation group
+with :func:`~grokcheck.theory.large_group` (each factor on its own points).
 
 Conventions
 -----------
@@ -46,6 +53,12 @@ table (the identity is element 0 in every named group):
   when the units mod n have exactly one cyclic subgroup of order m (then every
   faithful action gives the same group up to isomorphism); ``C7:C3`` has the same
   table as ``F21``.
+* ``Cn:Cm[r]``: pairs ``(j, b)`` (``j`` mod m, ``b`` mod n) with index ``j·n + b`` and
+  ``(j, b)(j', b') = (j + j', b + r^j b')``, i.e. ``a^b t^j`` with ``a = (0, 1)`` of
+  order n, ``t = (1, 0)`` of order m and ``t a t⁻¹ = a^r``. When ``r`` has order m mod n
+  (a faithful action) ``(j, b)`` is the affine map ``x ↦ r^j x + b``, labelled
+  ``[r^j mod n, b]`` as for ``Cn:Cm``, and ``Cn:Cm[a]`` is the same table as ``Cn:Cm``;
+  otherwise the labels are the words ``a^b*t^j``.
 * ``SL(2,p)``, ``GL(2,p)``: matrices ``[[a, b], [c, d]]`` mod p with the matrix
   product, ordered by the code ``((a·p + b)·p + c)·p + d`` with the identity
   moved to the front. ``PSL(2,p)`` = ``SL(2,p)/{±I}``: each coset is
@@ -84,7 +97,8 @@ GRAMMAR = (
     "a group name is one or more factors joined by 'x' (direct product), each factor one of: "
     "Cn or Zn (cyclic, order n), Dn (dihedral of order 2n), Sn, An (symmetric/alternating on n points), "
     "Q8, Dicn (dicyclic, order 4n), F21, F20, SL(2,p), GL(2,p), PSL(2,p) with p prime, "
-    "Cn:Cm (semidirect, Cm acting faithfully, e.g. C7:C3); "
+    "Cn:Cm (semidirect, Cm acting faithfully, e.g. C7:C3), Cn:Cm[r] (the generator of Cm acting by x -> x^r, "
+    "r^m = 1 mod n, e.g. C8:C2[3]); "
     "n is a positive integer; examples: 'C12', 'D4', 'S4', 'SL(2,5)', 'C3xC5', 'S3xC4'"
 )
 
@@ -95,7 +109,7 @@ _MEMO_ORDER = 512
 _MAX_DIGITS = 9
 
 _FAMILY_RE = re.compile(r"(Dic|C|Z|D|S|A)(\d+)|(Q8|F21|F20)|(PSL|SL|GL)\(2,(\d+)\)")
-_SEMIDIRECT_RE = re.compile(r"[CZ](\d+):[CZ](\d+)")
+_SEMIDIRECT_RE = re.compile(r"[CZ](\d+):[CZ](\d+)(?:\[(-?\d+)\])?")
 
 
 @dataclass(frozen=True)
@@ -105,11 +119,12 @@ class _Factor:
     family: str
     param: int  # n, or the prime p; 0 for Q8/F21/F20
     param2: int = 0  # m for the semidirect product Cn:Cm
+    action: int | None = None  # r of Cn:Cm[r] (reduced mod n); None: the unique faithful action
 
     @property
     def name(self) -> str:
         if self.family == "SD":
-            return f"C{self.param}:C{self.param2}"
+            return f"C{self.param}:C{self.param2}" + ("" if self.action is None else f"[{self.action}]")
         if self.family in ("Q8", "F21", "F20"):
             return self.family
         if self.family in ("SL", "GL", "PSL"):
@@ -154,7 +169,7 @@ def _is_abelian_factor(f: _Factor) -> bool:
     if f.family == "C":
         return True
     if f.family == "SD":
-        return f.param2 == 1
+        return f.param2 == 1 or (f.action is not None and f.action % f.param == 1 % f.param)
     if f.family in ("D", "S"):
         return f.param <= 2
     if f.family == "A":
@@ -190,11 +205,7 @@ def _parse(text) -> tuple[_Factor, ...]:
             raise _bad(text, f"a factor is missing {where} of the product")
         sd = _SEMIDIRECT_RE.fullmatch(piece)
         if sd is not None:
-            if any(len(g.lstrip("0")) > _MAX_DIGITS for g in sd.groups()):
-                raise GroupInputError(f"the group {piece!r} in {text!r} has order above MAX_ORDER = {MAX_ORDER}", text=text)
-            n, m = int(sd.group(1)), int(sd.group(2))
-            _semidirect_multiplier(n, m, text)  # refuses an ambiguous or impossible action now
-            factors.append(_Factor("SD", n, m))
+            factors.append(_parse_semidirect(sd, piece, text))
             continue
         m = _FAMILY_RE.fullmatch(piece)
         if m is None:
@@ -403,6 +414,76 @@ def _unit_order(a: int, n: int) -> int:
     return k
 
 
+def _powers_mod(base: np.ndarray, e: int, n: int) -> np.ndarray:
+    """``base**e mod n`` elementwise (int64; ``n ≤ 3·10⁹`` keeps every product below 2⁶³)."""
+    out = np.full(base.shape, 1 % n, dtype=np.int64)
+    b = base.astype(np.int64) % n
+    while e:
+        if e & 1:
+            out = out * b % n
+        b, e = b * b % n, e >> 1
+    return out
+
+
+def _prime_factors(n: int) -> list[int]:
+    out, p = [], 2
+    while p * p <= n:
+        if n % p == 0:
+            out.append(p)
+            while n % p == 0:
+                n //= p
+        p += 1
+    return out + ([n] if n > 1 else [])
+
+
+def _check_semidirect_order(n: int, m: int, text) -> None:
+    """Refuse ``Cn:Cm`` above :data:`MAX_LARGE_ORDER` before the units mod n are listed."""
+    from grokcheck.theory._perm_group import MAX_LARGE_ORDER
+
+    if n < 1 or m < 1:
+        raise _bad(text, f"C{n}:C{m}: n and m must be positive")
+    if n * m > MAX_LARGE_ORDER:
+        raise GroupInputError(
+            f"the group 'C{n}:C{m}' has order {n * m}, above grokcheck's limit MAX_LARGE_ORDER = {MAX_LARGE_ORDER} "
+            f"for groups without a dense table (and MAX_ORDER = {MAX_ORDER} for a Cayley table)", text=text)
+
+
+def semidirect_actions(n: int, m: int) -> tuple[int, ...]:
+    """Every ``r`` in ``1..n-1`` (``0`` for ``n = 1``) with ``gcd(r, n) = 1`` and ``r^m ≡ 1 (mod n)``.
+
+    These are the actions of ``Cm`` on ``Cn`` (the generator of ``Cm`` acting by ``x ↦ x^r``),
+    so the valid ``r`` of ``Cn:Cm[r]``; ``r = 1`` gives the direct product ``CnxCm``.
+
+    Examples
+    --------
+    >>> semidirect_actions(8, 2)
+    (1, 3, 5, 7)
+    """
+    if n == 1:
+        return (0,)
+    r = np.arange(1, n, dtype=np.int64)
+    r = r[np.gcd(r, n) == 1]
+    return tuple(int(x) for x in r[_powers_mod(r, m, n) == 1])
+
+
+def _faithful_units(n: int, m: int) -> np.ndarray:
+    """The units mod n of multiplicative order exactly m, ascending."""
+    r = np.array(semidirect_actions(n, m), dtype=np.int64)
+    if n == 1:
+        return r if m == 1 else r[:0]
+    keep = np.ones(r.size, dtype=bool)
+    for p in _prime_factors(m):
+        keep &= _powers_mod(r, m // p, n) != 1
+    return r[keep]
+
+
+def _list_actions(n: int, m: int, limit: int = 24) -> str:
+    acts = semidirect_actions(n, m)
+    shown = ", ".join(map(str, acts[:limit])) + (f", … ({len(acts)} in all)" if len(acts) > limit else "")
+    return f"choose the action with C{n}:C{m}[r], the generator of C{m} acting by x -> x^r, r one of {shown}" + (
+        f" (r = 1 is the direct product C{n}xC{m})" if n > 1 else "")
+
+
 def _semidirect_multiplier(n: int, m: int, text="") -> int:
     """The multiplier ``a`` of ``Cn:Cm``: the smallest unit mod n of order m, if ⟨a⟩ is unique.
 
@@ -410,36 +491,74 @@ def _semidirect_multiplier(n: int, m: int, text="") -> int:
     (a faithful action). Groups from two units of order m generating the same
     subgroup of ``(Z/n)^×`` are isomorphic (change the generator of ``Cm``); when
     ``(Z/n)^×`` has several cyclic subgroups of order m the name is ambiguous and
-    refused, naming them.
+    refused, naming them and the syntax ``Cn:Cm[r]`` that chooses one.
     """
-    if n < 1 or m < 1:
-        raise _bad(text, f"C{n}:C{m}: n and m must be positive")
-    if n * m > MAX_ORDER:
-        raise GroupInputError(f"the group 'C{n}:C{m}' has order {n * m}, above MAX_ORDER = {MAX_ORDER}", text=text)
-    units = [a for a in range(1, n + 1) if math.gcd(a, n) == 1 and a <= max(n - 1, 1)] if n > 1 else [1]
-    of_order = [a for a in units if _unit_order(a, n) == m]
-    if not of_order:
+    _check_semidirect_order(n, m, text)
+    of_order = _faithful_units(n, m)
+    if not of_order.size:
+        n_units = sum(1 for a in range(1, n) if math.gcd(a, n) == 1) if n > 1 else 1
         raise _bad(
             text,
             f"C{n}:C{m} needs a unit of order {m} mod {n} (a faithful action of C{m} on C{n}); "
-            f"the unit group mod {n} has order {len(units)} and no element of order {m}",
+            f"the unit group mod {n} has order {n_units} and no element of order {m}"
+            + ("" if len(semidirect_actions(n, m)) < 2 else f"; for an action that is not faithful, {_list_actions(n, m)}"),
         )
-    subgroups = sorted({tuple(sorted({pow(a, j, n) for j in range(m)})) for a in of_order})
-    if len(subgroups) > 1:
-        gens = [min(a for a in of_order if tuple(sorted({pow(a, j, n) for j in range(m)})) == sg) for sg in subgroups]
+    # each cyclic subgroup of order m has φ(m) generators
+    phi_m = sum(1 for j in range(1, m + 1) if math.gcd(j, m) == 1)
+    if of_order.size > phi_m:
+        gens, seen = [], set()
+        for a in of_order.tolist():
+            if a not in seen:
+                gens.append(a)
+                seen.update(pow(a, j, n) for j in range(1, m) if math.gcd(j, m) == 1)
         raise _bad(
             text,
-            f"C{n}:C{m} is ambiguous: the units mod {n} have {len(subgroups)} cyclic subgroups of order {m} "
-            f"(generated by {', '.join(map(str, gens))}), which can give non-isomorphic groups",
+            f"C{n}:C{m} is ambiguous: the units mod {n} have {of_order.size // phi_m} cyclic subgroups of order {m} "
+            f"(generated by {', '.join(map(str, gens[:24]))}{', …' if len(gens) > 24 else ''}), which can give "
+            f"non-isomorphic groups; {_list_actions(n, m)}",
         )
-    return min(of_order)
+    return int(of_order[0])
+
+
+def _parse_semidirect(sd: re.Match, piece: str, text) -> "_Factor":
+    """``Cn:Cm`` or ``Cn:Cm[r]`` as a factor, refusing an ambiguous, impossible or too large one now."""
+    if any(len(g.lstrip("-0")) > _MAX_DIGITS for g in sd.groups() if g is not None):
+        from grokcheck.theory._perm_group import MAX_LARGE_ORDER
+
+        raise GroupInputError(f"the group {piece[:40]!r} in {text[:60]!r} has order above MAX_LARGE_ORDER = "
+                              f"{MAX_LARGE_ORDER}", text=text)
+    n, m = int(sd.group(1)), int(sd.group(2))
+    if sd.group(3) is None:
+        _semidirect_multiplier(n, m, text)
+        return _Factor("SD", n, m)
+    _check_semidirect_order(n, m, text)
+    r = int(sd.group(3)) % n
+    if math.gcd(r, n) != 1:
+        raise _bad(text, f"C{n}:C{m}[{sd.group(3)}]: {sd.group(3)} is not a unit mod {n} (gcd {math.gcd(r, n)}), "
+                         f"so x -> x^{sd.group(3)} is no automorphism of C{n}; {_list_actions(n, m)}")
+    if pow(r, m, n) != 1 % n:
+        raise _bad(text, f"C{n}:C{m}[{sd.group(3)}]: {sd.group(3)}^{m} = {pow(r, m, n)} mod {n}, not 1, so the "
+                         f"generator of C{m} cannot act by x -> x^{sd.group(3)}; {_list_actions(n, m)}")
+    return _Factor("SD", n, m, r)
+
+
+def _semidirect_r(f: "_Factor") -> int:
+    """The multiplier r of a semidirect factor (the unique faithful one for ``Cn:Cm``)."""
+    return _semidirect_multiplier(f.param, f.param2) if f.action is None else f.action
+
+
+def _semidirect(n: int, m: int, r: int) -> np.ndarray:
+    """``Cn:Cm[r]``: ``(j, b)`` at index ``j·n + b``, ``(j, b)(j', b') = (j + j' mod m, b + r^j b' mod n)``."""
+    rj = np.array([pow(r, j, n) for j in range(m)], dtype=np.int64)
+    idx = np.arange(n * m)
+    j, b = idx // n, idx % n
+    return ((j[:, None] + j[None, :]) % m) * n + (b[:, None] + rj[j][:, None] * b[None, :]) % n
 
 
 def _factor_table(f: _Factor) -> np.ndarray:
     fam, n = f.family, f.param
     if fam == "SD":
-        a = _semidirect_multiplier(n, f.param2)
-        return _affine(n, tuple(pow(a, j, n) for j in range(f.param2)))
+        return _semidirect(n, f.param2, _semidirect_r(f))
     if fam == "C":
         return _cyclic(n)
     if fam == "D":
@@ -488,8 +607,11 @@ def _factor_elements(f: _Factor) -> tuple:
         p, mults = (7, (1, 2, 4)) if fam == "F21" else (5, (1, 2, 3, 4))
         return tuple([a, b] for a in mults for b in range(p))
     if fam == "SD":
-        a = _semidirect_multiplier(n, f.param2)
-        return tuple([pow(a, j, n), b] for j in range(f.param2) for b in range(n))
+        m, r = f.param2, _semidirect_r(f)
+        if _unit_order(r, n) == m:  # faithful: the affine map x ↦ r^j x + b
+            return tuple([pow(r, j, n), b] for j in range(m) for b in range(n))
+        return tuple("*".join(w for w in (_power_word("a", b), _power_word("t", j)) if w) or "1"
+                     for j in range(m) for b in range(n))
     if fam in ("S", "A"):
         perms = _permutation_list(n, fam == "A")
         return tuple(cycle_string(p, offset=1) for p in perms)
