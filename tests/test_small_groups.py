@@ -127,7 +127,8 @@ def test_entries_carry_gaps_description_and_the_construction():
     e = small_group_entry(16, 8)
     assert (e.order, e.index, e.description) == (16, 8, "QD16")
     assert e.construction == "<a, b | a^8, b^2, a^b = a^3>"
-    assert small_group_entry(8, 4).construction == "Q8"
+    assert small_group_entry(8, 4).construction == "<a, b | a^4, b^2 = a^2, a^b = a^3>"
+    assert small_group_entry(32, 22).construction == "C2 x SmallGroup(16,3)"
     assert small_group_entry(24, 14).construction == "C2 x C2 x S3"
 
 

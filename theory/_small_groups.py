@@ -10,7 +10,11 @@ Each entry carries a *construction* written out here (grokcheck never calls GAP)
 cyclic groups, metacyclic groups ``⟨a, b | a^m, b^s = a^t, a^b = a^r⟩`` (dihedral,
 dicyclic, semidihedral, modular and the split ``Cm:Cs``), direct products,
 permutation generators, matrices over a prime field, and power–conjugate
-presentations for the rest. Only two things come from GAP's SmallGroups library:
+presentations for the rest (24 groups of order 32 are given by presentations on five
+generators of relative order 2, of the central-series shape ``x^2 ∈ ⟨later⟩``,
+``y^x ∈ y⟨later⟩``: the shortest ones that a seeded random search over such
+presentations, run with this module's builder, found for each group). Only two things
+come from GAP's SmallGroups library:
 the numbering ``k`` and GAP's ``StructureDescription`` text (``"(C4 x C2) : C2"``),
 recorded beside each construction. Both were read off by running ``IdGroup`` and
 ``StructureDescription`` on the constructions, and the test suite re-checks them
@@ -337,8 +341,18 @@ def _x(*factors):
     return Product(tuple(factors))
 
 
+def _P2(*relations):  # a group of order 32 by a power–conjugate presentation on five generators of order 2
+    return Presentation("a b c d e", (2, 2, 2, 2, 2), relations)
+
+
 _A4 = _Named("A4", Permutations(("(1,2)(3,4)", "(1,2,3)")))
 _DIC3 = _Named("C3 : C4", Metacyclic(3, 4, 2))
+_G16_3 = _Named("SmallGroup(16,3)", Presentation("c a b", (2, 4, 2), ("a^c = a b",)))
+_C4C4 = _Named("C4 : C4", Metacyclic(4, 4, 3))
+_M16 = _Named("SmallGroup(16,6)", Metacyclic(8, 2, 5))
+_QD16 = _Named("QD16", Metacyclic(8, 2, 3))
+# the Pauli group ⟨X, Y, Z⟩, with i = 2 in GF(5)
+_PAULI = _Named("SmallGroup(16,13)", Matrices(5, (((0, 1), (1, 0)), ((0, -2), (2, 0)), ((1, 0), (0, -1)))))
 
 #: ``(n, k, StructureDescription, construction)`` for every group of order n ≤ SMALL_GROUP_MAX_ORDER.
 _CATALOGUE = (
@@ -372,18 +386,17 @@ _CATALOGUE = (
     (15, 1, "C15", _C(15)),
     (16, 1, "C16", _C(16)),
     (16, 2, "C4 x C4", _x(_C(4), _C(4))),
-    (16, 3, "(C4 x C2) : C2", Presentation("c a b", (2, 4, 2), ("a^c = a b",))),
-    (16, 4, "C4 : C4", Metacyclic(4, 4, 3)),
+    (16, 3, "(C4 x C2) : C2", _G16_3),
+    (16, 4, "C4 : C4", _C4C4),
     (16, 5, "C8 x C2", _x(_C(8), _C(2))),
-    (16, 6, "C8 : C2", Metacyclic(8, 2, 5)),
+    (16, 6, "C8 : C2", _M16),
     (16, 7, "D16", _D(16)),
-    (16, 8, "QD16", Metacyclic(8, 2, 3)),
+    (16, 8, "QD16", _QD16),
     (16, 9, "Q16", _Q(16)),
     (16, 10, "C4 x C2 x C2", _x(_C(4), _C(2), _C(2))),
     (16, 11, "C2 x D8", _x(_C(2), _D(8))),
     (16, 12, "C2 x Q8", _x(_C(2), _Q(8))),
-    # the Pauli group ⟨X, Y, Z⟩, with i = 2 in GF(5)
-    (16, 13, "(C4 x C2) : C2", Matrices(5, (((0, 1), (1, 0)), ((0, -2), (2, 0)), ((1, 0), (0, -1))))),
+    (16, 13, "(C4 x C2) : C2", _PAULI),  # the Pauli group
     (16, 14, "C2 x C2 x C2 x C2", _x(_C(2), _C(2), _C(2), _C(2))),
     (17, 1, "C17", _C(17)),
     (18, 1, "D18", _D(18)),
@@ -438,6 +451,58 @@ _CATALOGUE = (
     (30, 3, "D30", _D(30)),
     (30, 4, "C30", _C(30)),
     (31, 1, "C31", _C(31)),
+    (32, 1, "C32", _C(32)),
+    (32, 2, "(C4 x C2) : C4", _P2("a^2 = b", "c^2 = d", "c^a = c e")),
+    (32, 3, "C8 x C4", _x(_C(8), _C(4))),
+    (32, 4, "C8 : C4", Metacyclic(8, 4, 5)),
+    (32, 5, "(C8 x C2) : C2", _P2("a^2 = b", "b^2 = c", "d^a = d e")),
+    (32, 6, "(C2 x C2 x C2) : C4", _P2("a^2 = b", "c^a = c d", "d^a = d e", "c^b = c e")),
+    (32, 7, "(C8 : C2) : C2", _P2("a^2 = b", "b^2 = e", "c^a = c d", "d^a = d e", "c^b = c e")),
+    (32, 8, "C2 . ((C4 x C2) : C2) = (C2 x C2) . (C4 x C2)",
+     _P2("a^2 = b", "b^2 = e", "c^2 = e", "c^a = c d", "d^a = d e", "c^b = c e")),
+    (32, 9, "(C8 x C2) : C2", _P2("a^2 = c", "c^2 = d", "b^a = b c e", "c^b = c d")),
+    (32, 10, "Q8 : C4", _P2("a^2 = b d", "c^2 = e", "d^2 = e", "c^a = c d", "d^c = d e")),
+    (32, 11, "(C4 x C4) : C2", _P2("a^2 = c", "d^2 = e", "b^a = b c d", "c^b = c e")),
+    (32, 12, "C4 : C8", Metacyclic(4, 8, 3)),
+    (32, 13, "C8 : C4", Metacyclic(8, 4, 3)),
+    (32, 14, "C8 : C4", Metacyclic(8, 4, 7)),
+    (32, 15, "C4 . D8 = C4 . (C4 x C2)", Metacyclic(8, 4, 3, 4)),
+    (32, 16, "C16 x C2", _x(_C(16), _C(2))),
+    (32, 17, "C16 : C2", Metacyclic(16, 2, 9)),
+    (32, 18, "D32", _D(32)),
+    (32, 19, "QD32", Metacyclic(16, 2, 7)),
+    (32, 20, "Q32", _Q(32)),
+    (32, 21, "C4 x C4 x C2", _x(_C(4), _C(4), _C(2))),
+    (32, 22, "C2 x ((C4 x C2) : C2)", _x(_C(2), _G16_3)),
+    (32, 23, "C2 x (C4 : C4)", _x(_C(2), _C4C4)),
+    (32, 24, "(C4 x C4) : C2", _P2("a^2 = b", "c^2 = e", "d^a = d e")),
+    (32, 25, "C4 x D8", _x(_C(4), _D(8))),
+    (32, 26, "C4 x Q8", _x(_C(4), _Q(8))),
+    (32, 27, "(C2 x C2 x C2 x C2) : C2", _P2("b^a = b c", "d^a = d e")),
+    (32, 28, "(C4 x C2 x C2) : C2", _P2("a^2 = c", "b^a = b c", "d^b = d e")),
+    (32, 29, "(C2 x Q8) : C2", _P2("a^2 = c", "b^2 = c", "b^a = b c", "d^a = d e")),
+    (32, 30, "(C4 x C2 x C2) : C2", _P2("a^2 = d", "b^a = b e", "c^b = c d")),
+    (32, 31, "(C4 x C4) : C2", _P2("a^2 = d", "b^2 = e", "c^a = c e", "c^b = c d")),
+    (32, 32, "(C2 x C2) . (C2 x C2 x C2)", _P2("a^2 = d", "b^2 = d", "c^2 = e", "b^a = b e", "c^a = c d")),
+    (32, 33, "(C4 x C4) : C2", _P2("a^2 = d", "b^2 = e", "c^a = c d e", "c^b = c d")),
+    (32, 34, "(C4 x C4) : C2", _P2("b^a = b d", "c^a = c d e", "c^b = c e")),
+    (32, 35, "C4 : Q8", _P2("a^2 = c", "b^2 = c", "d^2 = e", "b^a = b c", "d^a = d e")),
+    (32, 36, "C8 x C2 x C2", _x(_C(8), _C(2), _C(2))),
+    (32, 37, "C2 x (C8 : C2)", _x(_C(2), _M16)),
+    (32, 38, "(C8 x C2) : C2", _P2("a^2 = b", "b^2 = e", "d^c = d e")),
+    (32, 39, "C2 x D16", _x(_C(2), _D(16))),
+    (32, 40, "C2 x QD16", _x(_C(2), _QD16)),
+    (32, 41, "C2 x Q16", _x(_C(2), _Q(16))),
+    (32, 42, "(C8 x C2) : C2", _P2("b^2 = c d", "c^2 = e", "b^a = b c d", "d^a = d e")),
+    (32, 43, "C8 : (C2 x C2)", _P2("c^2 = e", "b^a = b c d", "c^a = c e", "d^b = d e")),
+    (32, 44, "(C2 x Q8) : C2", _P2("b^2 = e", "d^2 = e", "b^a = b c d", "c^a = c e", "d^b = d e")),
+    (32, 45, "C4 x C2 x C2 x C2", _x(_C(4), _C(2), _C(2), _C(2))),
+    (32, 46, "C2 x C2 x D8", _x(_C(2), _C(2), _D(8))),
+    (32, 47, "C2 x C2 x Q8", _x(_C(2), _C(2), _Q(8))),
+    (32, 48, "C2 x ((C4 x C2) : C2)", _x(_C(2), _PAULI)),
+    (32, 49, "(C2 x C2 x C2) : (C2 x C2)", _P2("b^a = b e", "d^c = d e")),
+    (32, 50, "(C2 x Q8) : C2", _P2("a^2 = e", "b^2 = e", "b^a = b e", "d^c = d e")),
+    (32, 51, "C2 x C2 x C2 x C2 x C2", _x(_C(2), _C(2), _C(2), _C(2), _C(2))),
 )
 
 #: Largest order in the catalogue: every group of order 1..SMALL_GROUP_MAX_ORDER is there.
@@ -484,7 +549,7 @@ def _row(n, k):
 def small_group_entry(n: int, k: int) -> SmallGroupEntry:
     """The catalogue entry of ``SmallGroup(n, k)`` (see :class:`SmallGroupEntry`)."""
     _, _, desc, con = _row(n, k)
-    return SmallGroupEntry(int(n), int(k), desc, str(con))
+    return SmallGroupEntry(int(n), int(k), desc, str(con.construction if isinstance(con, _Named) else con))
 
 
 def small_group(n: int, k: int) -> FiniteGroup:
