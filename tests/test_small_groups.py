@@ -20,6 +20,7 @@ from grokcheck.theory._small_groups import (
     number_small_groups,
     small_group,
     small_group_entry,
+    small_group_from_name,
     small_group_id,
 )
 
@@ -121,6 +122,16 @@ def test_orders_outside_the_catalogue_give_none():
 def test_out_of_range_ids_are_refused_clearly(n, k, match):
     with pytest.raises(GroupInputError, match=match):
         small_group(n, k)
+
+
+def test_the_name_syntax_is_gaps():
+    assert small_group_from_name("SmallGroup(16,13)") == small_group(16, 13)
+    assert small_group_from_name(" SmallGroup( 32 , 51 ) ") == small_group(32, 51)
+    assert small_group_from_name("Q8xC2") is None
+    for bad, match in [("SmallGroup(16)", r"write SmallGroup\(n,k\)"), ("SmallGroup(16,3)xC2", "write SmallGroup"),
+                       ("SmallGroup(16,15)", "there are 14 groups"), ("SmallGroup(64,1)", "outside")]:
+        with pytest.raises(GroupInputError, match=match):
+            small_group_from_name(bad)
 
 
 def test_entries_carry_gaps_description_and_the_construction():

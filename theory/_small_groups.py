@@ -65,6 +65,7 @@ __all__ = [
     "number_small_groups",
     "small_group",
     "small_group_entry",
+    "small_group_from_name",
     "small_group_id",
 ]
 
@@ -575,6 +576,31 @@ def small_group(n: int, k: int) -> FiniteGroup:
     """
     _row(n, k)
     return _built(int(n), int(k))
+
+
+_SMALL_GROUP_NAME = re.compile(r"\s*SmallGroup\(\s*(\d{1,6})\s*,\s*(\d{1,6})\s*\)\s*")
+
+
+def small_group_from_name(name: str) -> FiniteGroup | None:
+    """``small_group(n, k)`` for the name ``"SmallGroup(n,k)"`` (GAP's spelling, spaces allowed), else ``None``.
+
+    A name that starts with ``SmallGroup`` but is not of that form, or names an id outside the
+    catalogue, is refused with :class:`~grokcheck.errors.GroupInputError`.
+
+    Examples
+    --------
+    >>> small_group_from_name("SmallGroup(16, 13)").order
+    16
+    >>> small_group_from_name("Q8") is None
+    True
+    """
+    if not isinstance(name, str) or not name.strip().startswith("SmallGroup"):
+        return None
+    m = _SMALL_GROUP_NAME.fullmatch(name)
+    if m is None:
+        raise GroupInputError(f"cannot read {name[:60]!r}: write SmallGroup(n,k) with GAP's id, e.g. SmallGroup(16,3), "
+                              f"for an order n ≤ {SMALL_GROUP_MAX_ORDER}", text=name)
+    return small_group(int(m.group(1)), int(m.group(2)))
 
 
 @lru_cache(maxsize=None)
