@@ -162,4 +162,9 @@ from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_COMMUTA
 from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_METRICS_CHANGE  # noqa: E402
 from grokcheck.checks.experiments._tan_huang_experiments import TANHUANG_PERTURBED_EARLIER  # noqa: E402
 
-EXPERIMENTS = (TANHUANG_COMMUTATIVE, TANHUANG_PERTURBED_EARLIER, TANHUANG_ABELIAN_EARLIER, TANHUANG_METRICS_CHANGE)
+from grokcheck.checks.experiments._tan_huang_figures import TANHUANG_ABELIAN_LOGITS  # noqa: E402
+from grokcheck.checks.experiments._tan_huang_figures import TANHUANG_MID_ED_PREDICT  # noqa: E402
+from grokcheck.checks.experiments._tan_huang_figures import TANHUANG_PERTURBATION_ERROR  # noqa: E402
+
+EXPERIMENTS = (TANHUANG_COMMUTATIVE, TANHUANG_PERTURBED_EARLIER, TANHUANG_ABELIAN_EARLIER, TANHUANG_METRICS_CHANGE,
+               TANHUANG_MID_ED_PREDICT, TANHUANG_ABELIAN_LOGITS, TANHUANG_PERTURBATION_ERROR)

@@ -200,7 +200,20 @@ def _cells_for(arms):
     return cells
 
 
-def _run_arm(cell, ctx, *, information: bool):
+def _total_weight_norm(h, j):
+    """Seed ``j``'s Frobenius norm over all parameters, from a metrics line's ``weight_norm`` (None: dead seed)."""
+    vals = [v[j] for v in h["weight_norm"].values()]
+    return None if any(v is None for v in vals) else float(math.sqrt(sum(float(v) ** 2 for v in vals)))
+
+
+def _run_arm(cell, ctx, *, information: bool, loggers=None):
+    """Train one arm of ``cell`` and return ``{seed: row}`` (curves on the evaluation grid).
+
+    ``loggers(task, spec, steps, ctx) -> (callbacks, keys)`` adds ``on_eval`` callbacks and the
+    per-seed keys to copy from the history (``"weight_norm"`` is the total Frobenius norm over
+    every parameter, read from the loop's own ``weight_norm`` line). An arm other than
+    ``perturbed``/``abelian`` trains without intervention, with the spec's ``weight_decay``.
+    """
     import torch
 
     from grokcheck.checks.experiments._interventions import (
@@ -234,6 +247,10 @@ def _run_arm(cell, ctx, *, information: bool):
         cbs.append(RobustnessLogger(every=min(int(sp["eval_every"]), steps), sigma=float(sp["metric_sigma"]),
                                     batch_size=int(sp["metric_batch"]), n_batches=sp["metric_batches"], abelian=False,
                                     seed=ctx.seed))
+    extra_keys = []
+    if loggers is not None:
+        more, extra_keys = loggers(task, sp, steps, ctx)
+        cbs += list(more)
     iv = None
     if sp["arm"] == "perturbed":
         iv = PerturbedTraining(float(sp["lambda1"]), float(sp["lambda2"]))
@@ -246,6 +263,7 @@ def _run_arm(cell, ctx, *, information: bool):
         torch.set_num_threads(prev)
     hist = res.history
     keys = ["train_acc", "test_acc", "abelian_acc", "commute_acc"] + (list(METRICS) if information else [])
+    keys += [k for k in extra_keys if k != "weight_norm"]
     out = {}
     for j, s in enumerate(seeds):
         row = {"arm": sp["arm"], "steps": [int(h["step"]) for h in hist], "budget_steps": steps,
@@ -254,6 +272,8 @@ def _run_arm(cell, ctx, *, information: bool):
                "t_grok": int(res.t_grok[j]) if res.t_grok[j] >= 0 else None}
         for k in keys:
             row[k] = [None if h.get(k) is None or h[k][j] is None else float(h[k][j]) for h in hist]
+        if "weight_norm" in extra_keys:
+            row["weight_norm"] = [_total_weight_norm(h, j) for h in hist]
         out[s] = row
     return out
 
