@@ -57,7 +57,7 @@ from functools import lru_cache
 import numpy as np
 
 from grokcheck.errors import GroupInputError
-from grokcheck.theory._finite_group import FiniteGroup, _closure
+from grokcheck.theory._finite_group import FiniteGroup, _closure, check_cayley_table
 
 __all__ = [
     "SMALL_GROUP_MAX_ORDER",
@@ -609,6 +609,7 @@ def _built(n: int, k: int) -> FiniteGroup:
     G = con.build()
     if G.order != n:  # a wrong construction is our bug, not the user's
         raise AssertionError(f"SmallGroup({n},{k}): the construction {con} has order {G.order}")
+    check_cayley_table(G.table)  # the group axioms in full: n³ ≤ 32768 look-ups
     return FiniteGroup(G.table, source=f"SmallGroup({n},{k})", elements=G.elements)
 
 
