@@ -326,7 +326,11 @@ CHECKS = (
 
 # Experiments (studies over grids of training runs; `grokcheck experiments`)
 from grokcheck.checks.experiments._li2_critical import LI2_CRITICAL_RATIO  # noqa: E402
+from grokcheck.checks.experiments._li2_dynamics import LI2_SEMI_GROKKING  # noqa: E402
+from grokcheck.checks.experiments._li2_dynamics import LI2_WEIGHT_DECAY_TIME  # noqa: E402
+from grokcheck.checks.experiments._li2_dynamics import LI2_WIDTH_SLOWS  # noqa: E402
 from grokcheck.checks.experiments._li2_theorems import LI2_ZERO_INIT  # noqa: E402
 from grokcheck.checks.experiments._muon import MUON_VS_ADAMW  # noqa: E402
 
-EXPERIMENTS = (LI2_CRITICAL_RATIO, MUON_VS_ADAMW, LI2_ZERO_INIT)
+EXPERIMENTS = (LI2_CRITICAL_RATIO, MUON_VS_ADAMW, LI2_ZERO_INIT, LI2_SEMI_GROKKING, LI2_WEIGHT_DECAY_TIME,
+               LI2_WIDTH_SLOWS)
