@@ -146,6 +146,9 @@ def test_median_log_slope_treats_censored_runs_as_late():
     assert not kept[0] and s == pytest.approx(-1.0)
     T[1, :3] = np.nan  # two levels left: no slope
     assert math.isnan(median_log_slope(x, T)[0])
+    # one seed: a slope, but no interval (nothing to resample)
+    s, lo, hi, _ = median_log_slope(x, 100 / x[:, None])
+    assert s == pytest.approx(-1.0) and math.isnan(lo) and math.isnan(hi)
 
 
 @pytest.mark.parametrize("exp", [LI2_SEMI_GROKKING, LI2_WEIGHT_DECAY_TIME, LI2_WIDTH_SLOWS], ids=lambda e: e.id)

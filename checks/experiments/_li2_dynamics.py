@@ -185,7 +185,9 @@ def _semi_analyze(settings, results, ctx):
     d_en = en[:, 1] - en[:, 0]
     (a, a_lo, a_hi), (e, e_lo, e_hi) = paired_mean_interval(np.stack([d_acc, d_en], axis=1), seed=ctx.seed,
                                                              n_boot=400 if ctx.simulating else 2000)
-    if a_lo > 0 and e_lo > 0:
+    if len(seeds) < 2:  # one seed has no spread: its resamples are all the same seed
+        v = inconclusive()
+    elif a_lo > 0 and e_lo > 0:
         v = Verdict.PASS
     elif a_hi < 0 or e_hi < 0:
         v = Verdict.FAIL
@@ -343,7 +345,7 @@ def median_log_slope(x, times, *, seed: int = 0, n_boot: int = 2000):
 
     full, keep = slopes(T[:, None, :])
     slope = float(full[0])
-    if not math.isfinite(slope):
+    if not math.isfinite(slope) or S < 2:  # one seed has no spread to resample
         return slope, math.nan, math.nan, keep[:, 0]
     idx = np.random.default_rng(seed).integers(0, S, (int(n_boot), S))
     b, _ = slopes(T[:, idx])
