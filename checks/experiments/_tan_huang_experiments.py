@@ -25,7 +25,8 @@ registered as experiments:
   [PMI] and [perturbed entropy, PE] change sharply at the time test accuracy undergoes a quick
   increase". MID and ED (Section 5.2) are logged and their change points reported, but the
   paper's claim for them is different (a decreasing phase before the training accuracy reaches
-  100%), so they do not enter the verdict.
+  100%), so they do not enter the verdict; ``tanhuang.mid-ed-predict-grok``
+  (:mod:`~grokcheck.checks.experiments._tan_huang_figures`) decides that claim, and Figures 2 and 7.
 
 Runs. A cell is one arm (``plain`` or ``perturbed``) trained with
 :func:`~grokcheck.checks.experiments._interventions.train_with_intervention` (the intervention
