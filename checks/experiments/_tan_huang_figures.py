@@ -285,11 +285,20 @@ def _iv(t):
     return {"mean": t[0], "interval": [t[1], t[2]]}
 
 
-def _jitter_sd(rows, key, floor):
-    """The point-to-point scatter of log10 ``key`` (decades): sd of successive differences / √2."""
+def _jitter_sd(rows, key, floor, *, until_t_mem: bool = False):
+    """The point-to-point scatter of log10 ``key`` (decades): sd of successive differences / √2.
+
+    ``until_t_mem``: only the steps up to each run's t_mem (the window a pre-memorisation rule reads;
+    its trend is counted as scatter, so the value errs large).
+    """
     d = []
     for r in rows:
-        v = np.array([_log10(x, floor) for x in r.get(key, [])], dtype=float)
+        vals = r.get(key, [])
+        if until_t_mem:
+            if r.get("t_mem") is None:
+                continue
+            vals = [x for s, x in zip(r["steps"], vals) if s <= r["t_mem"]]
+        v = np.array([_log10(x, floor) for x in vals], dtype=float)
         v = v[np.isfinite(v)]
         if v.size >= 3:
             d += list(np.diff(v))
@@ -411,7 +420,7 @@ def _predict_noise(settings, results):
     sd = {m: _sd([r[f"D_{m}"] - base[m] for r in ng] if len(ng) >= 2 else [r[f"D_{m}"] for r in rows], TIME_FLOOR)
           for m in PREDICT_METRICS}
     return {**times, "base": base, "sd_D": sd,
-            "jitter": {m: _jitter_sd(runs, m, METRIC_FLOOR) for m in PREDICT_METRICS}}
+            "jitter": {m: _jitter_sd(runs, m, METRIC_FLOOR, until_t_mem=True) for m in PREDICT_METRICS}}
 
 
 def _stated_predict(settings):
