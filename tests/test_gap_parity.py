@@ -2,12 +2,15 @@
 
 Reference outputs were produced with GAP 4.12.1 (Debian package ``gap``) by::
 
-    for G in [CyclicGroup(IsPermGroup,5), AlternatingGroup(5), SL(2,5), SymmetricGroup(4)] do
-      tbl:=CharacterTable(G);; for p in PrimeDivisors(Size(G)) do PowerMap(tbl,p); od;
-      Display(tbl, rec(indicator:=true));
+    for G in [CyclicGroup(IsPermGroup,5), DihedralGroup(28), AlternatingGroup(5), SymmetricGroup(4)] do
+      Display(CharacterTable(G), rec(indicator:=true));
     od;
 
-(the identifier line ``CT1`` … is dropped). GAP's order of classes and characters is
+and, for ``SL(2,5)`` (which GAP treats through a permutation image and shows without
+power maps), after ``for p in PrimeDivisors(Size(G)) do PowerMap(tbl,p); od;``
+(the identifier line ``CT1`` … is dropped). GAP prints every power map it has computed:
+Dixon–Schneider computes one per prime up to the largest element order (D14: 2P … 13P),
+Abelian groups get none; grokcheck's default rows are the same (``DEFAULT_ROWS`` below). GAP's order of classes and characters is
 its own, so each test finds the permutation of classes and characters that carries
 grokcheck's exact table onto GAP's (matching exact values), prints grokcheck's table
 in that order with grokcheck's formatter, and compares the text exactly: centraliser
@@ -34,7 +37,6 @@ GAP_DISPLAY = {
         5  1  1  1  1  1
 
           1a 5a 5b 5c 5d
-       5P 1a 1a 1a 1a 1a
        2
 X.1    +   1  1  1  1  1
 X.2    o   1  A  B /B /A
@@ -44,6 +46,34 @@ X.5    o   1 /A /B  B  A
 
 A = E(5)
 B = E(5)^2
+""",
+    "D14": """\
+
+         2  2  2   1  1  2   1  1   1  1  2
+         7  1  .   1  1  .   1  1   1  1  1
+
+           1a 2a 14a 7a 2b 14b 7b 14c 7c 2c
+        2P 1a 1a  7a 7b 1a  7c 7c  7b 7a 1a
+        3P 1a 2a 14b 7c 2b 14c 7a 14a 7b 2c
+        5P 1a 2a 14c 7b 2b 14a 7c 14b 7a 2c
+        7P 1a 2a  2c 1a 2b  2c 1a  2c 1a 2c
+       11P 1a 2a 14b 7c 2b 14c 7a 14a 7b 2c
+       13P 1a 2a 14a 7a 2b 14b 7b 14c 7c 2c
+        2
+X.1     +   1  1   1  1  1   1  1   1  1  1
+X.2     +   1 -1  -1  1  1  -1  1  -1  1 -1
+X.3     +   1 -1   1  1 -1   1  1   1  1  1
+X.4     +   1  1  -1  1 -1  -1  1  -1  1 -1
+X.5     +   2  .   A -B  .   C -C   B -A -2
+X.6     +   2  .   B -C  .   A -A   C -B -2
+X.7     +   2  .   C -A  .   B -B   A -C -2
+X.8     +   2  .  -B -C  .  -A -A  -C -B  2
+X.9     +   2  .  -C -A  .  -B -B  -A -C  2
+X.10    +   2  .  -A -B  .  -C -C  -B -A  2
+
+A = -E(7)^3-E(7)^4
+B = -E(7)-E(7)^6
+C = -E(7)^2-E(7)^5
 """,
     "A5": """\
 
@@ -234,11 +264,14 @@ def align(G, gap: dict) -> tuple[list[int], list[int]]:
     return sigma, tau
 
 
-def display_in_gap_order(G, gap: dict) -> str:
+def display_in_gap_order(G, gap: dict, primes=None) -> str:
+    """grokcheck's table in GAP's order of classes and characters, with the power maps of ``primes``
+    (default: the ones GAP's text shows), computed by grokcheck from the group."""
     sigma, tau = align(G, gap)
     ct = G.character_table
     inv = {c: g for g, c in enumerate(sigma)}
-    pmaps = {p: [inv[int(G.power_map(p)[sigma[g]])] for g in range(len(sigma))] for p in gap["power_maps"]}
+    primes = gap["power_maps"] if primes is None else primes
+    pmaps = {p: [inv[int(G.power_map(p)[sigma[g]])] for g in range(len(sigma))] for p in primes}
     values = [[ct.cyclotomic(tau[x], sigma[c]) for c in range(len(sigma))] for x in range(len(tau))]
     return display_table(
         "",
@@ -251,21 +284,29 @@ def display_in_gap_order(G, gap: dict) -> str:
     )
 
 
+# The pP rows of plain Display(CharacterTable(G)) where GAP's route is not Dixon–Schneider on G itself
+# (GAP 4.12.1): matrix groups go through a permutation image, the natural S_n has its own method.
+OTHER_ROUTE = {"SL(2,5)": [2, 3, 5], "SL(2,3)": [], "GL(2,3)": [], "SL(2,7)": [], "S8": [2, 3, 5, 7]}
+
+
 @pytest.mark.parametrize("name", sorted(GAP_DISPLAY))
 def test_display_matches_gap_character_for_character(name):
+    # every row grokcheck prints by default (power maps included) is GAP's, character for character
     G = group(name)
     gap = parse_display(GAP_DISPLAY[name])
-    assert display_in_gap_order(G, gap) == "\n" + GAP_DISPLAY[name]
+    primes = OTHER_ROUTE.get(name, G.character_table.display_power_map_primes())
+    assert sorted(gap["power_maps"]) == primes
+    assert display_in_gap_order(G, gap, primes) == "\n" + GAP_DISPLAY[name]
 
 
 @pytest.mark.parametrize("name", sorted(GAP_DISPLAY))
 def test_own_order_display_has_gaps_structure(name):
-    # grokcheck's own ordering: one pP row per prime divisor, and the text parses back to the exact table
+    # grokcheck's own ordering: its default pP rows, and the text parses back to the exact table
     G = group(name)
     text = G.character_table.display()
     parsed = parse_display(text.split("\n", 1)[1])
     primes = sorted({int(p) for p in re.findall(r"(\d+)P", GAP_DISPLAY[name])})
-    assert sorted(parsed["power_maps"]) == primes
+    assert sorted(parsed["power_maps"]) == (G.character_table.power_map_primes() if name in OTHER_ROUTE else primes)
     ct = G.character_table
     assert [[_key(z) for z in r] for r in parsed["values"]] == [
         [_key(ct.cyclotomic(x, c)) for c in range(G.num_classes)] for x in range(G.num_classes)
@@ -332,14 +373,15 @@ LIVE = {
     "SL(2,7)": "SL(2,7)",
     "PSL(2,11)": "PSL(2,11)",
     "Dic3xC3": "DirectProduct(SmallGroup(12,1),CyclicGroup(3))",
+    "D7": "DihedralGroup(14)",
+    "D14": "DihedralGroup(IsPermGroup,28)",
 }
 
 
 @pytest.mark.skipif(shutil.which("gap") is None, reason="GAP is not installed (apt-get install gap)")
 def test_display_matches_live_gap():
     script = "".join(
-        f"tbl:=CharacterTable({expr});; for p in PrimeDivisors(Size(tbl)) do PowerMap(tbl,p); od; "
-        f'Print("@@@\\n"); Display(tbl, rec(indicator:=true));\n'
+        f'tbl:=CharacterTable({expr});; Print("@@@\\n"); Display(tbl, rec(indicator:=true));\n'
         for expr in LIVE.values()
     ) + "QUIT;\n"
     out = subprocess.run(["gap", "-q"], input=script, capture_output=True, text=True, timeout=300).stdout
@@ -348,7 +390,10 @@ def test_display_matches_live_gap():
     for name, block in zip(LIVE, blocks):
         body = _unwrap(block.split("\n", 1)[1])
         G = group(name)
-        assert display_in_gap_order(G, parse_display(body)) == "\n" + body, name
+        gap = parse_display(body)
+        primes = OTHER_ROUTE.get(name, G.character_table.display_power_map_primes())
+        assert sorted(gap["power_maps"]) == primes, name
+        assert display_in_gap_order(G, gap, primes) == "\n" + body, name
 
 
 LARGE = {  # grokcheck name (a permutation group without a dense table) → GAP expression
@@ -363,14 +408,14 @@ LARGE = {  # grokcheck name (a permutation group without a dense table) → GAP 
 def test_large_group_display_matches_live_gap(name):
     from grokcheck.theory import large_group
 
-    script = (
-        f"tbl:=CharacterTable({LARGE[name]});; for p in PrimeDivisors(Size(tbl)) do PowerMap(tbl,p); od; "
-        'Print("@@@\\n"); Display(tbl, rec(indicator:=true));\nQUIT;\n'
-    )
+    script = f'tbl:=CharacterTable({LARGE[name]});; Print("@@@\\n"); Display(tbl, rec(indicator:=true));\nQUIT;\n'
     out = subprocess.run(["gap", "-q"], input=script, capture_output=True, text=True, timeout=300).stdout
     body = _unwrap(out.split("@@@\n")[1].split("\n", 1)[1])
     G = large_group(name)
-    assert display_in_gap_order(G, parse_display(body)) == "\n" + body
+    gap = parse_display(body)
+    primes = OTHER_ROUTE.get(name, G.character_table.display_power_map_primes())
+    assert sorted(gap["power_maps"]) == primes
+    assert display_in_gap_order(G, gap, primes) == "\n" + body
 
 
 @pytest.mark.slow

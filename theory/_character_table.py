@@ -28,6 +28,8 @@ imaginary parts, class by class), so the trivial character is first.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -272,18 +274,34 @@ def _values_from_multiplicities(mult: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.asarray((W.T @ M.T).T)
 
 
-def _abelian_multiplicities(G: FiniteGroup) -> tuple[np.ndarray, ...]:
-    """Eigenvalue multiplicities (one-hot) from the exact abelian characters."""
-    a = _abelian_characters(G)
-    e = G.exponent
-    out = []
-    for c, rep in enumerate(G.class_representatives):
-        o = int(G.element_orders[rep])
-        m = np.zeros((a.shape[0], o), dtype=np.int64)
-        m[np.arange(a.shape[0]), (a[:, rep] * o) // e] = 1  # ζ_e^a = ζ_o^{a·o/e}
+class OneHotMultiplicities(Sequence):
+    """The multiplicities of a table of linear characters ``χ(g_c) = ζ_e^{exponents[χ, c]}``, built per class on demand.
+
+    ``self[c]`` is the ``(num_characters, o_c)`` one-hot int array of class ``c`` (``ζ_e^a =
+    ζ_{o_c}^{a·o_c/e}``), as :attr:`CharacterTable.multiplicities` promises; all of them at once
+    would hold ``k·Σ_c o_c`` integers (6·10⁸ for C1000), so nothing is stored but ``exponents``.
+    """
+
+    def __init__(self, exponents: np.ndarray, e: int, orders: np.ndarray):
+        self.exponents, self.e, self.orders = exponents, int(e), np.asarray(orders)
+
+    def __len__(self) -> int:
+        return int(self.exponents.shape[1])
+
+    def __getitem__(self, c):
+        if isinstance(c, slice):
+            return [self[i] for i in range(*c.indices(len(self)))]
+        o = int(self.orders[c])
+        k = self.exponents.shape[0]
+        m = np.zeros((k, o), dtype=np.int64)
+        m[np.arange(k), (self.exponents[:, c] * o) // self.e] = 1
         m.flags.writeable = False
-        out.append(m)
-    return tuple(out)
+        return m
+
+
+def _abelian_exponents(G: FiniteGroup) -> np.ndarray:
+    """``(k, k)`` exponents ``a`` with ``χ(g_c) = ζ_e^{a[χ, c]}`` (``e`` the exponent), from the exact abelian characters."""
+    return _abelian_characters(G)[:, G.class_representatives] % G.exponent
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,7 +314,8 @@ class CharacterTable:
     multiplicities : one int array per class ``c``, of shape ``(num_irreps, o_c)``
         with ``o_c`` the order of the class-``c`` elements:
         ``χ(g_c) = Σ_j multiplicities[c][χ, j] exp(2πi j/o_c)`` (the eigenvalue
-        multiplicities of ``ρ_χ(g_c)``).
+        multiplicities of ``ρ_χ(g_c)``). For a table of linear characters (Abelian
+        groups) a :class:`OneHotMultiplicities` that builds each class's array on demand.
     residuals : certificate numbers: ``multiplicity_rounding`` (largest distance
         of a multiplicity from its integer before rounding), ``orthogonality``
         (largest deviation of the exact table from the orthogonality relations,
@@ -304,8 +323,14 @@ class CharacterTable:
     """
 
     group: FiniteGroup
-    multiplicities: tuple = field(repr=False)
+    multiplicities: Sequence = field(repr=False)
     residuals: dict = field(default_factory=dict)
+
+    @property
+    def _exponents(self) -> np.ndarray | None:
+        """``(k, k)`` exponents of ``ζ_e`` when every character is linear and stored that way, else ``None``."""
+        m = self.multiplicities
+        return m.exponents if isinstance(m, OneHotMultiplicities) else None
 
     @property
     def num_irreps(self) -> int:
@@ -317,7 +342,11 @@ class CharacterTable:
     @cached_property
     def values(self) -> np.ndarray:
         """``(k, k)`` complex array, character × class, derived from the exact values."""
-        out = _values_from_multiplicities(self.multiplicities)
+        a = self._exponents
+        if a is not None:
+            out = np.exp(2j * np.pi * a / self.multiplicities.e)
+        else:
+            out = _values_from_multiplicities(self.multiplicities)
         out.flags.writeable = False
         return out
 
@@ -329,6 +358,13 @@ class CharacterTable:
 
     def cyclotomic(self, chi: int, cls: int) -> Cyclotomic:
         """``χ(g_cls)`` as an exact :class:`Cyclotomic` in ``Z[ζ_o]``."""
+        a = self._exponents
+        if a is not None:  # ζ_e^a = ζ_{e/g}^{a/g}
+            e = self.multiplicities.e
+            g = math.gcd(int(a[chi, cls]), e)
+            full = np.zeros(e // g, dtype=np.int64)
+            full[int(a[chi, cls]) // g] = 1
+            return Cyclotomic.from_exponents(full, e // g)
         m = self.multiplicities[cls][chi]
         o = len(m)
         # If every eigenvalue is an (o/s)-th root of unity, the value lives in Z[ζ_{o/s}].
@@ -365,6 +401,13 @@ class CharacterTable:
     @cached_property
     def dual(self) -> np.ndarray:
         """``dual[χ]`` is the index of the complex-conjugate character ``χ̄``."""
+        a = self._exponents
+        if a is not None:  # χ̄ = ζ_e^{-a}
+            keys = {row.tobytes(): x for x, row in enumerate(np.ascontiguousarray(a))}
+            neg = np.ascontiguousarray((-a) % self.multiplicities.e)
+            out = np.array([keys[row.tobytes()] for row in neg], dtype=np.int64)
+            out.flags.writeable = False
+            return out
         # Conjugation reverses eigenvalues: multiplicity of ζ^j in ρ̄(g) is that of ζ^{-j} in ρ(g).
         mine = np.concatenate(self.multiplicities, axis=1)
         conj = np.concatenate([m[:, (-np.arange(m.shape[1])) % m.shape[1]] for m in self.multiplicities], axis=1)
@@ -386,6 +429,71 @@ class CharacterTable:
             orbs.append(o)
         return tuple(orbs)
 
+    def value_table(self) -> tuple[np.ndarray, list]:
+        """``(ids, keys)``: ``χ_x(g_c)`` is the exact value ``keys[ids[x, c]]``.
+
+        ``ids`` is ``(k, k)`` int; ``keys`` are the distinct values as canonical keys
+        ``(conductor, ((j, c_j), …))`` in GAP's Zumbroich basis
+        (:func:`~grokcheck.theory._gap_format.gap_coefficients`). Each distinct eigenvalue
+        pattern is converted once (closed-form basis expansion, no polynomial division), so
+        a table of ``k²`` cells with few distinct values costs ``O(k²)`` array work.
+        """
+        from grokcheck.theory._gap_format import key_from_multiplicities, root_key
+
+        a = self._exponents
+        k = self.group.num_classes
+        if a is not None:  # linear characters: the value is ζ_e^a, one key per distinct a
+            e = self.multiplicities.e
+            uniq, inv = np.unique(a, return_inverse=True)
+            keys = [root_key(e, int(v)) for v in uniq]
+            ids = inv.reshape(a.shape)
+        else:
+            ids = np.empty((self.num_irreps, k), dtype=np.int64)
+            index: dict = {}
+            keys = []
+            for c in range(k):
+                m = self.multiplicities[c]
+                rows, inv = np.unique(m, axis=0, return_inverse=True)
+                local = []
+                for row in rows:
+                    key = key_from_multiplicities(m.shape[1], row)
+                    if key not in index:
+                        index[key] = len(keys)
+                        keys.append(key)
+                    local.append(index[key])
+                ids[:, c] = np.asarray(local, dtype=np.int64)[np.ravel(inv)]
+        # distinct keys may still repeat (two patterns, one value): merge them
+        index = {}
+        remap = np.empty(len(keys), dtype=np.int64)
+        merged: list = []
+        for i, key in enumerate(keys):
+            if key not in index:
+                index[key] = len(merged)
+                merged.append(key)
+            remap[i] = index[key]
+        return remap[ids], merged
+
+    def power_map_primes(self) -> list[int]:
+        """Every prime ``p`` up to the largest element order: the power maps GAP's Dixon–Schneider computes.
+
+        GAP's ``DxCalcAllPowerMaps`` (``lib/ctblgrp.gi``) fills ``ComputedPowerMaps`` for all
+        these primes, and ``Display`` prints every computed map; they include every prime
+        divisor of ``|G|``, and the ``p``-th power map of any other ``p`` is that of ``p mod o``
+        class by class.
+        """
+        top = int(np.max(self.group.class_orders))
+        return [p for p in range(2, top + 1) if all(p % d for d in range(2, math.isqrt(p) + 1))]
+
+    def display_power_map_primes(self) -> list[int]:
+        """The primes :meth:`display` prints by default: what GAP's ``Display(CharacterTable(G))`` shows.
+
+        Abelian groups: none (GAP computes their characters without power maps). Other groups:
+        :meth:`power_map_primes` (GAP's Dixon–Schneider run; GAP's special methods print fewer,
+        see :meth:`display`).
+        """
+        G = self.group
+        return [] if G.num_classes == G.order else self.power_map_primes()
+
     def on_elements(self) -> np.ndarray:
         """``(k, n)`` complex array: every character evaluated on every element."""
         return self.values[:, self.group.class_of]
@@ -395,7 +503,8 @@ class CharacterTable:
 
         ``{"group", "order", "classes": [{"name", "size", "order", "centralizer",
         "representative", "representative_element"?, "elements"}], "power_maps": {p:
-        [class of g^p per class]} for every prime p dividing |G|, "elements"?: [what
+        [class of g^p per class]} for every prime p up to the largest element order (GAP's
+        Dixon–Schneider set, which holds every prime divisor of |G|), "elements"?: [what
         element i is], "irreps": [{"index": 1..k (GAP's X.1..X.k), "dim",
         "fs_indicator", "values": [[re, im] per class], "exact": [GAP E(n) string per
         class], "character"?: [[re, im] per element]}]}``. Floats come from the exact
@@ -403,7 +512,7 @@ class CharacterTable:
         ``per_element=False`` drops the per-element lists (classes' ``elements`` and
         irreps' ``character``).
         """
-        from grokcheck.theory._gap_format import class_names, gap_string
+        from grokcheck.theory._gap_format import class_names, key_floats, key_string
 
         G = self.group
         k = G.num_classes
@@ -427,51 +536,65 @@ class CharacterTable:
             if per_element:
                 entry["elements"] = [int(v) for v in G.conjugacy_classes[c]]
             classes.append(entry)
-        exact = [[self.cyclotomic(x, c) for c in range(k)] for x in range(self.num_irreps)]
+        ids, keys = self.value_table()
+        floats = [key_floats(key) for key in keys]
+        strings = [key_string(key) for key in keys]
+        class_of = G.class_of if per_element else None
         irreps = []
         for x in range(self.num_irreps):
-            vals = [exact_to_floats(z) for z in exact[x]]
+            row = ids[x].tolist()
+            vals = [floats[v] for v in row]
             item = {
                 "index": x + 1,
                 "dim": int(self.degrees[x]),
                 "fs_indicator": int(self.fs_indicators[x]),
                 "values": vals,
-                "exact": [gap_string(z) for z in exact[x]],
+                "exact": [strings[v] for v in row],
             }
             if per_element:
-                item["character"] = [vals[int(c)] for c in G.class_of]
+                item["character"] = [vals[c] for c in class_of.tolist()]
             irreps.append(item)
         out = {"group": str(G), "order": G.order, "classes": classes}
-        out["power_maps"] = {str(p): [int(v) for v in G.power_map(p)] for p in _prime_divisors(G.order)}
+        out["power_maps"] = {str(p): [int(v) for v in G.power_map(p)] for p in self.power_map_primes()}
         if G.elements is not None:
             out["elements"] = list(G.elements)
         out["irreps"] = irreps
         return out
 
-    def display(self, *, indicator: bool = True) -> str:
-        """The table exactly as GAP's ``Display`` prints it (see :mod:`grokcheck.theory._gap_format`).
+    def display(self, *, indicator: bool = True, power_maps=None) -> str:
+        """The table as GAP's ``Display`` prints it (see :mod:`grokcheck.theory._gap_format`).
 
         Equal to GAP's ``Display(tbl, rec(indicator := true))`` (``indicator=False``:
-        plain ``Display(tbl)``) once GAP has computed the ``p``-th power maps for
-        every prime ``p`` dividing ``|G|``, for the same ordering of classes and
-        characters: centraliser orders factored by prime, class names ``1a 2a …``,
-        one ``pP`` row per prime, ``.`` for 0, irrationalities ``A, B, …`` named in
-        the order met column by column with ``-A``, ``/A`` (complex conjugate),
+        plain ``Display(tbl)``) for the same ordering of classes and characters and the
+        same power maps: centraliser orders factored by prime, class names ``1a 2a …``,
+        one ``pP`` row per prime in ``power_maps``, ``.`` for 0, irrationalities ``A, B, …``
+        named in the order met column by column with ``-A``, ``/A`` (complex conjugate),
         ``*A`` (other Galois conjugate of a quadratic irrationality), and the legend
         ``A = -E(5)-E(5)^4`` / ``= (1-Sqrt(5))/2 = -b5`` in GAP's notation.
+
+        ``power_maps``: the primes whose maps to print; by default
+        :meth:`display_power_map_primes`, which is what GAP 4.12 prints for
+        ``CharacterTable(G)`` when it computes the table by Dixon–Schneider (permutation
+        groups such as D14, A_n, PSL(2,7), and pc groups such as D7, Q8, F21: every prime up to
+        the largest element order) and for Abelian groups (none). GAP prints other rows when it
+        takes another route: only the prime divisors of ``|G|`` for the natural ``S_n``
+        (S8: no 11P, 13P), none for matrix groups handled through a permutation image
+        (``SL(2,5)``, ``GL(2,3)``) or Baum–Clausen (``SmallGroup(16,3)``); pass the primes GAP
+        shows to match such a text too.
         """
         from grokcheck.theory._gap_format import display_table
 
         G = self.group
-        k = G.num_classes
-        values = [[self.cyclotomic(x, c) for c in range(k)] for x in range(self.num_irreps)]
+        primes = self.display_power_map_primes() if power_maps is None else sorted(power_maps)
+        ids, keys = self.value_table()
         return display_table(
             str(G),
             G.order,
             G.centralizer_orders,
             G.class_orders,
-            {p: G.power_map(p) for p in _prime_divisors(G.order)},
-            values,
+            {p: G.power_map(p) for p in primes},
+            keys,
+            value_ids=ids,
             indicators=self.fs_indicators if indicator else None,
         )
 
@@ -527,18 +650,24 @@ def compute_character_table(G: FiniteGroup, *, seed: int = 0, method: str = "aut
     if method == "abelian" and not (dense and G.is_abelian):
         raise ValueError("method='abelian' needs an Abelian group given by a table")
     if method == "abelian" or (method == "auto" and dense and G.is_abelian):
-        mult = _abelian_multiplicities(G)
+        expo = _abelian_exponents(G)
+        mult = OneHotMultiplicities(expo, G.exponent, G.class_orders)
+        vals = np.exp(2j * np.pi * expo / G.exponent)
+        degs = np.ones(len(expo), dtype=np.int64)
     else:
         mult = _exact_multiplicities(G, _numeric_characters(G, seed))
+        vals = _values_from_multiplicities(mult)
+        degs = mult[0].sum(axis=1)
     k = G.num_classes
     if len(mult) != k:  # pragma: no cover - _split always returns k vectors
         raise CertificationError(f"found {len(mult)} characters for {k} classes")
     # Order: degree, then values (real parts, then imaginary parts, class by class).
-    vals = _values_from_multiplicities(mult)
-    degs = mult[0].sum(axis=1)
     rv = np.round(vals, 9)
     order = np.lexsort(tuple(-rv.imag.T[::-1]) + tuple(-rv.real.T[::-1]) + (degs,))
-    mult = tuple(np.ascontiguousarray(m[order]) for m in mult)
+    if isinstance(mult, OneHotMultiplicities):
+        mult = OneHotMultiplicities(np.ascontiguousarray(mult.exponents[order]), mult.e, mult.orders)
+    else:
+        mult = tuple(np.ascontiguousarray(m[order]) for m in mult)
     vals = vals[order]
     table = CharacterTable(G, mult)
     degs = table.degrees

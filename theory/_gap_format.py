@@ -80,44 +80,240 @@ def zumbroich_exponents(N: int) -> tuple[int, ...]:
     return tuple(sorted(exps))
 
 
+def _units_inverse(a: int, m: int) -> int:
+    return pow(a, -1, m) if m > 1 else 0
+
+
 @lru_cache(maxsize=None)
-def _basis_matrix(M: int, N: int) -> np.ndarray:
-    """Power-basis coordinates in ``Z[ζ_N]`` (columns) of the Zumbroich basis of ``Q(ζ_M)``, M | N."""
-    cols = []
-    for j in zumbroich_exponents(M):
-        full = np.zeros(M, dtype=np.int64)
-        full[j] = 1
-        cols.append(Cyclotomic.from_exponents(full, M, N).coeffs)
-    return np.array(cols, dtype=float).T
+def _crt_parts(N: int) -> tuple[tuple[int, int, int, int], ...]:
+    """``(p, e, q = p^e, N/q)`` for each prime power ``q ∥ N``."""
+    return tuple((p, e, p**e, N // p**e) for p, e in _prime_powers(N))
 
 
-def _divisors(n: int) -> list[int]:
-    return sorted({d for i in range(1, math.isqrt(n) + 1) if n % i == 0 for d in (i, n // i)})
+def _local_expansion(p: int, e: int, q: int, x: int) -> tuple[tuple[int, int], ...]:
+    """``ζ_q^x`` in the local Zumbroich basis of ``Q(ζ_q)``: ``((x', c), …)``.
+
+    ``p = 2``: ``ζ_q^x = −ζ_q^{x−q/2}`` for ``x ≥ q/2``. Odd ``p``: write ``x = a·p^{e−1} + b``
+    with ``|b| ≤ (p^{e−1} − 1)/2``; for ``a = 0`` use ``Σ_{a=0}^{p−1} ζ_p^a = 0``, i.e.
+    ``ζ_q^b = −Σ_{a=1}^{p−1} ζ_q^{a·p^{e−1}+b}``.
+    """
+    x %= q
+    if p == 2:
+        return ((x, 1),) if x < q // 2 else ((x - q // 2, -1),)
+    s = q // p  # p^{e-1}
+    b = x % s
+    if b > (s - 1) // 2:
+        b -= s
+    a = ((x - b) // s) % p
+    if a:
+        return ((x, 1),)
+    return tuple((((a2 * s + b) % q), -1) for a2 in range(1, p))
+
+
+@lru_cache(maxsize=1 << 16)
+def root_in_basis(N: int, j: int) -> tuple[tuple[int, int], ...]:
+    """``ζ_N^j`` in GAP's Zumbroich basis of ``Q(ζ_N)``: ``((exponent, coefficient), …)``, sorted.
+
+    By the Chinese remainder theorem ``ζ_N^j = ∏ ζ_q^{x_q}`` over the prime powers ``q ∥ N``
+    (``x_q = j·(N/q)⁻¹ mod q``); each factor is expanded in its local basis
+    (:func:`_local_expansion`) and the products ``∏ ζ_q^{x'_q} = ζ_N^{Σ (N/q)·x'_q}`` are the
+    basis elements. Exact, at most ``∏ (p − 1)`` terms, no linear algebra.
+    """
+    terms: dict[int, int] = {0: 1}
+    for p, e, q, cof in _crt_parts(N):
+        x = (j * _units_inverse(cof % q, q)) % q if q > 1 else 0
+        loc = _local_expansion(p, e, q, x)
+        nxt: dict[int, int] = {}
+        for t, c in terms.items():
+            for y, d in loc:
+                k = (t + cof * y) % N
+                nxt[k] = nxt.get(k, 0) + c * d
+        terms = nxt
+    return tuple(sorted((k, c) for k, c in terms.items() if c))
+
+
+def _reduce_conductor(N: int, terms: dict[int, int]) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """Move ``Σ c_j ζ_N^j`` (Zumbroich basis of ``N``) to its conductor, one prime at a time.
+
+    ``z ∈ Q(ζ_{N/p})`` is read off the coordinates (GAP's reduction): for ``p² | N`` (or
+    ``4 | N`` and ``p = 2``) the basis of ``Q(ζ_{N/p})`` is the part of the basis with ``p | j``
+    (``q = 4``: ``4 | j``, since ``Q(ζ_{N/2}) = Q(ζ_{N/4})``); for ``p ∥ N`` odd, ``w ∈ Q(ζ_{N/p})``
+    is ``w·1 = −Σ_{a=1}^{p−1} w·ζ_p^a``, so the coordinates are constant, equal to ``−c``, on
+    each fibre of the ``p``-part; ``N ≡ 2 mod 4`` halves at once (all exponents are even).
+    """
+    terms = {j: c for j, c in terms.items() if c}
+    changed = True
+    while changed and N > 1:
+        changed = False
+        for p, e, q, cof in _crt_parts(N):
+            if p == 2 and e == 1:
+                N, terms = N // 2, {j // 2: c for j, c in terms.items()}
+            elif p == 2 and e == 2:
+                if any(j % 4 for j in terms):
+                    continue
+                N, terms = N // 4, {j // 4: c for j, c in terms.items()}
+            elif e >= 2:
+                if any(j % p for j in terms):
+                    continue
+                N, terms = N // p, {j // p: c for j, c in terms.items()}
+            else:
+                fibres: dict[int, dict[int, int]] = {}
+                for j, c in terms.items():
+                    x = (j * _units_inverse(cof % p, p)) % p
+                    fibres.setdefault((j - cof * x) % N, {})[x] = c
+                if any(len(f) != p - 1 or len(set(f.values())) != 1 for f in fibres.values()):
+                    continue
+                N, terms = N // p, {r // p: -next(iter(f.values())) for r, f in fibres.items()}
+            changed = True
+            break
+    if N == 1:
+        return 1, (((0, terms.get(0, 0)),) if terms.get(0, 0) else ())
+    return N, tuple(sorted(terms.items()))
+
+
+def key_from_multiplicities(o: int, mult) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The canonical key ``(conductor, ((j, c_j), …))`` of ``Σ_j mult[j] ζ_o^j`` (GAP's coefficients)."""
+    acc: dict[int, int] = {}
+    for j in np.nonzero(np.asarray(mult))[0]:
+        m = int(mult[j])
+        for k, c in root_in_basis(o, int(j)):
+            acc[k] = acc.get(k, 0) + m * c
+    return _reduce_conductor(o, acc)
+
+
+def key_galois(key, k: int):
+    """The key of the Galois conjugate ``ζ ↦ ζ^k`` (``k`` a unit; the conductor is unchanged)."""
+    N, terms = key
+    if N == 1:
+        return key
+    acc: dict[int, int] = {}
+    for j, c in terms:
+        for t, d in root_in_basis(N, (j * k) % N):
+            acc[t] = acc.get(t, 0) + c * d
+    return N, tuple(sorted((t, c) for t, c in acc.items() if c))
+
+
+def root_key(e: int, a: int):
+    """The canonical key of ``ζ_e^a``."""
+    g = math.gcd(a, e)
+    return _reduce_conductor(e // g, dict(root_in_basis(e // g, (a // g) % (e // g))))
+
+
+def key_floats(key) -> list[float]:
+    """``[re, im]`` of a key without rounding noise: a part that is exactly rational is exact.
+
+    ``2·Re z = z + z̄`` and ``z − z̄ = 2i·Im z`` are computed exactly; ``Re z`` is rational
+    when ``z + z̄`` has conductor 1, ``Im z`` when ``z − z̄ = c·E(4)``.
+    """
+    N, terms = key
+    if N == 1:
+        return [float(terms[0][1]) if terms else 0.0, 0.0]
+    bar = dict(key_galois(key, N - 1)[1])
+    mine = dict(terms)
+    s_key = _reduce_conductor(N, {j: mine.get(j, 0) + bar.get(j, 0) for j in set(mine) | set(bar)})
+    d_key = _reduce_conductor(N, {j: mine.get(j, 0) - bar.get(j, 0) for j in set(mine) | set(bar)})
+    w = key_complex(key)
+    if s_key[0] == 1:
+        re = s_key[1][0][1] / 2 if s_key[1] else 0.0
+    else:
+        re = w.real
+    if d_key[0] == 1 and not d_key[1]:
+        im = 0.0
+    elif d_key[0] == 4 and len(d_key[1]) == 1 and d_key[1][0][0] == 1:
+        im = d_key[1][0][1] / 2
+    else:
+        im = w.imag
+    return [float(re) + 0.0, float(im) + 0.0]
+
+
+def key_neg(key):
+    return key[0], tuple((j, -c) for j, c in key[1])
+
+
+@lru_cache(maxsize=None)
+def _unit_generators(N: int) -> tuple[int, ...]:
+    """A generating set of ``(Z/N)^×`` (greedy over the units in increasing order)."""
+    gens: list[int] = []
+    sub = {1 % N}
+    for a in range(2, N):
+        if math.gcd(a, N) != 1 or a in sub:
+            continue
+        gens.append(a)
+        frontier = list(sub)
+        while frontier:  # close the subgroup under multiplication by the generators
+            nxt = []
+            for x in frontier:
+                for g in gens:
+                    y = (x * g) % N
+                    if y not in sub:
+                        sub.add(y)
+                        nxt.append(y)
+            frontier = nxt
+    return tuple(gens)
+
+
+def key_star(key):
+    """GAP's ``StarCyc`` on a key: the other Galois conjugate when there are exactly two, else ``None``.
+
+    The orbit under the generators of ``(Z/N)^×`` is grown only until it has three members.
+    """
+    N = key[0]
+    orbit = [key]
+    i = 0
+    while i < len(orbit):
+        for g in _unit_generators(N):
+            w = key_galois(orbit[i], g)
+            if w not in orbit:
+                orbit.append(w)
+                if len(orbit) > 2:
+                    return None
+        i += 1
+    return orbit[1] if len(orbit) == 2 else None
+
+
+def key_to_cyclotomic(key) -> Cyclotomic:
+    N, terms = key
+    full = np.zeros(N, dtype=np.int64)
+    for j, c in terms:
+        full[j] += c
+    return Cyclotomic.from_exponents(full, N)
+
+
+def key_string(key) -> str:
+    """A key as GAP prints it (see :func:`gap_string`)."""
+    N, terms = key
+    if N == 1:
+        return str(terms[0][1]) if terms else "0"
+    parts = []
+    for j, c in terms:
+        if j == 0:
+            parts.append(str(c))
+            continue
+        base = f"E({N})" if j == 1 else f"E({N})^{j}"
+        parts.append(base if c == 1 else "-" + base if c == -1 else f"{c}*{base}")
+    return "+".join(parts).replace("+-", "-")
+
+
+def key_complex(key) -> complex:
+    N, terms = key
+    return complex(sum(c * complex(math.cos(2 * math.pi * j / N), math.sin(2 * math.pi * j / N)) for j, c in terms))
 
 
 @lru_cache(maxsize=65536)
 def _coefficients(N: int, coeffs: tuple[int, ...]) -> tuple[int, tuple[tuple[int, int], ...]]:
-    z = Cyclotomic(N, coeffs)
-    if z.is_rational:
-        return 1, ((0, int(coeffs[0])),) if coeffs[0] else ()
-    target = np.array(coeffs, dtype=float)
-    for M in _divisors(N):
-        if M % 4 == 2 or M == 1:
-            continue  # Q(ζ_M) = Q(ζ_{M/2}) for M ≡ 2 mod 4
-        B = _basis_matrix(M, N)
-        x, *_ = np.linalg.lstsq(B, target, rcond=None)
-        r = np.rint(x).astype(np.int64)
-        # exact check: the rounded coordinates must rebuild the number (else z ∉ Q(ζ_M))
-        full = np.zeros(M, dtype=np.int64)
-        for j, c in zip(zumbroich_exponents(M), r):
-            full[j] += c
-        if Cyclotomic.from_exponents(full, M) == z:
-            return M, tuple((int(j), int(c)) for j, c in zip(zumbroich_exponents(M), r) if c)
-    raise AssertionError(f"internal error: {z} is not in Q(ζ_{N})")  # pragma: no cover
+    acc: dict[int, int] = {}
+    for j, m in enumerate(coeffs):
+        if m:
+            for k, c in root_in_basis(N, j):
+                acc[k] = acc.get(k, 0) + int(m) * c
+    return _reduce_conductor(N, acc)
 
 
 def gap_coefficients(z: Cyclotomic) -> tuple[int, tuple[tuple[int, int], ...]]:
-    """``(conductor N, ((j, c_j), …))``: ``z = Σ c_j ζ_N^j`` in GAP's Zumbroich basis (non-zero terms)."""
+    """``(conductor N, ((j, c_j), …))``: ``z = Σ c_j ζ_N^j`` in GAP's Zumbroich basis (non-zero terms).
+
+    Canonical: equal numbers have equal coefficients, so this is also an exact hash key.
+    """
     return _coefficients(z.N, z.coeffs)
 
 
@@ -138,8 +334,8 @@ def gap_string(z: Cyclotomic) -> str:
 
 def star(z: Cyclotomic) -> Cyclotomic | None:
     """GAP's ``StarCyc``: the other Galois conjugate of a quadratic irrationality, else ``None``."""
-    conj = z.conjugates()
-    return conj[1] if len(conj) == 2 else None
+    other = key_star(gap_coefficients(z))
+    return None if other is None else key_to_cyclotomic(other)
 
 
 def _squarefree_part(n: int) -> tuple[int, int]:
@@ -226,52 +422,46 @@ def class_names(orders) -> list[str]:
 class GapNamer:
     """GAP's ``CharacterTableDisplayStringEntryDefault``: name cells in the order they are met.
 
-    ``namer(z)`` returns ``"."`` for 0, the integer for a rational, else ``A``,
-    ``-A``, ``/A``, ``-/A``, ``*A``, ``-*A`` or a new letter; :attr:`legend` lists
-    ``(name, value)`` in order of creation.
+    ``namer(z)`` (``z`` a :class:`Cyclotomic` or a canonical key from :func:`gap_coefficients`)
+    returns ``"."`` for 0, the integer for a rational, else ``A``, ``-A``, ``/A``, ``-/A``,
+    ``*A``, ``-*A`` or a new letter; :attr:`legend` lists ``(name, value)`` in order of creation.
+    GAP scans its legend in order and tries the six forms in that order for each entry; a
+    value matches the forms of at most one entry (two entries whose forms met would be one
+    orbit of ``±``, complex conjugation and ``*``, and the later would have been named by the
+    earlier), so a dictionary filled in GAP's order of forms gives the same names in O(1).
     """
 
     def __init__(self):
         self.legend: list[tuple[str, Cyclotomic]] = []
-        self._forms: list[tuple[Cyclotomic, Cyclotomic, Cyclotomic | None]] = []
-        self._cache: dict = {}
+        self._keys: list = []
+        self._forms: dict = {}
 
-    def __call__(self, z: Cyclotomic) -> str:
-        N, terms = gap_coefficients(z)
-        key = (N, terms)
-        if key in self._cache:
-            return self._cache[key]
-        self._cache[key] = out = self._name(z)
-        return out
-
-    def _name(self, z: Cyclotomic) -> str:
-        if z.is_rational:
-            v = int(z.coeffs[0])
-            return "." if v == 0 else str(v)
-        for (label, w), (_, bar, st) in zip(self.legend, self._forms):
-            if z == w:
-                return label
-            if z == -w:
-                return "-" + label
-            if z == bar:
-                return "/" + label
-            if z == -bar:
-                return "-/" + label
-            if st is not None and z == st:
-                return "*" + label
-            if st is not None and z == -st:
-                return "-*" + label
+    def __call__(self, z) -> str:
+        key = gap_coefficients(z) if isinstance(z, Cyclotomic) else z
+        N, terms = key
+        if N == 1:
+            return str(terms[0][1]) if terms else "."
+        name = self._forms.get(key)
+        if name is not None:
+            return name
         label = _letters(len(self.legend) + 1, _LETTERS)
-        self.legend.append((label, z))
-        self._forms.append((z, z.conjugate(), star(z)))
+        self.legend.append((label, key_to_cyclotomic(key)))
+        self._keys.append(key)
+        bar = key_galois(key, N - 1)
+        st = key_star(key)
+        forms = [(key, label), (key_neg(key), "-" + label), (bar, "/" + label), (key_neg(bar), "-/" + label)]
+        if st is not None:
+            forms += [(st, "*" + label), (key_neg(st), "-*" + label)]
+        for k, nm in forms:
+            self._forms.setdefault(k, nm)
         return label
 
     def legend_lines(self) -> list[str]:
         """GAP's ``CharacterTableDisplayLegendDefault``, one string per line."""
         lines = []
-        for label, z in self.legend:
-            lines.append(f"{label} = {gap_string(z)}")
-            q = quadratic(z)
+        for (label, z), key in zip(self.legend, self._keys):
+            lines.append(f"{label} = {key_string(key)}")
+            q = quadratic(z) if key_star(key) is not None else None
             if q is not None:
                 lines.append(f"  = {q['display']} = {q['ATLAS']}")
         return lines
@@ -291,6 +481,7 @@ def display_table(
     *,
     indicators=None,
     linelen: int = 79,
+    value_ids=None,
 ) -> str:
     """GAP's ``Display(tbl)`` (with ``rec(indicator := true)`` when ``indicators`` is given).
 
@@ -299,8 +490,10 @@ def display_table(
     identifier : the first line (GAP's ``Identifier``).
     order : |G|.
     centralizers, orders : ``(k,)`` centraliser orders and element orders per class.
-    power_maps : ``{p: (k,) class of g_i^p}`` for the primes to print, in increasing ``p``.
-    values : ``k × k`` nested sequence of :class:`Cyclotomic` (character × class).
+    power_maps : ``{p: (k,) class of g_i^p}`` for the primes to print (printed in increasing ``p``).
+    values : ``k × k`` nested sequence of :class:`Cyclotomic` (character × class); or, with
+        ``value_ids``, the list of distinct values (:class:`Cyclotomic` or keys of
+        :func:`gap_coefficients`) that ``value_ids`` (``k × k`` ints) indexes.
     indicators : ``(k,)`` Frobenius–Schur indicators in {1, 0, −1}, or ``None``.
     linelen : GAP's ``SizeScreen()[1] − 1``.
     """
@@ -309,24 +502,39 @@ def display_table(
     primes = [p for p, _ in _prime_powers(order)]
     cen = [_factor_counts(int(c)) for c in centralizers]
     namer = GapNamer()
-    charvals: list[dict[int, str]] = [dict() for _ in range(len(values))]
-    charnames = [f"X.{i + 1}" for i in range(len(values))]
-    prin = [max((len(c) for c in charnames), default=0) + 3 if values else 3]
+    if value_ids is None:
+        distinct = [z for row in values for z in row]
+        ids = np.arange(len(distinct)).reshape(len(values), k) if distinct else np.zeros((0, k), dtype=np.int64)
+    else:
+        distinct, ids = list(values), np.asarray(value_ids)
+    nchars = ids.shape[0]
+    names: list[str | None] = [None] * len(distinct)
+    charnames = [f"X.{i + 1}" for i in range(nchars)]
+    prin = [max((len(c) for c in charnames), default=0) + 3 if nchars else 3]
     iwsum = 3 if indicators is not None else 0  # iw = [2] for the 2nd indicator, + 1
     pmaps = sorted(power_maps)
+    pm = {p: [int(v) for v in power_maps[p]] for p in pmaps}
 
-    def col_width(c: int) -> int:
+    def name_column(c: int) -> list[str]:
+        # GAP names the cells of a column top to bottom when it first lays the column out
+        out = []
+        for v in ids[:, c].tolist():
+            if names[v] is None:
+                names[v] = namer(distinct[v])
+            out.append(names[v])
+        return out
+
+    def col_width(c: int, cells: list[str]) -> int:
         width = len(nam[c])
         for p in pmaps:
-            width = max(width, len(nam[int(power_maps[p][c])]))
-        for i in range(len(values)):
-            width = max(width, len(charvals[i][c]))
-        return width + 1
+            width = max(width, len(nam[pm[p][c]]))
+        return max([width, *map(len, cells)]) + 1
 
+    cells: list[list[str]] = []
     col = 1
     ncols = k + 1
     show_ind = indicators is not None
-    text = identifier + "\n"
+    out = [identifier, "\n"]
     while col < ncols:
         acol = 0
         if show_ind:
@@ -336,43 +544,39 @@ def display_table(
             acol += 1
             if len(prin) < col + acol:
                 c = col + acol - 2
-                for i in range(len(values)):
-                    charvals[i][c] = namer(values[i][c])
-                prin.append(col_width(c))
+                cells.append(name_column(c))
+                prin.append(col_width(c, cells[c]))
             length += prin[col + acol - 1]
         if length >= linelen:
             acol -= 1
         if acol == 0:  # pragma: no cover - a single column wider than the screen
             acol = 1
         cols = range(col - 1, col - 1 + acol)
-        text += "\n"
+        out.append("\n")
         for p in primes:
-            text += str(p).rjust(prin[0])
+            out.append(str(p).rjust(prin[0]))
             for c in cols:
                 e = cen[c].get(p, 0)
-                text += (str(e) if e else ".").rjust(prin[c + 1])
-            text += "\n"
-        text += "\n" + "".rjust(prin[0])
-        for c in cols:
-            text += nam[c].rjust(prin[c + 1])
+                out.append((str(e) if e else ".").rjust(prin[c + 1]))
+            out.append("\n")
+        out.append("\n" + "".rjust(prin[0]))
+        out.extend(nam[c].rjust(prin[c + 1]) for c in cols)
         for p in pmaps:
-            text += "\n" + f"{p}P".rjust(prin[0])
-            for c in cols:
-                text += nam[int(power_maps[p][c])].rjust(prin[c + 1])
-        text += "\n"
+            out.append("\n" + f"{p}P".rjust(prin[0]))
+            out.extend(nam[pm[p][c]].rjust(prin[c + 1]) for c in cols)
+        out.append("\n")
         if show_ind:
             prin[0] -= iwsum
-            text += "".rjust(prin[0]) + "2".rjust(2)
-        for i in range(len(values)):
-            text += "\n" + charnames[i].ljust(prin[0])
+            out.append("".rjust(prin[0]) + "2".rjust(2))
+        for i in range(nchars):
+            out.append("\n" + charnames[i].ljust(prin[0]))
             if show_ind:
-                text += {1: "+", 0: "o", -1: "-"}[int(indicators[i])].rjust(2) + " "
-            for c in cols:
-                text += charvals[i][c].rjust(prin[c + 1])
+                out.append({1: "+", 0: "o", -1: "-"}[int(indicators[i])].rjust(2) + " ")
+            out.extend(cells[c][i].rjust(prin[c + 1]) for c in cols)
         col += acol
-        text += "\n"
+        out.append("\n")
         show_ind = False
     legend = namer.legend_lines()
     if legend:
-        text += "\n" + "\n".join(legend) + "\n"
-    return text
+        out.append("\n" + "\n".join(legend) + "\n")
+    return "".join(out)
