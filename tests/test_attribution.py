@@ -157,6 +157,8 @@ def test_analyze_attribution_paper_cli(capsys):
     att = out["files"][0]["attribution"]
     assert [k["name"] for k in att["key"]] == ["[4,1] standard", "[1,1,1,1,1] sign"]
     assert att["losses"]["restricted"] < 1e-3 < att["losses"]["excluded"]
+    assert att["status"] == "OK" and att["inconclusive"] == []
+    assert att["fve_key"] > 1e4 * att["null_baseline"]["fve_all_irreps"]  # 0.85 against 6 irreps/(120²·119) = 3.5e-6
 
 
 def test_additive_net_reads_biases_and_matches_the_models_logits(tmp_path):
@@ -182,3 +184,77 @@ def test_additive_net_reads_biases_and_matches_the_models_logits(tmp_path):
     want = model.logits()[np.ix_(inv, inv, inv)]  # [a, b, c] in the group's labelling
     got = np.concatenate([L for _, L in net.logit_chunks()])
     assert np.abs(got - want).max() < 1e-4  # the file's float32 evaluation against float64
+
+
+# --------------------------------------------------------------------------- models that learned nothing
+
+
+def _random_onelayer(path, n, seed=0, e=16, h=8):
+    """A state dict of the released architecture at its random initialisation (N(0, 1/fan-in))."""
+    import math
+
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    torch.save({"W_x": torch.randn(n, e, generator=g) / math.sqrt(e), "W_y": torch.randn(n, e, generator=g) / math.sqrt(e),
+                "W": torch.randn(2 * e, h, generator=g) / math.sqrt(2 * e),
+                "W_U": torch.randn(h, n, generator=g) / math.sqrt(h)}, path)
+
+
+def test_random_init_model_is_inconclusive_in_json_and_text(tmp_path, capsys):
+    """A random-init network: accuracy near chance, and the character terms no larger than in its own
+    logits with the outputs relabelled at random — flagged, whatever the 0.005 threshold marks key."""
+    from grokcheck.checks.cli import main
+
+    _random_onelayer(tmp_path / "r.pt", 6)
+    assert main(["analyze", str(tmp_path / "r.pt"), "S3", "--format", "onelayer-mlp", "--attribution", "paper",
+                 "--json"]) == 0
+    att = json.loads(capsys.readouterr().out)["files"][0]["attribution"]
+    assert att["status"] == "INCONCLUSIVE" and len(att["inconclusive"]) == 2
+    assert "not learned the table" in att["inconclusive"][0] and "does not separate" in att["inconclusive"][1]
+    assert att["null_baseline"]["trace_similarity_sd"] == pytest.approx(1 / np.sqrt(36 * 5))  # 1/√(n²(n−1))
+    assert main(["analyze", str(tmp_path / "r.pt"), "S3", "--format", "onelayer-mlp", "--attribution", "paper"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("INCONCLUSIVE:") == 2 and "by chance" in text
+
+
+@pytest.mark.parametrize("name,seed", [("S3", 2), ("D5", 2)])
+def test_random_network_marked_key_is_not_separated(name, seed):
+    """Random networks whose chance cosines cross the 0.005 threshold (S3 seed 2: one of two irreps;
+    D5 seed 2: two of three) explain no more than the null baseline: flagged even without an accuracy."""
+    G = group(name)
+    rng = np.random.default_rng(seed)
+    n, N = G.order, 64
+    net = AdditiveNet(rng.standard_normal((N, n)), rng.standard_normal((N, n)), rng.standard_normal((N, n)), None, None)
+    att = attribute_model(G, net=net, losses=False)
+    assert att.key.size > 0
+    (why,) = att.inconclusive()
+    assert "does not separate" in why
+
+
+def test_a_character_sum_model_is_not_flagged():
+    G = group("D5")
+    orbits, chi, _, triv = orbit_characters(G)
+    k = (triv + 1) % len(orbits)
+    L = 3 * _cube(G, chi[k]) + 0.1 * np.random.default_rng(5).standard_normal((G.order,) * 3)
+    att = attribute_model(G, chunks=logits_chunks_of_array(L, G.order), losses=False, accuracy=1.0)
+    assert att.key.tolist() == [k] and att.inconclusive() == []
+    assert att.null["fve_all_irreps"] == pytest.approx(3 / (100 * 9))  # D5: 3 non-trivial real irreps / (n²(n−1))
+
+
+def test_null_baseline_is_the_expected_share_of_randomly_permuted_outputs():
+    """Permuting each pair's outputs at random: the mean explained fraction per irrep over many draws is
+    the closed form 1/(n²(n−1)), whatever the logits."""
+    from grokcheck.checks.training._attribution import null_baseline
+
+    G = group("S3")
+    n = G.order
+    orbits, chi, _, triv = orbit_characters(G)
+    rng = np.random.default_rng(6)
+    L = 2 * _cube(G, chi[(triv + 1) % len(orbits)]) + rng.standard_normal((n, n, n))
+    idx = np.argsort(rng.random((400, n, n, n)), axis=-1)  # 400 independent draws, one permutation per pair
+    fve = np.array([character_fit(G, logits_chunks_of_array(np.take_along_axis(L, p, -1), n)).fve for p in idx])
+    per = null_baseline(n, len(orbits) - 1)["fve_per_irrep"]
+    nt = [k for k in range(len(orbits)) if k != triv]
+    # mean of 400 χ²₁-like draws: relative standard error √(2/400) = 7%; 25% is > 3 standard errors
+    assert fve[:, nt].mean(axis=0) == pytest.approx([per] * len(nt), rel=0.25)

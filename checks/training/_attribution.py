@@ -41,8 +41,8 @@ import numpy as np
 
 from grokcheck.errors import InvalidInputError
 
-__all__ = ["KEY_TRACE_SIMILARITY", "RANK_TOLERANCE", "AdditiveNet", "CharacterFit", "ModelAttribution",
-           "additive_net", "orbit_characters", "character_fit", "embedding_shares", "embedding_rank",
+__all__ = ["KEY_TRACE_SIMILARITY", "LEARNED_ACCURACY", "NULL_FACTOR", "RANK_TOLERANCE", "AdditiveNet", "CharacterFit", "ModelAttribution",
+           "additive_net", "orbit_characters", "character_fit", "null_baseline", "embedding_shares", "embedding_rank",
            "ablation_losses", "attribute_model", "attribution_of_report", "attribute_reports", "print_attribution"]
 
 #: an orbit is a key representation when the cosine between the centred logits and its character
@@ -52,6 +52,21 @@ __all__ = ["KEY_TRACE_SIMILARITY", "RANK_TOLERANCE", "AdditiveNet", "CharacterFi
 #: sits at |cos| ≲ 1e-3 on the released checkpoints (float32 weights, ~1e-6 of the variance), one
 #: it uses weakly at 0.01–0.03 (C113 seed 1: frequencies 8, 13, 25, 32, 34), a main one at 0.1–0.5.
 KEY_TRACE_SIMILARITY = 0.005
+
+#: below this accuracy on all |G|² pairs a model has not learned the table and its attribution is
+#: flagged INCONCLUSIVE: the bar at which the trained-network checks count a seed as generalised
+#: (``GROKKED`` of grokcheck.checks.claims._trained); the released checkpoints are at 0.9998–1.
+LEARNED_ACCURACY = 0.95
+
+#: the key irreps must explain more than this multiple of the null baseline's whole character part
+#: (:func:`null_baseline`: every non-trivial irrep's expected share of the variance when each pair's
+#: outputs are permuted at random, summed). Under that null each irrep's share is a χ²₁-like
+#: variable (a sum of |G|² independent terms, squared), so k irreps' shares together exceed 10× their
+#: mean with probability P(χ²_k > 10k): 0.0016 for k = 1, less for more. A random-init network sits
+#: at or below the null (its variance lies mostly in functions of (a, c) and (b, c), which the
+#: character cubes are orthogonal to); the released models sit 10⁴–10⁷× above it (S5: 0.31–0.86
+#: against 3.5·10⁻⁶; S6 0.35 against 2.7·10⁻⁸; a C3-sized group is where a learned model could fall short: 1/18 per irrep).
+NULL_FACTOR = 10.0
 
 #: singular values below this fraction of the largest do not count towards the numerical rank of
 #: an embedding: weight decay shrinks unused directions geometrically over a long run, so they lie
@@ -93,11 +108,16 @@ class AdditiveNet:
 
     def chunks(self, *, hidden: bool = False, dtype=None):
         """Yield ``(a, L, H)``: left operands ``a`` (A,), logits ``L`` (A, n, n) ``[a, b, c]`` and,
-        with ``hidden``, the activations ``H`` (A, n, N) (else ``None``).
+        with ``hidden``, the activations ``H`` (A, n, N) (else ``None``), as float64 numpy arrays.
 
         ``dtype``: the torch dtype (default float64 up to n = 256, float32 above, as the file's
         own evaluation of the released checkpoints).
         """
+        for a, out, h in self.torch_chunks(hidden=hidden, dtype=dtype):
+            yield a, out.double().numpy(), (h.double().numpy() if hidden else None)
+
+    def torch_chunks(self, *, hidden: bool = False, dtype=None):
+        """:meth:`chunks` as torch tensors in ``dtype`` (no float64 copies of the activations)."""
         import torch
 
         from grokcheck.checks.training._models import activation
@@ -120,7 +140,7 @@ class AdditiveNet:
                 out = h @ W
                 if bU is not None:
                     out = out + bU
-                yield a, out.double().numpy(), (h.double().numpy() if hidden else None)
+                yield a, out, (h if hidden else None)
 
 
 def additive_net(model, element_of_label=None) -> AdditiveNet:
@@ -224,43 +244,98 @@ class CharacterFit:
         return float(self.fve[idx].sum()) if idx.size else 0.0
 
 
+def _by_product(table, inverses, a, width: int):
+    """``(A, n, width)`` gather index: at ``[i, g, ·]`` the right operand ``b = a_i⁻¹ g`` with ``a_i b = g``
+    (``table`` the (n, n) torch Cayley table, ``inverses`` (n,), ``a`` (A,) left operands)."""
+    b = table[np.asarray(inverses)[np.asarray(a, dtype=np.int64)]]  # (A, n): row a⁻¹ of the table
+    return b[:, :, None].expand(-1, -1, width)
+
+
+class _CharacterSums:
+    """Running sums of one pass over the logits, from which :func:`character_fit` follows.
+
+    Per product ``g = a b`` the sums over its ``n`` pairs of the centred logit rows ``S[g]`` (n,)
+    and of the same rows normalised ``U[g]``: then ``⟨L, T_O⟩ = Σ_{g,c} S[g, c] χ_O(g c⁻¹)``, a
+    bincount over ``h = g c⁻¹`` followed by one (k, n) product, and the pair cosines likewise
+    from ``U``.
+    """
+
+    def __init__(self, G):
+        import torch
+
+        self.G = G
+        self.n = n = G.order
+        self.table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
+        self.inverses = np.asarray(G.inverses)
+        self.S = torch.zeros((n, n), dtype=torch.float64)
+        self.U = torch.zeros((n, n), dtype=torch.float64)
+        self.total = 0.0
+        self.pairs = 0
+
+    def add(self, a, L) -> None:
+        """Add the logits ``L`` (A, n, n) ``[a, b, c]`` (torch float64 or numpy) of the left operands ``a`` (A,)."""
+        import torch
+
+        n = self.n
+        if isinstance(L, np.ndarray) and not L.flags.writeable:
+            L = L.copy()  # torch does not wrap a read-only array
+        L = torch.as_tensor(L, dtype=torch.float64).reshape(-1, n, n)
+        a = np.asarray(a, dtype=np.int64)
+        Lc = L - L.mean(dim=2, keepdim=True)
+        nrm = torch.linalg.vector_norm(Lc, dim=2, keepdim=True)  # (A, n, 1)
+        # for a fixed a, b ↦ a b is a bijection: the row of product g is that of b = a⁻¹g (a gather, no collisions)
+        idx = _by_product(self.table, self.inverses, a, n)
+        self.S += Lc.gather(1, idx).sum(dim=0)
+        self.U += (Lc / torch.where(nrm > 0, nrm, 1.0)).gather(1, idx).sum(dim=0)  # a zero row adds nothing
+        self.total += float((nrm * nrm).sum())
+        self.pairs += int(L.shape[0] * L.shape[1])
+
+    def fit(self, chi=None) -> "CharacterFit":
+        n = self.n
+        if self.pairs != n * n:
+            raise InvalidInputError(f"character_fit: got logits on {self.pairs} pairs, expected |G|² = {n * n}",
+                                    option="logits")
+        if chi is None:
+            _, chi, _, _ = orbit_characters(self.G)
+        h = np.asarray(self.G.table)[:, np.asarray(self.G.inverses)].ravel()  # h = g c⁻¹ at [g, c]
+        dot = chi @ np.bincount(h, weights=self.S.numpy().ravel(), minlength=n)
+        chi_norm = np.sqrt((chi * chi).sum(axis=1))  # ‖χ_O‖ over the group
+        cos = (chi @ np.bincount(h, weights=self.U.numpy().ravel(), minlength=n)) / np.where(chi_norm > 0, chi_norm, 1.0)
+        total = self.total
+        Tn2 = n * n * chi_norm**2  # ‖T_O‖² over (a, b, c)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.where(Tn2 > 0, dot / Tn2, 0.0)
+            fve = np.where((Tn2 > 0) & (total > 0), dot**2 / (Tn2 * total), 0.0)
+            sim = np.where((Tn2 > 0) & (total > 0), dot / np.sqrt(Tn2 * total), 0.0)
+        return CharacterFit(sim, cos / self.pairs, fve, weight, float(fve.sum()), total / n**3)
+
+
+def null_baseline(order: int, irreps: int) -> dict:
+    """What the characters explain by chance: the logits with each pair's outputs permuted at random.
+
+    For a pair's centred logit row ``x`` and a uniformly random permutation ``π`` of the outputs,
+    ``E⟨π x, y⟩² = ‖x‖² ‖y‖² / (n − 1)`` for any centred ``y``, and the pairs' terms are independent
+    with mean 0. A non-trivial orbit's row ``c ↦ χ_O(g c⁻¹)`` is centred with ``‖χ_O‖²`` the same for
+    every pair, so its expected explained fraction is exactly ``1/(n²(n − 1))`` whatever the logits,
+    and its trace similarity has standard deviation ``1/√(n²(n − 1))`` (0.075 on S3, above the 0.005
+    threshold: a random network on a small group has "key" irreps by chance). ``irreps``: the
+    number of non-trivial real irreps.
+    """
+    per = 1.0 / (order * order * max(order - 1, 1))
+    return {"fve_per_irrep": per, "fve_all_irreps": irreps * per, "trace_similarity_sd": float(np.sqrt(per)),
+            "definition": "the logits with each pair's outputs permuted at random (independently per pair): "
+                          "each non-trivial irrep's expected explained fraction is exactly 1/(|G|²(|G|−1))"}
+
+
 def character_fit(G, chunks) -> CharacterFit:
     """Fit the logits by character cubes; ``chunks`` yields ``(a, L)`` as :meth:`AdditiveNet.logit_chunks`.
 
     ``L`` (A, n, n) is indexed ``[a, b, c]`` in ``G``'s labelling; every pair must come once.
     """
-    _, chi, _, _ = orbit_characters(G)
-    n = G.order
-    table = np.asarray(G.table)
-    inv = np.asarray(G.inverses)
-    chi_norm = np.sqrt((chi * chi).sum(axis=1))  # ‖χ_O‖ over the group
-    dot = np.zeros(len(chi))
-    cos = np.zeros(len(chi))
-    total = 0.0
-    pairs = 0
+    sums = _CharacterSums(G)
     for a, L in chunks:
-        L = np.asarray(L, dtype=np.float64).reshape(-1, n)
-        Lc = L - L.mean(axis=1, keepdims=True)
-        g = table[np.asarray(a)].reshape(-1)  # a·b per pair, row-major
-        # move output c to h = (ab)c⁻¹: then ⟨L_p, χ_O((ab)·⁻¹)⟩ = ⟨R_p, χ_O⟩
-        idx = table[g][:, inv]
-        R = np.empty_like(Lc)
-        np.put_along_axis(R, idx, Lc, axis=1)
-        D = R @ chi.T  # (P, k)
-        nrm = np.linalg.norm(Lc, axis=1)
-        ok = nrm > 0
-        cos += (D[ok] / nrm[ok, None]).sum(axis=0) / np.where(chi_norm > 0, chi_norm, 1.0)
-        dot += D.sum(axis=0)
-        total += float((Lc * Lc).sum())
-        pairs += Lc.shape[0]
-    if pairs != n * n:
-        raise InvalidInputError(f"character_fit: got logits on {pairs} pairs, expected |G|² = {n * n}", option="logits")
-    Tn2 = n * n * chi_norm**2  # ‖T_O‖² over (a, b, c)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weight = np.where(Tn2 > 0, dot / Tn2, 0.0)
-        fve = np.where((Tn2 > 0) & (total > 0), dot**2 / (Tn2 * total), 0.0)
-        sim = np.where((Tn2 > 0) & (total > 0), dot / np.sqrt(Tn2 * total), 0.0)
-    return CharacterFit(sim, cos / pairs, fve, weight, float(fve.sum()), total / n**3)
+        sums.add(a, L)
+    return sums.fit()
 
 
 def logits_chunks_of_array(logits, n: int):
@@ -314,17 +389,17 @@ def embedding_rank(G, funcs, *, tol: float = RANK_TOLERANCE) -> dict:
 
 def _fiber_mean(G, chunks_hidden) -> np.ndarray:
     """``(n, N)``: the mean hidden activation over the ``n`` pairs with product ``g`` (the
-    projection of the hidden layer onto functions of ``a b``, before the orbit projection)."""
-    table = np.asarray(G.table)
+    projection of the hidden layer onto functions of ``a b``, before the orbit projection).
+    ``chunks_hidden`` yields ``(a, H)``, ``H`` (A, n, N) torch or numpy."""
+    import torch
+
+    table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
     acc = None
     for a, H in chunks_hidden:
-        H = np.asarray(H, dtype=np.float64)
-        g = table[np.asarray(a)].reshape(-1)
-        flat = H.reshape(-1, H.shape[-1])
-        if acc is None:
-            acc = np.zeros((G.order, flat.shape[1]))
-        np.add.at(acc, g, flat)
-    return acc / G.order
+        H = torch.as_tensor(H)
+        part = H.gather(1, _by_product(table, G.inverses, a, H.shape[-1])).sum(dim=0)  # (n, N) by product
+        acc = part.double() if acc is None else acc + part.double()  # float32 chunks summed in float64
+    return acc.numpy() / G.order
 
 
 def _orbit_projector(G, orbits) -> np.ndarray:
@@ -337,14 +412,14 @@ def _orbit_projector(G, orbits) -> np.ndarray:
     return Q @ Q.T  # orthogonal projector onto the orbits' isotypic subspaces (functions on G)
 
 
-def _ce_rows(L, y) -> np.ndarray:
-    """Per-row cross-entropy of logits ``L`` (P, n) against labels ``y`` (P,)."""
-    m = L.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(L - m).sum(axis=1)) + m[:, 0]
-    return lse - L[np.arange(L.shape[0]), y]
+def _ce_rows(L, y):
+    """Per-row cross-entropy of logits ``L`` (P, n) against labels ``y`` (P,) (torch, float64)."""
+    import torch
+
+    return torch.logsumexp(L, dim=1) - L.gather(1, y[:, None])[:, 0]
 
 
-def ablation_losses(G, net: "AdditiveNet", key, *, per_orbit=()) -> dict:
+def ablation_losses(G, net: "AdditiveNet", key, *, per_orbit=(), hbar=None) -> dict:
     """The paper's restricted and excluded losses (arXiv 2302.03025, §5 ablations; the authors'
     ``total_hidden_restricted_loss`` / ``total_hidden_excluded_loss``), on all ``n²`` pairs.
 
@@ -354,22 +429,26 @@ def ablation_losses(G, net: "AdditiveNet", key, *, per_orbit=()) -> dict:
     ``restricted``: the loss of ``(P_key H̄)(a b) @ out + out_bias``; ``excluded``: the loss of
     ``(H − (P_key H̄)(a b)) @ out + out_bias``; ``excluded_each[O]`` the same with one orbit
     removed; ``loss`` the model's own. The authors read the excluded loss on the training pairs;
-    the split of a model from a file is unknown, so here every pair counts.
+    the split of a model from a file is unknown, so here every pair counts. ``hbar`` (n, N): the
+    fibre means when a pass over the network already computed them (:func:`attribute_model`).
     """
-    table = np.asarray(G.table)
+    import torch
+
     n = G.order
+    table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
     key = [int(k) for k in key]
-    hbar = _fiber_mean(G, ((a, H) for a, _, H in net.chunks(hidden=True)))
+    if hbar is None:
+        hbar = _fiber_mean(G, ((a, H) for a, _, H in net.torch_chunks(hidden=True)))
     out = np.asarray(net.out)
-    ob = 0.0 if net.out_bias is None else np.asarray(net.out_bias)
-    r_key = _orbit_projector(G, key) @ hbar @ out  # (n, n): logit rows of the restricted net per product g
-    r_each = {int(k): _orbit_projector(G, [int(k)]) @ hbar @ out for k in per_orbit}
-    restricted = float(_ce_rows(r_key + ob, np.arange(n)).mean())  # each product g comes from n pairs
+    ob = torch.as_tensor(0.0 if net.out_bias is None else np.asarray(net.out_bias), dtype=torch.float64)
+    r_key = torch.as_tensor(_orbit_projector(G, key) @ hbar @ out)  # (n, n): restricted logit rows per product g
+    r_each = {int(k): torch.as_tensor(_orbit_projector(G, [int(k)]) @ hbar @ out) for k in per_orbit}
+    restricted = float(_ce_rows(r_key + ob, torch.arange(n)).mean())  # each product g comes from n pairs
     tot = {"loss": 0.0, "excluded": 0.0}
     each = {k: 0.0 for k in r_each}
-    for a, L, _ in net.chunks():
-        g = table[np.asarray(a)].reshape(-1)
-        L = L.reshape(-1, n)
+    for a, L, _ in net.torch_chunks():
+        g = table[torch.as_tensor(a)].reshape(-1)
+        L = L.double().reshape(-1, n)
         tot["loss"] += float(_ce_rows(L, g).sum())
         tot["excluded"] += float(_ce_rows(L - r_key[g], g).sum())
         for k, r in r_each.items():
@@ -398,6 +477,35 @@ class ModelAttribution:
     rank: dict | None = None
     losses: dict | None = None
     neurons: dict = field(default_factory=dict)
+    accuracy: float | None = None
+    null: dict | None = None
+
+    def inconclusive(self) -> list[str]:
+        """Why the key representations cannot be read off this model (empty when they can).
+
+        * the model has not learned the table (``accuracy`` on all pairs below
+          :data:`LEARNED_ACCURACY`): the paper's key representations describe a trained network's
+          algorithm, and a random one's logits put chance-level cosines on every irrep (above the
+          0.005 threshold on small groups: ``|G|^{-3/2}`` is 0.07 on S3);
+        * the attribution does not separate the irreps from the null baseline: the key irreps'
+          character terms explain no more than :data:`NULL_FACTOR` times what every irrep explains
+          by chance (``null``, :func:`null_baseline`).
+        """
+        out = []
+        n = int(sum(int(d) for d in self.dims))
+        if self.accuracy is not None and not self.accuracy >= LEARNED_ACCURACY:
+            out.append(f"the model has not learned the table: accuracy {self.accuracy:.3f} on all pairs < "
+                       f"{LEARNED_ACCURACY:g} (chance 1/|G| = {1 / n:.3g}); key representations describe a learned "
+                       "algorithm")
+        if self.null is not None:
+            mine = self.fit.fve_of(self.key)
+            base = self.null["fve_all_irreps"]
+            if not mine > NULL_FACTOR * base:
+                out.append(f"the attribution does not separate irreps: the key irreps' character terms explain "
+                           f"{mine:.3g} of the logit variance, not above {NULL_FACTOR:g}× what every irrep explains by "
+                           f"chance ({base:.3g}: each pair's outputs permuted at random; chance trace similarity "
+                           f"±{self.null['trace_similarity_sd']:.2g} against the threshold {KEY_TRACE_SIMILARITY:g})")
+        return out
 
     def orbit_name(self, k: int) -> str:
         return self.names[self.orbits[k][0]].name if self.names else f"X.{self.orbits[k][0] + 1}"
@@ -441,25 +549,56 @@ class ModelAttribution:
             out["embedding_rank"] = {"rank": self.rank["rank"], "predicted": key_dim, "tolerance": self.rank["tolerance"]}
         if self.losses is not None:
             out["losses"] = {k: v for k, v in self.losses.items() if k != "excluded_each"}
+        if self.accuracy is not None:
+            out["accuracy"] = float(self.accuracy)
+        if self.null is not None:
+            out["null_baseline"] = dict(self.null)
+        reasons = self.inconclusive()
+        out["status"] = "INCONCLUSIVE" if reasons else "OK"
+        out["inconclusive"] = reasons
         return out
 
 
 def attribute_model(G, *, chunks=None, names=None, net: AdditiveNet | None = None, left=None, right=None, out=None,
                     losses: bool = True, per_orbit_losses: bool | None = None, neurons: dict | None = None,
-                    threshold: float = KEY_TRACE_SIMILARITY) -> ModelAttribution:
+                    threshold: float = KEY_TRACE_SIMILARITY, accuracy: float | None = None,
+                    null: bool = True) -> ModelAttribution:
     """The paper's attribution of one network on ``G`` (arrays in ``G``'s labelling).
 
-    ``chunks`` yields the logits (default: ``net``'s, :meth:`AdditiveNet.logit_chunks`); ``net`` (or ``left``,
+    ``chunks`` yields the logits (default: ``net``'s, computed here); ``net`` (or ``left``,
     ``right``, ``out`` (N, n)) gives the embedding evidence; ``losses`` computes the ablations
     (needs ``net``); ``per_orbit_losses`` the per-orbit excluded losses (default: for |G| ≤ 200;
-    one cross-entropy over all pairs per orbit); ``neurons`` maps an orbit to its single-irrep neuron count.
+    one cross-entropy over all pairs per orbit); ``neurons`` maps an orbit to its single-irrep neuron
+    count; ``accuracy`` (on all pairs) and ``null`` (:func:`null_baseline`, from the same pass) feed
+    :meth:`ModelAttribution.inconclusive`.
+
+    With ``net`` the logits and the hidden layer's fibre means come from one forward pass over all
+    pairs; the excluded losses, which need the key irreps, take a second.
     """
-    orbits, _, dims, trivial = orbit_characters(G)
+    import torch
+
+    orbits, chi, dims, trivial = orbit_characters(G)
+    sums = _CharacterSums(G)
+    hbar = None
     if chunks is None:
         if net is None:
             raise InvalidInputError("attribute_model needs the logits (chunks) or the network (net)", option="chunks")
-        chunks = net.logit_chunks()
-    fit = character_fit(G, chunks)
+        want_hidden = losses
+        table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
+        acc = None
+        for a, L, H in net.torch_chunks(hidden=want_hidden):
+            L = L.double()
+            sums.add(a, L)
+            if want_hidden:
+                part = H.gather(1, _by_product(table, G.inverses, a, H.shape[-1])).sum(dim=0)  # (n, N) by product
+                acc = part.double() if acc is None else acc + part.double()  # float32 chunks summed in float64
+        if want_hidden:
+            hbar = acc.numpy() / G.order
+    else:
+        for a, L in chunks:
+            sums.add(a, L)
+    fit = sums.fit(chi)
+    null_fit = null_baseline(G.order, len(orbits) - 1) if null else None
     key = fit.key(threshold)
     if net is not None:
         left, right, out = net.left, net.right, net.out
@@ -474,9 +613,10 @@ def attribute_model(G, *, chunks=None, names=None, net: AdditiveNet | None = Non
     lo = None
     if losses and net is not None:
         each = (G.order <= 200) if per_orbit_losses is None else per_orbit_losses
-        lo = ablation_losses(G, net, key, per_orbit=[k for k in range(len(orbits)) if k != trivial] if each else ())
+        lo = ablation_losses(G, net, key, per_orbit=[k for k in range(len(orbits)) if k != trivial] if each else (),
+                             hbar=hbar)
     return ModelAttribution(tuple(names) if names is not None else (), orbits, dims, trivial, fit, key, ls, rs, us,
-                            rank, lo, dict(neurons or {}))
+                            rank, lo, dict(neurons or {}), accuracy, null_fit)
 
 
 def _model_chunks(model, perm):
@@ -502,9 +642,10 @@ def attribution_of_report(rep, *, losses: bool = True) -> ModelAttribution:
     orbit_of_first = {o[0] + 1: k for k, o in enumerate(group_spectrum(G).orbits)}
     neurons = {orbit_of_first[r["irrep"]]: r["single_irrep"] for r in occ}
     if model.pairwise:
-        return attribute_model(G, chunks=_model_chunks(model, perm), names=rep.names, losses=False, neurons=neurons)
+        return attribute_model(G, chunks=_model_chunks(model, perm), names=rep.names, losses=False, neurons=neurons,
+                               accuracy=rep.accuracy)
     net = additive_net(model, perm)  # checked against the model's own logits
-    return attribute_model(G, names=rep.names, net=net, losses=losses, neurons=neurons)
+    return attribute_model(G, names=rep.names, net=net, losses=losses, neurons=neurons, accuracy=rep.accuracy)
 
 
 def attribute_reports(reports, *, losses: bool = True) -> list[ModelAttribution]:
@@ -524,9 +665,15 @@ def print_attribution(reports, attributions) -> None:
         name = Path(rep.model.source).name
         keys = ", ".join(k["name"] for k in js["key"]) or "—"
         print(f"{name}: accuracy {rep.accuracy:.3f}; key representations ({len(js['key'])}): {keys}")
+        for why in js["inconclusive"]:
+            print(f"  INCONCLUSIVE: {why}")
         line = (f"  character sum Σ w_ρ χ_ρ(a b c⁻¹) over the key irreps explains {js['fve_key']:.3f} of the logit "
                 f"variance (all irreps: {js['fve_all_irreps']:.3f})")
         print(line)
+        if "null_baseline" in js:
+            nb = js["null_baseline"]
+            print(f"  by chance (each pair's outputs permuted at random) all irreps would explain {nb['fve_all_irreps']:.3g}, "
+                  f"trace similarity ±{nb['trace_similarity_sd']:.2g}")
         if "embedding_rank" in js:
             er = js["embedding_rank"]
             print(f"  embedding rank {er['rank']} (per operand, σ > {er['tolerance']:g}·σ_max; at most Σ d² over the key "
