@@ -119,10 +119,11 @@ def test_identify_shows_the_images_of_the_users_own_generators(capsys):
     assert data["name"] == "D4" and [g["element"] for g in data["generators"]] == ["(1,2)(3,4)", "(1,3)", "(1,2,3,4)"]
 
 
-def test_a_named_product_above_5040_suggests_permutations(capsys):
-    assert main(["identify", "S8xC2"]) == 2
+def test_a_named_product_above_5040_is_identified_and_a_refusal_suggests_permutations(capsys):
+    assert main(["identify", "S8xC2"]) == 0 and capsys.readouterr().out.startswith("S8xC2")
+    assert main(["identify", "S10"]) == 2  # above MAX_LARGE_ORDER: the limit and the --perms form are named
     err = capsys.readouterr().err
-    assert '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)"' in err
+    assert '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)"' in err and "MAX_LARGE_ORDER = 2000000" in err
 
 
 def test_kkt_reports_margins_of_a_default_run_without_a_predicted_switch(tmp_path, capsys):
