@@ -49,19 +49,40 @@ def test_abelian_invariants():
 
 
 def _c4_semidirect_c4():
-    """C4 ⋊ C4 with the generator of the right factor inverting (GAP's SmallGroup(16,4)): no family, no product."""
+    """C4 ⋊ C4 with the generator of the right factor inverting (GAP's SmallGroup(16,4)), from the formula."""
     idx = [(a, b) for b in range(4) for a in range(4)]
     pos = {x: i for i, x in enumerate(idx)}
     t = [[pos[((a + (-1) ** b * c) % 4, (b + d) % 4)] for (c, d) in idx] for (a, b) in idx]
     return FiniteGroup.from_table(t)
 
 
+def _pauli():
+    """The Pauli group ⟨X, Y, Z⟩ of order 16 (C4 ∘ D4, GAP's SmallGroup(16,13)): no family, product or Cn:Cm[r]."""
+    X, Z = np.array([[0, 1], [1, 0]]), np.array([[1, 0], [0, -1]])
+    gens = [X.astype(complex), (1j * X @ Z), Z.astype(complex)]
+    els, frontier = [np.eye(2, dtype=complex)], [np.eye(2, dtype=complex)]
+    while frontier:  # entries are 0, ±1, ±i exactly: equality is exact
+        frontier = [a @ g for a in frontier for g in gens]
+        frontier = [b for i, b in enumerate(frontier) if not any(np.array_equal(b, e) for e in els + frontier[:i])]
+        els += frontier
+    index = lambda m: next(i for i, e in enumerate(els) if np.array_equal(m, e))  # noqa: E731
+    return FiniteGroup.from_table([[index(a @ b) for b in els] for a in els])
+
+
 def test_unnamed_groups_are_not_identified():
-    G = _c4_semidirect_c4()
-    assert G.order == 16 and not G.is_abelian
+    G = _pauli()
+    assert G.order == 16 and G.num_classes == 10 and not G.is_abelian
     assert identify(G) is None
     # two non-isomorphic groups with the same order and class signature: no isomorphism
     assert isomorphism(group("D4"), group("Q8")) is None
+
+
+def test_semidirect_products_with_an_action_are_recognised():
+    G = _shuffled(_c4_semidirect_c4(), seed=5)
+    assert identify(G) == "C4:C4[3]"
+    # the three non-Abelian C8:C2[r] are told apart; a kernel in the action is named after the products
+    assert [identify(_shuffled(group(f"C8:C2[{r}]"))) for r in (3, 5, 7)] == ["C8:C2[3]", "C8:C2[5]", "D8"]
+    assert identify(group("C3:C6[2]")) == "S3xC3" and identify(group("C3:C8[2]")) == "C3:C8[2]"
 
 
 def test_semidirect_names():
@@ -87,8 +108,8 @@ def test_identify_cli(tmp_path, capsys):
     assert _is_isomorphism(phi, G, group("S4"))
     assert main(["identify", "--perms", "(1,2,3,4,5,6,7)", "(2,3,5)(4,7,6)"]) == 0
     assert capsys.readouterr().out.startswith("F21")
-    path2 = tmp_path / "c4c4.json"
-    path2.write_text(json.dumps(_c4_semidirect_c4().table.tolist()))
+    path2 = tmp_path / "pauli.json"
+    path2.write_text(json.dumps(_pauli().table.tolist()))
     assert main(["identify", "--cayley", str(path2)]) == 1
 
 
@@ -97,3 +118,70 @@ def test_large_permutation_groups_by_order():
 
     assert identify(large_group("S8")) == "S8" and identify(large_group("A8")) == "A8"
     assert identify(PermutationGroup.from_permutations(["(1,2,3,4,5,6,7,8,9,10,11)", "(3,7,11,8)(4,10,5,6)"])) is None
+
+
+def _relabelled(name, seed):
+    """``large_group(name)`` with its points shuffled and generators replaced by products: the same group,
+    given as a stranger would."""
+    from grokcheck.theory import PermutationGroup, large_group
+
+    P = large_group(name)
+    rng = np.random.default_rng(seed)
+    sigma = rng.permutation(P.degree)
+    gens = [sigma[g[np.argsort(sigma)]] for g in P.generators]  # conjugate by sigma: point sigma[x] ↦ sigma[g[x]]
+    gens = gens + [gens[0][gens[-1]]]  # one more, redundant, generator
+    return PermutationGroup.from_permutations([np.asarray(g) for g in gens])
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("S8xC2", "S8xC2"), ("A8xC2", "A8xC2"), ("S7xS3", "S3xS7"), ("C8:C2[3]xS7", "C8:C2[3]xS7"),
+    ("PSL(2,23)xC2", "PSL(2,23)xC2"), ("D7xS6", "D7xS6"), ("Q8xA7", "Q8xA7"), ("C7:C3xA7", "F21xA7"),
+])
+def test_named_products_above_5040_are_identified_without_a_table(name, expected):
+    from grokcheck.theory import MAX_ORDER, large_group
+    from grokcheck.theory._identify import isomorphism_on_generators
+
+    G = _relabelled(name, seed=len(name))
+    assert G.order > MAX_ORDER and identify(G) == expected
+    H = large_group(expected)
+    images = isomorphism_on_generators(G, H)
+    # checked apart from grokcheck: the pairs (g_i, h_i) generate a group of order |G| (the graph of a
+    # homomorphism) and the h_i all of H (onto)
+    from sympy.combinatorics import Permutation, PermutationGroup
+
+    EG, EH = G.elements_array.astype(np.int64), H.elements_array.astype(np.int64)
+    pairs = [np.concatenate([EG[g], G.degree + EH[h]]).tolist() for g, h in zip(G.generator_indices, images)]
+    assert PermutationGroup([Permutation(x) for x in pairs]).order() == G.order
+    assert PermutationGroup([Permutation(EH[h].tolist()) for h in images]).order() == G.order
+
+
+def test_permutation_isomorphism_is_refused_between_groups_with_equal_invariants():
+    """C4:C4[3] and Q8xC2 have the same (element order, class size) multiset and are not isomorphic."""
+    from grokcheck.theory import large_group
+    from grokcheck.theory._identify import _signature, isomorphism_on_generators
+
+    G, H = large_group("C4:C4[3]xS5"), large_group("Q8xC2xS5")
+    assert _signature(G) == _signature(H)
+    assert isomorphism_on_generators(G, H) is None
+    assert identify(G) == "C4:C4[3]xS5" and identify(H) == "Q8xS5xC2"
+
+
+def test_identify_cli_above_5040(capsys):
+    import json
+
+    assert main(["identify", "S8xC2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("S8xC2") and "(9,10) ↦ (9,10)" in out
+    assert main(["identify", "--perms", "(1,2,3,4,5,6,7,8)", "(1,2)", "(19,20)", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "S8xC2" and data["order"] == 80640 and data["isomorphism"] is None
+    assert [g["element"] for g in data["generators"]] == ["(1,2,3,4,5,6,7,8)", "(1,2)", "(19,20)"]
+    assert data["generators"][2]["image"] == "(9,10)"
+
+
+def test_identify_shows_the_users_matrices(capsys):
+    import json
+
+    assert main(["identify", "--matrices", "[[1,1],[0,1]]", "[[0,1],[-1,0]]", "--field", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "SL(2,3)" and [g["element"] for g in data["generators"]] == ["[[1,1],[0,1]]", "[[0,1],[2,0]]"]

@@ -1,40 +1,54 @@
 """Recognise a finite group among the named families and their direct products.
 
 :func:`identify` returns a name in grokcheck's grammar (``"S4"``, ``"C2xC6"``,
-``"S3xC4"``, ``"C7:C3"``) that :func:`~grokcheck.theory.group` parses back to an
-isomorphic group, or ``None``. It works in two stages:
+``"S3xC4"``, ``"C7:C3"``, ``"C8:C2[3]"``) that :func:`~grokcheck.theory.group` (or, above
+the dense-table limit, :func:`~grokcheck.theory.large_group`) parses back to an
+isomorphic group, or ``None``. It works in two stages, for a dense
+:class:`~grokcheck.theory.FiniteGroup` and for a
+:class:`~grokcheck.theory.PermutationGroup` up to
+:data:`~grokcheck.theory.MAX_LARGE_ORDER` alike:
 
-1. **Invariants** prune the candidates: the order, the number of classes, the
-   multiset of (element order, class size) pairs, and for Abelian groups the
-   invariant factors (read off the number of elements of each order). A direct
-   product's class signature is the product of its factors' signatures, so the
-   candidates are screened without building their tables.
+1. **Invariants** prune the candidates without any Cayley table: the order, the number
+   of classes, the multiset of (element order, class size) pairs (the *signature*), and
+   for Abelian groups the invariant factors (read off the number of elements of each
+   order). Each family's signature has a formula (cycle types for ``Sn``/``An``, the
+   rotations and reflections of ``Dn``, the affine classes of ``Cn:Cm[r]``, …); a direct
+   product's signature is the product of its factors', and a factor's signature is a
+   sub-multiset of the product's (its classes times the identity), which screens the
+   single factors before any product is formed.
 2. **An explicit isomorphism** confirms the survivor: generators ``g_1..g_r`` of
    ``G`` are sent to elements ``h_i`` of the candidate ``H`` with the same order and
-   class size (``h_1`` up to conjugacy in ``H``), the map is extended along a
-   spanning tree of ``G``'s Cayley graph, ``φ(x g_i) = φ(x) h_i``, and accepted
-   only if it is a bijective homomorphism (checked on every element and
-   generator: then it holds for all products). :func:`isomorphism` returns that map.
+   class size (``h_1`` up to conjugacy in ``H``). Dense groups: the map is extended along
+   a spanning tree of ``G``'s Cayley graph, ``φ(x g_i) = φ(x) h_i``, and accepted only if
+   it is a bijective homomorphism (checked on every element and generator: then it holds
+   for all products); :func:`isomorphism` returns that map. Permutation groups: the
+   pairs ``(g_i, h_i)`` acting on the disjoint union of the two point sets generate the
+   graph of a homomorphism exactly when that group has order ``|G|`` (Schreier–Sims), and
+   it is onto when the ``h_i`` generate a group of order ``|H|``; random words in the
+   generators, whose element orders must agree, reject wrong images first.
+   :func:`isomorphism_on_generators` returns the images of ``G``'s generators.
 
-Canonical names prefer one factor over several, and within one order the family
-order ``C, S, A, D, Q8, Dic, F21, F20, PSL, SL, GL, Cn:Cm`` (so ``S3`` rather than
-``D3``, ``A5`` rather than ``PSL(2,5)``); Abelian groups are named by their
-invariant factors, smallest first (``C2xC6``), and an Abelian direct factor of a
-non-Abelian group likewise (``S3xC2xC2``).
+Canonical names prefer one factor over several (an unfaithful ``Cn:Cm[r]`` comes after every
+product: ``S3xC3``, not ``C3:C6[2]``), and within one order the family
+order ``C, S, A, D, Q8, Dic, F21, F20, PSL, SL, GL, Cn:Cm, Cn:Cm[r]`` (so ``S3`` rather than
+``D3``, ``A5`` rather than ``PSL(2,5)``, ``D8`` rather than ``C8:C2[7]``); Abelian groups
+are named by their invariant factors, smallest first (``C2xC6``), and an Abelian direct
+factor of a non-Abelian group likewise (``S3xC2xC2``).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
 
-from grokcheck.theory._character_table import _prime_divisors
+from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, cayley_levels
 
-__all__ = ["identify", "isomorphism", "abelian_invariants"]
+__all__ = ["identify", "isomorphism", "isomorphism_on_generators", "abelian_invariants"]
 
 # Candidate searches stop after this many generator-image tuples per candidate: a
 # safety valve for groups with huge automorphism-free search spaces; the named
@@ -42,26 +56,50 @@ __all__ = ["identify", "isomorphism", "abelian_invariants"]
 # conjugacy for the first).
 _MAX_ATTEMPTS = 200_000
 _MAX_FACTORS = 4
+# Permutation groups: image tuples tried (each a few random words, cheap) and Schreier–Sims
+# proofs at most; the named products above 5040 need one to a few dozen.
+_MAX_PERM_ATTEMPTS = 20_000
+_MAX_PERM_PROOFS = 64
+# Random words per image tuple, and their length: a wrong tuple fails one almost surely.
+_WORDS, _WORD_LENGTH = 16, 12
 
 _PREFERENCE = ("C", "S", "A", "D", "Q8", "Dic", "F21", "F20", "PSL", "SL", "GL", "SD")
 
 
-def abelian_invariants(G: FiniteGroup) -> tuple[int, ...]:
+def _factorize(n: int) -> dict[int, int]:
+    """``{p: e}`` with ``n = Π p^e``."""
+    out, p = {}, 2
+    while p * p <= n:
+        while n % p == 0:
+            out[p] = out.get(p, 0) + 1
+            n //= p
+        p += 1
+    if n > 1:
+        out[n] = out.get(n, 0) + 1
+    return out
+
+
+def _divisors(n: int) -> list[int]:
+    divs = [1]
+    for p, e in _factorize(n).items():
+        divs = [d * p**k for d in divs for k in range(e + 1)]
+    return sorted(divs)
+
+
+def abelian_invariants(G) -> tuple[int, ...]:
     """Invariant factors ``d_1 | d_2 | …`` of an Abelian group (``()`` for the trivial group).
 
-    From the counts ``#{g : g^{p^k} = 1} = p^{Σ_i min(k, e_i)}`` of each primary part.
+    From the counts ``#{g : g^{p^k} = 1} = p^{Σ_i min(k, e_i)}`` of each primary part, read off
+    the classes (element order and size), so a :class:`~grokcheck.theory.PermutationGroup` works too.
     """
     n = G.order
-    orders = G.element_orders
+    orders, sizes = np.asarray(G.class_orders), np.asarray(G.class_sizes)
     primary: list[list[int]] = []
-    for p in _prime_divisors(n):
-        e = 0
-        while n % p ** (e + 1) == 0:
-            e += 1
+    for p, e in _factorize(n).items():
         # r_k = number of cyclic p-factors of order ≥ p^k = log_p(#order | p^k) − log_p(#order | p^{k-1})
         logs = [0]
         for k in range(1, e + 1):
-            cnt = int(np.sum(p**k % orders == 0))
+            cnt = int(sizes[p**k % orders == 0].sum())
             logs.append(round(math.log(cnt, p)))
         ranks = [logs[k] - logs[k - 1] for k in range(1, e + 1)]
         exps = []
@@ -77,10 +115,9 @@ def abelian_invariants(G: FiniteGroup) -> tuple[int, ...]:
     return tuple(d for d in inv if d > 1)
 
 
-def _signature(G: FiniteGroup) -> tuple:
-    """Sorted ``(element order, class size)`` over the classes."""
-    orders = G.element_orders[G.class_representatives]
-    return tuple(sorted(zip(orders.tolist(), G.class_sizes.tolist())))
+def _signature(G) -> tuple:
+    """Sorted ``(element order, class size)`` over the classes (either kind of group)."""
+    return tuple(sorted(zip(np.asarray(G.class_orders).tolist(), np.asarray(G.class_sizes).tolist())))
 
 
 def _product_signature(a: tuple, b: tuple) -> tuple:
@@ -91,25 +128,178 @@ def _abelian_name(inv: tuple[int, ...]) -> str:
     return "x".join(f"C{d}" for d in inv) if inv else "C1"
 
 
-@lru_cache(maxsize=None)
-def _nonabelian_factors(n: int) -> tuple[tuple[str, int], ...]:
-    """Non-Abelian single names whose order divides n, in preference order (isomorphic ones kept)."""
-    from grokcheck.errors import GroupInputError
-    from grokcheck.theory._names import _semidirect_multiplier, named_factors
+# ------------------------------------------------ signatures without tables
+def _cyclic_signature(n: int) -> tuple:
+    """``Cn``: ``k`` has order ``n / gcd(n, k)``, every class a single element."""
+    return tuple(sorted((int(o), 1) for o in n // np.gcd(np.arange(n), n)))
 
-    rank = {f: i for i, f in enumerate(_PREFERENCE)}
-    out = [(name, order, fam) for name, order, ab, fam in named_factors(n) if not ab and n % order == 0]
-    for a in range(3, n // 2 + 1):
-        for m in range(2, n // a + 1):
-            if n % (a * m):
+
+def _partitions(n: int, largest: int | None = None):
+    """Partitions of n as non-increasing tuples."""
+    largest = n if largest is None else largest
+    if n == 0:
+        yield ()
+        return
+    for k in range(min(n, largest), 0, -1):
+        for rest in _partitions(n - k, k):
+            yield (k,) + rest
+
+
+def _symmetric_signature(n: int, alternating: bool) -> tuple:
+    """Cycle types: class size ``n!/Π k^{m_k} m_k!``, order ``lcm`` of the parts; in ``A_n`` the even
+    types, a type of distinct odd parts splitting into two classes of half the size."""
+    out = []
+    for lam in _partitions(n):
+        if alternating and (n - len(lam)) % 2:
+            continue
+        mult = Counter(lam)
+        size = math.factorial(n) // math.prod(k**m * math.factorial(m) for k, m in mult.items())
+        order = math.lcm(*lam) if lam else 1
+        if alternating and n > 1 and len(set(lam)) == len(lam) and all(k % 2 for k in lam):
+            out += [(order, size // 2)] * 2
+        else:
+            out.append((order, size))
+    return tuple(sorted(out))
+
+
+def _geometric_sum(x: int, d: int, n: int) -> int:
+    """``1 + x + … + x^{d−1} mod n`` in ``O(log d)`` steps (``S_{2e} = S_e (1 + x^e)``)."""
+    total, power, length = 0, 1, 0  # total = S_length, power = x^length
+    bit = 1 << max(d.bit_length() - 1, 0)
+    while bit:
+        total, power, length = total * (1 + power) % n, power * power % n, 2 * length  # S_{2L} = S_L (1 + x^L)
+        if d & bit:
+            total, power, length = (total + power) % n, power * x % n, length + 1  # S_{L+1} = S_L + x^L
+        bit >>= 1
+    return total % n if n > 1 else 0
+
+
+def _semidirect_signature(n: int, m: int, r: int) -> tuple:
+    """``Cn:Cm[r] = {(j, b)}``: the class of ``(j, b)`` is ``{(j, r^k b + c·g_j)}``, ``g_j = gcd(r^j − 1, n)``
+    (conjugation by ``a`` adds ``r^j − 1``, by ``t`` multiplies by ``r⁻¹``); ``(j, b)^d = (0, b·Σ_{i<d} r^{ij})``
+    with ``d`` the order of ``j`` in ``Cm``."""
+    out = []
+    ord_r = 1 if n == 1 else next(k for k in range(1, m + 1) if pow(r, k, n) == 1)
+    for j in range(m):
+        rj = pow(r, j, n)
+        g = math.gcd(rj - 1, n) if n > 1 else 1
+        key, cur = np.arange(g, dtype=np.int64), np.arange(g, dtype=np.int64)
+        for _ in range(ord_r - 1):  # the orbit of b mod g under multiplication by r: its smallest member
+            cur = cur * r % g
+            key = np.minimum(key, cur)
+        d = m // math.gcd(m, j)
+        geo = _geometric_sum(rj, d, n)
+        reps, counts = np.unique(key, return_counts=True)  # orbit representatives mod g, orbit sizes
+        orders = d * (n // np.gcd(reps * geo % n, n))
+        out += list(zip(orders.tolist(), (counts * (n // g)).tolist()))
+    return tuple(sorted(out))
+
+
+@lru_cache(maxsize=1024)
+def _factor_signature(f) -> tuple | None:
+    """The signature of one named factor from its family's formula (``None``: it cannot be built)."""
+    fam, n = f.family, f.param
+    if fam == "C":
+        return _cyclic_signature(n)
+    if fam == "D":
+        if n <= 2:
+            return _product_signature(_cyclic_signature(2), _cyclic_signature(n))
+        rot = [(1, 1)] + [(n // math.gcd(n, k), 2) for k in range(1, (n + 1) // 2)] + ([(2, 1)] if n % 2 == 0 else [])
+        refl = [(2, n)] if n % 2 else [(2, n // 2)] * 2
+        return tuple(sorted(rot + refl))
+    if fam in ("Dic", "Q8"):
+        n = 2 if fam == "Q8" else n
+        if n == 1:
+            return _cyclic_signature(4)
+        rot = [(1, 1), (2, 1)] + [(2 * n // math.gcd(2 * n, k), 2) for k in range(1, n)]
+        return tuple(sorted(rot + [(4, n)] * 2))
+    if fam in ("S", "A"):
+        return _symmetric_signature(n, fam == "A")
+    if fam in ("SD", "F21", "F20"):
+        from grokcheck.theory._names import _semidirect_r
+
+        n, m, r = (n, f.param2, _semidirect_r(f)) if fam == "SD" else ((7, 3, 2) if fam == "F21" else (5, 4, 2))
+        return _semidirect_signature(n, m, r)
+    try:  # SL, GL, PSL(2,p): its classes, on the p + 1 or p² − 1 points
+        return _signature(_large(f.name))
+    except GroupInputError:
+        return None
+
+
+def _sub_multiset(small: Counter, big: Counter) -> bool:
+    return all(big[x] >= c for x, c in small.items())
+
+
+def _semidirect_factors(n: int, sig: Counter):
+    """Non-Abelian ``Ca:Cm`` / ``Ca:Cm[r]`` of order dividing n, one per cyclic subgroup ⟨r⟩ of units.
+
+    ``r`` and ``r^j`` (``j`` prime to ``m``) give isomorphic groups (another generator of ``Cm``), so the
+    smallest generator of each subgroup stands for it; the translation ``(0, 1)`` of order ``a`` has the
+    class ``{(0, r^k)}`` of size ``ord(r)``, and ``t = (1, 0)`` of order ``m`` a class of size
+    ``a / gcd(r − 1, a)``, which G must have too (screens before any signature is formed).
+    """
+    from grokcheck.theory._names import _Factor, _faithful_units, _unit_order, semidirect_actions
+
+    sizes_of = {}
+    for o, c in sig:
+        sizes_of.setdefault(o, set()).add(c)
+    for a in _divisors(n):
+        if a < 3 or a not in sizes_of:
+            continue
+        for m in _divisors(n // a):
+            if m < 2 or not any(c > 1 and m % c == 0 for c in sizes_of[a]):
                 continue
-            try:
-                _semidirect_multiplier(a, m)
-            except GroupInputError:  # no faithful action, or not unique up to isomorphism
-                continue
-            out.append((f"C{a}:C{m}", a * m, "SD"))
-    out.sort(key=lambda t: (t[1], rank[t[2]]))
-    return tuple((name, order) for name, order, _ in out)
+            seen: set[int] = set()
+            unique = _faithful_units(a, m).size == sum(1 for j in range(1, m + 1) if math.gcd(j, m) == 1)
+            for r in semidirect_actions(a, m):
+                if r == 1 or r in seen:
+                    continue
+                d = _unit_order(r, a)
+                seen.update(pow(r, j, a) for j in range(1, d) if math.gcd(j, d) == 1)
+                if d not in sizes_of[a] or a // math.gcd(r - 1, a) not in sizes_of.get(m, ()):
+                    continue  # the class of t = (1, 0), of order m and size a / gcd(r − 1, a), is missing
+                yield _Factor("SD", a, m, None if (d == m and unique) else r)
+
+
+def _single_factors(n: int, k: int, sig: tuple) -> list:
+    """Non-Abelian named factors whose order divides n, whose class number divides k and whose signature
+    is a sub-multiset of ``sig`` (the classes of the factor times the identity), in preference order."""
+    from grokcheck.theory._names import _Factor, _factor_order, _is_prime
+
+    have = Counter(sig)
+    out = [_Factor(x, 0) for x in ("Q8", "F21", "F20")]
+    divs = _divisors(n)
+    out += [_Factor("D", d) for d in divs if d >= 3 and n % (2 * d) == 0 and have[(d, 2)]]  # the rotation r
+    out += [_Factor("Dic", d) for d in divs if d >= 2 and n % (4 * d) == 0 and have[(2 * d, 2)]]  # the generator a
+    sizes = {c for _, c in sig}
+    for fam, lo in (("S", 3), ("A", 4)):
+        d = lo
+        while _factor_order(_Factor(fam, d)) <= n:
+            out.append(_Factor(fam, d))
+            d += 1
+    for fam in ("SL", "GL", "PSL"):
+        p = 2
+        while _factor_order(_Factor(fam, p)) <= n:
+            # classes: SL p + 4, PSL (p + 5)/2, GL p² − 1 (p odd); for p ≥ 5 a split semisimple class of
+            # size p(p + 1): both are checked before the group is built for its signature
+            classes = {"SL": p + 4, "PSL": (p + 5) // 2, "GL": p * p - 1}[fam] if p > 2 else 3
+            if k % classes == 0 and (p < 5 or p * (p + 1) in sizes):
+                out.append(_Factor(fam, p))
+            p += 1
+            while not _is_prime(p):
+                p += 1
+    out += list(_semidirect_factors(n, have))
+    keep = []
+    for f in out:
+        if n % _factor_order(f):
+            continue
+        fs = _factor_signature(f)
+        if fs is None or k % len(fs) or not _sub_multiset(Counter(fs), have):
+            continue
+        keep.append(f)
+    rank = {fam: i for i, fam in enumerate(_PREFERENCE)}
+    keep.sort(key=lambda f: (_factor_order(f), rank[f.family], f.param, f.action is not None, f.action or 0))
+    return keep
 
 
 @lru_cache(maxsize=512)
@@ -119,25 +309,16 @@ def _named(name: str) -> FiniteGroup:
     return group(name)
 
 
-@lru_cache(maxsize=512)
-def _named_signature(name: str) -> tuple:
-    return _signature(_named(name))
+@lru_cache(maxsize=32)
+def _large(name: str):
+    from grokcheck.theory._perm_group import large_group
+
+    return large_group(name)
 
 
 def _abelian_groups(n: int) -> list[tuple[int, ...]]:
     """Invariant factors of every Abelian group of order n."""
-    from sympy.utilities.iterables import partitions
-
-    per_prime = []
-    for p in _prime_divisors(n):
-        e = 0
-        while n % p ** (e + 1) == 0:
-            e += 1
-        opts = []
-        for part in partitions(e):
-            exps = sorted(k for k, mult in part.items() for _ in range(mult))
-            opts.append([p**x for x in exps])
-        per_prime.append(opts)
+    per_prime = [[[p**x for x in sorted(part)] for part in _partitions(e)] for p, e in _factorize(n).items()]
     out = []
     for combo in itertools.product(*per_prime):
         width = max((len(c) for c in combo), default=0)
@@ -149,81 +330,102 @@ def _abelian_groups(n: int) -> list[tuple[int, ...]]:
     return out
 
 
-def _candidates(n: int) -> list[list[str]]:
-    """Candidate factor lists of order n: 1..3 non-Abelian names and an Abelian rest.
+def _candidates(n: int, k: int, sig: tuple) -> list[list]:
+    """Candidate factor lists of order n: 1..3 non-Abelian factors (screened) and an Abelian rest.
 
     Sorted by the number of factors, then by the preference order of the
-    non-Abelian names (so ``D6`` comes before ``S3xC2``).
+    non-Abelian names (so ``D6`` comes before ``S3xC2``); lists with an unfaithful ``Cn:Cm[r]``
+    come after all others (``S3xC3`` rather than ``C3:C6[2]``).
     """
-    singles = _nonabelian_factors(n)
+    from grokcheck.theory._names import _Factor, _factor_order, _unit_order
+
+    singles = _single_factors(n, k, sig)
+    orders = [_factor_order(f) for f in singles]
+    # Cn:Cm[r] with r of order < m (a kernel): named last, after every product (C3:C6[2] is S3xC3)
+    unfaithful = [f.family == "SD" and f.action is not None and _unit_order(f.action, f.param) < f.param2
+                  for f in singles]
     found: list[tuple] = []
 
     def rec(start: int, chosen: list[int], prod: int):
         if chosen:
             for inv in _abelian_groups(n // prod):
-                names = [singles[i][0] for i in chosen] + [f"C{d}" for d in inv]
-                found.append((len(names), tuple(chosen), names))
+                parts = [singles[i] for i in chosen] + [_Factor("C", d) for d in inv]
+                found.append((any(unfaithful[i] for i in chosen), len(parts), tuple(chosen), parts))
         if len(chosen) == _MAX_FACTORS - 1:
             return
         for i in range(start, len(singles)):
-            o = singles[i][1]
-            if (n // prod) % o == 0:
-                rec(i, chosen + [i], prod * o)
+            if (n // prod) % orders[i] == 0:
+                rec(i, chosen + [i], prod * orders[i])
 
     rec(0, [], 1)
-    found.sort(key=lambda t: (t[0], t[1]))
-    return [names for _, _, names in found]
+    found.sort(key=lambda t: t[:3])
+    return [t[3] for t in found]
 
 
-def identify(G: FiniteGroup) -> str | None:
+def identify(G) -> str | None:
     """A canonical grokcheck name of a group isomorphic to ``G``, or ``None``.
 
     Parameters
     ----------
-    G : a finite group (any labelling).
+    G : a finite group (any labelling): a :class:`~grokcheck.theory.FiniteGroup`, or a
+        :class:`~grokcheck.theory.PermutationGroup` of order up to
+        :data:`~grokcheck.theory.MAX_LARGE_ORDER` (no Cayley table is formed).
 
     Returns
     -------
-    str or None : ``group(identify(G))`` is isomorphic to ``G`` (proved by an explicit
-        isomorphism, see :func:`isomorphism`; for a
-        :class:`~grokcheck.theory.PermutationGroup` beyond the dense table only ``Sm``
-        and ``Am`` are recognised, by order on its ``m`` points); ``None`` if ``G`` is none of the named
-        families (``Cn``, ``Dn``, ``Sn``, ``An``, ``Q8``, ``Dicn``, ``F21``, ``F20``,
-        ``SL/GL/PSL(2,p)``, ``Cn:Cm``) or a direct product of them.
+    str or None : ``group(identify(G))`` (``large_group`` above order 5040) is isomorphic to
+        ``G``, proved by an explicit isomorphism (:func:`isomorphism`,
+        :func:`isomorphism_on_generators`); ``None`` if ``G`` is none of the named families
+        (``Cn``, ``Dn``, ``Sn``, ``An``, ``Q8``, ``Dicn``, ``F21``, ``F20``, ``SL/GL/PSL(2,p)``,
+        ``Cn:Cm``, ``Cn:Cm[r]``) or a direct product of them (up to four factors, at most three
+        non-Abelian), or when no isomorphism was found within the search limits.
 
     Examples
     --------
-    >>> from grokcheck.theory import FiniteGroup, group
+    >>> from grokcheck.theory import FiniteGroup, group, large_group
     >>> identify(FiniteGroup.from_permutations(["(1,2,3)", "(1,2)"]))
     'S3'
     >>> identify(group("C2xC3xC2"))
     'C2xC6'
+    >>> identify(group("C8:C2[7]")), identify(large_group("S8xC2"))
+    ('D8', 'S8xC2')
     """
     n = G.order
-    if not isinstance(G, FiniteGroup):  # a permutation group without a dense table
+    dense = isinstance(G, FiniteGroup)
+    if not dense:
         m = getattr(G, "degree", 0)
         if m >= 2 and n == math.factorial(m):
             return f"S{m}"  # the full symmetric group on its m points
-        if m >= 3 and 2 * n == math.factorial(m):
+        if m >= 4 and 2 * n == math.factorial(m):
             return f"A{m}"  # index 2 in S_m: the alternating group
+    elif n > MAX_ORDER:
         return None
-    if n > MAX_ORDER:
-        return None
+
+    def proved(name: str) -> bool:
+        if dense:
+            return isomorphism(G, _named(name)) is not None
+        try:
+            H = _large(name)
+        except GroupInputError:  # too large to build as a permutation group: not provable here
+            return False
+        return isomorphism_on_generators(G, H) is not None
+
     if G.is_abelian:
         name = _abelian_name(abelian_invariants(G))
-        return name if isomorphism(G, _named(name)) is not None else None  # always found: a check
+        return name if proved(name) else None  # always found: a check
     sig = _signature(G)
-    k = G.num_classes
-    for parts in _candidates(n):
-        if math.prod(len(_named_signature(p)) for p in parts) != k:
+    k = len(sig)
+    for parts in _candidates(n, k, sig):
+        sigs = [_factor_signature(p) for p in parts]
+        if any(x is None for x in sigs) or math.prod(len(x) for x in sigs) != k:
             continue  # class numbers multiply: the cheapest screen
-        s = _named_signature(parts[0])
-        for p in parts[1:]:
-            s = _product_signature(s, _named_signature(p))
+        s = sigs[0]
+        for x in sigs[1:]:
+            s = _product_signature(s, x)
         if s != sig:
             continue
-        name = "x".join(parts)
-        if isomorphism(G, _named(name)) is not None:
+        name = "x".join(p.name for p in parts)
+        if proved(name):
             return name
     return None
 
@@ -286,3 +488,111 @@ def isomorphism(G: FiniteGroup, H: FiniteGroup) -> np.ndarray | None:
     if phi is not None:
         phi.flags.writeable = False
     return phi
+
+
+def _compose_word(E: np.ndarray, word) -> np.ndarray:
+    """The permutation ``E[w_1]·E[w_2]·…`` (``p·q`` applies ``p`` first) as an image array."""
+    img = np.arange(E.shape[1], dtype=np.int64)
+    for w in word:
+        img = E[w].astype(np.int64)[img]
+    return img
+
+
+def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
+    """Images ``(φ(g_1), …, φ(g_r))`` in ``H`` of ``G``'s generators under an isomorphism ``φ: G → H``, or ``None``.
+
+    ``g_i`` are ``G.generators`` (a :class:`~grokcheck.theory.FiniteGroup`) or
+    ``G.generator_indices`` (a :class:`~grokcheck.theory.PermutationGroup`: the generators it
+    was given, in order); the images are element indices of ``H``. Dense pairs use
+    :func:`isomorphism`. Permutation groups (no Cayley table): images are searched with the
+    same order and class size (the first up to conjugacy in ``H``; the orders of ``g_a^x g_i^y``,
+    ``x, y ∈ {−1, 1, 2}``, and of the commutators ``[g_a, g_i]`` matched), screened by the element orders of ``16`` random words (seeded by
+    ``seed``), and proved by Schreier–Sims: ``⟨(g_i, h_i)⟩`` on the disjoint union of the
+    points has order ``|G|`` (it is the graph of a homomorphism) and ``⟨h_i⟩`` has order
+    ``|H| = |G|`` (it is onto). ``None`` also when no proof came within 20 000 image tuples
+    or 64 Schreier–Sims runs.
+    """
+    if isinstance(G, FiniteGroup) and isinstance(H, FiniteGroup):
+        phi = isomorphism(G, H)
+        return None if phi is None else tuple(int(phi[g]) for g in G.generators)
+    n = G.order
+    if H.order != n or _signature(G) != _signature(H):
+        return None
+    if isinstance(G, FiniteGroup) or isinstance(H, FiniteGroup):
+        raise TypeError("isomorphism_on_generators: give two FiniteGroups or two PermutationGroups")
+    from sympy.combinatorics import Permutation
+    from sympy.combinatorics import PermutationGroup as SymPermGroup
+
+    given = [int(g) for g in G.generator_indices]
+    gens = [g for g in dict.fromkeys(given) if g != G.identity]  # a repeated generator or () maps along
+    if not gens:
+        return tuple(H.identity for _ in given)
+    EG, EH = G.elements_array, H.elements_array
+    gord, gsize = G.class_orders[G.class_of], G.class_sizes[G.class_of]
+    hord, hsize = H.class_orders[H.class_of], H.class_sizes[H.class_of]
+    pools = []
+    for i, g in enumerate(gens):
+        pool = np.flatnonzero((hord == gord[g]) & (hsize == gsize[g]))
+        if i == 0:  # up to an inner automorphism of H: one per class
+            pool = np.unique(H.class_representatives[np.unique(H.class_of[pool])])
+        pools.append(pool)
+    r = len(gens)
+
+    def power(X, e: int, x):
+        """``x^e`` for ``e`` in (−1, 1, 2), element indices of ``X`` (scalar or array)."""
+        return X.inverses[x] if e == -1 else x if e == 1 else X.mul(x, x)
+
+    # the orders of g_a^x g_i^y (a < i) and of the commutators g_a⁻¹ g_i⁻¹ g_a g_i: invariants of the pair
+    # that an isomorphism keeps, checked level by level on a whole pool at once
+    exps = ((1, 1), (1, -1), (2, 2), (1, 2), (2, 1))
+
+    def probes(X, xorders, a_elems, cand):
+        out = [xorders[X.mul(np.full(np.shape(cand), power(X, x, a)), power(X, y, cand))]
+               for a in a_elems for x, y in exps]
+        out += [xorders[X.mul(X.mul(np.full(np.shape(cand), X.inverses[a]), X.inverses[cand]),
+                              X.mul(np.full(np.shape(cand), a), cand))] for a in a_elems]
+        return out
+
+    wanted = [[int(v[0]) for v in probes(G, gord, gens[:i], np.array([gens[i]]))] for i in range(len(gens))]
+    rng = np.random.default_rng(seed)
+    words = [rng.integers(r, size=_WORD_LENGTH) for _ in range(_WORDS)] if r > 1 else []
+    from grokcheck.theory._perm_group import _perm_order
+
+    word_orders = [_perm_order(_compose_word(EG[gens], w)) for w in words]
+    sym_g = [EG[g].astype(np.int64) for g in gens]
+    m_g = EG.shape[1]
+    attempts = proofs = 0
+
+    def is_isomorphism(images: list[int]) -> bool:
+        nonlocal proofs
+        EHi = EH[images]
+        if any(_perm_order(_compose_word(EHi, w)) != o for w, o in zip(words, word_orders)):
+            return False
+        proofs += 1
+        graph = [np.concatenate([sg, m_g + EH[h].astype(np.int64)]) for sg, h in zip(sym_g, images)]
+        if int(SymPermGroup([Permutation(x.tolist()) for x in graph]).order()) != n:
+            return False  # not a homomorphism: some relation of G fails in H
+        return int(SymPermGroup([Permutation(EH[h].astype(np.int64).tolist()) for h in images]).order()) == n
+
+    def search(i: int, images: list[int]):
+        nonlocal attempts
+        if i == r:
+            attempts += 1
+            return list(images) if is_isomorphism(images) else None
+        pool = pools[i]
+        if i and pool.size:
+            keep = np.ones(pool.size, dtype=bool)
+            for got, want in zip(probes(H, hord, images, pool), wanted[i]):
+                keep &= got == want
+            pool = pool[keep]
+        for h in pool.tolist():
+            found = search(i + 1, images + [h])
+            if found is not None or attempts > _MAX_PERM_ATTEMPTS or proofs > _MAX_PERM_PROOFS:
+                return found
+        return None
+
+    found = search(0, [])
+    if found is None:
+        return None
+    image_of = dict(zip(gens, found))
+    return tuple(int(image_of.get(g, H.identity)) for g in given)

@@ -619,6 +619,87 @@ def _factor_elements(f: _Factor) -> tuple:
     return tuple([[int(m[0]), int(m[1])], [int(m[2]), int(m[3])]] for m in elems)
 
 
+def _factor_permutations(f: _Factor) -> np.ndarray:
+    """``(s, m)`` image arrays of a faithful permutation action of the factor on ``m`` points (no table).
+
+    ``Cn``: an n-cycle; ``Dn``: the n-gon's vertices (``D1``, ``D2``: as ``C2``, ``C2xC2``);
+    ``Sn``/``An``: ``n`` points; ``F21``, ``F20`` and a faithful ``Cn:Cm[r]``: the affine maps
+    of Z/n; an unfaithful ``Cn:Cm[r]``: the affine maps beside the rotation of ``m`` points;
+    ``Dicn``, ``Q8``: right multiplication on the ``4n`` elements; ``SL``/``GL(2,p)``: the
+    ``p² − 1`` non-zero row vectors; ``PSL(2,p)``: the ``p + 1`` points of the projective line.
+    Points are ``0..m-1``; ``p·q`` applies ``p`` first.
+    """
+    from grokcheck.theory._perm_group import _matrix_action
+
+    fam, n = f.family, f.param
+
+    def cycle(k: int, shift: int = 1) -> np.ndarray:
+        return (np.arange(k) + shift) % k
+
+    if fam == "C" or (fam == "D" and n == 1) or (fam == "S" and n == 2):
+        k = 2 if fam != "C" else n
+        return cycle(k)[None, :]
+    if fam == "D" and n == 2:
+        return np.array([[1, 0, 2, 3], [0, 1, 3, 2]])
+    if fam == "D":
+        return np.stack([cycle(n), (-np.arange(n)) % n])
+    if fam in ("S", "A"):
+        if n < 3 or (fam == "A" and n == 3):
+            return cycle(max(n, 1))[None, :] if fam == "S" or n == 3 else np.zeros((1, 1), dtype=np.int64)
+        if fam == "S":
+            t = np.arange(n)
+            t[[0, 1]] = [1, 0]
+            return np.stack([t, cycle(n)])
+        three = np.arange(n)
+        three[[0, 1, 2]] = [1, 2, 0]
+        long = np.concatenate([[0], 1 + cycle(n - 1)]) if n % 2 == 0 else cycle(n)  # an even (n or n−1)-cycle
+        return np.stack([three, long])
+    if fam in ("Dic", "Q8"):
+        table_free_n = 2 if fam == "Q8" else n
+        m = 2 * table_free_n
+        k, e = np.arange(2 * m) % m, np.arange(2 * m) // m
+        # right multiplication x ↦ x·a and x ↦ x·x with a^k x^e · a^l x^f = a^{k + (-1)^e l + n·e·f} x^{e+f}
+        by_a = e * m + (k + (1 - 2 * e)) % m
+        by_x = ((e + 1) % 2) * m + (k + table_free_n * e) % m
+        return np.stack([by_a, by_x])
+    if fam in ("F21", "F20", "SD"):
+        if fam == "SD":
+            n, m, r = f.param, f.param2, _semidirect_r(f)
+        else:
+            n, m, r = (7, 3, 2) if fam == "F21" else (5, 4, 2)
+        x = np.arange(n)
+        aff = np.stack([(x + 1) % n, (r * x) % n])
+        if _unit_order(r, n) == m:
+            return aff
+        # unfaithful: the affine maps on 0..n-1 and C_m rotating n..n+m-1 (the kernel is trivial)
+        return np.stack([np.concatenate([aff[0], n + np.arange(m)]), np.concatenate([aff[1], n + cycle(m)])])
+    p = n
+    mats = [((1, 1), (0, 1)), ((1, 0), (1, 1))]
+    if fam == "GL" and p > 2:
+        mats.append(((_primitive_root(p), 0), (0, 1)))
+    return _matrix_action(p, mats, projective=fam == "PSL")
+
+
+def permutation_generators(name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(gens (s, m), factors)``: the named group acting on disjoint points, one block per factor.
+
+    Each factor acts as :func:`_factor_permutations` says, on its own points (the first factor
+    on ``0..m_1-1``, the next after it, …), so the product acts faithfully on ``Σ m_i`` points
+    without any table. Nothing is enumerated; the order is not checked here.
+    """
+    factors = _parse(name)
+    blocks = [_factor_permutations(f) for f in factors]
+    total = sum(b.shape[1] for b in blocks)
+    rows, offset = [], 0
+    for b in blocks:
+        for g in b:
+            row = np.arange(total)
+            row[offset:offset + b.shape[1]] = g + offset
+            rows.append(row)
+        offset += b.shape[1]
+    return np.array(rows, dtype=np.int64).reshape(-1, total), tuple(f.name for f in factors)
+
+
 def _factor_group(f: _Factor) -> FiniteGroup:
     if _factor_order(f) <= _MEMO_ORDER:
         return _factor_group_memo(f)
@@ -676,11 +757,14 @@ def group(name: str) -> FiniteGroup:
     order = math.prod(_factor_order(f) for f in factors)
     if order > MAX_ORDER:
         canonical = "x".join(f.name for f in factors)
+        from grokcheck.theory._perm_group import MAX_LARGE_ORDER
+
         raise GroupInputError(
             f"the group {canonical!r} has order {order if order < 10**12 else 'above 10^12'}, above grokcheck's "
-            f"dense-table limit MAX_ORDER = {MAX_ORDER}; give it as permutation generators instead, which "
-            "`table`, `verify` and `flow` take without a dense table (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" "
-            "\"(1,2)\" \"(9,10)\"; in Python large_group or PermutationGroup); `identify` needs a dense table",
+            f"dense-table limit MAX_ORDER = {MAX_ORDER}; up to MAX_LARGE_ORDER = {MAX_LARGE_ORDER} `table`, `verify`, "
+            "`flow` and `identify` take the name itself as a permutation group (each factor on its own points), "
+            "and permutation generators too (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" \"(1,2)\" \"(9,10)\"); "
+            "in Python large_group(name) or PermutationGroup.from_permutations",
             text=name,
         )
     return _build_memo(factors) if order <= _MEMO_ORDER else _build(factors)

@@ -580,54 +580,45 @@ def _matrix_action(p: int, mats: list, projective: bool) -> np.ndarray:
 
 
 def large_group(name: str) -> PermutationGroup:
-    """``Sn``, ``An``, ``SL(2,p)``, ``GL(2,p)``, ``PSL(2,p)`` as permutation groups (no dense table).
+    """Any name of the grammar (:func:`~grokcheck.theory.group`) as a permutation group, without a dense table.
 
-    ``Sn``/``An`` act on ``n`` points; ``SL``/``GL(2,p)`` on the ``p² − 1`` non-zero row
-    vectors (``v ↦ v·M``); ``PSL(2,p)`` on the ``p + 1`` points of the projective line.
+    Each factor acts on its own points (:func:`~grokcheck.theory._names.permutation_generators`):
+    ``Sn``/``An`` on ``n`` points, ``Cn`` on ``n``, ``Dn`` on the n-gon, ``SL``/``GL(2,p)`` on the
+    ``p² − 1`` non-zero row vectors (``v ↦ v·M``), ``PSL(2,p)`` on the ``p + 1`` points of the
+    projective line, ``Cn:Cm[r]`` by affine maps of Z/n, ``Dicn`` and ``Q8`` by right
+    multiplication; ``S8xC2`` is ``S8`` on points 1..8 and ``C2`` on 9, 10. Points are numbered
+    from 1 in cycle strings, as GAP does.
+
+    Raises
+    ------
+    GroupInputError : the name is malformed, its order is above :data:`MAX_LARGE_ORDER`, or its
+        elements would take more than :data:`MAX_IMAGE_BYTES`; the message says the limit and
+        how to give the group as ``--perms`` generators.
+
+    Examples
+    --------
+    >>> G = large_group("S8xC2")
+    >>> G.order, G.degree, G.cycle_string(G.generator_indices[2])
+    (80640, 10, '(9,10)')
     """
-    import re
+    from grokcheck.theory._names import _factor_order, _parse, permutation_generators
 
-    from grokcheck.theory._names import _is_prime, _primitive_root
-
-    s = "".join(name.split())
-    m = re.fullmatch(r"([SA])(\d+)|(PSL|SL|GL)\(2,(\d+)\)", s)
-    if m is None:
-        raise GroupInputError(
-            f"{name!r}: groups above the dense-table limit can be named Sn, An, SL(2,p), GL(2,p) or PSL(2,p), "
-            "or given by --perms",
-            text=name,
-        )
-    fam, n, mat, p = m.groups()
-    if fam:
-        n = int(n)
-        if n < 3 or math.factorial(n) // (2 if fam == "A" else 1) > MAX_LARGE_ORDER:
-            raise GroupInputError(f"{name!r}: order above the limit {MAX_LARGE_ORDER}", text=name)
-        cyc = np.roll(np.arange(n), -1)
-        if fam == "S":
-            t = np.arange(n)
-            t[[0, 1]] = [1, 0]
-            gens = np.stack([t, cyc])
-        else:
-            three = np.arange(n)
-            three[[0, 1, 2]] = [1, 2, 0]
-            if n % 2 == 0:
-                cyc = np.concatenate([[0], np.roll(np.arange(1, n), -1)])
-            gens = np.stack([three, cyc])
-        return PermutationGroup(gens, name=f"{fam}{n}", source="name")
-    p = int(p)
-    if not _is_prime(p):
-        raise GroupInputError(f"{mat}(2,{p}) needs a prime p", text=name)
-    order = {"GL": (p * p - 1) * (p * p - p), "SL": p * (p * p - 1), "PSL": p * (p * p - 1) // (1 if p == 2 else 2)}[mat]
+    factors = _parse(name)
+    canonical = "x".join(f.name for f in factors)
+    order = math.prod(_factor_order(f) for f in factors)
+    example = '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)" for S8xC2'
     if order > MAX_LARGE_ORDER:
-        raise GroupInputError(f"{name!r}: order {order} above the limit {MAX_LARGE_ORDER}", text=name)
-    degree = p + 1 if mat == "PSL" else p * p - 1
+        shown = order if order < 10**12 else "above 10^12"
+        raise GroupInputError(f"the group {canonical!r} has order {shown}, above grokcheck's limit MAX_LARGE_ORDER = "
+                              f"{MAX_LARGE_ORDER} for groups without a dense table (named or given as --perms "
+                              f"generators, e.g. {example})", text=name)
+    gens, _ = permutation_generators(name)
+    degree = int(gens.shape[1])
     if order * degree * image_itemsize(degree) > MAX_IMAGE_BYTES:
+        psl = "; PSL(2,p) acts on p + 1 points" if any(f.family == "SL" for f in factors) else ""
         raise GroupInputError(
-            f"{name!r}: {order} elements on {degree} points would take "
+            f"{canonical!r}: {order} elements on {degree} points would take "
             f"{order * degree * image_itemsize(degree) / 2**30:.1f} GiB, above grokcheck's limit MAX_IMAGE_BYTES = "
-            f"{MAX_IMAGE_BYTES / 2**30:g} GiB" + ("; PSL(2,p) acts on p + 1 points" if mat == "SL" else ""), text=name)
-    mats = [((1, 1), (0, 1)), ((1, 0), (1, 1))]
-    if mat == "GL" and p > 2:
-        mats.append(((_primitive_root(p), 0), (0, 1)))
-    gens = _matrix_action(p, mats, projective=mat == "PSL")
-    return PermutationGroup(gens, name=f"{mat}(2,{p})", source="name")
+            f"{MAX_IMAGE_BYTES / 2**30:g} GiB{psl}; give the group as permutation generators on fewer points "
+            f"(--perms, e.g. {example}; in Python PermutationGroup.from_permutations)", text=name)
+    return PermutationGroup(gens, name=canonical, source="name", points=tuple(range(1, degree + 1)))

@@ -21,8 +21,8 @@ def add_group_arguments(parser: argparse.ArgumentParser) -> None:
 
 def group_from_args(args: argparse.Namespace, *, large: bool = False):
     """The group the arguments name; with ``large``, a group above the dense-table limit
-    (``--perms``, or ``Sn``/``An``/``SL``/``GL``/``PSL(2,p)`` by name) comes back as a
-    :class:`~grokcheck.theory.PermutationGroup` instead of being refused."""
+    (``--perms``, ``--matrices``, or any name of the grammar, products such as ``S8xC2`` included)
+    comes back as a :class:`~grokcheck.theory.PermutationGroup` instead of being refused."""
     from grokcheck.theory import MAX_ORDER, FiniteGroup
 
     matrices = getattr(args, "matrices", None)
@@ -41,16 +41,18 @@ def group_from_args(args: argparse.Namespace, *, large: bool = False):
         from grokcheck.theory import group
 
         if large:
+            import math
+
             from grokcheck.theory._names import _factor_order, _parse
 
             try:
                 factors = _parse(args.group)
             except GroupInputError:
-                factors = None
-            if factors and len(factors) == 1 and _factor_order(factors[0]) > MAX_ORDER:
+                factors = None  # group() below says what is wrong with the name
+            if factors and math.prod(_factor_order(f) for f in factors) > MAX_ORDER:
                 from grokcheck.theory import large_group
 
-                return large_group(args.group)
+                return large_group(args.group)  # S8xC2 too: each factor on its own points
         return group(args.group)
     if args.perms:
         if any(not str(c).strip() for c in args.perms):  # an unset shell variable, most often

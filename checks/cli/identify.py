@@ -11,22 +11,27 @@ def register(sub) -> None:
     p = sub.add_parser(
         "identify",
         help="recognise a Cayley table or permutation group by name",
-        description="Recognise a finite group (a Cayley table, permutation generators or a name) among "
-        "grokcheck's named families (Cn, Dn, Sn, An, Q8, Dicn, F21, F20, SL/GL/PSL(2,p), Cn:Cm) and their "
+        description="Recognise a finite group (a Cayley table, permutation generators, matrices or a name) among "
+        "grokcheck's named families (Cn, Dn, Sn, An, Q8, Dicn, F21, F20, SL/GL/PSL(2,p), Cn:Cm, Cn:Cm[r]) and their "
         "direct products: invariants first (order, class sizes and element orders, Abelian invariants), then "
-        "an explicit isomorphism onto the named group, whose generator images are printed. The name parses "
+        "an explicit isomorphism onto the named group, whose images of your generators are printed. Above order "
+        "5040 the group is a permutation group (no Cayley table; named products such as S8xC2 act on disjoint "
+        "points) up to MAX_LARGE_ORDER = 2000000, and the isomorphism is proved by Schreier-Sims. The name parses "
         "back with every other command. Exit status 0 when recognised, 1 when not.",
     )
     add_group_arguments(p)
-    p.add_argument("--json", action="store_true", help="print {name, order, isomorphism} as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print {name, order, generators, isomorphism} as JSON (isomorphism: the image index of every "
+                        "element; null above order 5040, where only the generators' images are given)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
-    from grokcheck.theory import group, identify, isomorphism
+    from grokcheck.theory._finite_group import FiniteGroup
+    from grokcheck.theory._identify import identify, isomorphism, isomorphism_on_generators
 
-    G = group_from_args(args)
+    G = group_from_args(args, large=True)
     name = identify(G)
     if name is None:
         msg = (
@@ -35,31 +40,65 @@ def run(args) -> int:
         )
         print(json.dumps({"name": None, "order": G.order}) if args.json else msg)
         return 1
-    H = group(name)
-    phi = isomorphism(G, H)
-    label_g = (lambda g: G.elements[g]) if G.elements is not None else (lambda g: g)
-    label_h = (lambda h: H.elements[h]) if H.elements is not None else (lambda h: h)
-    gens = [{"element": label_g(int(g)), "index": int(g), "image": label_h(int(phi[g])), "image_index": int(phi[g])}
-            for g in _given_generators(args, G)]
+    dense = isinstance(G, FiniteGroup)
+    if dense:
+        from grokcheck.theory._names import group
+
+        H = group(name)
+        phi = isomorphism(G, H)
+        given = _given_generators(args, G)
+        images = [int(phi[g]) for g in given]
+    else:
+        from grokcheck.theory._perm_group import large_group
+
+        H, phi = large_group(name), None
+        given = [int(g) for g in G.generator_indices]  # the user's generators, in order
+        images = list(isomorphism_on_generators(G, H))
+    gens = [{"element": _label(G, g, args), "index": g, "image": _label(H, h), "image_index": h}
+            for g, h in dict.fromkeys(zip(given, images))]  # a generator given twice is shown once
     if args.json:
-        print(json.dumps({"name": name, "order": G.order, "generators": gens, "isomorphism": [int(v) for v in phi]}))
+        print(json.dumps({"name": name, "order": G.order, "generators": gens,
+                          "isomorphism": None if phi is None else [int(v) for v in phi]}))
         return 0
     print(name)
-    print(f"  order {G.order}, {G.num_classes} classes; an isomorphism onto group({name!r}) sends")
+    what = f"group({name!r})" if dense else f"large_group({name!r}), a permutation group on {H.degree} points,"
+    print(f"  order {G.order}, {G.num_classes} classes; an isomorphism onto {what} sends")
     for item in gens:
         print(f"    {item['element']} ↦ {item['image']}")
     return 0
 
 
-def _given_generators(args, G) -> list[int]:
-    """The elements the user generated the group with (``--perms``), else the group's own generators."""
-    perms = getattr(args, "perms", None)
-    if perms and G.elements is not None:
-        from grokcheck.theory._permutations import cycle_string, moved_point_generators
+def _label(G, g: int, args=None):
+    """Element ``g`` as the user wrote it: its label, a cycle string on the user's points, or a matrix."""
+    matrices = getattr(args, "matrices", None) if args is not None else None
+    if matrices and G.elements is None:  # a matrix group above 5040: its generators are the user's matrices
+        index = list(G.generator_indices).index(g)
+        return _matrix_text(matrices[index], args.field)
+    if G.elements is not None:
+        return G.elements[g]
+    return G.cycle_string(g) if hasattr(G, "cycle_string") else g
 
-        gens, point_of = moved_point_generators(perms)
+
+def _matrix_text(matrix, p: int) -> str:
+    """A generator matrix reduced mod p, written as the element labels of a matrix group are."""
+    from grokcheck.theory._matrix_group import parse_matrix
+
+    return str((parse_matrix(matrix) % p).tolist()).replace(" ", "")
+
+
+def _given_generators(args, G) -> list[int]:
+    """The elements the user generated the group with (``--perms``, ``--matrices``), else the group's own generators."""
+    perms = getattr(args, "perms", None)
+    matrices = getattr(args, "matrices", None)
+    if G.elements is not None and (perms or matrices):
         index = {label: i for i, label in enumerate(G.elements)}
-        found = [index.get(cycle_string(g, points=point_of)) for g in gens]
+        if perms:
+            from grokcheck.theory._permutations import cycle_string, moved_point_generators
+
+            gens, point_of = moved_point_generators(perms)
+            found = [index.get(cycle_string(g, points=point_of)) for g in gens]
+        else:
+            found = [index.get(_matrix_text(m, args.field)) for m in matrices]
         if all(i is not None for i in found):
-            return list(dict.fromkeys(found))  # a generator given twice is shown once
+            return found
     return [int(g) for g in G.generators]
