@@ -185,3 +185,14 @@ def test_identify_shows_the_users_matrices(capsys):
     assert main(["identify", "--matrices", "[[1,1],[0,1]]", "[[0,1],[-1,0]]", "--field", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["name"] == "SL(2,3)" and [g["element"] for g in data["generators"]] == ["[[1,1],[0,1]]", "[[0,1],[2,0]]"]
+
+
+def test_identify_imports_neither_sympy_nor_scipy_nor_torch():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "grokcheck", "identify", "C8:C2[3]"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("C8:C2[3]")
+    loaded = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}
+    assert not loaded & {"sympy", "scipy", "torch"}, loaded & {"sympy", "scipy", "torch"}
