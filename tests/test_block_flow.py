@@ -35,3 +35,23 @@ def test_block_flow_reaches_the_predicted_levels_on_s4():
 def test_block_flow_refuses_inconsistent_dimensions():
     with pytest.raises(InvalidInputError):
         run_block_flow(24, [1, 1, 2, 3], neurons=2)
+
+
+@pytest.mark.parametrize("blow_up", [False, True])
+def test_the_stepping_loop_takes_solve_ivps_steps_and_keeps_only_the_last_state(blow_up):
+    """``run_block_flow`` steps scipy's RK45 itself so that it does not keep every state (3.2 GB on S8); the
+    last state, time, success and message are solve_ivp's to the bit, for a run that reaches t1 and one
+    that fails (y' = y², which blows up at t = 1/y0 = 1 < t1: the step size underflows there)."""
+    from scipy.integrate import solve_ivp
+
+    from grokcheck.numerics._block_flow import _integrate_rk45
+
+    def fun(_t, y):
+        return y**2 if blow_up else -0.5 * y + np.sin(y[::-1])
+
+    y0 = np.linspace(0.25, 1.0, 7)
+    ref = solve_ivp(fun, (0.0, 3.0), y0, method="RK45", rtol=1e-8, atol=1e-11)
+    assert ref.success is not blow_up
+    y, t, ok, message = _integrate_rk45(fun, y0, 3.0)
+    assert ok == ref.success and message == ref.message and t == ref.t[-1]
+    assert np.array_equal(y, ref.y[:, -1])
