@@ -1,5 +1,7 @@
 """Character tables: exact oracles, orthogonality, degrees, indicators, relabelling."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -162,3 +164,80 @@ def test_fast_class_matrix_combination_matches_structure_constants(name):
     assert np.allclose(_class_matrix_combination(G, z), np.tensordot(z, N, axes=1), atol=1e-12)
     # class sums multiply: Σ_l N[i, j, l] |C_l| = |C_i||C_j|
     assert np.array_equal(N @ G.class_sizes, np.outer(G.class_sizes, G.class_sizes))
+
+
+# ------------------------------------------------------------------ power maps (no GAP needed)
+POWER_MAP_GROUPS = ["S4", "D5", "Q16", "C12", "S5", "C2xC2xC2"]
+
+
+@pytest.mark.parametrize("name", POWER_MAP_GROUPS)
+def test_power_maps_are_class_functions_and_push_eigenvalues(name):
+    """Every p-th power map printed is well defined on classes and agrees with the characters exactly.
+
+    ``ρ(g^p) = ρ(g)^p`` has the eigenvalues of ``ρ(g)`` raised to the p-th power, so
+    ``χ(g^p) = Σ_j m_j ζ_o^{pj}`` with ``m`` the eigenvalue multiplicities on ``g``'s class;
+    for ``p ∤ o`` this is the Galois conjugate ``σ_p(χ(g))``. Checked in exact arithmetic.
+    """
+    from grokcheck.theory._gap_format import key_from_multiplicities, key_galois
+
+    G = SMALL[name]()
+    ct = G.character_table
+    ids, keys = ct.value_table()
+    primes = ct.power_map_primes()
+    assert {p for p in range(2, G.order + 1) if G.order % p == 0 and sympy.isprime(p)} <= set(primes)
+    for p in primes:
+        pm = G.power_map(p)
+        # well defined: every element of class c has its p-th power in class pm[c]
+        assert np.array_equal(G.class_of[G.power(np.arange(G.order), p)], pm[G.class_of])
+        for c in range(G.num_classes):
+            m = ct.multiplicities[c]
+            o = m.shape[1]
+            for x in range(ct.num_irreps):
+                pushed = np.zeros(o, dtype=np.int64)
+                np.add.at(pushed, (p * np.arange(o)) % o, m[x])
+                assert keys[ids[x, pm[c]]] == key_from_multiplicities(o, pushed)
+                if o % p:  # Galois action: χ(g^p) = σ_p(χ(g))
+                    N = keys[ids[x, c]][0]
+                    assert keys[ids[x, pm[c]]] == key_galois(keys[ids[x, c]], p % N if N > 1 else 1)
+
+
+def test_dihedral_power_maps_from_theory():
+    """D7 = ⟨r, s⟩ (order 14), by hand: (r^k)^p = r^{pk}, so 7P sends rotations to 1 and 3P, 5P, 11P, 13P
+    permute the three rotation classes {r^{±k}} as k ↦ pk; s^p = s for odd p and 1 for p = 2.
+    These are the rows GAP prints for DihedralGroup(14): 2P, 3P, 5P, 7P (primes up to the largest order, 7)."""
+    G = FiniteGroup.from_permutations(["(1,2,3,4,5,6,7)", "(2,7)(3,6)(4,5)"])
+    ct = G.character_table
+    assert ct.power_map_primes() == [2, 3, 5, 7] == ct.display_power_map_primes()
+    r = int(np.nonzero(G.element_orders == 7)[0][0])
+    s = int(np.nonzero(G.element_orders == 2)[0][0])
+    ident = int(G.class_of[G.identity])
+    for p in (2, 3, 5, 7, 11, 13):
+        pm = G.power_map(p)
+        assert pm[G.class_of[s]] == (ident if p == 2 else G.class_of[s])
+        for k in range(1, 7):
+            rk = G.power(np.array([r]), k)[0]
+            want = G.class_of[G.power(np.array([r]), (p * k) % 7)[0]]
+            assert pm[G.class_of[rk]] == want
+            assert (pm[G.class_of[rk]] == ident) == (p == 7)
+    rows = [ln.split()[0] for ln in ct.display().splitlines() if re.fullmatch(r"\s*\d+P( +\d+[a-z]+)+", ln)]
+    assert rows == ["2P", "3P", "5P", "7P"]
+
+
+def test_abelian_tables_print_no_power_maps_and_match_dixon():
+    # GAP computes an Abelian group's characters without power maps and prints none; the
+    # exponent-stored linear characters give the same exact table as Burnside–Dixon.
+    from grokcheck.theory._character_table import OneHotMultiplicities, compute_character_table
+
+    for G in (_cyclic(12), SMALL["C2xC2xC2"]()):
+        fast, slow = compute_character_table(G), compute_character_table(G, method="dixon")
+        assert isinstance(fast.multiplicities, OneHotMultiplicities)
+        assert fast.display_power_map_primes() == []
+        assert "P " not in fast.display()
+        assert fast.value_table()[1] and [fast.value_table()[1][i] for i in fast.value_table()[0].ravel()] == [
+            slow.value_table()[1][i] for i in slow.value_table()[0].ravel()
+        ]
+        assert np.array_equal(fast.dual, slow.dual)
+        for c in range(G.num_classes):
+            assert np.array_equal(fast.multiplicities[c], slow.multiplicities[c])
+            for x in range(fast.num_irreps):
+                assert fast.cyclotomic(x, c) == slow.cyclotomic(x, c)

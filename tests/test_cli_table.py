@@ -49,3 +49,43 @@ def test_table_command_does_not_import_torch():
             "sys.exit(3 if 'torch' in sys.modules else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, "grokcheck table imported torch" if done.returncode == 3 else done.stderr
+
+
+def _power_rows(text):
+    import re
+
+    return [ln.split()[0] for ln in text.splitlines() if re.fullmatch(r"\s*\d+P( +\d+[a-z]+)+", ln)]
+
+
+def test_table_power_map_rows_are_gaps(capsys):
+    # GAP 4.12.1, Display(CharacterTable(DihedralGroup(28))): 2P 3P 5P 7P 11P 13P (Dixon–Schneider
+    # computes every prime up to the largest element order, 14); C5: none
+    assert main(["table", "D14"]) == 0
+    assert _power_rows(capsys.readouterr().out) == ["2P", "3P", "5P", "7P", "11P", "13P"]
+    assert main(["table", "C5"]) == 0
+    assert _power_rows(capsys.readouterr().out) == []
+    for spec, rows in [("divisors", ["2P", "7P"]), ("none", []), ("3,2", ["2P", "3P"]), ("all", None)]:
+        assert main(["table", "D14", "--power-maps", spec]) == 0
+        got = _power_rows(capsys.readouterr().out)
+        assert got == (rows if rows is not None else ["2P", "3P", "5P", "7P", "11P", "13P"])
+    assert main(["table", "C5", "--power-maps", "all"]) == 0
+    assert _power_rows(capsys.readouterr().out) == ["2P", "3P", "5P"]
+    assert main(["table", "D14", "--power-maps", "4"]) == 2
+    assert "--power-maps" in capsys.readouterr().err
+
+
+def test_table_json_power_maps_and_help(capsys):
+    assert main(["table", "D7", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # every prime up to the largest element order (7), each a class index per class; 7P kills the rotations
+    assert sorted(data["power_maps"], key=int) == ["2", "3", "5", "7"]
+    orders = [c["order"] for c in data["classes"]]
+    assert all(orders[i] == 1 for i, c in zip(data["power_maps"]["7"], orders) if c == 7)
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
+        main(["table", "--help"])
+    text = " ".join(buf.getvalue().split())
+    assert "JSON schema" not in text and "power_maps" in text and "--power-maps" in text

@@ -432,3 +432,37 @@ def test_m11_and_gl211_match_live_gap():
         out = subprocess.run(["gap", "-q"], input=script, capture_output=True, text=True, timeout=600).stdout
         body = _unwrap(out.split("@@@\n")[1].split("\n", 1)[1])
         assert display_in_gap_order(G, parse_display(body)) == "\n" + body
+
+
+def test_zumbroich_coefficients_are_exact_canonical_and_at_the_conductor():
+    """GAP-free: the closed-form Zumbroich expansion rebuilds the number, uses only basis exponents, and its
+    conductor N is minimal: for every prime p | N some unit k ≡ 1 mod N/p (N/4 when 4 ∥ N, since
+    Q(ζ_{N/2}) = Q(ζ_{N/4}) then) moves the number, so it is not in the smaller field."""
+    from math import gcd
+
+    from grokcheck.theory._gap_format import gap_coefficients, key_to_cyclotomic
+
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        o = int(rng.choice([4, 5, 8, 9, 12, 15, 16, 20, 21, 24, 27, 28, 30, 36, 40, 45, 60]))
+        m = np.zeros(o, dtype=np.int64)
+        if rng.random() < 0.5:  # a few roots of unity
+            np.add.at(m, rng.integers(0, o, size=3), 1)
+        else:  # a sum over a subgroup of units: lands in a proper subfield
+            step = int(rng.choice([d for d in range(1, o) if o % d == 0]))
+            for u in range(1, o):
+                if gcd(u, o) == 1 and u % step == 1 % step:
+                    m[u % o] += 1
+        z = Cyclotomic.from_exponents(m, o)
+        N, terms = gap_coefficients(z)
+        assert key_to_cyclotomic((N, terms)) == z
+        if N == 1:
+            assert z.is_rational
+            continue
+        assert N % 4 != 2 and {j for j, _ in terms} <= set(zumbroich_exponents(N))
+        lifted = z.lift(N * o // gcd(N, o))
+        for p in {q for q in range(2, N + 1) if N % q == 0 and all(q % d for d in range(2, q))}:
+            M = N // 4 if p == 2 and N % 8 == 4 else N // p
+            L = lifted.N
+            movers = [k for k in range(1, L) if gcd(k, L) == 1 and (k - 1) % M == 0 and lifted.galois(k) != lifted]
+            assert movers, (m.tolist(), o, N, p)

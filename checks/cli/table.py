@@ -15,15 +15,26 @@ def register(sub) -> None:
     p = sub.add_parser(
         "table",
         help="print the character table of a group",
-        description="Print the exact character table of a finite group exactly as GAP's "
-        "Display(tbl, rec(indicator := true)) does (one power map per prime divisor of |G|, GAP's "
-        "names for irrationalities). With --json, print {group, order, classes: [{name, size, order, "
-        "centralizer, representative, ...}], power_maps, elements, irreps: [{index, dim, fs_indicator, "
-        "values, exact, character}]}: values per class as [re, im], exact values in GAP's E(n) "
+        description="Print the exact character table of a finite group as GAP's "
+        "Display(CharacterTable(G), rec(indicator := true)) does: GAP's names for irrationalities, and the "
+        "power-map rows GAP shows (2P, 3P, ... for every prime up to the largest element order, as GAP's "
+        "Dixon-Schneider computes them; none for Abelian groups; --power-maps to choose). With --json, print "
+        "{group, order, classes: [{name, size, order, centralizer, representative, ...}], power_maps: "
+        "{p: [class of g^p for each class]} for every prime p up to the largest element order, elements, "
+        "irreps: [{index, dim, fs_indicator, values, exact, character}]}: values per class as [re, im], "
+        "exact values in GAP's E(n) "
         "notation, the character on every element in the input's labelling. With --irreps --json, "
         "each irrep also carries its matrices (one d×d matrix of [re, im] per element) and certificate.",
     )
     add_group_arguments(p)
+    p.add_argument(
+        "--power-maps",
+        metavar="PRIMES",
+        default="auto",
+        help="power-map rows to print: auto (default; what GAP's Display shows for a table it computes by "
+        "Dixon-Schneider, or for an Abelian group), all (every prime up to the largest element order), "
+        "divisors (the prime divisors of |G|, the ATLAS rows), none, or a comma-separated list such as 2,3",
+    )
     p.add_argument("--json", action="store_true", help="print the table as JSON ({order, classes, power_maps, elements, irreps}) instead of GAP's Display layout")
     p.add_argument(
         "--irreps", action="store_true", help="also construct and certify the irreps (with --json: their matrices)"
@@ -39,12 +50,39 @@ def _matrix_json(m) -> list:
     return [[[_clean(z.real), _clean(z.imag)] for z in row] for row in m]
 
 
+def _power_map_primes(spec: str, ct) -> list[int] | None:
+    """The primes of ``--power-maps`` (``None``: GAP's default rows)."""
+    from grokcheck.errors import InvalidInputError
+
+    spec = spec.strip().lower()
+    if spec == "auto":
+        return None
+    if spec == "all":
+        return ct.power_map_primes()
+    if spec == "none":
+        return []
+    if spec == "divisors":
+        n = ct.group.order
+        return [p for p in ct.power_map_primes() if n % p == 0]
+    try:
+        primes = sorted({int(t) for t in spec.split(",") if t.strip()})
+    except ValueError:
+        primes = []
+    if not primes or any(p < 2 or any(p % d == 0 for d in range(2, int(p**0.5) + 1)) for p in primes):
+        raise InvalidInputError(
+            f"--power-maps {spec!r}: give auto, all, divisors, none, or primes separated by commas (e.g. 2,3)",
+            option="--power-maps",
+        )
+    return primes
+
+
 def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
     from grokcheck.theory import MAX_ORDER
 
     G = group_from_args(args, large=True)
     ct = G.character_table
+    primes = _power_map_primes(args.power_maps, ct)
     dense = G.order <= MAX_ORDER and hasattr(G, "table")
     if args.irreps and not dense:
         irreps = G.irreps  # raises with the reason for groups other than S_n
@@ -62,7 +100,7 @@ def run(args) -> int:
                 item["generator_matrices"] = [_matrix_json(m) for m in mats]
             print(json.dumps(data))
             return 0
-        print(ct.display(), end="")
+        print(ct.display(power_maps=primes), end="")
         young = hasattr(irreps[0], "partition")
         how = (
             "Young's orthogonal form (max residual over Coxeter relations, orthogonality, character)"
@@ -83,7 +121,7 @@ def run(args) -> int:
                 item["matrices"] = [_matrix_json(m) for m in rho.matrices]
         print(json.dumps(data))
         return 0
-    print(ct.display(), end="")
+    print(ct.display(power_maps=primes), end="")
     print("\n2 = Frobenius–Schur indicator: + real, o complex, - quaternionic")
     if args.irreps:
         print()
