@@ -14,28 +14,76 @@ registry (:func:`grokcheck.checks._registry.registered`) joins them to grokcheck
 
 An entry point that fails to import, or whose entries are not :class:`Check` /
 :class:`Experiment` values, is a :class:`~grokcheck.errors.GrokcheckError` naming the entry
-point and its distribution (exit 2 at the command line), not a silently missing claim.
+point and its distribution (exit 2 at the command line), not a silently missing claim. So is
+an id that another entry (grokcheck's own or another package's) already uses: the message names
+both registrations. :func:`user_entries_with_origin` says which package registered each entry
+(``grokcheck checks`` shows it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-__all__ = ["ENTRY_POINT_GROUP", "user_entries"]
+__all__ = ["ENTRY_POINT_GROUP", "Origin", "user_entries", "user_entries_with_origin"]
 
 #: the entry-point group user packages register their claim modules under
 ENTRY_POINT_GROUP = "grokcheck.claims"
 
 
-def _where(ep) -> str:
+@dataclass(frozen=True)
+class Origin:
+    """Who registered a check or an experiment.
+
+    ``distribution``/``version``: the installed package (``"grokcheck"`` for grokcheck's own
+    paper modules; ``None`` for an entry point without distribution metadata); ``module``: the
+    module (or ``module:object``) that defines the entry; ``entry_point``: the name in the
+    ``grokcheck.claims`` group (``None`` for grokcheck's own).
+    """
+
+    distribution: str | None
+    version: str | None
+    module: str
+    entry_point: str | None = None
+
+    @classmethod
+    def builtin(cls, module: str) -> Origin:
+        return cls("grokcheck", None, module)
+
+    @property
+    def user(self) -> bool:
+        return self.entry_point is not None
+
+    def words(self) -> str:
+        """One phrase, e.g. ``the distribution mylab 1.0 (entry point mylab = 'mylab.claims')``."""
+        if not self.user:
+            return f"grokcheck's own module {self.module}"
+        ep = f"the {ENTRY_POINT_GROUP!r} entry point {self.entry_point} = {self.module!r}"
+        return f"{ep} of the distribution {self.distribution} {self.version}" if self.distribution else ep
+
+    def to_json(self) -> dict:
+        return {"distribution": self.distribution, "version": self.version, "module": self.module,
+                "entry_point": self.entry_point}
+
+
+def _origin(ep) -> Origin:
     dist = getattr(ep, "dist", None)
-    by = f" of the distribution {dist.name} {dist.version}" if dist is not None else ""
-    return f"the {ENTRY_POINT_GROUP!r} entry point {ep.name} = {ep.value!r}{by}"
+    return Origin(None if dist is None else dist.name, None if dist is None else dist.version, ep.value, ep.name)
+
+
+def _where(ep) -> str:
+    return _origin(ep).words()
 
 
 def user_entries(attr: str) -> list:
     """The ``attr`` entries (``"CHECKS"`` or ``"EXPERIMENTS"``) of every ``grokcheck.claims`` entry point,
     in the order of the entry points' names."""
+    return [e for e, _ in user_entries_with_origin(attr)]
+
+
+def user_entries_with_origin(attr: str) -> list[tuple[object, Origin]]:
+    """``(entry, origin)`` for every ``attr`` entry of every ``grokcheck.claims`` entry point (see
+    :func:`user_entries`): ``origin`` is the :class:`Origin` naming the entry point and its package."""
     from grokcheck.errors import GrokcheckError
 
     if attr == "CHECKS":
@@ -57,5 +105,6 @@ def user_entries(attr: str) -> list:
         bad = [e for e in entries if not isinstance(e, kind)]
         if bad:
             raise GrokcheckError(f"{_where(ep)}: {attr} holds {bad[0]!r}, not a grokcheck {kind.__name__}")
-        found.extend(entries)
+        origin = _origin(ep)
+        found.extend((e, origin) for e in entries)
     return found

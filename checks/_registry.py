@@ -541,27 +541,48 @@ def run_check(check: Check, ctx: VerifyContext) -> CheckResult:
                        seconds=time.perf_counter() - t0)
 
 
-def registered(attr: str) -> tuple:
-    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``
-    and of every package's ``grokcheck.claims`` entry point, joined and sorted by id.
+def registered_with_origin(attr: str) -> tuple:
+    """``(entry, origin)`` for every entry of :func:`registered` ``(attr)``, sorted by id: ``origin`` is the
+    :class:`~grokcheck.checks._entry_points.Origin` that registered it (a grokcheck paper module, or a
+    package's ``grokcheck.claims`` entry point).
 
-    Raises ``RuntimeError`` when two entries share an id (a registration bug).
+    Raises :class:`~grokcheck.errors.GrokcheckError` when two entries share an id, naming both registrations.
     """
     import grokcheck.checks.claims as pkg
+    from grokcheck.checks._entry_points import Origin, user_entries_with_origin
 
     found: list = []
     for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if not m.name.startswith("_"):
             mod = importlib.import_module(f"grokcheck.checks.claims.{m.name}")
-            found.extend(getattr(mod, attr, ()))
-    from grokcheck.checks._entry_points import user_entries  # claims of other packages (entry points)
+            origin = Origin.builtin(mod.__name__)
+            found.extend((e, origin) for e in getattr(mod, attr, ()))
+    found.extend(user_entries_with_origin(attr))  # claims of other packages (entry points)
+    by_id: dict[str, list] = {}
+    for e, origin in found:
+        by_id.setdefault(e.id, []).append(origin)
+    clashes = {i: o for i, o in sorted(by_id.items()) if len(o) > 1}
+    if clashes:
+        from grokcheck.errors import GrokcheckError
 
-    found.extend(user_entries(attr))
-    ids = [c.id for c in found]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise RuntimeError(f"duplicate {attr.lower()} ids: {dup}")
-    return tuple(sorted(found, key=lambda c: c.id))
+        what = "check" if attr == "CHECKS" else "experiment" if attr == "EXPERIMENTS" else attr.lower()
+        listed = "; ".join(f"{i!r} by " + " and by ".join(o.words() for o in origins)
+                           for i, origins in clashes.items())
+        users = sorted({o.distribution or o.module for origins in clashes.values() for o in origins if o.user})
+        fix = (f"rename the id in {', '.join(users)} (ids are global: prefix them with "
+               "the package's name, e.g. 'mylab.…')" if users else "give each entry its own id")
+        raise GrokcheckError(f"{what} id registered twice: {listed}. Fix: {fix}")
+    return tuple(sorted(found, key=lambda p: p[0].id))
+
+
+def registered(attr: str) -> tuple:
+    """The ``attr`` tuples (``CHECKS``, ``EXPERIMENTS``) of every paper module in ``grokcheck.checks.claims``
+    and of every package's ``grokcheck.claims`` entry point, joined and sorted by id.
+
+    Raises :class:`~grokcheck.errors.GrokcheckError` when two entries share an id (naming both
+    registrations; see :func:`registered_with_origin`).
+    """
+    return tuple(e for e, _ in registered_with_origin(attr))
 
 
 def registered_by_id(attr: str, entry_id: str, what: str, lister: str):

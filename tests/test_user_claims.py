@@ -123,6 +123,60 @@ def test_an_entry_that_is_not_a_check_is_refused(tmp_path, monkeypatch):
         sys.modules.pop("not_checks_for_grokcheck", None)
 
 
+def _clashing_package(tmp_path, monkeypatch, name: str, check_id: str) -> None:
+    """A package ``name`` whose entry point registers one check with id ``check_id``."""
+    mod_name = f"{name.replace('-', '_')}_for_grokcheck"
+    src = tmp_path / name / "src"
+    src.mkdir(parents=True)
+    (src / f"{mod_name}.py").write_text(
+        "from grokcheck.checks import Check, Tolerance\n"
+        f"CHECKS = (Check(id={check_id!r}, claim='c', source='s', predict=lambda ctx: 0, measure=lambda ctx: 0,\n"
+        "                 tolerance=Tolerance(0, 'exact', kind='equal'), table_free=True),)\n")
+    project = {"name": name, "version": "2.0", "entry-points": {"grokcheck.claims": {name: mod_name}}}
+    _install_on_path(tmp_path / name / "site", monkeypatch, project, src)
+    monkeypatch.delitem(sys.modules, mod_name, raising=False)  # (monkeypatch removes it again afterwards)
+
+
+def test_a_user_check_whose_id_clashes_with_grokchecks_own_names_both_registrations(tmp_path, monkeypatch, capsys):
+    own = all_checks()[0]
+    _clashing_package(tmp_path, monkeypatch, "clash-claims", own.id)
+    with pytest.raises(GrokcheckError) as err:
+        all_checks()
+    msg = str(err.value)
+    assert f"check id registered twice: {own.id!r}" in msg
+    assert "by grokcheck's own module grokcheck.checks.claims." in msg
+    assert "entry point clash-claims = 'clash_claims_for_grokcheck' of the distribution clash-claims 2.0" in msg
+    assert "rename the id in clash-claims" in msg
+    assert main(["checks"]) == 2  # a grokcheck error: exit 2, the message on stderr
+    assert "clash-claims 2.0" in capsys.readouterr().err
+
+
+def test_two_packages_registering_one_id_are_both_named(tmp_path, monkeypatch):
+    _clashing_package(tmp_path, monkeypatch, "lab-a", "shared.same-id")
+    _clashing_package(tmp_path, monkeypatch, "lab-b", "shared.same-id")
+    with pytest.raises(GrokcheckError, match=r"'shared.same-id' by the 'grokcheck.claims' entry point lab-a = "
+                                             r"'lab_a_for_grokcheck' of the distribution lab-a 2.0 and by the "
+                                             r"'grokcheck.claims' entry point lab-b = 'lab_b_for_grokcheck' of the "
+                                             r"distribution lab-b 2.0"):
+        all_checks()
+
+
+def test_grokcheck_checks_names_the_package_that_registered_a_user_check(user_package, capsys):
+    assert main(["checks"]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index(CHECK_ID):].split("\n\n")[0]
+    assert ("registered by: the 'grokcheck.claims' entry point mylab = 'grokcheck_user_claims.claims' of the "
+            "distribution grokcheck-user-claims 0.1.0") in block
+    assert out.count("registered by:") == 1  # grokcheck's own checks are not flagged
+    assert "(1 registered by other packages)" in out
+    assert main(["checks", "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[CHECK_ID]["registered_by"] == {"distribution": "grokcheck-user-claims", "version": "0.1.0",
+                                               "module": "grokcheck_user_claims.claims", "entry_point": "mylab"}
+    own = next(r for i, r in rows.items() if i != CHECK_ID)
+    assert own["registered_by"]["distribution"] == "grokcheck" and own["registered_by"]["entry_point"] is None
+
+
 EXPERIMENT_ID = "mylab.quadratic-majority-single-irrep"
 
 

@@ -1,4 +1,5 @@
-"""``grokcheck checks``: list the registry (id, claim, source, hypotheses)."""
+"""``grokcheck checks``: list the registry (id, claim, source, hypotheses; for a check another package
+registered through the ``grokcheck.claims`` entry point, which package and module)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ def register(sub) -> None:
 def run(args) -> int:
     import json
 
-    from grokcheck.checks._registry import all_checks
+    from grokcheck.checks._registry import registered_with_origin
 
-    checks = all_checks()
+    pairs = registered_with_origin("CHECKS")
+    checks = [c for c, _ in pairs]
     if args.json:
-        print(json.dumps([c.to_json() for c in checks], indent=2))
+        print(json.dumps([{**c.to_json(), "registered_by": o.to_json()} for c, o in pairs], indent=2))
         return 0
-    for c in checks:
+    for c, origin in pairs:
         flags = []
         if c.published_false:
             flags.append("published statement grokcheck shows false")
@@ -28,9 +30,12 @@ def run(args) -> int:
             flags.append("trained network, with a random-init baseline")
         flag = f"  [{'; '.join(flags)}]" if flags else ""
         print(f"{c.id}{flag}\n    {c.claim}\n    source: {c.source}\n    decision: {c.tolerance.words()}")
+        if origin.user:
+            print(f"    registered by: {origin.words()}")
         if c.why_false:
             print(f"    why false: {c.why_false}")
         if c.effective_hypotheses():
             print("    hypotheses: " + "; ".join(h.name for h in c.effective_hypotheses()))
-    print(f"\n{len(checks)} checks.")
+    users = sum(1 for _, o in pairs if o.user)
+    print(f"\n{len(checks)} checks" + (f" ({users} registered by other packages)." if users else "."))
     return 0
