@@ -1,5 +1,8 @@
 """Groups without a dense table: permutation groups enumerated by image arrays, exact tables from class constants."""
 
+import re
+import shutil
+
 import numpy as np
 import pytest
 
@@ -169,3 +172,49 @@ def test_both_group_kinds_satisfy_the_shared_interface():
         assert isinstance(G, GroupLike)
         assert G.class_sizes.sum() == G.order and G.class_of.shape == (G.order,)
         assert (G.class_of[G.class_representatives] == np.arange(G.num_classes)).all()
+
+
+# ------------------------------------------------- named products above 5040
+NAMED_LARGE_GAP = {  # grokcheck name → GAP expression for the same group
+    "S8xC2": "DirectProduct(SymmetricGroup(8), CyclicGroup(IsPermGroup, 2))",
+    "A8xC2": "DirectProduct(AlternatingGroup(8), CyclicGroup(IsPermGroup, 2))",
+    "S7xS3": "DirectProduct(SymmetricGroup(7), SymmetricGroup(3))",
+    "C8:C2[3]xS7": "DirectProduct(SemidirectProduct(CyclicGroup(IsPermGroup, 2), GroupHomomorphismByImages("
+                   "CyclicGroup(IsPermGroup, 2), AutomorphismGroup(CyclicGroup(IsPermGroup, 8)), "
+                   "[CyclicGroup(IsPermGroup, 2).1], [GroupHomomorphismByImages(CyclicGroup(IsPermGroup, 8), "
+                   "CyclicGroup(IsPermGroup, 8), [CyclicGroup(IsPermGroup, 8).1], [CyclicGroup(IsPermGroup, 8).1^3])]), "
+                   "CyclicGroup(IsPermGroup, 8)), SymmetricGroup(7))",
+}
+
+
+def _signature(G):
+    return sorted(zip(G.class_orders.tolist(), G.class_sizes.tolist()))
+
+
+def test_named_products_above_5040_are_permutation_groups_on_disjoint_points(capsys):
+    G = large_group("S8xC2")
+    assert G.order == 80640 and G.degree == 10 and G.num_classes == 44  # 22 classes of S8 times 2
+    assert [G.cycle_string(g) for g in G.generator_indices] == ["(1,2)", "(1,2,3,4,5,6,7,8)", "(9,10)"]
+    assert main(["table", "S8xC2", "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["order"] == 80640
+    # each family's permutation action is faithful: the same classes as the dense table
+    for name in ("Dic5xD6", "C8:C2[3]xA4", "C3:C4[2]xQ8", "F20xPSL(2,5)"):
+        assert _signature(large_group(name)) == _signature(group(name)), name
+
+
+@pytest.mark.skipif(shutil.which("gap") is None, reason="GAP is not installed (apt-get install gap)")
+def test_named_products_above_5040_match_gap():
+    import subprocess
+
+    script = "".join(f"G:={expr};; Print(\"@@@\", Size(G), \" \", List(ConjugacyClasses(G), c -> "
+                     f"[Order(Representative(c)), Size(c)]), \"\\n\");\n" for expr in NAMED_LARGE_GAP.values())
+    out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
+    blocks = " ".join(out.replace("\\\n", "").split()).split("@@@")[1:]  # GAP wraps long lines
+    assert len(blocks) == len(NAMED_LARGE_GAP), out
+    for name, block in zip(NAMED_LARGE_GAP, blocks):
+        size, classes = block.split(" ", 1)
+        pairs = sorted(tuple(int(v) for v in p) for p in re.findall(r"\[ *(\d+), *(\d+) *\]", classes))
+        G = large_group(name)
+        assert G.order == int(size) and _signature(G) == pairs, name
