@@ -196,3 +196,35 @@ def test_identify_imports_neither_sympy_nor_scipy_nor_torch():
     assert out.returncode == 0 and out.stdout.startswith("C8:C2[3]")
     loaded = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}
     assert not loaded & {"sympy", "scipy", "torch"}, loaded & {"sympy", "scipy", "torch"}
+
+
+@pytest.mark.skipif(__import__("shutil").which("gap") is None, reason="GAP is not installed (apt-get install gap)")
+def test_every_small_group_named_is_gaps_group():
+    """Every SmallGroup of order 8..24, given as GAP's regular permutation group: each name identify gives
+    has GAP's IdGroup, and the groups left unnamed are exactly those outside the families and products."""
+    import json
+    import subprocess
+
+    orders = (8, 12, 16, 18, 20, 24)
+    script = "".join(
+        f"for i in [1..NrSmallGroups({n})] do P:=Image(RegularActionHomomorphism(SmallGroup({n},i)));; "
+        f"Print(\"@@@{n} \", i, \" \", List(GeneratorsOfGroup(P), g -> ListPerm(g, {n})), \"\\n\"); od;\n"
+        for n in orders)
+    out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
+    named = {}
+    for block in " ".join(out.replace("\\\n", "").split()).split("@@@")[1:]:
+        n, i, gens = block.split(" ", 2)
+        G = FiniteGroup.from_permutations([np.array(g) - 1 for g in json.loads(gens.replace(" ", ""))])
+        named[(int(n), int(i))] = identify(G)
+    assert len(named) == 49  # 5 + 5 + 14 + 5 + 5 + 15 groups
+    # (16,3) (C4xC2):C2, (16,13) the Pauli group C4∘D4, (18,4) (C3xC3):C2, (24,8) (C6xC2):C2: no name
+    assert sorted(k for k, v in named.items() if v is None) == [(16, 3), (16, 13), (18, 4), (24, 8)]
+    script = ""
+    for key, name in named.items():
+        if name is not None:
+            H = group(name)
+            cols = [[int(v) + 1 for v in H.table[:, g]] for g in H.generators]  # right multiplication
+            script += f"Print(IdGroup(Group({', '.join(f'PermList({c})' for c in cols)})), \"\\n\");\n"
+    out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
+    got = [tuple(int(x) for x in line.strip(" []").split(",")) for line in out.strip().splitlines()]
+    assert got == [k for k, v in named.items() if v is not None]
