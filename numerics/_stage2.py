@@ -43,6 +43,8 @@ __all__ = [
     "small_logit_risk",
     "logit_margin",
     "run_stage_two",
+    "StageTwoDescent",
+    "stage_two_descent",
     "expansion_error_slope",
 ]
 
@@ -181,6 +183,85 @@ def run_stage_two(G, theta1, theta2, xi, *, a0: float = 0.01, a1: float | None =
         raise NumericalFailure(f"Stage II quadrature failed: {sol.message}")
     risk = np.array([table_cross_entropy(G, a * F) for a in grid])
     return StageTwoRun(grid, sol.y[0], risk, gamma, G.order)
+
+
+@dataclass(frozen=True)
+class StageTwoDescent:
+    """Stage II as a training run: gradient descent on the tied scale of frozen directions.
+
+    Attributes
+    ----------
+    steps : ``(T,)`` the logged step numbers (0 first, log-spaced, the last step last).
+    t : ``(T,)`` the times ``η · step`` (gradient-flow time of the descent).
+    a : ``(T,)`` the scale after each logged step.
+    risk : ``(T,)`` the exact cross-entropy on all pairs there.
+    margin : γ of the unit logits (``> 0``: the frozen predictor is perfectly accurate).
+    lr, weight_decay : the descent's ``η`` and ``λ`` (the update is ``a ← a − η (R'(a) + λ a)``).
+    group_order : ``g``.
+    """
+
+    steps: np.ndarray
+    t: np.ndarray
+    a: np.ndarray
+    risk: np.ndarray
+    margin: float
+    lr: float
+    weight_decay: float
+    group_order: int
+
+    def time_to_risk(self, eps: float) -> float:
+        """First time with ``R ≤ eps`` (``log R`` interpolated linearly in ``log t``); ``inf`` if never."""
+        r = self.risk
+        if not np.any(r <= eps):
+            return float("inf")
+        i = int(np.argmax(r <= eps))
+        if i == 0:
+            return 0.0
+        w = (np.log(r[i - 1]) - np.log(eps)) / (np.log(r[i - 1]) - np.log(r[i]))
+        t0, t1 = max(self.t[i - 1], 1e-300), self.t[i]
+        return float(np.exp(np.log(t0) + w * (np.log(t1) - np.log(t0)))) if self.t[i - 1] > 0 else float(w * t1)
+
+
+def stage_two_descent(G, theta1, theta2, xi, *, a0: float = 0.01, lr: float | None = None, steps: int | None = None,
+                      weight_decay: float = 0.0, target_risk: float = 1e-4, max_steps: int = 50_000,
+                      points: int = 200) -> StageTwoDescent:
+    """Train the tied scale of the frozen directions ``(θ¹, θ², ξ)`` (``(n, g)`` each) by gradient descent.
+
+    The update ``a ← a − η (R'(a) + λ a)`` is what grokcheck's training loop does to
+    :class:`~grokcheck.checks.training.QuadraticConfig` ``stage="II"`` with plain SGD (full batch,
+    the whole table): the directions are frozen and ``a`` is the only parameter (a test holds the
+    two to rounding). Defaults:
+
+    * ``lr``: ``1/ρ²`` with ``ρ`` the largest range ``max_j F_j − min_j F_j`` of a pair's unit
+      logits. ``R''(a)`` is a mean of softmax variances of ``F``, at most ``ρ²/4``, so ``η`` is 4×
+      below ``1/R''`` everywhere: the descent on the convex ``R`` is monotone and tracks the flow.
+    * ``steps``: enough for the flow to reach ``target_risk`` (``R ≈ 1/(γ² t)`` in Stage II: 3× the
+      time ``1/(γ² ε)`` for the subleading pairs), at most ``max_steps``; ``max_steps`` when the
+      margin is not positive (no Stage II: the scale stops where ``R' = 0``).
+
+    ``points`` log-spaced steps are logged (with step 0 and the last).
+    """
+    F = unit_logits(G, theta1, theta2, xi)
+    gamma = logit_margin(G, F)
+    rho = float(np.max(F.max(axis=2) - F.min(axis=2)))
+    if not rho > 0:
+        raise NumericalFailure("the unit logits are constant over the outputs: the scale has no gradient")
+    eta = 1.0 / rho**2 if lr is None else float(lr)
+    if steps is None:
+        steps = max_steps if gamma <= 0 else int(min(max_steps, np.ceil(3.0 / (gamma**2 * target_risk) / eta)))
+    steps = max(int(steps), 1)
+    keep = set(np.unique(np.geomspace(1, steps, int(points)).astype(np.int64)).tolist()) | {0, steps}
+    a = float(a0)
+    rows = []
+    for k in range(steps + 1):
+        if k in keep:
+            rows.append((k, a, table_cross_entropy(G, a * F)))
+        if k < steps:
+            a -= eta * (table_cross_entropy_slope(G, F, a) + weight_decay * a)
+            if not np.isfinite(a):
+                raise NumericalFailure(f"Stage II descent diverged at step {k + 1} (lr {eta:.3g})")
+    st, av, rv = (np.array(v) for v in zip(*rows))
+    return StageTwoDescent(st.astype(np.int64), eta * st, av, rv, gamma, eta, float(weight_decay), G.order)
 
 
 def expansion_error_slope(G, theta1, theta2, xi, *, approx=small_logit_risk, scales=None) -> tuple[float, np.ndarray]:

@@ -119,3 +119,85 @@ def test_registered_stage2_checks_pass(name):
                 "stage2.plateau"):
         r = run_check(get_check(cid), ctx)
         assert r.verdict.value == "PASS", (cid, r.measurement, r.reason)
+
+
+# --------------------------------------------------------------------------- Stage II on a trained network
+
+
+def test_stage_two_descent_is_grokchecks_own_training_loop(tmp_path):
+    """The descent of numerics.stage_two_descent is what `train` does to QuadraticConfig(stage="II") with plain
+    SGD from a Stage I run (init_from): the same scales and losses at every logged step."""
+    import torch
+
+    from grokcheck.checks.claims._trained import trained_net_from_run
+    from grokcheck.checks.training._data import group_task
+    from grokcheck.checks.training._models import QuadraticConfig
+    from grokcheck.checks.training._optimizers import OptimizerConfig
+    from grokcheck.checks.training._train import TrainConfig, train
+    from grokcheck.numerics._stage2 import stage_two_descent
+
+    G = group("C5")
+    task = group_task(G, n_seeds=1, seed=0)
+    one = train(TrainConfig(model=QuadraticConfig(width=16, scale=0.125), optimizer=OptimizerConfig("adam", lr=1e-2),
+                            steps=60, n_seeds=1, seed=0, eval_every=60, dtype="float64", plot=False),
+                task, out_dir=tmp_path / "one", progress=False)
+    net = trained_net_from_run(one, task)
+
+    def scale(step, model, info):
+        return {"scale": model.a[:, 0].tolist()}
+
+    lr, steps = 5.0, 40
+    two = train(TrainConfig(model=QuadraticConfig(width=16, scale=0.125, stage="II"), optimizer=OptimizerConfig("sgd", lr=lr),
+                            steps=steps, n_seeds=1, seed=0, eval_every=1, dtype="float64", plot=False,
+                            init_from=str(tmp_path / "one")), task, progress=False, callbacks=[scale])
+    run = stage_two_descent(G, net.theta1[0], net.theta2[0], net.xi[0], a0=0.125, lr=lr, steps=steps)
+    by_step = {h["step"]: h for h in two.history}
+    for k, a, r in zip(run.steps, run.a, run.risk):
+        # float64 both ways; the loop's gathered forward pass sums in another order: rounding only
+        assert by_step[int(k)]["scale"][0] == pytest.approx(a, rel=1e-9)
+        assert by_step[int(k)]["train_loss"][0] == pytest.approx(r, rel=1e-9)
+    assert torch.get_default_dtype() == torch.float32  # the runs did not change the global default
+
+
+def test_stage_two_descent_follows_the_flow_and_weight_decay_stops_it():
+    G = group("C5")
+    t1, t2, xi = ideal_abelian_population(G, per_orbit=5, shared=False)
+    from grokcheck.numerics._stage2 import stage_two_descent
+
+    run = stage_two_descent(G, t1, t2, xi, target_risk=1e-4)
+    assert run.margin > 0 and run.risk[-1] <= 1e-4 and np.all(np.diff(run.risk) <= 0)  # monotone: η below 1/R''
+    late = run.t >= run.t[-1] / 10
+    # the ideal population: every wrong class at the margin, so R ≈ 1/(γ²t) already at R ~ 1e-4
+    assert -np.polyfit(np.log(run.t[late]), np.log(run.risk[late]), 1)[0] == pytest.approx(1.0, abs=0.05)
+    T = [run.time_to_risk(e) for e in (1e-2, 1e-3)]
+    assert np.log(T[1] / T[0]) / np.log(10) == pytest.approx(1.0, abs=0.1)
+    # the rival: weight decay stops the scale where R'(a) = −λa, so the risk saturates
+    wd = stage_two_descent(G, t1, t2, xi, weight_decay=1e-2, steps=int(run.steps[-1]))
+    assert wd.risk[-1] > 1e-2 and abs(wd.a[-1] - wd.a[-2]) < 1e-6 * wd.a[-1]
+
+
+def test_trained_stage_two_checks_pass_on_c5_and_their_baseline_does_not():
+    from grokcheck.checks._registry import VerifyContext, get_check, run_check
+
+    ctx = VerifyContext(group("C5"), budget="small", seed=0)
+    for cid in ("stage2.trained-loss-decay", "stage2.trained-risk-time"):
+        r = run_check(get_check(cid), ctx)
+        assert r.verdict.value == "PASS", (cid, r.measurement, r.reason)
+        assert not abs(r.baseline - 1.0) <= 0.25  # random directions: the scale stops, R saturates (slope 0 or nan)
+        assert r.details["setting"].startswith("proxy")
+
+
+def test_trained_stage_two_is_inconclusive_without_a_stage_one_solution():
+    """A run that never reached Stage II (its Stage I network misclassifies a pair) is INCONCLUSIVE, not FAIL."""
+    from grokcheck.checks._registry import VerifyContext, get_check, run_check
+    from grokcheck.checks.claims._trained import TrainedNet
+
+    G = group("C5")
+    t1, t2, xi = spherical_init(4, G.order, seed=0)  # margin ≤ 0 (see test_stage_two_refuses_an_inaccurate_predictor)
+    net = TrainedNet(theta1=t1[None], theta2=t2[None], xi=xi[None], logits=None, train_acc=np.array([0.5]),
+                     test_acc=np.array([np.nan]), t_mem=np.array([-1]), t_grok=np.array([-1]), steps=10, eval_every=10,
+                     loss_trend=np.array([np.nan]), source="four random neurons")
+    ctx = VerifyContext(group("C5"), budget="small", seed=0,
+                        artifacts={"trained.quadratic": net, "trained.quadratic.init": net})
+    r = run_check(get_check("stage2.trained-risk-time"), ctx)
+    assert r.verdict.value == "INCONCLUSIVE" and "never reached Stage II" in r.reason
