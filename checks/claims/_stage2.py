@@ -176,7 +176,7 @@ def _trained_stage_two(ctx, init: bool = False):
     """Stage II trained on a network's Stage I directions (artifact ``"stage2.trained"`` / ``".init"``):
     the directions of the trained quadratic network (``"trained.quadratic"``: grokcheck's own run, or
     a model read by the one model path) — or of its random initialisation — frozen, and the tied
-    scale trained by gradient descent (:func:`grokcheck.numerics.stage_two_descent`) from
+    scale trained by gradient descent (:func:`grokcheck.numerics._stage2.stage_two_descent`) from
     :data:`STAGE_ONE_SCALE`."""
     from grokcheck.checks.claims._trained import _quadratic
 

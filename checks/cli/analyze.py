@@ -15,6 +15,10 @@ Two modes:
   (``irreps: [{index, dim, fs_indicator, name, character, …}]`` with ``character`` per model label,
   ``neurons: [{alive, irrep, share, share_out, …}]``, ``summary`` with occupancy, fraction
   single-irrep, the alive rule and thresholds). Irreps are numbered 1..k as GAP's X.1..X.k.
+  ``--attribution paper`` adds ``files[i].attribution`` (Chughtai et al.'s key representations,
+  :func:`grokcheck.checks.training._attribution.attribute_model`) with ``status`` ``"OK"`` or
+  ``"INCONCLUSIVE"`` and the reasons in ``inconclusive`` (the model has not learned the table, or
+  its key irreps do not stand out of the chance level ``null_baseline``).
 """
 
 from __future__ import annotations
@@ -88,7 +92,9 @@ def register(subparsers) -> None:
                    help="transformer-lens: analyse MLP activations after (post, as Nanda et al.) or before the activation function")
     p.add_argument("--attribution", choices=("neurons", "paper"), default="neurons",
                    help="with --format: neurons (default): per-neuron irreps; paper: also Chughtai et al.'s key "
-                   "representations by logit attribution, with embedding, neuron and ablation evidence (docs/mechanisms.md)")
+                   "representations by logit attribution, with embedding, neuron and ablation evidence, marked "
+                   "INCONCLUSIVE for a model below 0.95 accuracy or whose key irreps explain no more than 10x the "
+                   "chance level (docs/mechanisms.md)")
     p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
     p.add_argument("--device", type=v.device, default="cpu")
     p.add_argument("--json", action="store_true", help="print the whole analysis as JSON")
