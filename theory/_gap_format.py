@@ -9,14 +9,17 @@ GAP writes a cyclotomic number in the *Zumbroich basis* of its conductor field
 character value has integer coordinates, and the string ``E(N)^j`` terms in
 increasing ``j`` (``-E(5)-E(5)^4``) is canonical and the same as GAP's.
 
+:func:`gap_coefficients` needs no linear algebra: ``ζ_N^j`` splits by the Chinese remainder
+theorem into prime-power factors, each of which is a basis element or minus a sum of
+``p − 1`` of them (:func:`root_in_basis`), and the number is then moved to its conductor
+one prime at a time by reading its coordinates. The result
+``(N, ((j, c_j), …))`` is canonical, so it doubles as an exact dictionary key.
+
 :func:`display_table` reproduces GAP's ``CharacterTableDisplayDefault`` (GAP
 4.12, ``lib/ctbl.gi``): centraliser orders factored by prime, class names
-``1a 2a 2b …``, one ``pP`` row per prime divisor ``p`` of ``|G|`` (GAP prints
-every power map it has computed, which after ``Irr`` often includes primes that do not divide
-``|G|``: GAP 4.12 shows 2P, 3P, 5P, 7P, 11P, 13P for ``DihedralGroup(28)`` (grokcheck's D14) and
-2P, 3P, 5P, 7P for ``DihedralGroup(14)``; which ones depends on GAP's Dixon–Schneider run, so
-grokcheck prints the prime divisors only; GAP may also order the classes differently), the characters
-``X.1 …`` with ``.`` for 0, irrationalities named ``A, B, …`` in the order GAP
+``1a 2a 2b …``, one ``pP`` row per prime in ``power_maps`` (GAP prints every power map it has
+computed; see :meth:`CharacterTable.display` for the rows GAP computes for a group), the
+characters ``X.1 …`` with ``.`` for 0, irrationalities named ``A, B, …`` in the order GAP
 meets them (column by column), with ``-A``, ``/A`` (complex conjugate), ``*A``
 (the other Galois conjugate of a quadratic irrationality), and the legend with
 GAP's ``Quadratic`` forms (``(1-Sqrt(5))/2 = -b5``, ``r2``, ``i``, ``i3``).
