@@ -228,3 +228,23 @@ def test_every_small_group_named_is_gaps_group():
     out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
     got = [tuple(int(x) for x in line.strip(" []").split(",")) for line in out.strip().splitlines()]
     assert got == [k for k, v in named.items() if v is not None]
+
+
+def test_redundant_generators_of_a_large_group_get_images_too():
+    """GAP's pc-style generating sets (a, a², a⁴, t of C8:C2[3]) beside A7: the search runs on a, t and the
+    generators of A7; the images of a² and a⁴ come from the stabiliser chain of the graph."""
+    from sympy.combinatorics import Permutation, PermutationGroup as SymPermGroup
+
+    from grokcheck.theory import PermutationGroup, large_group
+    from grokcheck.theory._identify import isomorphism_on_generators
+
+    Q = group("C8:C2[3]")
+    regular = [Q.table[:, g] for g in (1, 2, 4, 8)]  # right multiplication by a, a², a⁴, t ((j, b) at j·8 + b)
+    a7 = [np.r_[np.arange(16), 16 + np.array(p)] for p in ([1, 2, 3, 4, 5, 6, 0], [0, 1, 2, 3, 5, 6, 4])]  # GAP's (1..7), (5,6,7)
+    G = PermutationGroup.from_permutations([np.r_[r, np.arange(16, 23)] for r in regular] + a7)
+    assert G.order == 40320 and identify(G) == "C8:C2[3]xA7"
+    H = large_group("C8:C2[3]xA7")
+    images = isomorphism_on_generators(G, H)
+    EG, EH = G.elements_array.astype(np.int64), H.elements_array.astype(np.int64)
+    pairs = [np.concatenate([EG[g], G.degree + EH[h]]).tolist() for g, h in zip(G.generator_indices, images)]
+    assert SymPermGroup([Permutation(x) for x in pairs]).order() == G.order  # a homomorphism on all six

@@ -524,10 +524,15 @@ def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
     from sympy.combinatorics import PermutationGroup as SymPermGroup
 
     given = [int(g) for g in G.generator_indices]
-    gens = [g for g in dict.fromkeys(given) if g != G.identity]  # a repeated generator or () maps along
+    EG, EH = G.elements_array, H.elements_array
+    gens, kept = [], None  # a generator in the group of the earlier ones is left out of the search
+    for g in dict.fromkeys(given):
+        perm = Permutation(EG[g].astype(np.int64).tolist())
+        if g != G.identity and (kept is None or not kept.contains(perm)):
+            gens.append(g)
+            kept = SymPermGroup([Permutation(EG[x].astype(np.int64).tolist()) for x in gens])
     if not gens:
         return tuple(H.identity for _ in given)
-    EG, EH = G.elements_array, H.elements_array
     gord, gsize = G.class_orders[G.class_of], G.class_sizes[G.class_of]
     hord, hsize = H.class_orders[H.class_of], H.class_sizes[H.class_of]
     pools = []
@@ -544,7 +549,7 @@ def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
 
     # the orders of g_a^x g_i^y (a < i) and of the commutators g_a⁻¹ g_i⁻¹ g_a g_i: invariants of the pair
     # that an isomorphism keeps, checked level by level on a whole pool at once
-    exps = ((1, 1), (1, -1), (2, 2), (1, 2), (2, 1))
+    exps = tuple((x, y) for x in (-1, 1, 2) for y in (-1, 1, 2))
 
     def probes(X, xorders, a_elems, cand):
         out = [xorders[X.mul(np.full(np.shape(cand), power(X, x, a)), power(X, y, cand))]
@@ -595,4 +600,39 @@ def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
     if found is None:
         return None
     image_of = dict(zip(gens, found))
+    rest = [g for g in given if g not in image_of and g != G.identity]
+    if rest:
+        graph = np.stack([np.concatenate([EG[g].astype(np.int64), m_g + EH[h].astype(np.int64)])
+                          for g, h in zip(gens, found)])
+        for g, h in zip(rest, _graph_images(graph, m_g, G._base, EG[rest].astype(np.int64))):
+            image_of[g] = int(H.index_of(h[None, :])[0])
     return tuple(int(image_of.get(g, H.identity)) for g in given)
+
+
+def _graph_images(graph: np.ndarray, m_g: int, base, xs: np.ndarray) -> np.ndarray:
+    """``φ(x)`` as image arrays, for the graph ``Γ = ⟨(g_i, φ(g_i))⟩`` of an isomorphism (``graph``: ``(r, m_g + m_h)``).
+
+    A base of G (on its ``m_g`` points) is a base of Γ (only the identity of Γ fixes it), so
+    sifting ``(x, 1)`` through Γ's stabiliser chain on that base leaves ``(1, φ(x)⁻¹)``.
+    """
+    from sympy.combinatorics import Permutation
+    from sympy.combinatorics import PermutationGroup as SymPermGroup
+    from sympy.combinatorics.util import _distribute_gens_by_base, _orbits_transversals_from_bsgs
+
+    Gamma = SymPermGroup([Permutation(row.tolist()) for row in graph])
+    b, strong = Gamma.schreier_sims_incremental(base=[int(v) for v in base])
+    _, transversals = _orbits_transversals_from_bsgs(b, _distribute_gens_by_base(b, strong))
+    out = []
+    for x in xs:
+        h = np.concatenate([x, np.arange(m_g, graph.shape[1])])
+        for level, point in enumerate(b):
+            u = np.array(transversals[level][int(h[point])].array_form)  # point^u = point^h
+            inv = np.empty_like(u)
+            inv[u] = np.arange(u.size)
+            h = inv[h]  # h·u⁻¹: apply h, then u⁻¹
+        assert (h[:m_g] == np.arange(m_g)).all(), "internal error: the base of G is not a base of the graph"
+        y = h[m_g:] - m_g  # φ(x)⁻¹ on H's points
+        img = np.empty_like(y)
+        img[y] = np.arange(y.size)
+        out.append(img)
+    return np.array(out)
