@@ -258,3 +258,24 @@ def test_null_baseline_is_the_expected_share_of_randomly_permuted_outputs():
     nt = [k for k in range(len(orbits)) if k != triv]
     # mean of 400 χ²₁-like draws: relative standard error √(2/400) = 7%; 25% is > 3 standard errors
     assert fve[:, nt].mean(axis=0) == pytest.approx([per] * len(nt), rel=0.25)
+
+
+@pytest.mark.slow
+@needs_released
+def test_released_s6_seed2_exact_names_with_sympys_elements(tmp_path, capsys):
+    """S6 with the files' own labels (sympy's SymmetricGroup(6) in generation order, given with --elements):
+    the partitions are exact, not up to the outer automorphism; ~40 s of CPU."""
+    from sympy.combinatorics import SymmetricGroup
+
+    from grokcheck.checks.cli import main
+
+    (tmp_path / "s6.json").write_text(json.dumps([[int(i) for i in p.array_form] for p in SymmetricGroup(6).generate()]))
+    assert main(["analyze", str(RELEASED / "S6_seed2.pt"), "--format", "onelayer-mlp", "--elements",
+                 str(tmp_path / "s6.json"), "--attribution", "paper", "--json"]) == 0
+    att = json.loads(capsys.readouterr().out)["files"][0]["attribution"]
+    # the authors' summary_metrics.json: standard 0.6819, sign 0.4162, s6_5d_b 0.0572 (float32 on a GPU)
+    sims = {r["name"]: r["trace_similarity"] for r in att["irreps"]}
+    assert [k["name"] for k in att["key"]] == ["[5,1] standard", "[1,1,1,1,1,1] sign", "[2,2,2]"]
+    for nm, pub in (("[5,1] standard", 0.6819), ("[1,1,1,1,1,1] sign", 0.4162), ("[2,2,2]", 0.0572)):
+        assert sims[nm] == pytest.approx(pub, abs=2e-3)
+    assert att["status"] == "OK" and att["losses"]["restricted"] < 1e-4 < 10 < att["losses"]["excluded"]
