@@ -543,17 +543,33 @@ class PermutationGroup:
         """Why :attr:`irreps` would be refused (``None`` when grokcheck builds them), without building them.
 
         Decided from the character table alone: the full symmetric group always has Young's
-        form; other groups need ``|G|·Σd² ≤ 10⁸`` matrix entries. (Irreps outside the point and
-        pair modules are still refused when :attr:`irreps` is built.)
+        form; other groups need ``|G|·Σd² ≤ 10⁸`` matrix entries and every irrep inside the
+        point or the pair module (multiplicities ``⟨χ, f⟩`` and ``⟨χ, f(f − 1)⟩``, ``f`` the
+        number of fixed points: the characters of the actions on points and on ordered pairs).
         """
         if self.order == math.factorial(self.degree):
             return None
-        total = self.order * int((self.character_table.degrees ** 2).sum())
-        if total <= _MAX_IRREP_ENTRIES:
+        ct = self.character_table
+        total = self.order * int((ct.degrees ** 2).sum())
+        if total > _MAX_IRREP_ENTRIES:
+            return (f"irreps of {self} (order {self.order}) on every element would need {self.order}·Σd² = {total} "
+                    f"matrix entries, above {_MAX_IRREP_ENTRIES}; grokcheck builds them for the full symmetric group "
+                    "(Young's orthogonal form) or smaller groups")
+        from grokcheck.theory._perm_irreps import _MAX_MODULE
+
+        E = self.elements_array
+        fixed = (E[self.class_representatives] == np.arange(self.degree)).sum(axis=1).astype(float)
+        modules = [fixed] + ([fixed * (fixed - 1)] if self.degree * (self.degree - 1) <= _MAX_MODULE else [])
+        # ⟨χ, π⟩ = Σ_c |C_c| χ̄(g_c) π(g_c) / |G|: an integer, so 0.5 separates absent from present
+        inside = np.zeros(ct.num_irreps, dtype=bool)
+        for pi in modules:
+            inside |= ((np.conj(ct.values) * (self.class_sizes * pi)[None, :]).sum(axis=1).real / self.order) > 0.5
+        if inside.all():
             return None
-        return (f"irreps of {self} (order {self.order}) on every element would need {self.order}·Σd² = {total} matrix "
-                f"entries, above {_MAX_IRREP_ENTRIES}; grokcheck builds them for the full symmetric group (Young's "
-                "orthogonal form) or smaller groups")
+        missing = ", ".join(str(x + 1) for x in np.flatnonzero(~inside)[:12]) + (", …" if (~inside).sum() > 12 else "")
+        return (f"irreps X.{missing} of {self} occur in neither the point nor the pair module, from which grokcheck "
+                "cuts the irreps of permutation groups beyond the dense table (other than S_n); "
+                f"{int((~inside).sum())} of {ct.num_irreps} irreps are missing")
 
     def __str__(self) -> str:
         return self.name if self.name else f"<permutation group of order {self.order} on {self.degree} points>"
