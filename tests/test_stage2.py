@@ -185,6 +185,8 @@ def test_trained_stage_two_checks_pass_on_c5_and_their_baseline_does_not():
         assert r.verdict.value == "PASS", (cid, r.measurement, r.reason)
         assert not abs(r.baseline - 1.0) <= 0.25  # random directions: the scale stops, R saturates (slope 0 or nan)
         assert r.details["setting"].startswith("proxy")
+        if cid == "stage2.trained-loss-decay":  # the weight-decay rival: the risk saturates, the slope falls to ~0
+            assert abs(r.details["rival_weight_decay"]["loss_decay_slope"]) < 0.1
 
 
 def test_trained_stage_two_is_inconclusive_without_a_stage_one_solution():

@@ -199,6 +199,27 @@ def _trained_stage_two(ctx, init: bool = False):
     return ctx.artifact("stage2.trained" + (".init" if init else ""), build)
 
 
+#: weight decay of the rival Stage II run (the scale stops where γR ≈ λa: R ~ 10⁻¹ on C5, far above ε)
+RIVAL_WEIGHT_DECAY = 1e-3
+
+
+def _weight_decay_rival(ctx) -> dict:
+    """The same descent with weight decay :data:`RIVAL_WEIGHT_DECAY` (artifact ``"stage2.trained.wd"``):
+    He et al.'s Stage II assumes none, and with it the scale stops and the risk saturates."""
+    def build():
+        from grokcheck.numerics._stage2 import stage_two_descent
+
+        net, run = _trained_stage_two(ctx)
+        wd = stage_two_descent(ctx.group, net.theta1[0], net.theta2[0], net.xi[0], a0=STAGE_ONE_SCALE, lr=run.lr,
+                               steps=int(run.steps[-1]), weight_decay=RIVAL_WEIGHT_DECAY)
+        late = wd.t >= wd.t[-1] / 10
+        slope = float(-np.polyfit(np.log(wd.t[late]), np.log(wd.risk[late]), 1)[0])
+        return {"weight_decay": RIVAL_WEIGHT_DECAY, "loss_decay_slope": slope, "risk_end": float(wd.risk[-1]),
+                "a_end": float(wd.a[-1])}
+
+    return ctx.artifact("stage2.trained.wd", build)
+
+
 def _not_stage_two(ctx, net, run) -> str | None:
     if not run.margin > 0:
         return (f"the Stage I network is not perfectly accurate (margin of its unit logits {run.margin:.3g} ≤ 0; train "
@@ -230,6 +251,8 @@ def trained_loss_decay(ctx, init: bool = False):
     if why:
         return Measured(slope, details, inconclusive=why, decide="--budget full (a longer Stage I) or a model trained "
                                                                    "to 100% accuracy on the whole table")
+    if not init:
+        details["rival_weight_decay"] = _weight_decay_rival(ctx)
     return Measured(slope, details)
 
 
