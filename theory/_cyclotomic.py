@@ -27,11 +27,56 @@ def _cyclotomic_poly(n: int) -> tuple[int, ...]:
     return tuple(int(c) for c in sympy.Poly(sympy.cyclotomic_poly(n, x), x).all_coeffs())
 
 
+# Reduction matrices stay in int64 while their entries are below this (coefficients of
+# x^j mod Φ_n are tiny for the orders we meet; the bound only guards the int64 fast path).
+_SMALL = 1 << 40
+# int64 products and sums are exact below 2^63; keep a factor 2 of margin.
+_INT64_SAFE = 1 << 62
+
+
+@lru_cache(maxsize=64)
+def _reduction_matrix(n: int) -> np.ndarray | None:
+    """``R[j] =`` coefficients of ``x^j mod Φ_n`` (``j < n``), shape ``(n, φ(n))`` int64, or ``None``.
+
+    Built by ``x^{j+1} = x·x^j`` minus the leading coefficient times the monic ``Φ_n``, all in
+    int64 with every entry checked below ``_SMALL`` (``None``, and the caller falls back to
+    Python integers, if an entry ever grows past it).
+    """
+    phi = np.array(_cyclotomic_poly(n)[::-1], dtype=np.int64)  # lowest degree first, phi[deg] = 1
+    deg = len(phi) - 1
+    if np.abs(phi).max() >= _SMALL:
+        return None
+    R = np.zeros((n, deg), dtype=np.int64)
+    r = np.zeros(deg, dtype=np.int64)
+    if deg:
+        r[0] = 1
+    else:  # pragma: no cover - Φ_n has degree ≥ 1
+        return R
+    for j in range(n):
+        R[j] = r
+        lead = r[-1]
+        r = np.concatenate(([0], r[:-1])) - lead * phi[:deg]
+        if np.abs(r).max() >= _SMALL:
+            return None
+    return R
+
+
 def _reduce(coeffs: np.ndarray, n: int) -> tuple[int, ...]:
-    """Reduce Σ c_j x^j (j < n, x^n = 1) modulo Φ_n; return the φ(n) low coefficients."""
+    """Reduce Σ c_j x^j (j < n, x^n = 1) modulo Φ_n; return the φ(n) low coefficients.
+
+    One product with the cached reduction matrix when that is exact in int64
+    (``Σ|c_j| · max|R| < 2^62``), else long division in Python integers.
+    """
+    c = [int(v) for v in coeffs]  # python ints: no overflow
+    R = _reduction_matrix(n)
+    if R is not None and len(c) <= n:
+        total = sum(abs(v) for v in c)
+        if total * max(1, int(np.abs(R).max(initial=0))) < _INT64_SAFE:
+            v = np.zeros(n, dtype=np.int64)
+            v[: len(c)] = c
+            return tuple(int(x) for x in v @ R)
     phi = _cyclotomic_poly(n)
     deg = len(phi) - 1
-    c = [int(v) for v in coeffs]  # python ints: no overflow
     for top in range(len(c) - 1, deg - 1, -1):
         lead = c[top]
         if lead:
