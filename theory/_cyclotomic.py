@@ -61,20 +61,30 @@ def _reduction_matrix(n: int) -> np.ndarray | None:
     return R
 
 
+@lru_cache(maxsize=64)
+def _max_abs(n: int) -> int:
+    R = _reduction_matrix(n)
+    return max(1, int(np.abs(R).max(initial=0))) if R is not None else 1
+
+
 def _reduce(coeffs: np.ndarray, n: int) -> tuple[int, ...]:
     """Reduce Σ c_j x^j (j < n, x^n = 1) modulo Φ_n; return the φ(n) low coefficients.
 
     One product with the cached reduction matrix when that is exact in int64
-    (``Σ|c_j| · max|R| < 2^62``), else long division in Python integers.
+    (``n · max|c_j| · max|R| < 2^62``), else long division in Python integers.
     """
-    c = [int(v) for v in coeffs]  # python ints: no overflow
     R = _reduction_matrix(n)
-    if R is not None and len(c) <= n:
-        total = sum(abs(v) for v in c)
-        if total * max(1, int(np.abs(R).max(initial=0))) < _INT64_SAFE:
-            v = np.zeros(n, dtype=np.int64)
-            v[: len(c)] = c
-            return tuple(int(x) for x in v @ R)
+    if R is not None and len(coeffs) <= n:
+        try:
+            v = np.asarray(coeffs).astype(np.int64)  # OverflowError for Python ints beyond int64
+        except OverflowError:
+            v = None
+        if v is not None and (not v.size or np.abs(v).max() < _INT64_SAFE // (n * _max_abs(n))):
+            # Σ_j |c_j|·|R[j, i]| < n · max|c| · max|R| < 2^62: the product is exact
+            full = np.zeros(n, dtype=np.int64)
+            full[: len(v)] = v
+            return tuple((full @ R).tolist())
+    c = [int(v) for v in coeffs]  # python ints: no overflow
     phi = _cyclotomic_poly(n)
     deg = len(phi) - 1
     for top in range(len(c) - 1, deg - 1, -1):

@@ -563,19 +563,21 @@ def display_table(
                 out.append((str(e) if e else ".").rjust(prin[c + 1]))
             out.append("\n")
         out.append("\n" + "".rjust(prin[0]))
-        out.extend(nam[c].rjust(prin[c + 1]) for c in cols)
+        out.append("".join(nam[c].rjust(prin[c + 1]) for c in cols))
         for p in pmaps:
             out.append("\n" + f"{p}P".rjust(prin[0]))
-            out.extend(nam[pm[p][c]].rjust(prin[c + 1]) for c in cols)
+            out.append("".join(nam[pm[p][c]].rjust(prin[c + 1]) for c in cols))
         out.append("\n")
         if show_ind:
             prin[0] -= iwsum
             out.append("".rjust(prin[0]) + "2".rjust(2))
-        for i in range(nchars):
-            out.append("\n" + charnames[i].ljust(prin[0]))
+        page = [cells[c] for c in cols]
+        widths = [prin[c + 1] for c in cols]
+        for i in range(nchars):  # one joined string per row: memory ~ the text, not one object per cell
+            head = "\n" + charnames[i].ljust(prin[0])
             if show_ind:
-                out.append({1: "+", 0: "o", -1: "-"}[int(indicators[i])].rjust(2) + " ")
-            out.extend(cells[c][i].rjust(prin[c + 1]) for c in cols)
+                head += {1: "+", 0: "o", -1: "-"}[int(indicators[i])].rjust(2) + " "
+            out.append(head + "".join(col[i].rjust(w) for col, w in zip(page, widths)))
         col += acol
         out.append("\n")
         show_ind = False
