@@ -375,6 +375,8 @@ LIVE = {
     "Dic3xC3": "DirectProduct(SmallGroup(12,1),CyclicGroup(3))",
     "D7": "DihedralGroup(14)",
     "D14": "DihedralGroup(IsPermGroup,28)",
+    "C3xC12": "DirectProduct(CyclicGroup(3),CyclicGroup(12))",
+    "C120": "CyclicGroup(120)",  # 30 irrationalities: names run past Z to AA … AD
 }
 
 
