@@ -89,3 +89,21 @@ def test_table_json_power_maps_and_help(capsys):
         main(["table", "--help"])
     text = " ".join(buf.getvalue().split())
     assert "JSON schema" not in text and "power_maps" in text and "--power-maps" in text
+
+
+def test_table_c1000_is_fast_and_exact(capsys):
+    """C1000 took over five minutes (one multiplicity array per class, 6·10⁸ integers, and a legend
+    scanned per cell); now ~2 s on a 2-core machine. The 60 s bound only catches that regression
+    on a loaded CI box, it is not a benchmark (see benchmarks/table_display.py)."""
+    import time
+
+    start = time.perf_counter()
+    assert main(["table", "C1000"]) == 0
+    elapsed = time.perf_counter() - start
+    out = capsys.readouterr().out
+    assert elapsed < 60, f"grokcheck table C1000 took {elapsed:.0f} s"
+    legend = [ln for ln in out.splitlines() if " = E(" in ln or " = -E(" in ln]
+    # the values are ζ_1000^a; apart from ±1 (rational) and ±i (one letter: -i is /A) each letter names four
+    # distinct values w, -w, w̄, -w̄, so (1000 - 4) / 4 + 1 = 250 letters, A … IP
+    assert len(legend) == 250 and legend[0].startswith("A = ") and legend[-1].startswith("IP = ")
+    assert "E(1000)" in out and "P " not in out.split("X.1", 1)[0]  # Abelian: no power-map rows, as GAP
