@@ -47,8 +47,9 @@ def _check_order(n: int, how: str) -> None:
     """Refuse a Cayley table of order ``n > MAX_ORDER`` before reading it further (``how``: where ``n`` comes from)."""
     if n > MAX_ORDER:
         raise GroupInputError(f"the Cayley table has order {n} ({how}), above grokcheck's dense-table limit "
-                              f"MAX_ORDER = {MAX_ORDER}: give a smaller group, or a large one by --perms or by name "
-                              "(Sn, An, SL(2,p), GL(2,p), PSL(2,p))", text=n)
+                              f"MAX_ORDER = {MAX_ORDER}: give a smaller group, or a large one (up to MAX_LARGE_ORDER = "
+                              "2000000) by --perms generators (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" \"(1,2)\" "
+                              "\"(9,10)\") or by name (S8xC2)", text=n)
 
 
 def _as_table(table) -> np.ndarray:
