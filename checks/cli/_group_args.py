@@ -10,7 +10,7 @@ __all__ = ["add_group_arguments", "group_from_args"]
 
 
 def add_group_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("group", nargs="?", help="a group name such as S4, D5, C3xC5, SL(2,3)")
+    parser.add_argument("group", nargs="?", help="a group name such as S4, D5, C3xC5, SL(2,3), C8:C2[3], S8xC2")
     parser.add_argument("--perms", nargs="+", metavar="CYCLES", help='permutation generators, e.g. "(1,2)(3,4)" "(1,2,3)"')
     parser.add_argument("--cayley", metavar="FILE", help="a Cayley table as JSON (list of lists) or .npy")
     parser.add_argument("--matrices", nargs="+", metavar="MATRIX",

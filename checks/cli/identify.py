@@ -7,6 +7,7 @@ import json
 
 def register(sub) -> None:
     from grokcheck.checks.cli._group_args import add_group_arguments
+    from grokcheck.theory._perm_group import MAX_LARGE_ORDER
 
     p = sub.add_parser(
         "identify",
@@ -16,7 +17,7 @@ def register(sub) -> None:
         "direct products: invariants first (order, class sizes and element orders, Abelian invariants), then "
         "an explicit isomorphism onto the named group, whose images of your generators are printed. Above order "
         "5040 the group is a permutation group (no Cayley table; named products such as S8xC2 act on disjoint "
-        "points) up to MAX_LARGE_ORDER = 2000000, and the isomorphism is proved by Schreier-Sims. The name parses "
+        f"points) up to MAX_LARGE_ORDER = {MAX_LARGE_ORDER}, and the isomorphism is proved by Schreier-Sims. The name parses "
         "back with every other command. Exit status 0 when recognised, 1 when not.",
     )
     add_group_arguments(p)
