@@ -64,7 +64,7 @@ def test_semi_grokking_is_inconclusive_when_the_arms_do_not_fit_or_still_climb()
     v, out = _verdict(LI2_SEMI_GROKKING, _semi_data(**claim, train=0.6))
     assert v == INCONCLUSIVE and "train accuracy" in out.reason
     v, out = _verdict(LI2_SEMI_GROKKING, _semi_data(**claim, climbing=True))
-    assert v == INCONCLUSIVE and "still climbing" in out.reason
+    assert v == INCONCLUSIVE and "settled small-lr test accuracy" in out.reason
 
 
 def test_paired_mean_interval_resamples_seeds_jointly_and_is_seeded():
