@@ -46,9 +46,11 @@ _FULL_ASSOCIATIVITY_LIMIT = 10**8
 def _check_order(n: int, how: str) -> None:
     """Refuse a Cayley table of order ``n > MAX_ORDER`` before reading it further (``how``: where ``n`` comes from)."""
     if n > MAX_ORDER:
+        from grokcheck.theory._perm_group import MAX_LARGE_ORDER
+
         raise GroupInputError(f"the Cayley table has order {n} ({how}), above grokcheck's dense-table limit "
                               f"MAX_ORDER = {MAX_ORDER}: give a smaller group, or a large one (up to MAX_LARGE_ORDER = "
-                              "2000000) by --perms generators (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" \"(1,2)\" "
+                              f"{MAX_LARGE_ORDER}) by --perms generators (e.g. S8xC2: --perms \"(1,2,3,4,5,6,7,8)\" \"(1,2)\" "
                               "\"(9,10)\") or by name (S8xC2)", text=n)
 
 
