@@ -284,9 +284,10 @@ def display_in_gap_order(G, gap: dict, primes=None) -> str:
     )
 
 
-# The pP rows of plain Display(CharacterTable(G)) where GAP's route is not Dixon–Schneider on G itself
-# (GAP 4.12.1): matrix groups go through a permutation image, the natural S_n has its own method.
-OTHER_ROUTE = {"SL(2,5)": [2, 3, 5], "SL(2,3)": [], "GL(2,3)": [], "SL(2,7)": [], "S8": [2, 3, 5, 7]}
+# The pP rows of plain Display(CharacterTable(G)) where GAP's route is neither Dixon–Schneider on G itself
+# nor one grokcheck follows by default (GAP 4.12.1): matrix groups go through a permutation image.
+# (SL(2,5)'s stored text was made after PowerMap for the prime divisors, see the module docstring.)
+OTHER_ROUTE = {"SL(2,5)": [2, 3, 5], "SL(2,3)": [], "GL(2,3)": [], "SL(2,7)": []}
 
 
 @pytest.mark.parametrize("name", sorted(GAP_DISPLAY))
@@ -376,7 +377,8 @@ LIVE = {
     "D7": "DihedralGroup(14)",
     "D14": "DihedralGroup(IsPermGroup,28)",
     "C3xC12": "DirectProduct(CyclicGroup(3),CyclicGroup(12))",
-    "C120": "CyclicGroup(120)",  # 30 irrationalities: names run past Z to AA … AD
+    "C120": "CyclicGroup(120)",
+    "S7": "SymmetricGroup(7)",  # 2P 3P 5P 7P, though 12 is an element order (no 11P)  # 30 irrationalities: names run past Z to AA … AD
 }
 
 
@@ -400,7 +402,7 @@ def test_display_matches_live_gap():
 
 LARGE = {  # grokcheck name (a permutation group without a dense table) → GAP expression
     "A8": "AlternatingGroup(8)",
-    "S8": "SymmetricGroup(8)",
+    "S8": "SymmetricGroup(8)",  # GAP's symmetric-group library: 2P 3P 5P 7P only (no 11P, 13P)
     "PSL(2,23)": "PSL(2,23)",
 }
 

@@ -29,6 +29,7 @@ imaginary parts, class by class), so the trivial character is first.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -504,12 +505,19 @@ class CharacterTable:
     def display_power_map_primes(self) -> list[int]:
         """The primes :meth:`display` prints by default: what GAP's ``Display(CharacterTable(G))`` shows.
 
-        Abelian groups: none (GAP computes their characters without power maps). Other groups:
+        Abelian groups: none (GAP computes their characters without power maps). A group
+        named ``Sn``: the prime divisors of ``n!`` (GAP's ``SymmetricGroup(n)`` takes its table
+        from the symmetric-group library, which stores those maps). Other groups:
         :meth:`power_map_primes` (GAP's Dixon–Schneider run; GAP's special methods print fewer,
         see :meth:`display`).
         """
         G = self.group
-        return [] if G.num_classes == G.order else self.power_map_primes()
+        if G.num_classes == G.order:
+            return []
+        primes = self.power_map_primes()
+        if re.fullmatch(r"S\d+", str(G)):
+            return [p for p in primes if G.order % p == 0]
+        return primes
 
     def on_elements(self) -> np.ndarray:
         """``(k, n)`` complex array: every character evaluated on every element."""
@@ -593,11 +601,11 @@ class CharacterTable:
         :meth:`display_power_map_primes`, which is what GAP 4.12 prints for
         ``CharacterTable(G)`` when it computes the table by Dixon–Schneider (permutation
         groups such as D14, A_n, PSL(2,7), and pc groups such as D7, Q8, F21: every prime up to
-        the largest element order) and for Abelian groups (none). GAP prints other rows when it
-        takes another route: only the prime divisors of ``|G|`` for the natural ``S_n``
-        (S8: no 11P, 13P), none for matrix groups handled through a permutation image
-        (``SL(2,5)``, ``GL(2,3)``) or Baum–Clausen (``SmallGroup(16,3)``); pass the primes GAP
-        shows to match such a text too.
+        the largest element order), for Abelian groups (none) and for ``SymmetricGroup(n)``
+        (the prime divisors of ``n!``; S8: no 11P, 13P). GAP prints other rows when it takes
+        another route: none for matrix groups handled through a permutation image
+        (``SL(2,5)``, ``GL(2,3)``) or by Baum–Clausen (``SmallGroup(16,3)``); pass the primes
+        GAP shows to match such a text too.
         """
         from grokcheck.theory._gap_format import display_table
 
