@@ -18,7 +18,7 @@ def register(sub) -> None:
         description="Print the exact character table of a finite group as GAP's "
         "Display(CharacterTable(G), rec(indicator := true)) does: GAP's names for irrationalities, and the "
         "power-map rows GAP shows (2P, 3P, ... for every prime up to the largest element order, as GAP's "
-        "Dixon-Schneider computes them; none for Abelian groups; --power-maps to choose). With --json, print "
+        "Dixon-Schneider computes them; none for Abelian groups; the prime divisors of n! for Sn; --power-maps to choose). With --json, print "
         "{group, order, classes: [{name, size, order, centralizer, representative, ...}], power_maps: "
         "{p: [class of g^p for each class]} for every prime p up to the largest element order, elements, "
         "irreps: [{index, dim, fs_indicator, values, exact, character}]}: values per class as [re, im], "
@@ -32,7 +32,7 @@ def register(sub) -> None:
         metavar="PRIMES",
         default="auto",
         help="power-map rows to print: auto (default; what GAP's Display shows for a table it computes by "
-        "Dixon-Schneider, or for an Abelian group), all (every prime up to the largest element order), "
+        "Dixon-Schneider, for an Abelian group or for SymmetricGroup(n)), all (every prime up to the largest element order), "
         "divisors (the prime divisors of |G|, the ATLAS rows), none, or a comma-separated list such as 2,3",
     )
     p.add_argument("--json", action="store_true", help="print the table as JSON ({order, classes, power_maps, elements, irreps}) instead of GAP's Display layout")
