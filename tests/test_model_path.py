@@ -353,3 +353,66 @@ def test_a_pickled_module_is_refused_with_the_fix(tmp_path):
     torch.save(seq, p)  # the whole module, not its state dict
     with pytest.raises(InvalidInputError, match=r"pickled Python object .*model\.state_dict\(\)"):
         load_model(p, "concat-mlp")
+
+
+def _assert_identical(a, b, where: str = "analysis") -> None:
+    """Every field of two analyses (dataclasses, tuples, arrays) equal to the bit (NaN equal to NaN)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            if f.name != "group":  # the same group object; compared by identity below
+                _assert_identical(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == np.asarray(b).dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), where
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_identical(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, (where, a, b)
+
+
+def test_verify_model_analyses_the_model_once_with_identical_numbers(s4_model_other_labelling, tmp_path, monkeypatch):
+    """The analysis read_given_model made is the one the checks use (``verify --model`` analysed it twice):
+    identical to a fresh analyze_neurons of the TrainedNet, analysed once, and the report unchanged."""
+    import grokcheck.checks.claims._given_model as given
+    import grokcheck.checks.training._analyze as an
+    from grokcheck.checks.cli import main
+
+    path = s4_model_other_labelling[0]
+    G = group("S4")
+    art = model_artifacts(G, path, "concat-mlp")
+    net = art["trained.mlp"]
+    fresh = an.analyze_neurons(G, net, alive=np.array([True]), fires=net.fires)
+    assert art["trained.mlp.analysis.grokked"] is art["trained.mlp.analysis"]
+    _assert_identical(art["trained.mlp.analysis.grokked"], fresh)
+    assert art["trained.mlp.analysis"].group is fresh.group is G
+
+    calls = []
+    real = an.analyze_neurons
+    monkeypatch.setattr(an, "analyze_neurons", lambda G, model, **kw: calls.append(model.source) or real(G, model, **kw))
+
+    def report(out: str) -> dict:
+        assert main(["verify", "S4", "--model", str(path), "--format", "concat-mlp", "--out", str(tmp_path / out),
+                     "--quiet"]) == 0
+        return json.loads((tmp_path / out / "report.json").read_text())
+
+    once = report("once")
+    assert calls and all("random weights" in c for c in calls), calls  # only the random-init baseline is analysed
+    calls.clear()
+    monkeypatch.setattr(given, "analysis_artifacts", lambda *a: {})  # the checks analyse the model themselves
+    twice = report("twice")
+    assert any("random weights" not in c for c in calls), calls
+    assert once == twice
+
+
+def test_no_analysis_is_passed_on_for_a_model_that_did_not_grok(tmp_path):
+    from grokcheck.checks.training._analyze import analyze_neurons
+
+    G = group("C5")
+    path = _save(tmp_path, "random.pt", _random_onelayer(5, np.random.default_rng(2)))
+    art = model_artifacts(G, path, "onelayer-mlp")
+    assert art["trained.mlp"].test_acc[0] < 0.95 and "trained.mlp.analysis.grokked" not in art
+    _assert_identical(art["trained.mlp.analysis"], analyze_neurons(G, art["trained.mlp"], fires=art["trained.mlp"].fires))

@@ -28,7 +28,7 @@ import numpy as np
 
 from grokcheck.checks.claims._trained import GROKKED, LEARNED, TrainedNet, trained_net_from_run
 
-__all__ = ["model_artifacts", "net_from_external"]
+__all__ = ["analysis_artifacts", "model_artifacts", "net_from_external"]
 
 
 #: largest order whose full (|G|², |G|) float64 logits a given model's TrainedNet keeps
@@ -176,4 +176,34 @@ def model_artifacts(G, path, fmt: str, *, seed: int = 0, device: str = "cpu", co
         os.remove(tmp)
     # the random-init baseline in the same labelling: a relabelling of random weights is random weights
     base = net_from_external(G, base_model, "random weights of the same architecture and scale", rep.element_of_label)
-    return {"trained.mlp": net, "trained.mlp.init": base}
+    return {"trained.mlp": net, "trained.mlp.init": base, **analysis_artifacts(G, net, rep.analysis)}
+
+
+def analysis_artifacts(G, net: TrainedNet, analysis) -> dict:
+    """The per-neuron analysis :func:`read_given_model` made, under the keys the trained-network checks
+    cache theirs (``"trained.mlp.analysis"``; ``"….grokked"``, the seeds that grokked), so that
+    ``verify --model`` does not analyse the model a second time.
+
+    Given only where :func:`~grokcheck.checks.training.analyze_neurons` on ``net`` computes the same
+    thing from the same arrays: the default :class:`SingleIrrepDefinition`, one seed whose neuron
+    strengths are finite and not all zero (``analyze_neurons`` skips such a seed), and for
+    ``"….grokked"`` a model that grokked (otherwise that analysis has no seed and costs nothing).
+    The group name is the one ``analyze_neurons`` gives. ``tests/test_model_path.py`` checks
+    that every array is identical to a fresh ``analyze_neurons``.
+    """
+    from dataclasses import replace
+
+    from grokcheck.checks.training._analysis_options import DEFAULT_SINGLE_IRREP
+
+    if (analysis is None or analysis.definition != DEFAULT_SINGLE_IRREP or net.n_seeds != 1
+            or len(analysis.shares) != 1 or analysis.shares[0] is None):
+        return {}
+    strength = np.sqrt((net.theta1[0] ** 2).sum(1) + (net.theta2[0] ** 2).sum(1)) * np.sqrt((net.xi[0] ** 2).sum(1))
+    if not (np.all(np.isfinite(strength)) and strength.max() > 0):
+        return {}
+    same = replace(analysis, group_name=str(getattr(G, "name", None) or G))
+    out = {"trained.mlp.analysis": same}
+    acc = np.asarray(net.test_acc, dtype=float)
+    if np.all(np.isfinite(acc) & (acc >= GROKKED)):
+        out["trained.mlp.analysis.grokked"] = same
+    return out
