@@ -248,3 +248,8 @@ def test_redundant_generators_of_a_large_group_get_images_too():
     EG, EH = G.elements_array.astype(np.int64), H.elements_array.astype(np.int64)
     pairs = [np.concatenate([EG[g], G.degree + EH[h]]).tolist() for g, h in zip(G.generator_indices, images)]
     assert SymPermGroup([Permutation(x) for x in pairs]).order() == G.order  # a homomorphism on all six
+
+
+def test_a_product_of_plain_names_is_preferred_to_an_explicit_action():
+    assert identify(_shuffled(group("D500xC3"), seed=2)) == "D500xC3"  # also C1500:C2[499]
+    assert identify(group("C8:C2[3]xC3")) == "C8:C2[3]xC3"  # the semidihedral group has no other name

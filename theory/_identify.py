@@ -28,8 +28,9 @@ isomorphic group, or ``None``. It works in two stages, for a dense
    generators, whose element orders must agree, reject wrong images first.
    :func:`isomorphism_on_generators` returns the images of ``G``'s generators.
 
-Canonical names prefer one factor over several (an unfaithful ``Cn:Cm[r]`` comes after every
-product: ``S3xC3``, not ``C3:C6[2]``), and within one order the family
+Canonical names prefer one factor over several, except that a name needing an explicit action
+``Cn:Cm[r]`` comes after every product of the other names (``D500xC3``, not ``C1500:C2[499]``;
+``S3xC3``, not ``C3:C6[2]``), and within one order the family
 order ``C, S, A, D, Q8, Dic, F21, F20, PSL, SL, GL, Cn:Cm, Cn:Cm[r]`` (so ``S3`` rather than
 ``D3``, ``A5`` rather than ``PSL(2,5)``, ``D8`` rather than ``C8:C2[7]``); Abelian groups
 are named by their invariant factors, smallest first (``C2xC6``), and an Abelian direct
@@ -334,23 +335,25 @@ def _candidates(n: int, k: int, sig: tuple) -> list[list]:
     """Candidate factor lists of order n: 1..3 non-Abelian factors (screened) and an Abelian rest.
 
     Sorted by the number of factors, then by the preference order of the
-    non-Abelian names (so ``D6`` comes before ``S3xC2``); lists with an unfaithful ``Cn:Cm[r]``
-    come after all others (``S3xC3`` rather than ``C3:C6[2]``).
+    non-Abelian names (so ``D6`` comes before ``S3xC2``); lists with a ``Cn:Cm[r]`` come after all
+    others (``D500xC3`` rather than ``C1500:C2[499]``), an unfaithful one last (``S3xC3`` rather
+    than ``C3:C6[2]``).
     """
     from grokcheck.theory._names import _Factor, _factor_order, _unit_order
 
     singles = _single_factors(n, k, sig)
     orders = [_factor_order(f) for f in singles]
-    # Cn:Cm[r] with r of order < m (a kernel): named last, after every product (C3:C6[2] is S3xC3)
-    unfaithful = [f.family == "SD" and f.action is not None and _unit_order(f.action, f.param) < f.param2
-                  for f in singles]
+    # Cn:Cm[r] after every product of the other names (C1500:C2[499] is D500xC3), and an r of order < m
+    # (a kernel in the action) after those (C3:C6[2] is S3xC3)
+    bracket = [0 if f.family != "SD" or f.action is None else 1 + (_unit_order(f.action, f.param) < f.param2)
+               for f in singles]
     found: list[tuple] = []
 
     def rec(start: int, chosen: list[int], prod: int):
         if chosen:
             for inv in _abelian_groups(n // prod):
                 parts = [singles[i] for i in chosen] + [_Factor("C", d) for d in inv]
-                found.append((any(unfaithful[i] for i in chosen), len(parts), tuple(chosen), parts))
+                found.append((max(bracket[i] for i in chosen), len(parts), tuple(chosen), parts))
         if len(chosen) == _MAX_FACTORS - 1:
             return
         for i in range(start, len(singles)):
