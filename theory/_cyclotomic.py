@@ -257,21 +257,8 @@ class Cyclotomic:
         return self.to_sympy_raw()
 
     def gap_string(self) -> str:
-        """GAP's notation: a sum of ``E(N)^j`` terms."""
-        if self.is_rational:
-            return str(self.coeffs[0])
-        parts = []
-        for j, c in enumerate(self.coeffs):
-            if not c:
-                continue
-            base = "1" if j == 0 else (f"E({self.N})" if j == 1 else f"E({self.N})^{j}")
-            if j == 0:
-                term = str(c)
-            elif c == 1:
-                term = base
-            elif c == -1:
-                term = "-" + base
-            else:
-                term = f"{c}*{base}"
-            parts.append(term)
-        return "+".join(parts).replace("+-", "-")
+        """GAP's notation, as GAP prints the number: ``E(N)^j`` terms in GAP's Zumbroich basis of the
+        conductor field (``-E(5)-E(5)^4``), the same string as :func:`grokcheck.theory._gap_format.gap_string`."""
+        from grokcheck.theory._gap_format import gap_string
+
+        return gap_string(self)
