@@ -252,4 +252,6 @@ def test_redundant_generators_of_a_large_group_get_images_too():
 
 def test_a_product_of_plain_names_is_preferred_to_an_explicit_action():
     assert identify(_shuffled(group("D500xC3"), seed=2)) == "D500xC3"  # also C1500:C2[499]
-    assert identify(group("C8:C2[3]xC3")) == "C8:C2[3]xC3"  # the semidihedral group has no other name
+    # without a product of plain names, one factor still comes first: C8:C2[3]xC3 is C24:C2[19]
+    assert identify(group("C8:C2[3]xC3")) == "C24:C2[19]"
+    assert isomorphism(group("C8:C2[3]xC3"), group("C24:C2[19]")) is not None
