@@ -232,9 +232,10 @@ def stage_two_descent(G, theta1, theta2, xi, *, a0: float = 0.01, lr: float | No
     the whole table): the directions are frozen and ``a`` is the only parameter (a test holds the
     two to rounding). Defaults:
 
-    * ``lr``: ``1/ρ²`` with ``ρ`` the largest range ``max_j F_j − min_j F_j`` of a pair's unit
+    * ``lr``: ``1/(ρ² + 4λ)`` with ``ρ`` the largest range ``max_j F_j − min_j F_j`` of a pair's unit
       logits. ``R''(a)`` is a mean of softmax variances of ``F``, at most ``ρ²/4``, so ``η`` is 4×
-      below ``1/R''`` everywhere: the descent on the convex ``R`` is monotone and tracks the flow.
+      below ``1/(R'' + λ)`` everywhere: the descent on the convex ``R + λa²/2`` is monotone and
+      tracks the flow.
     * ``steps``: enough for the flow to reach ``target_risk`` (``R ≈ 1/(γ² t)`` in Stage II: 3× the
       time ``1/(γ² ε)`` for the subleading pairs), at most ``max_steps``; ``max_steps`` when the
       margin is not positive (no Stage II: the scale stops where ``R' = 0``).
@@ -246,7 +247,7 @@ def stage_two_descent(G, theta1, theta2, xi, *, a0: float = 0.01, lr: float | No
     rho = float(np.max(F.max(axis=2) - F.min(axis=2)))
     if not rho > 0:
         raise NumericalFailure("the unit logits are constant over the outputs: the scale has no gradient")
-    eta = 1.0 / rho**2 if lr is None else float(lr)
+    eta = 1.0 / (rho**2 + 4.0 * weight_decay) if lr is None else float(lr)
     if steps is None:
         steps = max_steps if gamma <= 0 else int(min(max_steps, np.ceil(3.0 / (gamma**2 * target_risk) / eta)))
     steps = max(int(steps), 1)

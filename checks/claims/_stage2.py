@@ -210,12 +210,14 @@ def _weight_decay_rival(ctx) -> dict:
         from grokcheck.numerics._stage2 import stage_two_descent
 
         net, run = _trained_stage_two(ctx)
-        wd = stage_two_descent(ctx.group, net.theta1[0], net.theta2[0], net.xi[0], a0=STAGE_ONE_SCALE, lr=run.lr,
-                               steps=int(run.steps[-1]), weight_decay=RIVAL_WEIGHT_DECAY)
+        # the claim's step unless the decay term itself needs a smaller one (η λ ≤ 1: no oscillation in a)
+        wd = stage_two_descent(ctx.group, net.theta1[0], net.theta2[0], net.xi[0], a0=STAGE_ONE_SCALE,
+                               lr=min(run.lr, 1.0 / RIVAL_WEIGHT_DECAY), steps=int(run.steps[-1]),
+                               weight_decay=RIVAL_WEIGHT_DECAY)
         late = wd.t >= wd.t[-1] / 10
         slope = float(-np.polyfit(np.log(wd.t[late]), np.log(wd.risk[late]), 1)[0])
-        return {"weight_decay": RIVAL_WEIGHT_DECAY, "loss_decay_slope": slope, "risk_end": float(wd.risk[-1]),
-                "a_end": float(wd.a[-1])}
+        return {"weight_decay": RIVAL_WEIGHT_DECAY, "lr": wd.lr, "loss_decay_slope": slope,
+                "risk_end": float(wd.risk[-1]), "a_end": float(wd.a[-1])}
 
     return ctx.artifact("stage2.trained.wd", build)
 
