@@ -116,7 +116,7 @@ CHECKS = (
         measure=_small_t,
         tolerance=Tolerance(0.05, "slopes fitted over t, α ∈ [1e-4, 1e-2] ≪ 1/‖A‖: the next order moves them by ≲ 1e-2; "
                                   "a remainder of order t (a wrong leading term) gives slope 1", "close"),
-        hypotheses=(max_order(16, "|G|² × (2|G|+4) feature matrix on CPU"),),
+        hypotheses=(HAS_NONTRIVIAL_IRREP, max_order(16, "|G|² × (2|G|+4) feature matrix on CPU")),
         layer="numerics",
     ),
     Check(
@@ -129,7 +129,7 @@ CHECKS = (
         tolerance=Tolerance(1e-3, "a log-linear fit over t ∈ [20, 40] of a sum of decaying exponentials with rates ≥ λ_min "
                                   "is ≥ λ_min up to rounding (the distances stay ≳ 1e-9 of their start); nearby modes make "
                                   "it up to ~4 % larger, so the check is one-sided like the proposition", "at_least"),
-        hypotheses=(max_order(16, "|G|² × (2|G|+4) feature matrix on CPU"),),
+        hypotheses=(HAS_NONTRIVIAL_IRREP, max_order(16, "|G|² × (2|G|+4) feature matrix on CPU")),
         layer="numerics",
     ),
     Check(
@@ -259,7 +259,7 @@ CHECKS = (
         predict=lambda ctx: 1.0,
         measure=_repulsion,
         tolerance=Tolerance(0, "a sign identity (2×2 Schur complement): every pair must agree", "at_least"),
-        hypotheses=(max_order(24, "K(K−1)/2 projections of size |G|²"),),
+        hypotheses=(HAS_NONTRIVIAL_IRREP, max_order(24, "K(K−1)/2 projections of size |G|²")),
         layer="numerics",
     ),
     Check(
@@ -271,7 +271,7 @@ CHECKS = (
         measure=_top_down,
         tolerance=Tolerance(1e-8, "the ascent stops at tangent gradient ≤ 1e-12·|G|; a maximum with weight in S would "
                                   "have a fraction of order one there", "at_most"),
-        hypotheses=(TWO_IRREP_CLASSES, max_order(24, "projected ascent on CPU")),
+        hypotheses=(HAS_NONTRIVIAL_IRREP, TWO_IRREP_CLASSES, max_order(24, "projected ascent on CPU")),
         layer="numerics",
     ),
     Check(
