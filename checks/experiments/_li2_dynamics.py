@@ -38,8 +38,25 @@ the paired differences; scatter of log grok times about the fitted line).
 Budgets: ``small`` is a smoke test (seconds, INCONCLUSIVE by design); ``full`` the CPU proxies stated
 in each ``*_SETTING``; ``paper`` the nearest the paper states, for a GPU.
 
-Measured at ``full`` (shared 2-core CPU, seed 0; commands and numbers in docs/papers/li2.md) — see each
-experiment's module constant ``MEASURED_*``.
+Measured at ``full`` (shared 2-core CPU under load, one torch thread, seed 0; ``grokcheck experiments
+--budget full --only <id>``):
+
+* ``li2.weight-decay-grok-time`` (240 s): every run groks; median grok step 700 → 90 from η = 2.5e-4 to
+  4e-3, slope −0.762 [−0.816, −0.742]: PASS (inside −1 ± 0.5, though the interval excludes −1 itself).
+  The grok step includes a Stage I fit time (~30 steps) that does not scale with η; the time after the
+  fit gives −1.013 [−1.074, −0.928], the 1/η law itself.
+* ``li2.semi-grokking`` (116 s at 8000 steps): the accuracy half holds on every seed (lr 0.01 ends at
+  test accuracy 0.90, lr 0.1 at 0.05; +0.856 [+0.694, +0.976]) but the energy half is reversed: the
+  output-weighted energy of the generalising solutions is 0.95 against 0.46 for the memorising ones
+  (−0.487 [−0.670, −0.224]): FAIL in this proxy (does not transfer). The unweighted median over nodes
+  is +0.08 [−0.19, +0.40] at 8000 steps and was +0.18 [+0.14, +0.25] at 4000 steps (a sizing run, with
+  the small-lr arm still climbing), so the sign of the energy comparison depends on which nodes count;
+  the weighted one measures the solution the network uses.
+* ``li2.width-slows-grokking`` (271 s): wider nets grok *sooner*: median grok step 280, 220, 110, 80 at
+  K = 32, 128, 512, 2048, slope −0.321 [−0.357, −0.253]: FAIL in this proxy (does not transfer). Adam
+  normalises each parameter's step, which removes the 1/K scale of G_F(∞) that Lemma 1's argument
+  rests on; the paper's statement is about the gradient size, and gradient descent without Adam was
+  not tried here.
 """
 
 from __future__ import annotations
