@@ -528,12 +528,14 @@ def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
 
     given = [int(g) for g in G.generator_indices]
     EG, EH = G.elements_array, H.elements_array
-    gens, kept = [], None  # a generator in the group of the earlier ones is left out of the search
-    for g in dict.fromkeys(given):
-        perm = Permutation(EG[g].astype(np.int64).tolist())
-        if g != G.identity and (kept is None or not kept.contains(perm)):
-            gens.append(g)
-            kept = SymPermGroup([Permutation(EG[x].astype(np.int64).tolist()) for x in gens])
+    gens = [g for g in dict.fromkeys(given) if g != G.identity]
+    if len(gens) > 2:  # a generator in the group of the earlier ones is left out of the search (pc-style sets)
+        gens, kept = gens[:1], SymPermGroup([Permutation(EG[gens[0]].astype(np.int64).tolist())])
+        for g in [g for g in dict.fromkeys(given) if g != G.identity][1:]:
+            perm = Permutation(EG[g].astype(np.int64).tolist())
+            if not kept.contains(perm):
+                gens.append(g)
+                kept = SymPermGroup([Permutation(EG[x].astype(np.int64).tolist()) for x in gens])
     if not gens:
         return tuple(H.identity for _ in given)
     gord, gsize = G.class_orders[G.class_of], G.class_sizes[G.class_of]
