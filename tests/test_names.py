@@ -397,3 +397,17 @@ def test_semidirect_actions_match_gaps_semidirect_product():
     out = subprocess.run(["gap", "-q"], input=script + "QUIT;\n", capture_output=True, text=True, timeout=300).stdout
     assert out.split() == ["true"] * len(SEMIDIRECT_GAP), out
     assert isomorphism(group("C8:C2[3]"), group("C8:C2[5]")) is None  # and GAP tells them apart too
+
+
+def test_every_factor_acts_faithfully_on_its_points():
+    """permutation_generators (large_group's building block): the same order and classes as the dense table."""
+    from grokcheck.theory import PermutationGroup
+    from grokcheck.theory._names import permutation_generators
+
+    names = [n for n, _, _, _ in named_factors(96)] + ["C8:C2[3]", "C8:C4[3]", "C3:C8[2]", "C9:C6", "A6", "S6"]
+    for name in names:
+        P = PermutationGroup(permutation_generators(name)[0])
+        G = group(name)
+        assert P.order == G.order, name
+        assert sorted(zip(P.class_orders.tolist(), P.class_sizes.tolist())) == sorted(
+            zip(G.class_orders.tolist(), G.class_sizes.tolist())), name

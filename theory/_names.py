@@ -644,8 +644,10 @@ def _factor_permutations(f: _Factor) -> np.ndarray:
     if fam == "D":
         return np.stack([cycle(n), (-np.arange(n)) % n])
     if fam in ("S", "A"):
-        if n < 3 or (fam == "A" and n == 3):
-            return cycle(max(n, 1))[None, :] if fam == "S" or n == 3 else np.zeros((1, 1), dtype=np.int64)
+        if fam == "S" and n < 3 or fam == "A" and n == 3:  # S1 trivial, S2 ≅ C2 (above), A3 ≅ C3
+            return cycle(max(n, 1))[None, :]
+        if fam == "A" and n < 3:  # A1, A2: trivial
+            return np.zeros((1, 1), dtype=np.int64)
         if fam == "S":
             t = np.arange(n)
             t[[0, 1]] = [1, 0]
@@ -655,12 +657,12 @@ def _factor_permutations(f: _Factor) -> np.ndarray:
         long = np.concatenate([[0], 1 + cycle(n - 1)]) if n % 2 == 0 else cycle(n)  # an even (n or n−1)-cycle
         return np.stack([three, long])
     if fam in ("Dic", "Q8"):
-        table_free_n = 2 if fam == "Q8" else n
-        m = 2 * table_free_n
-        k, e = np.arange(2 * m) % m, np.arange(2 * m) // m
-        # right multiplication x ↦ x·a and x ↦ x·x with a^k x^e · a^l x^f = a^{k + (-1)^e l + n·e·f} x^{e+f}
+        d = 2 if fam == "Q8" else n
+        m = 2 * d
+        k, e = np.arange(2 * m) % m, np.arange(2 * m) // m  # a^k x^e at index e·2d + k, as in the table
+        # right multiplication x ↦ x·a and x ↦ x·x with a^k x^e · a^l x^f = a^{k + (-1)^e l + d·e·f} x^{e+f}
         by_a = e * m + (k + (1 - 2 * e)) % m
-        by_x = ((e + 1) % 2) * m + (k + table_free_n * e) % m
+        by_x = ((e + 1) % 2) * m + (k + d * e) % m
         return np.stack([by_a, by_x])
     if fam in ("F21", "F20", "SD"):
         if fam == "SD":
