@@ -411,3 +411,11 @@ def test_every_factor_acts_faithfully_on_its_points():
         assert P.order == G.order, name
         assert sorted(zip(P.class_orders.tolist(), P.class_sizes.tolist())) == sorted(
             zip(G.class_orders.tolist(), G.class_sizes.tolist())), name
+
+
+def test_a_product_above_the_dense_limit_points_to_large_group_and_perms():
+    with pytest.raises(GroupInputError) as e:
+        group("S8xC2")
+    msg = str(e.value)
+    assert "large_group(name)" in msg and '--perms "(1,2,3,4,5,6,7,8)" "(1,2)" "(9,10)"' in msg
+    assert "MAX_ORDER = 5040" in msg and "MAX_LARGE_ORDER = 2000000" in msg
