@@ -161,6 +161,34 @@ def test_full_designs_separate_each_rival_at_stated_noise(exp):
         assert r.power >= 0.8, (r.name, sep.to_json())
 
 
+#: model → the verdicts the shared rules (shortfall, power at 40 simulations, setting) may give its data at ``full``
+PROMISED = {
+    "li2.semi-grokking": {"semi-grokking": {Verdict.PASS, INCONCLUSIVE}, "lr has no effect": {INCONCLUSIVE, Verdict.FAIL},
+                          "large lr generalises too": {INCONCLUSIVE, Verdict.FAIL},
+                          "no energy ordering": {INCONCLUSIVE, Verdict.FAIL}},
+    "li2.weight-decay-grok-time": {"t ∼ 1/η": {Verdict.PASS}, "no effect": {Verdict.FAIL},
+                                   "t ∼ 1/η²": {Verdict.FAIL}},
+    "li2.width-slows-grokking": {"large K slows grokking": {Verdict.PASS}, "K has no effect": {INCONCLUSIVE},
+                                 "large K speeds grokking": {Verdict.FAIL}},
+}
+
+
+@pytest.mark.parametrize("exp_id", sorted(PROMISED))
+def test_design_data_through_the_shared_rules_never_pass_a_rival(exp_id):
+    import dataclasses
+
+    exp = get_experiment(exp_id)
+    exp = dataclasses.replace(exp, design=dataclasses.replace(exp.design, n_sims=40))
+    settings = exp.settings("full")
+    ctx = StudyContext(budget="full", seed=0)
+    noise = exp.design.stated_noise(settings)
+    for model in (exp.design.claim, *exp.design.rivals):
+        data = model.simulate(settings, noise, np.random.default_rng([7, len(model.name)]))
+        out = judge(exp, settings, data, ctx, exp.analyze(settings, data, ctx))
+        assert Verdict(out.verdict) in PROMISED[exp_id][model.name], (model.name, out.verdict, out.reason)
+        assert "separation" in out.details and "setting" in out.details
+
+
 # --------------------------------------------------------------------------- registration and a tiny run
 
 

@@ -290,7 +290,10 @@ def _semi_model(acc_gap: float, energy_gap: float):
         a_l = np.clip(a_s - acc_gap + noise["acc_sd"] * rng.standard_normal(n), 0.0, 1.0)
         e_s = noise["energy_small"] * (1 + 0.02 * rng.standard_normal(n))
         e_l = e_s * (1 + energy_gap) + noise["energy_sd"] * rng.standard_normal(n)
-        return {"lrs": {s: {"final_test": [float(a_s[s]), float(a_l[s])], "energy": [float(e_s[s]), float(e_l[s])]}
+        # fitted, settled runs (flat curves): the regime the claim is about
+        return {"lrs": {s: {"final_test": [float(a_s[s]), float(a_l[s])], "energy": [float(e_s[s]), float(e_l[s])],
+                            "final_train": [1.0, 1.0], "curve_steps": [0, 1],
+                            "curve_test": [[float(a_s[s])] * 2, [float(a_l[s])] * 2]}
                         for s in range(n)}}
     return simulate
 
