@@ -476,3 +476,52 @@ def test_cli_elements_pin_the_labels_and_exact_partitions(trained_onelayer, tmp_
     assert [c[0] for c in sign["character"]] == [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]
     f.write_text(json.dumps(els[:5]))  # not closed under products
     assert main(["analyze", str(path), "--format", "onelayer-mlp", "--elements", str(f)]) == 2
+
+
+# ----------------------------------------------------------------- size bound
+
+
+def _onelayer_file(tmp_path, n, e=4, h=8):
+    g = torch.Generator().manual_seed(0)
+    state = {"W_x": torch.randn(n, e, generator=g), "W_y": torch.randn(n, e, generator=g),
+             "W": torch.randn(2 * e, h, generator=g), "W_U": torch.randn(h, n, generator=g)}
+    p = tmp_path / f"m{n}.pt"
+    torch.save(state, p)
+    return p
+
+
+def test_a_model_with_too_many_labels_is_refused_before_any_forward_pass(tmp_path, monkeypatch, capsys):
+    """3000 labels: the worst-case associativity vote needs 24·3000³ bytes ≈ 648 GB (it ended in an
+    out-of-memory error after ~50 s); refused up front, naming the size and the fix, at exit 2."""
+    import grokcheck.checks.training._external as ext
+    from grokcheck.checks.cli import main
+
+    monkeypatch.setattr(ext, "_available_memory", lambda: 16 * 10**9)  # a 16 GB machine, whatever runs the test
+    calls = []
+    monkeypatch.setattr(ext.ExternalModel, "predict_table", lambda self: calls.append(1))
+    p = _onelayer_file(tmp_path, 3000)
+    with pytest.raises(InvalidInputError) as err:
+        ext.load_model(p, "onelayer-mlp")
+    msg = str(err.value)
+    assert "3000 output labels" in msg and "3000² = 9,000,000 pairs" in msg and "648 GB" in msg
+    assert "this machine has 16 GB" in msg and "Fix: run on a machine with more memory" in msg
+    n_fit = int(msg.split("up to about ")[1].split()[0])
+    assert ext.model_path_memory(n_fit) <= 16 * 10**9 < ext.model_path_memory(int(n_fit * 1.06))
+    assert main(["analyze", str(p), "--format", "onelayer-mlp"]) == 2
+    assert "3000 output labels" in capsys.readouterr().err
+    assert not calls  # refused before the model was evaluated on any pair
+
+
+def test_the_size_bound_lets_ordinary_models_through_and_counts_transformer_responses(tmp_path):
+    import dataclasses
+
+    import grokcheck.checks.training._external as ext
+
+    m = ext.load_model(_onelayer_file(tmp_path, 60), "onelayer-mlp")
+    ext.check_model_size(m, available=ext.model_path_memory(60))  # exactly enough: accepted
+    with pytest.raises(InvalidInputError, match="60 output labels"):
+        ext.check_model_size(m, available=ext.model_path_memory(60) - 1)
+    # a transformer's (d_mlp, n, n) float64 responses count too
+    assert ext.model_path_memory(60, width=512, pairwise=True) - ext.model_path_memory(60) == 8 * 512 * 60 * 60
+    with pytest.raises(InvalidInputError, match="MAX_ORDER = 5040"):
+        ext.check_model_size(dataclasses.replace(m, order=5041), available=None)

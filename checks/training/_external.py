@@ -61,7 +61,7 @@ import torch
 from grokcheck.errors import GroupInputError, InvalidInputError, LabellingError, NotAGroupError
 
 __all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model",
-           "labelling_accuracy"]
+           "check_model_size", "labelling_accuracy", "model_path_memory"]
 
 from grokcheck.checks.training._analysis_options import ACCURACY_ALL_PAIRS, MODEL_FORMATS  # noqa: E402  (torch-free)
 
@@ -410,7 +410,78 @@ def load_models(path, format: str, group=None, *, activation: str = "relu", eq_t
                               mlp_site=mlp_site)
     if group is not None and group.order != m.order:
         raise GroupInputError(f"{path} has {m.order} labels but {group} has order {group.order}", text=str(group))
+    check_model_size(m)
     return [m]
+
+
+#: bytes per n³ of the associativity vote that repairs a predicted table (theory's ``repair_table``) when
+#: every entry must be re-decided: three (n², n) int64 arrays of votes and their indices; measured 22 and 25
+#: bytes per n³ above the rest of the path on random 300- and 600-label models (peak RSS 0.95 and 5.8 GB)
+VOTE_BYTES_PER_N3 = 24
+
+
+def model_path_memory(n: int, *, width: int = 0, pairwise: bool = False) -> int:
+    """Bytes the model path (predictions, labelling, analysis) may need for a model with ``n`` labels.
+
+    The largest terms: the associativity vote on a predicted table that is far from a group
+    (:data:`VOTE_BYTES_PER_N3` · n³ — before the forward pass nothing tells whether the table
+    needs it), a transformer's ``(width, n, n)`` float64 neuron responses, and a few ``(n, n)``
+    float64 arrays (the predicted table, ``G``'s table, the Fourier basis).
+    """
+    n = int(n)
+    return VOTE_BYTES_PER_N3 * n**3 + (8 * int(width) * n * n if pairwise else 0) + 4 * 8 * n * n
+
+
+def _available_memory() -> int | None:
+    """``MemTotal`` of ``/proc/meminfo`` in bytes (Linux), else ``None`` (then nothing is refused).
+
+    The machine's memory, not what is free at this moment: the estimate is a worst case, and a
+    verdict on whether a model can be read should not depend on what else runs."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _gb(b: float) -> str:
+    return f"{b / 1e9:.3g} GB"
+
+
+def check_model_size(model: ExternalModel, available: int | None = None) -> None:
+    """Refuse, before any forward pass, a model whose labels are too many for this machine.
+
+    ``available``: bytes of memory to allow (default: the machine's, ``MemTotal``). Raises
+    :class:`~grokcheck.errors.InvalidInputError` naming the label count, the pairs evaluated, the
+    estimate of :func:`model_path_memory` and the largest label count that fits; nothing when the
+    available memory is unknown.
+    """
+    from grokcheck.theory._finite_group import MAX_ORDER
+
+    n = int(model.order)
+    if n > MAX_ORDER:
+        raise InvalidInputError(
+            f"{model.source} has {n} output labels: grokcheck reads a model on a group with a dense Cayley table, "
+            f"at most MAX_ORDER = {MAX_ORDER} elements (the model is evaluated on all {n}² = {n * n:,} pairs)",
+            option="FILE")
+    width = int(model.meta.get("d_mlp") or model.meta.get("hidden") or 0)
+    need = model_path_memory(n, width=width, pairwise=model.pairwise)
+    have = _available_memory() if available is None else int(available)
+    if have is None or need <= have:
+        return
+    fits = n
+    while fits > 1 and model_path_memory(fits, width=width, pairwise=model.pairwise) > have:
+        fits = int(fits * 0.95)
+    raise InvalidInputError(
+        f"{model.source} has {n} output labels: grokcheck evaluates it on all {n}² = {n * n:,} pairs and, when the "
+        f"predictions are not exactly a group table, repairs them by an associativity vote over every entry; that "
+        f"may need up to {_gb(need)} ({VOTE_BYTES_PER_N3}·n³ bytes"
+        + (f", plus the {width} MLP neurons' responses on every pair" if model.pairwise else "")
+        + f"), and this machine has {_gb(have)}. Models with up to about {fits} labels fit here. "
+        "Fix: run on a machine with more memory, or analyse a model with fewer labels", option="FILE")
 
 
 def load_model(path, format: str, group=None, *, seed: int = 0, activation: str = "relu",
