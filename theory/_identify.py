@@ -310,7 +310,7 @@ def _named(name: str) -> FiniteGroup:
     return group(name)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=2)  # an enumerated permutation group can take hundreds of MB: keep only the last two
 def _large(name: str):
     from grokcheck.theory._perm_group import large_group
 
