@@ -108,9 +108,18 @@ def test_identify_cli(tmp_path, capsys):
     assert _is_isomorphism(phi, G, group("S4"))
     assert main(["identify", "--perms", "(1,2,3,4,5,6,7)", "(2,3,5)(4,7,6)"]) == 0
     assert capsys.readouterr().out.startswith("F21")
+    # The Pauli group is in none of the named families: GAP's SmallGroup id names it, proved by an
+    # isomorphism onto grokcheck's own construction, and that name parses back
     path2 = tmp_path / "pauli.json"
     path2.write_text(json.dumps(_pauli().table.tolist()))
-    assert main(["identify", "--cayley", str(path2)]) == 1
+    assert main(["identify", "--cayley", str(path2), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == data["small_group"] == "SmallGroup(16,13)"
+    assert _is_isomorphism(np.array(data["isomorphism"]), _pauli(), group("SmallGroup(16,13)"))
+    assert main(["identify", "--cayley", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("S4  (SmallGroup(24,12))")
+    # above the catalogue and outside the families: still "not recognised"
+    assert main(["identify", "--perms", "(1,2,3,4,5,6,7,8,9,10,11)", "(3,7,11,8)(4,10,5,6)"]) == 1
 
 
 def test_large_permutation_groups_by_order():

@@ -754,7 +754,13 @@ def group(name: str) -> FiniteGroup:
     ('S3xC4', 24, False)
     >>> group("D4").order   # dihedral of order 2n
     8
+    >>> group("SmallGroup(16,13)").order   # GAP's SmallGroup id (orders ≤ 32)
+    16
     """
+    from grokcheck.theory._small_groups import small_group_from_name
+
+    if (sg := small_group_from_name(name)) is not None:  # a whole name only: SmallGroup(n,k)xC2 is refused
+        return sg
     factors = _parse(name)
     order = math.prod(_factor_order(f) for f in factors)
     if order > MAX_ORDER:

@@ -141,8 +141,21 @@ class Permutations:
     gens: tuple[str, ...]
 
     def build(self) -> FiniteGroup:
-        G = FiniteGroup.from_permutations(list(self.gens))
-        return FiniteGroup(G.table, elements=G.elements)
+        # Closed here, breadth-first, rather than through FiniteGroup.from_permutations: that path sizes the
+        # group by Schreier–Sims (sympy), which `identify` on a small group should not import; these are tiny.
+        from grokcheck.theory._permutations import cycle_string, moved_point_generators
+
+        gens, point_of = moved_point_generators(list(self.gens))
+        identity = tuple(range(gens[0].size))
+        found, queue = {identity: 0}, [identity]
+        for p in queue:
+            for g in gens:
+                q = tuple(int(g[i]) for i in p)  # p then g, as the table's product p·g
+                if q not in found:
+                    found[q] = len(queue)
+                    queue.append(q)
+        table = np.array([[found[tuple(b[i] for i in a)] for b in queue] for a in queue], dtype=np.int64)
+        return FiniteGroup(table, elements=tuple(cycle_string(np.array(p), points=point_of) for p in queue))
 
     def __str__(self) -> str:
         return f"<{', '.join(self.gens)}>"
@@ -610,7 +623,7 @@ def _built(n: int, k: int) -> FiniteGroup:
     if G.order != n:  # a wrong construction is our bug, not the user's
         raise AssertionError(f"SmallGroup({n},{k}): the construction {con} has order {G.order}")
     check_cayley_table(G.table)  # the group axioms in full: n³ ≤ 32768 look-ups
-    return FiniteGroup(G.table, source=f"SmallGroup({n},{k})", elements=G.elements)
+    return FiniteGroup(G.table, name=f"SmallGroup({n},{k})", source=f"SmallGroup({n},{k})", elements=G.elements)
 
 
 # -------------------------------------------------------------------- invariants

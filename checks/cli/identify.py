@@ -14,7 +14,8 @@ def register(sub) -> None:
         help="recognise a Cayley table or permutation group by name",
         description="Recognise a finite group (a Cayley table, permutation generators, matrices or a name) among "
         "grokcheck's named families (Cn, Dn, Sn, An, Q8, Dicn, F21, F20, SL/GL/PSL(2,p), Cn:Cm, Cn:Cm[r]) and their "
-        "direct products: invariants first (order, class sizes and element orders, Abelian invariants), then "
+        "direct products, and every group of order ≤ 32 by GAP's SmallGroup id (SmallGroup(16,13) is the Pauli group; "
+        "the id parses back as a name): invariants first (order, class sizes and element orders, Abelian invariants), then "
         "an explicit isomorphism onto the named group, whose images of your generators are printed. Above order "
         "5040 the group is a permutation group (no Cayley table; named products such as S8xC2 act on disjoint "
         f"points) up to MAX_LARGE_ORDER = {MAX_LARGE_ORDER}, and the isomorphism is proved by Schreier-Sims. The name parses "
@@ -22,7 +23,7 @@ def register(sub) -> None:
     )
     add_group_arguments(p)
     p.add_argument("--json", action="store_true",
-                   help="print {name, order, generators, isomorphism} as JSON (isomorphism: the image index of every "
+                   help="print {name, order, small_group, generators, isomorphism} as JSON (isomorphism: the image index of every "
                         "element; null above order 5040, where only the generators' images are given)")
     p.set_defaults(func=run)
 
@@ -31,17 +32,25 @@ def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
     from grokcheck.theory._finite_group import FiniteGroup
     from grokcheck.theory._identify import identify, isomorphism, isomorphism_on_generators
+    from grokcheck.theory._small_groups import SMALL_GROUP_MAX_ORDER
 
     G = group_from_args(args, large=True)
     name = identify(G)
-    if name is None:
+    dense = isinstance(G, FiniteGroup)
+    small = None
+    if dense and G.order <= SMALL_GROUP_MAX_ORDER:
+        from grokcheck.theory._small_groups import small_group_id
+
+        n, k = small_group_id(G)  # every group of order ≤ 32 is in the catalogue, proved by an isomorphism
+        small = f"SmallGroup({n},{k})"
+    if name is None and small is None:
         msg = (
             f"the group of order {G.order} ({G.num_classes} classes) is none of the named families or their "
-            "direct products"
+            f"direct products, and above the SmallGroup catalogue (orders ≤ {SMALL_GROUP_MAX_ORDER})"
         )
-        print(json.dumps({"name": None, "order": G.order}) if args.json else msg)
+        print(json.dumps({"name": None, "order": G.order, "small_group": None}) if args.json else msg)
         return 1
-    dense = isinstance(G, FiniteGroup)
+    name = name or small  # outside the named families: GAP's id, which parses back as a name too
     if dense:
         from grokcheck.theory._names import group
 
@@ -58,10 +67,10 @@ def run(args) -> int:
     gens = [{"element": _label(G, g, args), "index": g, "image": _label(H, h), "image_index": h}
             for g, h in dict.fromkeys(zip(given, images))]  # a generator given twice is shown once
     if args.json:
-        print(json.dumps({"name": name, "order": G.order, "generators": gens,
+        print(json.dumps({"name": name, "order": G.order, "small_group": small, "generators": gens,
                           "isomorphism": None if phi is None else [int(v) for v in phi]}))
         return 0
-    print(name)
+    print(name if small in (None, name) else f"{name}  ({small})")
     what = f"group({name!r})" if dense else f"large_group({name!r}), a permutation group on {H.degree} points,"
     print(f"  order {G.order}, {G.num_classes} classes; an isomorphism onto {what} sends")
     for item in gens:
