@@ -196,3 +196,18 @@ def test_group_spectrum_is_cached_per_group_object():
     del H
     gc.collect()
     assert ref() is None and key not in group_spectrum._store  # the entry died with its group
+
+
+def test_elements_sympy_shortcut_is_sympys_generate_order():
+    """``--elements sympy:Sn`` is the JSON file of sympy's ``SymmetricGroup(n).generate()`` order, not a relabelling."""
+    from sympy.combinatorics.named_groups import SymmetricGroup
+
+    from grokcheck.checks.cli.analyze import _sympy_symmetric_elements
+    from grokcheck.errors import InvalidInputError
+
+    data = _sympy_symmetric_elements("sympy:S4")
+    assert data == [p.array_form for p in SymmetricGroup(4).generate()]
+    assert len({tuple(p) for p in data}) == 24
+    for bad in ("sympy:S8", "sympy:A5", "sympy:S", "sympy:S1"):
+        with pytest.raises(InvalidInputError, match="sympy:Sn"):
+            _sympy_symmetric_elements(bad)

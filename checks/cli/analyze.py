@@ -65,7 +65,9 @@ def register(subparsers) -> None:
     p.add_argument("--cayley", metavar="FILE", help="the group by a Cayley table (JSON list of lists or .npy)")
     p.add_argument("--elements", metavar="FILE",
                    help="the group as one permutation per model label (JSON list of cycle strings or 0-based image "
-                   "arrays, in label order): labels are those elements, S_n/A_n partitions exact (S6 included)")
+                   "arrays, in label order), or sympy:Sn for the order of sympy's SymmetricGroup(n).generate() (the "
+                   "released Chughtai et al. S5/S6 labelling): labels are those elements, S_n/A_n partitions exact "
+                   "(S6 included)")
     p.add_argument("--labels", choices=("auto", "identity"), default="auto",
                    help="with a GROUP: how model labels map to its elements (auto: identity when the repaired "
                    "predicted table is the group's, else an isomorphism from it)")
@@ -217,10 +219,13 @@ def _group_from(args):
             raise InvalidInputError("give the group once: GROUP, --perms, --cayley or --elements", option="--elements")
         from grokcheck.theory._irrep_names import group_of_permutations
 
-        try:
-            data = json.loads(Path(args.elements).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InvalidInputError(f"cannot read --elements {args.elements}: {exc}", option="--elements") from None
+        if args.elements.startswith("sympy:"):
+            data = _sympy_symmetric_elements(args.elements)
+        else:
+            try:
+                data = json.loads(Path(args.elements).read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InvalidInputError(f"cannot read --elements {args.elements}: {exc}", option="--elements") from None
         if not isinstance(data, list):
             raise InvalidInputError(f"--elements {args.elements}: expected a JSON list of permutations", option="--elements")
         G, rec = group_of_permutations(data)
@@ -231,6 +236,25 @@ def _group_from(args):
         return None, paths
     ns = argparse.Namespace(group=name, perms=args.perms, cayley=args.cayley)
     return group_from_args(ns), paths
+
+
+def _sympy_symmetric_elements(spec: str) -> list:
+    """``--elements sympy:Sn``: S_n's elements in the order sympy's ``SymmetricGroup(n).generate()`` lists them.
+
+    That is the labelling of Chughtai et al.'s released S5/S6 checkpoints (their ``_elements`` was that list in the
+    sympy they used); with it S6's irreps are named exactly rather than up to S6's outer automorphism.
+    """
+    import re
+
+    from grokcheck.errors import InvalidInputError
+
+    m = re.fullmatch(r"sympy:S(\d{1,2})", spec)
+    if m is None or not 2 <= int(m.group(1)) <= 7:  # S7 (5040) is the largest dense table
+        raise InvalidInputError(f"--elements {spec}: write sympy:Sn with 2 ≤ n ≤ 7 (or give a JSON file of "
+                                "permutations in label order)", option="--elements")
+    from sympy.combinatorics.named_groups import SymmetricGroup
+
+    return [p.array_form for p in SymmetricGroup(int(m.group(1))).generate()]
 
 
 def _used(summary) -> str:
