@@ -556,7 +556,7 @@ def _wd_analyze(settings, results, ctx):
     v = eq.verdict if math.isfinite(slope) else inconclusive()
     if ctx.simulating:
         return Outcome(verdict=v, statistic=slope, interval=(lo, hi))
-    short = _time_shortfall(kept, xs, T, int(settings["steps"]), "η")
+    short = _time_shortfall(kept, xs, T, ctx.steps(settings["steps"]), "η")
     fit = np.array([[by[k][s].get("fit_step", math.nan) for s in seeds] for k in keys], dtype=float)
     delay = T - fit
     d_slope, d_lo, d_hi, _ = median_log_slope(xs, np.where(delay > 0, delay, np.nan), seed=ctx.seed)
@@ -667,7 +667,7 @@ def _width_analyze(settings, results, ctx):
         v = Verdict.PASS if lo > WIDTH_MARGIN else Verdict.FAIL if hi < -WIDTH_MARGIN else inconclusive()
     if ctx.simulating:
         return Outcome(verdict=v, statistic=slope, interval=(lo, hi))
-    short = _time_shortfall(kept, xs, T, int(settings["steps"]), "K")
+    short = _time_shortfall(kept, xs, T, ctx.steps(settings["steps"]), "K")
     med = [float(np.median(np.where(np.isfinite(t), t, np.inf))) for t in T]
     reason = (f"median grok step per K ({', '.join(f'{int(x)}: {m:g}' for x, m in zip(xs, med))}); log-log slope "
               f"{slope:+.3f} [{lo:+.3f}, {hi:+.3f}]")
