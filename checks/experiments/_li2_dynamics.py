@@ -13,11 +13,12 @@ started from the same weights and trained on the same split. Width changes the s
    energy 𝓔". Two arms (small and large Adam lr) per seed; statistics: the paired differences of final
    test accuracy (small − large) and of the empirical energy of the trained hidden nodes on the seed's
    training set (large − small; :func:`~grokcheck.numerics._li2.empirical_energy`, each node normalised
-   as the theory's ``‖w‖ = 1``), averaged over the nodes with weights ``‖w_j‖²‖v_j‖``, each node's share
-   of the output (σ = x² is homogeneous of degree 2): the energy of the solution the network uses. Nodes
-   that weight decay shrinks to ~0 keep an arbitrary direction; an unweighted median over nodes, the
-   first definition tried, moved with them (at 4000 vs 8000 steps of the full budget the small-lr arm's
-   median fell from 0.77 to 0.41) and is only reported, each with a seeded bootstrap over seeds (jointly resampled).
+   as the theory's ``‖w‖ = 1``), the median over the alive nodes: nodes that weight decay shrinks to ~0
+   keep an arbitrary direction, and "alive" is grokcheck's one rule for that (‖w‖·‖v‖ above the first ×100
+   drop, :func:`~grokcheck.checks.training._analyze.gap_alive`), fixed before this study. The median
+   over all nodes (which moves with the dead ones: 0.77 → 0.41 for the small-lr arm between 4000 and
+   8000 steps) and the output-weighted mean (weights ``‖w_j‖²‖v_j‖``) are reported; each statistic with
+   a seeded bootstrap over seeds (jointly resampled).
    :data:`SEMI_DECISION`.
 2. ``li2.weight-decay-grok-time`` (§7, "the weight decay η becomes the learning rate of feature learning
    … consistent with t ∼ 1/η"). η is the coupled weight decay of all parameters (the paper's η is the
@@ -45,13 +46,12 @@ Measured at ``full`` (shared 2-core CPU under load, one torch thread, seed 0; ``
   4e-3, slope −0.762 [−0.816, −0.742]: PASS (inside −1 ± 0.5, though the interval excludes −1 itself).
   The grok step includes a Stage I fit time (~30 steps) that does not scale with η; the time after the
   fit gives −1.013 [−1.074, −0.928], the 1/η law itself.
-* ``li2.semi-grokking`` (116 s at 8000 steps): the accuracy half holds on every seed (lr 0.01 ends at
+* ``li2.semi-grokking`` (51 s at 8000 steps): the accuracy half holds on every seed (lr 0.01 ends at
   test accuracy 0.90, lr 0.1 at 0.05; +0.856 [+0.694, +0.976]) but the energy half is reversed: the
-  output-weighted energy of the generalising solutions is 0.95 against 0.46 for the memorising ones
-  (−0.487 [−0.670, −0.224]): FAIL in this proxy (does not transfer). The unweighted median over nodes
-  is +0.08 [−0.19, +0.40] at 8000 steps and was +0.18 [+0.14, +0.25] at 4000 steps (a sizing run, with
-  the small-lr arm still climbing), so the sign of the energy comparison depends on which nodes count;
-  the weighted one measures the solution the network uses.
+  median alive-node energy of the generalising solutions is 0.94 against 0.46 for the memorising ones
+  (large − small −0.476 [−0.645, −0.218]): FAIL in this proxy (does not transfer). The output-weighted
+  mean agrees (−0.487 [−0.670, −0.224]); only the median over all nodes, dead ones included, does not
+  (+0.08 [−0.19, +0.40]).
 * ``li2.width-slows-grokking`` (271 s): wider nets grok *sooner*: median grok step 280, 220, 110, 80 at
   K = 32, 128, 512, 2048, slope −0.321 [−0.357, −0.253]: FAIL in this proxy (does not transfer). Adam
   normalises each parameter's step, which can remove the 1/K scale of G_F(∞) that Lemma 1's argument
@@ -85,8 +85,9 @@ def _train(sp, ctx, *, width: int, lrs, wds, seeds, want_energy: bool = False):
     """Train one batched Li₂ model: member ``i·len(seeds) + j`` is configuration ``i`` (``lrs[i]``,
     ``wds[i]``) on seed ``seeds[j]``; every configuration starts seed ``j`` from the same weights and
     trains it on the same split. Returns the training record and, with ``want_energy``, per member
-    ``(members, 2)``: the empirical energy of the hidden nodes weighted by each node's share of the output
-    (``‖w_j‖²‖v_j‖``), and their median energy (reported)."""
+    ``(members, 3)``: the median empirical energy over the alive hidden nodes (the decision statistic), the
+    median over all nodes and the mean weighted by each node's share of the output ``‖w_j‖²‖v_j‖`` (both
+    reported)."""
     import torch
 
     from grokcheck.checks.experiments._study import table_split_masks, train_on_table
@@ -127,13 +128,17 @@ def _train(sp, ctx, *, width: int, lrs, wds, seeds, want_energy: bool = False):
         W = model.W.detach().double().cpu().numpy()
         V = model.V.detach().double().cpu().numpy()  # (S, C, K)
         mk = masks.cpu().numpy()
-        energy = np.zeros((S, 2))
+        from grokcheck.checks.training._analyze import gap_alive
+
+        energy = np.zeros((S, 3))
         for m in range(S):
             e = empirical_energy(X[mk[m]], Y[mk[m]], W[m])
-            # node j's share of the output: σ = x² is homogeneous of degree 2, so ‖w_j‖²‖v_j‖; nodes that
-            # weight decay has shrunk to ~0 keep an arbitrary direction and must not count
-            share = np.linalg.norm(W[m], axis=1) ** 2 * np.linalg.norm(V[m], axis=0)
-            energy[m] = (float(np.sum(share * e) / np.sum(share)), float(np.median(e)))
+            w_norm, v_norm = np.linalg.norm(W[m], axis=1), np.linalg.norm(V[m], axis=0)
+            # nodes that weight decay has shrunk to ~0 keep an arbitrary direction and must not count: the
+            # project's one alive rule (‖in‖·‖out‖ above its first ×100 drop), fixed before this study ran
+            alive = gap_alive(w_norm * v_norm)
+            share = w_norm**2 * v_norm  # node j's share of the output (σ = x² is homogeneous of degree 2)
+            energy[m] = (float(np.median(e[alive])), float(np.median(e)), float(np.sum(share * e) / np.sum(share)))
     return rec, energy
 
 
@@ -169,7 +174,7 @@ def _draw_curves(path, title, series):
 # =========================================================================== 1. semi-grokking
 
 SEMI_DECISION = ("PASS if the seeded bootstrap 95% intervals of both paired differences lie above 0: final test "
-                 "accuracy (small lr − large lr) and output-weighted empirical energy 𝓔̂ of the hidden nodes on the training set "
+                 "accuracy (small lr − large lr) and the median empirical energy 𝓔̂ of the alive hidden nodes on the training set "
                  "(large lr − small lr); FAIL if either lies below 0 (the large lr generalises better, or ends at "
                  "lower energy); INCONCLUSIVE otherwise, or when fewer than half the seeds of either arm fit the "
                  "training set (train accuracy 0.99) or more than half the small-lr seeds' test accuracy is still climbing")
@@ -199,7 +204,8 @@ def _semi_run(cell, ctx):
                 "final_test": [float(rec["test_acc"][i * n + j, -1]) for i in range(2)],
                 "final_train": [float(rec["train_acc"][i * n + j, -1]) for i in range(2)],
                 "energy": [float(energy[i * n + j, 0]) for i in range(2)],
-                "energy_median": [float(energy[i * n + j, 1]) for i in range(2)],
+                "energy_median_all_nodes": [float(energy[i * n + j, 1]) for i in range(2)],
+                "energy_output_weighted": [float(energy[i * n + j, 2]) for i in range(2)],
                 "curve_steps": rec["steps"].tolist(),
                 "curve_test": [rec["test_acc"][i * n + j].tolist() for i in range(2)]}
             for j, s in enumerate(seeds)}
@@ -235,12 +241,15 @@ def _semi_analyze(settings, results, ctx):
                                        "the run; a climbing arm has not reached its end state)", decide="more steps")
     lr_s, lr_l = settings["lr_small"], settings["lr_large"]
     reason = (f"final test accuracy lr {lr_s:g}: {acc[:, 0].mean():.3f}, lr {lr_l:g}: {acc[:, 1].mean():.3f} "
-              f"(small − large {a:+.3f} [{a_lo:+.3f}, {a_hi:+.3f}]); output-weighted node energy 𝓔̂ {en[:, 0].mean():.3f} vs "
+              f"(small − large {a:+.3f} [{a_lo:+.3f}, {a_hi:+.3f}]); median alive-node energy 𝓔̂ {en[:, 0].mean():.3f} vs "
               f"{en[:, 1].mean():.3f} (large − small {e:+.3f} [{e_lo:+.3f}, {e_hi:+.3f}])")
     details = {"group": settings["group"], "width": settings["width"], "fraction": settings["fraction"],
                "lrs": [lr_s, lr_l], "final_test_per_seed": acc.tolist(), "final_train_per_seed": train.tolist(),
                "energy_per_seed": en.tolist(),
-               "median_node_energy_per_seed": [res[s].get("energy_median") for s in seeds],
+               "energy_definition": "median of 𝓔̂(w/‖w‖) over the alive hidden nodes (‖w‖·‖v‖ above the first ×100 "
+                                    "drop: the one alive rule of grokcheck's neuron analysis)",
+               "median_all_nodes_energy_per_seed": [res[s].get("energy_median_all_nodes") for s in seeds],
+               "output_weighted_energy_per_seed": [res[s].get("energy_output_weighted") for s in seeds],
                "small_lr_seeds_settled": settled,
                "accuracy_difference": {"value": a, "interval": [a_lo, a_hi]},
                "energy_difference": {"value": e, "interval": [e_lo, e_hi]},
@@ -254,7 +263,7 @@ def _semi_analyze(settings, results, ctx):
 
     return Outcome(verdict=v, statistic=[a, e], interval=(a_lo, a_hi), predicted="both differences > 0",
                    reason=reason, details=details, figures={"li2_semi_grokking.png": draw}, shortfall=short,
-                   test="paired differences over seeds: test accuracy (small − large lr) and node energy 𝓔̂ "
+                   test="paired differences over seeds: test accuracy (small − large lr) and median alive-node energy 𝓔̂ "
                         "(large − small lr), bootstrap 95%",
                    n_seeds=len(seeds), decide="more seeds (an interval contains 0)")
 
