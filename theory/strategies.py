@@ -42,7 +42,7 @@ from hypothesis.extra import numpy as hnp
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup
 from grokcheck.theory._names import FAMILIES, group, named_factors
 
-__all__ = ["groups", "group_functions", "irreps"]
+__all__ = ["groups", "small_groups", "group_functions", "irreps"]
 
 #: Most factors in a direct product drawn by :func:`groups`.
 MAX_FACTORS = 4
@@ -223,6 +223,34 @@ def groups(
     arguments or when no such group can be named (e.g. non-Abelian of order 15).
     """
     return _groups(min_order, max_order, abelian, relabel)
+
+
+@st.composite
+def _small_groups(draw, min_order, max_order, relabel) -> FiniteGroup:
+    from grokcheck.theory._small_groups import SMALL_GROUP_MAX_ORDER, number_small_groups, small_group
+
+    lo = _check_int(min_order, "min_order", 1, SMALL_GROUP_MAX_ORDER)
+    hi = _check_int(max_order, "max_order", 1, SMALL_GROUP_MAX_ORDER)
+    if lo > hi:
+        raise InvalidArgument(f"min_order={lo} must not exceed max_order={hi}")
+    if not isinstance(relabel, bool):
+        raise InvalidArgument(f"relabel={relabel!r} must be True or False")
+    n = draw(st.integers(lo, hi))
+    G = small_group(n, draw(st.integers(1, number_small_groups(n))))
+    if relabel and draw(st.booleans()):
+        G = G.relabel(np.random.default_rng(draw(st.integers(0, 2**32 - 1))).permutation(G.order))
+    return G
+
+
+def small_groups(*, min_order: int = 1, max_order: int = 32, relabel: bool = True) -> st.SearchStrategy[FiniteGroup]:
+    """Every group of order in ``[min_order, max_order]`` (``max_order ≤ 32``), up to isomorphism: GAP's
+    ``SmallGroup(n, k)`` built by :func:`grokcheck.theory.small_group`.
+
+    Unlike :func:`groups`, this reaches the groups that no product of named families spells (the Pauli
+    group, the semidihedral and modular groups of order 16, most 2-groups of order 32). Draws the order,
+    then GAP's index, and shrinks towards ``SmallGroup(1,1)``; ``relabel`` as for :func:`groups`.
+    """
+    return _small_groups(min_order, max_order, relabel)
 
 
 _FLOAT_KINDS = {np.dtype(t) for t in (np.float16, np.float32, np.float64, np.complex64, np.complex128)}
