@@ -134,3 +134,81 @@ def test_mechanism_checks_pass_on_released_s5_seed1():
     for cid in ("chughtai.character-algorithm", "chughtai.low-rank-embeddings"):
         res = run_check(get_check(cid), ctx)
         assert res.verdict.value == "PASS", (cid, res.reason)
+
+
+# --------------------------------------------------------------------------- a population from `analyze` JSON
+
+
+def _analysis_doc(G, keys_per_file, *, statuses=None) -> dict:
+    """A ``grokcheck analyze --attribution paper`` document for models on ``G`` whose key irreps are
+    ``keys_per_file`` (orbit indices of :func:`orbit_table`), with the fields the aggregation reads."""
+    from grokcheck.checks.training._analyze import group_spectrum
+    from grokcheck.theory._irrep_names import irrep_names
+
+    names = irrep_names(G)
+    chars = G.character_table.on_elements()
+    orbits = group_spectrum(G).orbits
+    orbit_of = {i: o for o in orbits for i in o}
+    irreps = [dict(nm.to_json(), orbit=[i + 1 for i in orbit_of[nm.index]],
+                   character=[[float(z.real), float(z.imag)] for z in chars[nm.index]]) for nm in names]
+    files = []
+    for j, key in enumerate(keys_per_file):
+        status = "OK" if statuses is None else statuses[j]
+        files.append({"file": f"model{j}.pt", "group": {"name": G.name, "order": G.order},
+                      "table": {"accuracy": 1.0}, "irreps": irreps,
+                      "attribution": {"status": status, "key": [{"irrep": orbits[k][0] + 1} for k in key]}})
+    return {"schema": "grokcheck.analyze/1", "files": files}
+
+
+def test_orbits_from_analysis_match_the_orbit_table():
+    from grokcheck.checks.experiments._weak_universality import orbits_from_analysis
+
+    for name in ("S5", "A5", "C7", "Q8"):  # real, irrational-real, complex-pair and quaternionic irreps
+        G = group(name)
+        got = orbits_from_analysis(_analysis_doc(G, [[]])["files"][0])
+        want = orbit_table(G)
+        assert [(o["dim"], o["faithful"], o["linear"], o["trivial"]) for o in got] == \
+               [(o["dim"], o["faithful"], o["linear"], o["trivial"]) for o in want], name
+
+
+def test_population_report_from_analysis_json(tmp_path):
+    import json
+
+    from grokcheck.checks.experiments._weak_universality import (
+        members_from_analysis,
+        population_report,
+        write_population_report,
+    )
+    from grokcheck.errors import InvalidInputError
+
+    G = group("S5")
+    rng = np.random.default_rng(1)
+    keys = [m["key"] for m in _members(G, 1.0, 0.2, 12, rng)]
+    gname, members = members_from_analysis(_analysis_doc(G, keys + [[1]], statuses=["OK"] * 12 + ["INCONCLUSIVE"]))
+    assert gname == "S5" and len(members) == 13 and sorted(members[0]["key"]) == sorted(keys[0])
+    rep = population_report(members, group=gname, n_sims=0)  # the rule alone, without the rivals' simulation
+    st = rep["statistics"]
+    assert rep["verdict"] == "PASS" and rep["rivals"] is None, rep["reason"]
+    assert st["grokked"] == 12  # the INCONCLUSIVE attribution is not counted
+    assert rep["dimension_classes"]["lowest_faithful"]["count"] == 12
+    assert st["key_count"]["mean"] == pytest.approx(np.mean([len(k) for k in keys]))
+    assert sum(r["key_in"] for r in st["per_irrep"]) == sum(len(k) for k in keys)
+    paths = write_population_report(rep, tmp_path / "out")
+    assert json.loads(paths["json"].read_text())["verdict"] == "PASS"
+    assert "| irrep | real dim |" in paths["markdown"].read_text()
+    assert paths["figure"].stat().st_size > 1000
+    # with the rivals simulated: with no order measured, "dimension-blind" populations of 12 PASS the rule
+    # too often (one of the two 4-dimensional faithful irreps is key with probability 3/4), so no PASS
+    rep = population_report(members, group=gname, n_sims=50)
+    assert rep["verdict"] == "INCONCLUSIVE" and "dimension-blind" in rep["reason"]
+    assert rep["rivals"]["claim"]["pass_rate"] >= 0.8
+    # the reverse preference FAILs through the same path
+    keys = [m["key"] for m in _members(G, 0.0, 1.0, 12, rng)]
+    rep = population_report(members_from_analysis(_analysis_doc(G, keys))[1], group="S5")
+    assert rep["verdict"] == "FAIL"
+    with pytest.raises(InvalidInputError, match="attribution paper"):
+        doc = _analysis_doc(G, [[1]])
+        del doc["files"][0]["attribution"]
+        members_from_analysis(doc)
+    with pytest.raises(InvalidInputError, match="no files"):
+        members_from_analysis({"files": []})

@@ -37,7 +37,11 @@ grok, the standard irrep crosses at step 10 and the sign at 20–60 in all 7 (FA
 accuracy reaches 0.95 at 600–1,700; 530 s on two loaded cores with the rival simulations (the setting of ``universality.onelayer-mlp-groks``, where members grok by step
 ~1,000); ``paper`` S5 at 40%, lr 1e-3, 250,000 steps (GPU). ``small``/``full`` are proxies.
 :func:`members_from_models` turns given models (e.g. the paper's released S5 checkpoints, read
-by the one model path) into members for the same analysis (:func:`decide_members`).
+by the one model path) into members for the same analysis (:func:`decide_members`);
+:func:`members_from_analysis` does the same from the JSON of ``grokcheck analyze FILE...
+--attribution paper --json`` (one analysis, reused), and :func:`population_report` /
+:func:`write_population_report` give the statistics, the verdict and a key-frequency chart for a
+population of given models (``scripts/weak_universality.py``).
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ from grokcheck.checks.experiments._study import (
     wilson_interval,
 )
 
-__all__ = ["WEAK_UNIVERSALITY", "ORDER_THRESHOLD", "members_from_models", "decide_members", "orbit_table"]
+__all__ = ["WEAK_UNIVERSALITY", "ORDER_THRESHOLD", "members_from_models", "members_from_analysis", "decide_members",
+           "orbit_table", "orbits_from_analysis", "population_report", "write_population_report"]
 
 GROKKED = 0.95  # test accuracy that counts as grokked (the project's t_grok threshold)
 
@@ -216,6 +221,209 @@ def members_from_models(G, models, names=None) -> list[dict]:
     return out
 
 
+#: two values of one character closer than this are equal (the analysis JSON holds float64 values of exact
+#: characters; distinct values of a character of a group of order ≤ 10⁶ differ by far more)
+CHARACTER_TOLERANCE = 1e-6
+
+
+def orbits_from_analysis(file_json: dict) -> list[dict]:
+    """:func:`orbit_table` rebuilt from one file's entry of ``grokcheck analyze`` JSON.
+
+    The real irreps are the distinct ``orbit`` lists of ``irreps`` (complex irreps numbered from 1,
+    GAP's ``X.i``), in order of their first irrep; the real dimension is the degree ``dim``, doubled for
+    a complex pair or a quaternionic irrep (``fs_indicator`` −1); the kernel, read from ``character``
+    (``[re, im]`` per model label), is that of any of the orbit's irreps. Each row also carries
+    ``"first"``, the 1-based index of its first irrep (how ``attribution.key`` names it)."""
+    from grokcheck.errors import InvalidInputError
+
+    rows = file_json.get("irreps") or []
+    by_index = {int(r["index"]): r for r in rows}
+    out, seen = [], set()
+    for r in rows:
+        orbit = tuple(int(i) for i in r["orbit"])
+        if orbit[0] in seen:
+            continue
+        seen.add(orbit[0])
+        first = by_index.get(orbit[0])
+        if first is None:
+            raise InvalidInputError(f"{file_json.get('file')}: irrep X.{orbit[0]} of an orbit is not listed",
+                                    option="ANALYSIS")
+        chi = np.array([complex(re, im) for re, im in first["character"]])
+        deg = int(first["dim"])
+        real_dim = deg * (1 if len(orbit) == 1 and int(first["fs_indicator"]) == 1 else 2)
+        fixed = int(np.sum(np.abs(chi - deg) < CHARACTER_TOLERANCE))  # the kernel: χ(g) = χ(1)
+        trivial = deg == 1 and fixed == len(chi)
+        out.append({"name": first["name"], "dim": real_dim, "faithful": fixed == 1,
+                    "linear": real_dim == 1 and not trivial, "trivial": trivial, "first": orbit[0]})
+    if sum(o["trivial"] for o in out) != 1:
+        raise InvalidInputError(f"{file_json.get('file')}: the analysis lists no trivial irrep (is it a "
+                                "`grokcheck analyze` JSON of one group?)", option="ANALYSIS")
+    return out
+
+
+def members_from_analysis(doc: dict) -> tuple[str, list[dict]]:
+    """``(group name, members)`` from the JSON of ``grokcheck analyze FILE... --attribution paper``.
+
+    Every file must be on one group (the same irreps, named alike). A member's key irreps are its
+    ``attribution.key``; its accuracy on all pairs stands for the test accuracy (a model that has
+    not learned the table does not count as grokked), and a file whose attribution is
+    ``INCONCLUSIVE`` (its key irreps do not stand out of chance) counts as not alive. No order is
+    measured (a file holds one checkpoint)."""
+    from grokcheck.errors import InvalidInputError
+
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not files:
+        raise InvalidInputError("the analysis JSON lists no files (expected the output of `grokcheck analyze FILE... "
+                                "--attribution paper --json`)", option="ANALYSIS")
+    orbits = orbits_from_analysis(files[0])
+    of_first = {o["first"]: k for k, o in enumerate(orbits)}
+    shape = [(o["name"], o["dim"], o["faithful"]) for o in orbits]
+    g = files[0].get("group", {})
+    gname = g.get("name") or g.get("known_as") or f"order {g.get('order')}"
+    members = []
+    for f in files:
+        att = f.get("attribution")
+        if att is None:
+            raise InvalidInputError(f"{f.get('file')}: no attribution in the analysis (run `grokcheck analyze` with "
+                                    "--attribution paper)", option="ANALYSIS")
+        if f is not files[0] and [(o["name"], o["dim"], o["faithful"]) for o in orbits_from_analysis(f)] != shape:
+            raise InvalidInputError(f"{f.get('file')}: a different group or irrep naming from {files[0].get('file')}; "
+                                    "analyse one group's models together", option="ANALYSIS")
+        acc = float(f["table"]["accuracy"])
+        members.append({"alive": att.get("status") == "OK", "train_acc": acc, "test_acc": acc, "steps": 0,
+                        "key": [of_first[int(k["irrep"])] for k in att["key"]], "learned_at": {},
+                        "orbits": orbits, "file": f.get("file")})
+    return gname, members
+
+
+#: simulated populations per rival in :func:`population_report` (the experiments' ``n_sims``: power within ±0.06)
+POPULATION_SIMS = 200
+
+
+def _population_power(group: str, n: int, *, n_sims: int = POPULATION_SIMS, seed: int = 0) -> dict | None:
+    """The claim's PASS rate and each rival's power (fraction of its datasets not PASS) under
+    :func:`decide_members`, for populations of ``n`` members like the given ones: no order measured.
+    ``None`` when ``group`` is not a name grokcheck knows (the rivals are drawn on its irreps)."""
+    from types import SimpleNamespace
+
+    from grokcheck.checks.experiments._rivals import simulate_verdicts
+
+    try:
+        _orbits_of(group)
+    except Exception:  # noqa: BLE001 - a group given only by its elements: no rivals to draw
+        return None
+
+    def analyze(settings, data, ctx):
+        members = [dict(m, learned_at={}) for per in data.values() for s in per for m in per[s]["members"]]
+        return SimpleNamespace(verdict=decide_members(members, budget="paper")[0])
+
+    settings = {"group": group, "seeds": int(n), "steps": 1}
+    out = {"n_sims": int(n_sims), "bar": DESIGN.power_bar, "definition": "rival power: the fraction of its simulated "
+           "populations (as many members, no order measured) that do not PASS; claim: the fraction that PASS"}
+    counts = simulate_verdicts(DESIGN.claim, analyze, settings, {}, None, n_sims=n_sims, seed=seed)
+    out["claim"] = {"name": DESIGN.claim.name, "pass_rate": counts.get("PASS", 0) / n_sims}
+    out["rivals"] = []
+    for r in DESIGN.rivals:
+        counts = simulate_verdicts(r, analyze, settings, {}, None, n_sims=n_sims, seed=seed)
+        out["rivals"].append({"name": r.name, "power": 1.0 - counts.get("PASS", 0) / n_sims})
+    return out
+
+
+def population_report(members, *, group: str, n_sims: int = POPULATION_SIMS) -> dict:
+    """The weak-universality statistics and verdict of a population of given models (one seed each).
+
+    ``{"group", "verdict", "reason", "decision_rule", "statistics", "rivals", "per_member", "dimension_classes"}``;
+    ``statistics`` is :func:`decide_members`'s (Student-t for the number of key irreps, Wilson 95%
+    for each fraction); ``dimension_classes`` pools the members with any lowest-dimensional faithful
+    irrep key, with any higher-dimensional one, and with any non-faithful non-trivial one. As in the
+    experiment, a PASS stands only when each rival of :data:`DESIGN` is excluded (not PASS) in at
+    least :data:`~grokcheck.checks.experiments._rivals.POWER_BAR` of ``n_sims`` simulated populations of
+    the same size without an order measured (``rivals``); else it is INCONCLUSIVE, naming the rival.
+    ``n_sims=0`` skips the rivals: the verdict of :func:`decide_members` alone."""
+    verdict, reason, st, shortfall = decide_members(members, budget="paper")
+    grok = [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
+    counted = {id(m) for m in grok}
+    power = _population_power(group, len(grok), n_sims=n_sims) if verdict == Verdict.PASS and n_sims else None
+    if verdict == Verdict.PASS and n_sims:  # n_sims = 0: the rule's statistics alone (decide_members)
+        weak = [r for r in (power or {}).get("rivals", []) if not r["power"] >= DESIGN.power_bar]
+        if power is None or weak:
+            verdict = inconclusive()
+            reason += ("; " + ", ".join(f"rival '{r['name']}' excluded in only {r['power']:.0%} of simulated "
+                                        f"populations of {len(grok)}" for r in weak) if weak else
+                       "; the rivals cannot be simulated on this group (not a group name grokcheck knows)")
+    classes = {}
+    if grok:
+        orbits = grok[0]["orbits"]
+        dmin = st["lowest_faithful_dim"]
+        pools = {"lowest_faithful": [k for k, o in enumerate(orbits) if o["faithful"] and o["dim"] == dmin],
+                 "higher_faithful": [k for k, o in enumerate(orbits) if o["faithful"] and o["dim"] != dmin],
+                 "not_faithful": [k for k, o in enumerate(orbits) if not o["faithful"] and not o["trivial"]]}
+        for nm, ks in pools.items():
+            c = sum(any(k in m["key"] for k in ks) for m in grok)
+            p, lo, hi = wilson_interval(c, len(grok))
+            classes[nm] = {"irreps": [orbits[k]["name"] for k in ks], "count": c, "of": len(grok),
+                           "fraction": p, "interval": [lo, hi]}
+    return {"group": group, "verdict": verdict.value, "reason": reason, "decision_rule": DECISION,
+            "shortfall": None if shortfall is None else str(shortfall), "statistics": st, "rivals": power,
+            "dimension_classes": classes,
+            "interval_method": "Wilson score 95% for fractions, Student-t 95% for the mean number of key irreps, "
+                               "over grokked members (accuracy on all pairs ≥ 0.95, attribution OK)",
+            "per_member": [{"file": m.get("file"), "accuracy": m["test_acc"], "counted": id(m) in counted,
+                            "key": [m["orbits"][k]["name"] for k in m["key"]]} for m in members]}
+
+
+def _markdown(rep: dict) -> str:
+    st = rep["statistics"]
+    n = st.get("grokked", 0)
+    lines = [f"# Weak universality on {rep['group']}: {rep['verdict']}", "", rep["reason"], "",
+             f"Members: {st['members']}, counted (grokked, attribution OK): {n}.", ""]
+    if n:
+        kc = st["key_count"]
+        lines += [f"Key irreps per member: mean {kc['mean']:.2f}, 95% Student-t [{kc['interval'][0]:.2f}, "
+                  f"{kc['interval'][1]:.2f}]; {st['distinct_key_sets']} distinct key sets.", "",
+                  "| irrep | real dim | faithful | key in | fraction | Wilson 95% |", "|---|---|---|---|---|---|"]
+        for r in st["per_irrep"]:
+            lines.append(f"| {r['irrep']} | {r['dim']} | {'yes' if r['faithful'] else 'no'} | {r['key_in']}/{n} | "
+                         f"{r['fraction']:.2f} | [{r['interval'][0]:.2f}, {r['interval'][1]:.2f}] |")
+        lines += ["", "| members with a key irrep among | count | fraction | Wilson 95% |", "|---|---|---|---|"]
+        for nm, c in rep["dimension_classes"].items():
+            lines.append(f"| {nm.replace('_', ' ')} ({', '.join(c['irreps']) or '—'}) | {c['count']}/{c['of']} | "
+                         f"{c['fraction']:.2f} | [{c['interval'][0]:.2f}, {c['interval'][1]:.2f}] |")
+    if rep.get("rivals"):
+        pw = rep["rivals"]
+        lines += ["", f"Simulated populations of {n} ({pw['n_sims']} each): the claim PASSes in "
+                  f"{pw['claim']['pass_rate']:.0%}; " + "; ".join(f"rival '{r['name']}' excluded in {r['power']:.0%}"
+                                                                  for r in pw["rivals"]) + "."]
+    lines += ["", f"Decision rule: {rep['decision_rule']}", "", f"Intervals: {rep['interval_method']}.", ""]
+    return "\n".join(lines)
+
+
+def write_population_report(rep: dict, out) -> dict:
+    """Write ``weak_universality.json``, ``.md`` and ``.png`` (key frequency per irrep, Wilson 95%) under
+    ``out`` (created), atomically; returns ``{kind: path}``."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from grokcheck.checks._io import atomic_save_figure, atomic_write_json, atomic_write_text, json_safe
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "weak_universality.json", "markdown": out / "weak_universality.md",
+             "figure": out / "weak_universality.png"}
+    atomic_write_json(paths["json"], json_safe(rep), allow_nan=False)
+    atomic_write_text(paths["markdown"], _markdown(rep))
+    fig, ax = plt.subplots(figsize=(8.5, 4.4))
+    _draw_key_frequency(ax, rep["group"], rep["statistics"])
+    fig.tight_layout()
+    atomic_save_figure(fig, paths["figure"], dpi=110)
+    plt.close(fig)
+    return paths
+
+
 def _stats(members) -> dict:
     grok = [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
     n = len(grok)
@@ -341,6 +549,24 @@ def _analyze(settings, results, ctx):
                    "dimension (S5, A5: --budget paper)")
 
 
+def _draw_key_frequency(ax, gname, st):
+    """How often each non-trivial irrep is key, with Wilson 95% intervals, on ``ax``."""
+    rows = st.get("per_irrep", [])
+    x = np.arange(len(rows))
+    if rows:
+        frac = np.array([r["fraction"] for r in rows])
+        lo = np.array([r["interval"][0] for r in rows])
+        hi = np.array([r["interval"][1] for r in rows])
+        ax.bar(x, frac, color=["C0" if r["faithful"] else "C7" for r in rows])
+        # clipped at 0: at k = 0 or k = n the Wilson bound equals the fraction up to rounding
+        ax.errorbar(x, frac, yerr=[np.maximum(frac - lo, 0), np.maximum(hi - frac, 0)], fmt="none", color="k", lw=1)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"{r['irrep']}\n(dim {r['dim']})" for r in rows], fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("fraction of grokked seeds with the irrep key")
+    ax.set_title(f"{gname}: key irreps over {st.get('grokked', 0)} grokked seeds (blue: faithful)")
+
+
 def _plot(path, gname, st, prog):
     """How often each irrep is key (Wilson 95%), and the progress measures of every member."""
     import matplotlib
@@ -351,19 +577,7 @@ def _plot(path, gname, st, prog):
     from grokcheck.checks._io import atomic_save_figure
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
-    rows = st.get("per_irrep", [])
-    x = np.arange(len(rows))
-    if rows:
-        frac = np.array([r["fraction"] for r in rows])
-        lo = np.array([r["interval"][0] for r in rows])
-        hi = np.array([r["interval"][1] for r in rows])
-        axes[0].bar(x, frac, color=["C0" if r["faithful"] else "C7" for r in rows])
-        axes[0].errorbar(x, frac, yerr=[frac - lo, hi - frac], fmt="none", color="k", lw=1)
-        axes[0].set_xticks(x)
-        axes[0].set_xticklabels([f"{r['irrep']}\n(dim {r['dim']})" for r in rows], fontsize=7)
-    axes[0].set_ylim(0, 1.05)
-    axes[0].set_ylabel("fraction of grokked seeds with the irrep key")
-    axes[0].set_title(f"{gname}: key irreps over {st.get('grokked', 0)} grokked seeds (blue: faithful)")
+    _draw_key_frequency(axes[0], gname, st)
     for p in prog or []:
         st_ = np.maximum(np.asarray(p["steps"], dtype=float), 1)
         axes[1].plot(st_, p["restricted"], "-", color="C2", lw=1)
