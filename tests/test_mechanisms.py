@@ -212,3 +212,43 @@ def test_population_report_from_analysis_json(tmp_path):
         members_from_analysis(doc)
     with pytest.raises(InvalidInputError, match="no files"):
         members_from_analysis({"files": []})
+
+
+@needs_released
+def test_weak_universality_on_all_released_s5_seeds(tmp_path):
+    """The 50 released S5 seeds through `grokcheck analyze --attribution paper` and the population report
+    (about 10 s with the tests' one torch thread): the same direction as seeds 1–4, and the same key irreps
+    as the in-process path (members_from_models) on those four."""
+    import json
+
+    from grokcheck.checks.cli import main
+    from grokcheck.checks.experiments._weak_universality import (
+        members_from_analysis,
+        members_from_models,
+        population_report,
+    )
+    from grokcheck.checks.training._external import analyze_model, load_model
+
+    files = [RELEASED / f"S5_seed{s}.pt" for s in range(1, 51)]
+    if not all(f.exists() for f in files):
+        pytest.skip("the 50 released S5 seeds are not all here")
+    assert main(["analyze", *map(str, files), "--format", "onelayer-mlp", "--elements", "sympy:S5",
+                 "--attribution", "paper", "--out", str(tmp_path)]) == 0
+    gname, members = members_from_analysis(json.loads((tmp_path / "analysis.json").read_text()))
+    assert len(members) == 50
+    v4, why4, st4, _ = decide_members(members[:4])
+    v50, why50, st50, _ = decide_members(members)
+    assert v4.value == "PASS" and v50.value == "PASS", (why4, why50)
+    assert st50["lowest_faithful_key"]["lo"] >= 0.5
+    rep = population_report(members, group=gname)
+    assert rep["verdict"] != "FAIL", rep["reason"]
+    # the rival that prefers higher dimensions is excluded at this size; "dimension-blind" needs the order
+    powers = {r["name"]: r["power"] for r in rep["rivals"]["rivals"]}
+    assert powers["higher dimensions preferred"] >= 0.8
+    # the JSON path and the in-process path name the same key irreps
+    G = group("S5")
+    reps = [analyze_model(load_model(f, "onelayer-mlp"), G) for f in files[:4]]
+    direct = members_from_models(G, reps, names=reps[0].names)
+    for m_json, m_dir in zip(members[:4], direct):
+        assert sorted(m_json["orbits"][k]["name"] for k in m_json["key"]) == \
+               sorted(m_dir["orbits"][k]["name"] for k in m_dir["key"])
