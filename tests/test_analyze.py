@@ -211,3 +211,23 @@ def test_elements_sympy_shortcut_is_sympys_generate_order():
     for bad in ("sympy:S8", "sympy:A5", "sympy:S", "sympy:S1"):
         with pytest.raises(InvalidInputError, match="sympy:Sn"):
             _sympy_symmetric_elements(bad)
+
+
+def test_analyze_threads_option(tmp_path, capsys):
+    """``--threads`` takes ``auto`` or a count (the same numbers either way) and refuses anything else by name."""
+    import json
+
+    from grokcheck.checks.cli import main
+
+    torch.manual_seed(0)
+    n, e, h = 7, 8, 16
+    path = tmp_path / "c7.pt"
+    torch.save({"W_x": torch.randn(n, e), "W_y": torch.randn(n, e), "W": torch.randn(2 * e, h),
+                "W_U": torch.randn(h, n)}, path)
+    outs = []
+    for threads in ("auto", "1"):
+        assert main(["analyze", str(path), "--format", "onelayer-mlp", "C7", "--json", "--threads", threads]) == 0
+        outs.append(json.loads(capsys.readouterr().out)["files"][0]["summary"])
+    assert outs[0] == outs[1]
+    assert main(["analyze", str(path), "--format", "onelayer-mlp", "C7", "--threads", "x"]) == 2
+    assert "threads" in capsys.readouterr().err

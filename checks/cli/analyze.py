@@ -99,6 +99,9 @@ def register(subparsers) -> None:
                    "chance level (docs/mechanisms.md)")
     p.add_argument("--out", default=None, help="write analysis.json (and, in RUN_DIR mode, PNGs) into this directory")
     p.add_argument("--device", type=v.device, default="cpu")
+    p.add_argument("--threads", default="auto", metavar="N|auto",
+                   help="torch threads per model (auto: from the forward pass's size, |G|² pairs × hidden units, and "
+                        "the cores not busy; on a loaded 2-core machine torch's default oversubscribes the cores)")
     p.add_argument("--json", action="store_true", help="print the whole analysis as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace the outputs of another run in --out")
     p.set_defaults(func=run)
@@ -267,6 +270,7 @@ def _files_mode(args: argparse.Namespace) -> int:
 
     from grokcheck.checks._io import atomic_write_json, json_safe
     from grokcheck.checks.training._external import analyze_model, load_models
+    from grokcheck.checks.training._threads import resolve_threads, step_elements, torch_threads
     from grokcheck.errors import InvalidInputError
     from grokcheck.theory import FiniteGroup
     from grokcheck.theory._irrep_names import irrep_names
@@ -300,9 +304,13 @@ def _files_mode(args: argparse.Namespace) -> int:
                 if id(H) not in names_of:
                     names_of[id(H)] = (H, irrep_names(H, recognition=getattr(args, "_recognition", None) or True))
                 pre_names = names_of[id(H)][1]
-            rep = analyze_model(model, G, labels=args.labels, strict_table=args.strict_table,
-                                max_changes=args.max_repair, names=pre_names, group_of_table=group_of_table,
-                                **options)
+            # the forward pass over all |G|² pairs is the largest operation: threads from its size
+            width = max([int(v) for k, v in model.meta.items() if k in ("hidden", "d_mlp", "width")
+                         and isinstance(v, int)], default=1)
+            with torch_threads(resolve_threads(args.threads, step_elements(1, model.order**2, width))):
+                rep = analyze_model(model, G, labels=args.labels, strict_table=args.strict_table,
+                                    max_changes=args.max_repair, names=pre_names, group_of_table=group_of_table,
+                                    **options)
             if pre_names is None:
                 names_of.setdefault(id(rep.group), (rep.group, rep.names))
             js = rep.to_json()
@@ -313,7 +321,9 @@ def _files_mode(args: argparse.Namespace) -> int:
     if args.attribution == "paper":
         from grokcheck.checks.training._attribution import attribute_reports
 
-        attributions = attribute_reports([rep for rep, _ in reports])
+        largest = max((step_elements(1, rep.model.order**2, rep.model.order) for rep, _ in reports), default=1)
+        with torch_threads(resolve_threads(args.threads, largest)):  # its largest operation: |G|² pairs × |G| logits
+            attributions = attribute_reports([rep for rep, _ in reports])
         for (_, js), att in zip(reports, attributions):
             js["attribution"] = att.to_json()
     aggregate = _aggregate([js for _, js in reports])
