@@ -491,25 +491,39 @@ def _onelayer_file(tmp_path, n, e=4, h=8):
 
 
 def test_a_model_with_too_many_labels_is_refused_before_any_forward_pass(tmp_path, monkeypatch, capsys):
-    """3000 labels: the worst-case associativity vote needs 24·3000³ bytes ≈ 648 GB (it ended in an
-    out-of-memory error after ~50 s); refused up front, naming the size and the fix, at exit 2."""
+    """A model whose n×n arrays do not fit the machine is refused up front, naming the size and the fix, at exit 2
+    (3000 labels on a pretend 0.5 GB machine: 8·8·3000² bytes ≈ 0.58 GB)."""
     import grokcheck.checks.training._external as ext
     from grokcheck.checks.cli import main
 
-    monkeypatch.setattr(ext, "_available_memory", lambda: 16 * 10**9)  # a 16 GB machine, whatever runs the test
+    monkeypatch.setattr(ext, "_available_memory", lambda: 5 * 10**8)
     calls = []
     monkeypatch.setattr(ext.ExternalModel, "predict_table", lambda self: calls.append(1))
     p = _onelayer_file(tmp_path, 3000)
     with pytest.raises(InvalidInputError) as err:
         ext.load_model(p, "onelayer-mlp")
     msg = str(err.value)
-    assert "3000 output labels" in msg and "3000² = 9,000,000 pairs" in msg and "648 GB" in msg
-    assert "this machine has 16 GB" in msg and "Fix: run on a machine with more memory" in msg
+    assert "3000 output labels" in msg and "3000² = 9,000,000 pairs" in msg and "0.576 GB" in msg
+    assert "this machine has 0.5 GB" in msg and "Fix: run on a machine with more memory" in msg
     n_fit = int(msg.split("up to about ")[1].split()[0])
-    assert ext.model_path_memory(n_fit) <= 16 * 10**9 < ext.model_path_memory(int(n_fit * 1.06))
+    assert ext.model_path_memory(n_fit) <= 5 * 10**8 < ext.model_path_memory(int(n_fit * 1.06))
     assert main(["analyze", str(p), "--format", "onelayer-mlp"]) == 2
     assert "3000 output labels" in capsys.readouterr().err
     assert not calls  # refused before the model was evaluated on any pair
+
+
+def test_a_far_from_group_table_is_refused_before_the_vote(tmp_path):
+    """A random 600-label model's predictions are far from any group: the vote refuses it from the count of entries
+    without a majority (more than the limit it is guaranteed to repair) instead of voting on each (O(n³) memory)."""
+    from grokcheck.errors import NotAGroupError
+    from grokcheck.theory import repair_table
+
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 600, size=(600, 600))
+    t[0, rng.choice(600, size=300, replace=False)] = 7  # one label predicted for half of a row
+    with pytest.raises(NotAGroupError, match="no majority among their 256 sampled") as err:
+        repair_table(t)
+    assert "… (300 in all)" in str(err.value)  # the Latin-square witness names a few places, not hundreds
 
 
 def test_the_size_bound_lets_ordinary_models_through_and_counts_transformer_responses(tmp_path):

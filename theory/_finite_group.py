@@ -167,6 +167,13 @@ def _greedy_generators(table: np.ndarray, identity: int, orders: np.ndarray) -> 
     return tuple(gens)
 
 
+def _some(places: list[int], most: int = 8) -> str:
+    """``[1, 5, 9]``, or the first ``most`` and how many in all (a witness, not a dump)."""
+    if len(places) <= most:
+        return str(places)
+    return "[" + ", ".join(map(str, places[:most])) + f", … ({len(places)} in all)]"
+
+
 def check_cayley_table(table) -> np.ndarray:
     """Validate a Cayley table and return it as an ``(n, n)`` int64 array.
 
@@ -196,7 +203,7 @@ def check_cayley_table(table) -> np.ndarray:
         i = int(rows_bad[0])
         vals, counts = np.unique(t[i], return_counts=True)
         v = int(vals[counts > 1][0])
-        cols = [int(c) for c in np.nonzero(t[i] == v)[0]]
+        cols = _some([int(c) for c in np.nonzero(t[i] == v)[0]])
         raise NotAGroupError(
             f"the Cayley table is not a Latin square: row {i} repeats the entry {v} (columns {cols})",
             reason="latin",
@@ -208,7 +215,7 @@ def check_cayley_table(table) -> np.ndarray:
         j = int(cols_bad[0])
         vals, counts = np.unique(t[:, j], return_counts=True)
         v = int(vals[counts > 1][0])
-        rows = [int(r) for r in np.nonzero(t[:, j] == v)[0]]
+        rows = _some([int(r) for r in np.nonzero(t[:, j] == v)[0]])
         raise NotAGroupError(
             f"the Cayley table is not a Latin square: column {j} repeats the entry {v} (rows {rows})",
             reason="latin",

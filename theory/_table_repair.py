@@ -110,11 +110,14 @@ def _inverses(t: np.ndarray, e: int) -> np.ndarray:
     return np.argmax(votes, axis=1)
 
 
-def _vote_round(t: np.ndarray, sample: int) -> np.ndarray:
+def _vote_round(t: np.ndarray, sample: int, most: int | None = None) -> np.ndarray | int:
     """One round of the associativity vote; returns the new table.
 
     Detection uses ``sample`` evenly spaced ``c`` (all of them when ``n ≤ sample``): an entry
-    whose value has no strict majority among its sampled votes is re-decided by all ``n`` votes.
+    whose value has no strict majority among its sampled votes is re-decided by all ``n`` votes,
+    in blocks of rows so that memory stays ``O(n²)`` whatever the number of such entries.
+    With ``most``, returns the number of entries to re-decide instead when it exceeds ``most``
+    (before any re-deciding: the caller knows the table is too far from a group).
     """
     n = t.shape[0]
     e = _identity(t)
@@ -124,13 +127,21 @@ def _vote_round(t: np.ndarray, sample: int) -> np.ndarray:
     for c in cs_sample:
         agree += t.take(t[:, c], axis=0).take(t[inv[c]], axis=1) == t
     a_idx, b_idx = np.nonzero(2 * agree <= cs_sample.size)  # no strict majority for the current value
+    if most is not None and a_idx.size > most:
+        return int(a_idx.size)
     new = t.copy()
-    if a_idx.size:
-        cs = np.arange(n)
-        votes = t[t[a_idx][:, cs], t[inv[cs]][:, b_idx].T]  # (m, n): votes of entry m over c
-        for m in range(a_idx.size):
-            vals, counts = np.unique(votes[m], return_counts=True)
-            new[a_idx[m], b_idx[m]] = vals[np.argmax(counts)]
+    right = t[inv]  # right[c, b] = t[c⁻¹, b]
+    block = max(1, (1 << 22) // n)  # ≤ 4M votes (32 MB of int64) at a time
+    cols = np.arange(n)
+    for lo in range(0, a_idx.size, block):
+        a, b = a_idx[lo:lo + block], b_idx[lo:lo + block]
+        votes = np.sort(t[t[a], right[:, b].T], axis=1)  # (m, n): entry m's votes over c, sorted
+        # the most frequent vote, the smallest value among equally frequent ones: the longest run of the
+        # sorted row, found as the first position where the run length so far is largest
+        starts = np.ones(votes.shape, dtype=bool)
+        starts[:, 1:] = votes[:, 1:] != votes[:, :-1]
+        run = cols - np.maximum.accumulate(np.where(starts, cols, 0), axis=1)
+        new[a, b] = votes[np.arange(a.size), np.argmax(run, axis=1)]
     return new
 
 
@@ -170,8 +181,19 @@ def repair_table(table, *, max_rounds: int = 8, max_changes: int | None = None) 
     limit = max(1, min(n, VOTE_SAMPLE) // 6) if max_changes is None else int(max_changes)
     t = t0
     rounds = 0
+    samples = min(n, VOTE_SAMPLE)
+    # With k wrong entries each other entry has at most 3k spoiled votes among its sampled ones (see the
+    # module docstring), so when the limit is below samples/6 no right entry loses its majority and at most
+    # k ≤ limit entries are re-decided: more than that proves the table too far, before the O(m·n) vote.
+    most = limit if 6 * limit < samples else None
     for rounds in range(1, max_rounds + 1):
-        new = _vote_round(t, VOTE_SAMPLE)
+        new = _vote_round(t, VOTE_SAMPLE, most)
+        if isinstance(new, int):
+            raise NotAGroupError(
+                f"the table is not a group ({defect}) and {new} of its {n * n} entries have no majority among their "
+                f"{samples} sampled associativity votes: more than the {limit} wrong entries a majority vote is "
+                "guaranteed to repair (raise max_changes — --max-repair on the command line — to try anyway)",
+                reason="repair", witness=new)
         if np.array_equal(new, t):
             break
         t = new

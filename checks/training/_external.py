@@ -414,22 +414,17 @@ def load_models(path, format: str, group=None, *, activation: str = "relu", eq_t
     return [m]
 
 
-#: bytes per n³ of the associativity vote that repairs a predicted table (theory's ``repair_table``) when
-#: every entry must be re-decided: three (n², n) int64 arrays of votes and their indices; measured 22 and 25
-#: bytes per n³ above the rest of the path on random 300- and 600-label models (peak RSS 0.95 and 5.8 GB)
-VOTE_BYTES_PER_N3 = 24
-
-
 def model_path_memory(n: int, *, width: int = 0, pairwise: bool = False) -> int:
     """Bytes the model path (predictions, labelling, analysis) may need for a model with ``n`` labels.
 
-    The largest terms: the associativity vote on a predicted table that is far from a group
-    (:data:`VOTE_BYTES_PER_N3` · n³ — before the forward pass nothing tells whether the table
-    needs it), a transformer's ``(width, n, n)`` float64 neuron responses, and a few ``(n, n)``
-    float64 arrays (the predicted table, ``G``'s table, the Fourier basis).
+    The largest terms: a transformer's ``(width, n, n)`` float64 neuron responses and a few
+    ``(n, n)`` arrays (the predicted table, ``G``'s table, the Fourier basis, the vote's agreement
+    counts). The forward pass runs in chunks of rows, and the associativity vote that repairs a
+    predicted table works in blocks and refuses a table too far from a group before voting
+    (theory's ``repair_table``), so neither grows like n³.
     """
     n = int(n)
-    return VOTE_BYTES_PER_N3 * n**3 + (8 * int(width) * n * n if pairwise else 0) + 4 * 8 * n * n
+    return (8 * int(width) * n * n if pairwise else 0) + 8 * 8 * n * n
 
 
 def _available_memory() -> int | None:
@@ -476,11 +471,10 @@ def check_model_size(model: ExternalModel, available: int | None = None) -> None
     while fits > 1 and model_path_memory(fits, width=width, pairwise=model.pairwise) > have:
         fits = int(fits * 0.95)
     raise InvalidInputError(
-        f"{model.source} has {n} output labels: grokcheck evaluates it on all {n}² = {n * n:,} pairs and, when the "
-        f"predictions are not exactly a group table, repairs them by an associativity vote over every entry; that "
-        f"may need up to {_gb(need)} ({VOTE_BYTES_PER_N3}·n³ bytes"
-        + (f", plus the {width} MLP neurons' responses on every pair" if model.pairwise else "")
-        + f"), and this machine has {_gb(have)}. Models with up to about {fits} labels fit here. "
+        f"{model.source} has {n} output labels: grokcheck evaluates it on all {n}² = {n * n:,} pairs and keeps "
+        f"several {n}×{n} arrays"
+        + (f" and the {width} MLP neurons' responses on every pair" if model.pairwise else "")
+        + f": about {_gb(need)}, and this machine has {_gb(have)}. Models with up to about {fits} labels fit here. "
         "Fix: run on a machine with more memory, or analyse a model with fewer labels", option="FILE")
 
 
