@@ -204,6 +204,9 @@ def simulate_gf(F, Y, V0, eta: float, ts, *, rtol: float = 1e-12, atol: float = 
         return (FtY - FtF @ V - eta * V).ravel()
 
     ts = np.asarray(ts, float)
+    for name, arr in (("F", Ft), ("Y", Yt), ("V0", V0), ("eta", eta)):
+        if not np.all(np.isfinite(arr)):  # a NaN field makes the adaptive step shrink for ever
+            raise NumericalFailure(f"simulate_gf: {name} has non-finite entries (NaN or inf); the flow is undefined")
     sol = solve_ivp(rhs, (0.0, float(ts[-1])), V0.ravel(), method="DOP853", t_eval=ts, rtol=rtol, atol=atol)
     Vs = sol.y.T.reshape((-1,) + shape)
     gf = np.asarray([(Yt - Ft @ V) @ V.T for V in Vs])

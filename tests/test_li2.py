@@ -139,3 +139,14 @@ def test_gf_small_t_expansion():
     rem = np.linalg.norm(gf_closed_form(F, Y, V0, 0.1, ts) - gf_small_t(F, Y, ts), axis=(1, 2))
     slope = np.polyfit(np.log(ts), np.log(rem), 1)[0]
     assert abs(slope - 2) < 0.05  # O(α) terms are 1e-12, far below t² ≥ 1e-8
+
+
+def test_simulate_gf_refuses_non_finite_input():
+    """A NaN field makes solve_ivp's adaptive step shrink for ever (it hung `verify C1`): refused by name."""
+    from grokcheck.errors import NumericalFailure
+    from grokcheck.numerics._li2 import simulate_gf
+
+    F = np.ones((4, 3))
+    F[0, 0] = np.nan
+    with pytest.raises(NumericalFailure, match="F has non-finite"):
+        simulate_gf(F, np.eye(4)[:, :2], np.zeros((3, 2)), 0.1, [0.0, 1.0])

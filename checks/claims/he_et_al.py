@@ -82,7 +82,7 @@ CHECKS = (
         predict=lambda ctx: np.array([2.0, 1.0, 1.0]),
         measure=lambda ctx: _majority(ctx, True),
         tolerance=Tolerance(1e-10, "an exact trigonometric identity evaluated in float64: rounding only"),
-        hypotheses=(_ABELIAN_SMALL, ABELIAN_ODD),
+        hypotheses=(_ABELIAN_SMALL, ABELIAN_ODD, HAS_NONTRIVIAL_IRREP),
         layer="numerics",
     ),
     Check(
