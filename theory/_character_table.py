@@ -640,17 +640,6 @@ def exact_to_floats(z: Cyclotomic) -> list[float]:
     return [float(re) + 0.0, float(im) + 0.0]
 
 
-def _prime_divisors(n: int) -> list[int]:
-    out, p = [], 2
-    while p * p <= n:
-        if n % p == 0:
-            out.append(p)
-            while n % p == 0:
-                n //= p
-        p += 1
-    return out + ([n] if n > 1 else [])
-
-
 def orthogonality_residual(G: FiniteGroup, values: np.ndarray) -> float:
     """Largest deviation of a (character × class) table from the row and column orthogonality relations.
 

@@ -322,17 +322,7 @@ def gap_coefficients(z: Cyclotomic) -> tuple[int, tuple[tuple[int, int], ...]]:
 
 def gap_string(z: Cyclotomic) -> str:
     """``z`` as GAP prints it: ``E(5)+E(5)^4``, ``-E(3)^2``, ``1+E(4)``, ``2*E(8)-E(8)^3``, ``-1``."""
-    N, terms = gap_coefficients(z)
-    if N == 1:
-        return str(terms[0][1]) if terms else "0"
-    parts = []
-    for j, c in terms:
-        if j == 0:
-            parts.append(str(c))
-            continue
-        base = f"E({N})" if j == 1 else f"E({N})^{j}"
-        parts.append(base if c == 1 else "-" + base if c == -1 else f"{c}*{base}")
-    return "+".join(parts).replace("+-", "-")
+    return key_string(gap_coefficients(z))
 
 
 def star(z: Cyclotomic) -> Cyclotomic | None:
