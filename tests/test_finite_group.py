@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grokcheck.errors import GrokcheckError, GroupInputError, NotAGroupError
-from grokcheck.theory import FiniteGroup, check_cayley_table, parse_cycles
+from grokcheck.theory import FiniteGroup, check_cayley_table, group, parse_cycles
 
 S4_GENS = ["(1,2)", "(1,2,3,4)"]
 
@@ -235,3 +235,34 @@ def test_relabel_and_products():
     assert FiniteGroup.from_table(H.table).num_classes == 3
     P = G.direct_product(G)
     assert P.order == 36 and P.num_classes == 9
+
+
+def test_associativity_by_lights_test_reports_the_same_first_witness():
+    """check_cayley_table tests associativity on a generating set first (Light's test, exact): loops (Latin
+    squares with an identity) that are not groups are still refused, with the first failing (a, b, c) in
+    row-major order, the same triple the full O(n³) scan finds. The loops: a group table with one intercalate
+    (t[a,c] = t[b,d], t[a,d] = t[b,c], away from the identity) swapped, which keeps it a Latin square."""
+    import itertools
+
+    from grokcheck.errors import NotAGroupError
+    from grokcheck.theory import _finite_group as fg
+
+    refused = 0
+    for name in ("C2xC2xC2", "C4xC2", "D4", "Q8", "C2xC2xC2xC2", "C6xC2"):
+        t0 = group(name).table
+        e = group(name).identity
+        others = [x for x in range(t0.shape[0]) if x != e]
+        for a, b, c, d in itertools.islice(((a, b, c, d) for a, b in itertools.combinations(others, 2)
+                                            for c, d in itertools.combinations(others, 2)
+                                            if t0[a, c] == t0[b, d] and t0[a, d] == t0[b, c]), 6):
+            L = t0.copy()
+            L[a, c], L[a, d], L[b, c], L[b, d] = t0[a, d], t0[a, c], t0[b, d], t0[b, c]
+            full = fg._associativity_witness(L, np.arange(L.shape[0]))
+            if full is None:
+                assert np.array_equal(fg.check_cayley_table(L), L)
+                continue
+            refused += 1
+            with pytest.raises(NotAGroupError, match="not associative") as err:
+                fg.check_cayley_table(L)
+            assert err.value.witness == full
+    assert refused > 10  # the swaps do give non-associative loops
