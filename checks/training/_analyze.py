@@ -641,7 +641,9 @@ class NeuronAnalysis:
         for nm in names:
             row = nm.to_json()
             row["orbit"] = [i + 1 for i in orbit_of[nm.index]]
-            row["character"] = [[_f(z.real), _f(z.imag)] for z in chars[nm.index][lab]]
+            reim = np.stack([chars[nm.index][lab].real, chars[nm.index][lab].imag], axis=-1)  # (|G|, 2)
+            row["character"] = (reim.tolist() if np.isfinite(reim).all()  # plain floats, as _f gives, at C speed
+                                else [[_f(a), _f(b)] for a, b in reim])
             irreps.append(row)
         neurons = []
         for i in range(sh.neurons):
