@@ -54,15 +54,9 @@ def test_error_bound_rejects_a_single_lambda():
 
 def _grid_run():
     """The registered grid (``_lyu_diag.MC_GRID``) at seed 0: ~20k GD steps on 3 cells of d = 10."""
-    from grokcheck.checks.claims._lyu_diag import MC_GRID
+    from grokcheck.checks.claims._lyu_diag import MC_GRID, train_mc_grid
 
-    data = matrix_completion_data(d=MC_GRID["d"], fraction=MC_GRID["fraction"], seeds=[0])
-    alphas = [a for a, _ in MC_GRID["cells"]]
-    lams = [lam for _, lam in MC_GRID["cells"]]
-    lrs = [min(0.1, data.n / (16 * a * a)) for a in alphas]
-    steps = int(MC_GRID["horizon"] * max(math.log(a) / (lr * lam) for a, lam, lr in zip(alphas, lams, lrs)))
-    return train_matrix_completion(data, alphas=alphas, lambdas=lams, lrs=lrs, steps=steps, eval_every=500,
-                                   snapshot_fractions=MC_GRID["snapshots"])
+    return train_mc_grid(matrix_completion_data(d=MC_GRID["d"], fraction=MC_GRID["fraction"], seeds=[0]))
 
 
 @pytest.fixture(scope="module")

@@ -94,18 +94,22 @@ def mc_data(ctx):
     return matrix_completion_data(d=MC_GRID["d"], fraction=MC_GRID["fraction"], seeds=[ctx.seed])
 
 
+def train_mc_grid(data):
+    """GD on every :data:`MC_GRID` cell of ``data`` for ``horizon`` × the slowest cell's (1/(η λ))·log α steps."""
+    from grokcheck.checks.experiments._matrix_completion import train_matrix_completion
+
+    alphas = [a for a, _ in MC_GRID["cells"]]
+    lams = [lam for _, lam in MC_GRID["cells"]]
+    # GD is stable at U = αI for η ≤ n/(16α²) (the rule of grok_time_sweep's mc task), capped at 0.1
+    lrs = [min(0.1, data.n / (16 * a * a)) for a in alphas]
+    steps = int(MC_GRID["horizon"] * max(math.log(a) / (lr * lam) for a, lam, lr in zip(alphas, lams, lrs)))
+    return train_matrix_completion(data, alphas=alphas, lambdas=lams, lrs=lrs, steps=steps, eval_every=500,
+                                   snapshot_fractions=MC_GRID["snapshots"])
+
+
 def _mc_run(ctx):
     def build():
-        from grokcheck.checks.experiments._matrix_completion import train_matrix_completion
-
-        data = mc_data(ctx)
-        alphas = [a for a, _ in MC_GRID["cells"]]
-        lams = [lam for _, lam in MC_GRID["cells"]]
-        # GD is stable at U = αI for η ≤ n/(16α²) (the rule of grok_time_sweep's mc task), capped at 0.1
-        lrs = [min(0.1, data.n / (16 * a * a)) for a in alphas]
-        steps = int(MC_GRID["horizon"] * max(math.log(a) / (lr * lam) for a, lam, lr in zip(alphas, lams, lrs)))
-        return train_matrix_completion(data, alphas=alphas, lambdas=lams, lrs=lrs, steps=steps, eval_every=500,
-                                       snapshot_fractions=MC_GRID["snapshots"])
+        return train_mc_grid(mc_data(ctx))
 
     return ctx.artifact("lyu.mc", build)
 

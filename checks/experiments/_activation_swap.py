@@ -40,7 +40,7 @@ import math
 
 
 from grokcheck.checks._registry import Verdict, regime_shortfall, still_improving
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import CPU_TABLE_TRAINING, Experiment, Outcome, group_of, inconclusive, single_group_cells
 
 __all__ = ["ACTIVATION_SWAP"]
@@ -206,8 +206,8 @@ DESIGN = Design(
                   _model(True, True)),
             Model("only ReLU works", "every swapped activation falls to chance", _model(False, False))),
     noise=lambda settings, results: {}, stated_noise=lambda settings: {},
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds")
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words)
 
 SETTING = {
     "small": proxy(f"ReLU MLP on {BUDGETS['small']['group']}, width {BUDGETS['small']['width']}, AdamW lr "

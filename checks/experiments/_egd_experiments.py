@@ -59,6 +59,8 @@ import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
 from grokcheck.checks.experiments._rivals import (
+    more_seeds,
+    more_seeds_words,
     Design,
     Magnitude,
     Model,
@@ -208,17 +210,14 @@ def _toy_model(gd_slope: float, pgd_slope: float):
     return simulate
 
 
-def _toy_enlarge(settings, factor):
-    return {**settings, "seeds": int(settings["seeds"]) * factor}
-
 
 TOY_DESIGN = Design(
     claim=Model("Theorem 1", "GD plateau ∝ ε^-1, preconditioned plateau ∝ ε^0", _toy_model(-1.0, 0.0)),
     rivals=(Model("GD ∝ ε^-1/2", "GD's plateau grows as ε^-1/2 (a square-root law)", _toy_model(-0.5, 0.0)),
             Model("GD ∝ ε^-0.8", "GD's plateau grows as ε^-0.8 (twice the band's edge)", _toy_model(-0.8, 0.0)),
             Model("no preconditioning effect", "the preconditioned plateau also grows as ε^-1", _toy_model(-1.0, -1.0))),
-    noise=_toy_noise, stated_noise=_toy_stated, enlarge=_toy_enlarge,
-    enlarge_words=lambda settings, f: f"{f}× the seeds ({int(settings['seeds']) * f})", n_sims=200)
+    noise=_toy_noise, stated_noise=_toy_stated, enlarge=more_seeds,
+    enlarge_words=more_seeds_words, n_sims=200)
 
 TOY_SETTING = {b: Setting("paper", "the two-dimensional least-squares toy of Theorem 1 (η = 0.5)") for b in
                ("small", "full", "paper")}

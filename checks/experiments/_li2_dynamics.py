@@ -67,7 +67,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall, still_improving
-from grokcheck.checks.experiments._rivals import Design, Model, equivalence, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, equivalence, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, first_crossing, inconclusive
 
 __all__ = ["LI2_SEMI_GROKKING", "LI2_WEIGHT_DECAY_TIME", "LI2_WIDTH_SLOWS", "median_log_slope", "paired_mean_interval"]
@@ -308,12 +308,6 @@ def _semi_model(acc_gap: float, energy_gap: float):
     return simulate
 
 
-def _more_seeds(settings, f):
-    return {**settings, "seeds": int(settings["seeds"]) * f}
-
-
-def _more_seeds_words(settings, f):
-    return f"{f}× the seeds ({int(settings['seeds']) * f})"
 
 
 SEMI_DESIGN = Design(
@@ -324,7 +318,7 @@ SEMI_DESIGN = Design(
                   _semi_model(0.0, SEMI_ENERGY_GAP)),
             Model("no energy ordering", f"large lr {SEMI_ACC_GAP:g} lower in test accuracy at the same energy",
                   _semi_model(SEMI_ACC_GAP, 0.0))),
-    noise=_semi_measured, stated_noise=_semi_stated, enlarge=_more_seeds, enlarge_words=_more_seeds_words, n_sims=200)
+    noise=_semi_measured, stated_noise=_semi_stated, enlarge=more_seeds, enlarge_words=more_seeds_words, n_sims=200)
 
 SEMI_SETTING = {
     "small": proxy("a smoke test: C11, K = 16, 60 steps", "C11 instead of C127", "K = 16", "60 steps",
@@ -593,16 +587,13 @@ def _wd_stated(settings):
     return {"t_mid": 0.1 * float(settings["steps"]), "sd": 0.1}
 
 
-def _wd_enlarge(settings, f):
-    return {**settings, "seeds": int(settings["seeds"]) * f}
-
 
 WD_DESIGN = Design(
     claim=Model("t ∼ 1/η", "log grok time falls with slope −1 in log η", _censored_model(-1.0, "weight_decays")),
     rivals=(Model("no effect", "grok time independent of η (slope 0)", _censored_model(0.0, "weight_decays")),
             Model("t ∼ 1/η²", "slope −2", _censored_model(-2.0, "weight_decays"))),
     noise=_time_noise("weight_decays", _wd_results_by_level), stated_noise=_wd_stated,
-    enlarge=_wd_enlarge, enlarge_words=_more_seeds_words, n_sims=200)
+    enlarge=more_seeds, enlarge_words=more_seeds_words, n_sims=200)
 
 WD_SETTING = {
     "small": proxy("a smoke test: C11, K = 16, 60 steps", "C11", "K = 16", "60 steps", "centred MSE loss"),
@@ -703,7 +694,7 @@ WIDTH_DESIGN = Design(
     rivals=(Model("K has no effect", "grok time independent of K (slope 0)", _censored_model(0.0, "widths")),
             Model("large K speeds grokking", f"slope −{WIDTH_CLAIM_SLOPE:g}", _censored_model(-WIDTH_CLAIM_SLOPE, "widths"))),
     noise=_time_noise("widths"), stated_noise=_width_stated,
-    enlarge=_more_seeds, enlarge_words=_more_seeds_words, n_sims=200)
+    enlarge=more_seeds, enlarge_words=more_seeds_words, n_sims=200)
 
 WIDTH_SETTING = {
     "small": proxy("a smoke test: C11, K = 8–32, 60 steps", "C11", "K ≤ 32", "60 steps", "centred MSE loss"),

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, bootstrap_interval, inconclusive
 
 __all__ = ["LI2_ZERO_INIT"]
@@ -184,8 +184,8 @@ ZERO_INIT_DESIGN = Design(
     rivals=(Model("no effect", "the two areas are equal", _model(0.0)),
             Model("default faster", f"area of V(0) = 0 = default's − {CLAIM_GAIN:g}", _model(-CLAIM_GAIN))),
     noise=_measured, stated_noise=_stated,
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{f}× the seeds ({int(settings['seeds']) * f})",
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words,
     n_sims=200)
 
 ZERO_INIT_SETTING = {

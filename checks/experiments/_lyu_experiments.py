@@ -102,7 +102,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Hypothesis, Shortfall, Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, equivalence, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, equivalence, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import (Cell, Experiment, Outcome, first_crossing, group_cell_key, inconclusive,
                                                  t_interval)
 
@@ -607,8 +607,8 @@ MIS_DESIGN = Design(
     rivals=(Model("no fall", "the kernel phase's accuracy persists (no misgrokking)", _mis_model(lambda p: p)),
             Model("half the fall", "the accuracy falls half-way, to (peak + ½)/2", _mis_model(lambda p: (p + 0.5) / 2))),
     noise=_mis_noise, stated_noise=lambda settings: dict(STATED_MIS_NOISE),
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds")
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words)
 
 LYU_MISGROKKING = Experiment(
     id="lyu.misgrokking",

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from grokcheck.checks._registry import Verdict
-from grokcheck.checks.experiments._rivals import Design, Model, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, bootstrap_interval, inconclusive
 
 __all__ = ["MUON_VS_ADAMW"]
@@ -206,8 +206,8 @@ MUON_DESIGN = Design(
     rivals=(Model("no effect", "Muon's best-lr accuracy = AdamW's", _muon_model(0.0)),
             Model("AdamW better", f"Muon's best-lr accuracy = AdamW's − {CLAIM_GAIN:g}", _muon_model(-CLAIM_GAIN))),
     noise=_measured, stated_noise=_stated,
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{f}× the seeds ({int(settings['seeds']) * f})",
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words,
     n_sims=200)
 
 MUON_SETTING = {

@@ -265,6 +265,16 @@ class Separation:
                 "tried_enlargements": list(self.tried_factors)}
 
 
+def more_seeds(settings: dict, factor: int) -> dict:
+    """:attr:`Design.enlarge` for a grid whose size is its ``settings["seeds"]``: ``factor`` × the seeds."""
+    return {**settings, "seeds": int(settings["seeds"]) * factor}
+
+
+def more_seeds_words(settings: dict, factor: int) -> str:
+    """:attr:`Design.enlarge_words` for :func:`more_seeds`: ``"4× the seeds (12)"``."""
+    return f"{factor}× the seeds ({int(settings['seeds']) * factor})"
+
+
 def _model_rng(seed: int, name: str, i: int, salt: str = "") -> np.random.Generator:
     h = int.from_bytes(hashlib.sha256(f"{name}|{salt}".encode()).digest()[:4], "little")
     return np.random.default_rng([int(seed), h, int(i)])

@@ -80,7 +80,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import (
     Cell,
     Experiment,
@@ -657,12 +657,6 @@ def _draw_times(noise, rng):
     return tm, tg
 
 
-def _seeds_enlarge(settings, f):
-    return {**settings, "seeds": int(settings["seeds"]) * f}
-
-
-def _seeds_words(settings, f):
-    return f"{int(settings['seeds']) * f} seeds"
 
 
 # claim 1: where t_commute falls between t_mem and t_grok with perturbation
@@ -698,7 +692,7 @@ COMMUTE_DESIGN = Design(
     rivals=(Model("no effect", "perturbed training learns the law only when it groks, as standard training does: "
                                "t_commute ≈ t_grok", _commute_model(True)),),
     noise=_commute_noise, stated_noise=lambda settings: dict(STATED_TIMES),
-    enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+    enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 # claims 2 and 3: t_grok(standard)/t_grok(intervention)
@@ -743,7 +737,7 @@ def _earlier_design(arm, label):
                 Model("later", f"{label} groks later, by the same factor", _earlier_model(arm, -DECADE_TOL))),
         noise=_earlier_noise(arm),
         stated_noise=lambda settings: {"log_grok": math.log10(2000), "sd_grok": 0.1, "sd_ratio": 0.05},
-        enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+        enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 # claim 4: when PMI/PE change
@@ -785,7 +779,7 @@ METRICS_DESIGN = Design(
             Model("unrelated", "the metrics change at a step unrelated to grokking (log-uniform over the run)",
                   _metrics_model("any"))),
     noise=_metrics_noise, stated_noise=lambda settings: dict(STATED_TIMES),
-    enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+    enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 def _proxy(b, *extra):

@@ -56,7 +56,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, Setting
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval
 from grokcheck.checks.experiments._tan_huang_experiments import (
     _COMMON,
@@ -74,8 +74,6 @@ from grokcheck.checks.experiments._tan_huang_experiments import (
     _run_arm,
     _save,
     _sd,
-    _seeds_enlarge,
-    _seeds_words,
     _times_noise,
 )
 
@@ -479,7 +477,7 @@ PREDICT_DESIGN = Design(
                   _predict_model("none")),
             Model("after the jump", "the extra fall of MID and ED comes when the test accuracy jumps, after t_mem",
                   _predict_model("after"))),
-    noise=_predict_noise, stated_noise=_stated_predict, enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+    noise=_predict_noise, stated_noise=_stated_predict, enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 # --------------------------------------------------------------------------- Figure 7: abelian test on logits
@@ -616,7 +614,7 @@ LOGITS_DESIGN = Design(
                            "evaluation than standard training's", _logits_model(CLAIMED_EFFECT)),
     rivals=(Model("same dynamics", "both arms' logit distances are equally (un)steady after grokking",
                   _logits_model(0.0)),),
-    noise=_logits_noise, stated_noise=_stated_logits, enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+    noise=_logits_noise, stated_noise=_stated_logits, enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 # --------------------------------------------------------------------------- Figure 2: perturbation error, sharpness, weight norm
@@ -775,7 +773,7 @@ FIG2_DESIGN = Design(
     rivals=(Model("no fall", "neither the perturbation error nor the sharpness changes after t_mem", _fig2_model(0.0, 0.0)),
             Model("not via the weight norm", "the perturbation error falls as much with λ = 0 as with weight decay",
                   _fig2_model(-CLAIMED_EFFECT, -CLAIMED_EFFECT))),
-    noise=_fig2_noise, stated_noise=_stated_fig2, enlarge=_seeds_enlarge, enlarge_words=_seeds_words)
+    noise=_fig2_noise, stated_noise=_stated_fig2, enlarge=more_seeds, enlarge_words=more_seeds_words)
 
 
 # --------------------------------------------------------------------------- budgets, settings, registration

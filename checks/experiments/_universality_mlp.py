@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall, still_improving
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, proxy
+from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words, proxy
 from grokcheck.checks.experiments._study import (
     CPU_TABLE_TRAINING,
     Experiment,
@@ -320,8 +320,8 @@ DESIGN = Design(
             Model("groks, random neurons", "members grok but their neurons are no more single-irrep than at random "
                                            "initialisation", _model(True, True))),
     noise=_noise, stated_noise=lambda settings: dict(STATED_NOISE),
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds per learning rate")
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words)
 
 #: Chughtai et al.'s released configuration (also the weak-universality experiment's paper setting)
 PAPER_SETTING = Setting("paper", "S5 at 40% of the pairs, lr 1e-3, 250,000 full-batch AdamW steps")

@@ -52,7 +52,7 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model
+from grokcheck.checks.experiments._rivals import Design, Model, more_seeds, more_seeds_words
 from grokcheck.checks.experiments._universality_mlp import chughtai_settings
 from grokcheck.checks.experiments._study import (
     CPU_TABLE_TRAINING,
@@ -653,8 +653,8 @@ DESIGN = Design(
             Model("higher dimensions preferred", "the higher-dimensional faithful irreps key with probability 0.9, the "
                   "lowest 0.2, the sign learned last", _simulator(_higher_p, 2.0))),
     noise=lambda settings, results: {}, stated_noise=lambda settings: {},
-    enlarge=lambda settings, f: {**settings, "seeds": int(settings["seeds"]) * f},
-    enlarge_words=lambda settings, f: f"{int(settings['seeds']) * f} seeds")
+    enlarge=more_seeds,
+    enlarge_words=more_seeds_words)
 
 SETTING = chughtai_settings(BUDGETS, "lr")
 
