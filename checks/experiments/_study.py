@@ -63,6 +63,7 @@ __all__ = [
     "t_interval",
     "wilson_interval",
     "bootstrap_interval",
+    "welch_interval",
     "fit_line",
     "inconclusive",
     "train_on_table",
@@ -226,6 +227,26 @@ def t_interval(values, level: float = LEVEL) -> tuple[float, float, float]:
         return (m, math.nan, math.nan)
     half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
     return (m, m - half, m + half)
+
+
+def welch_interval(a, b, level: float = LEVEL) -> tuple[float, float, float]:
+    """``(mean(a) − mean(b), lo, hi)``: the difference of means with its Welch interval (unequal variances;
+    finite entries only; NaN bounds when either side has < 2 values)."""
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size < 2 or b.size < 2:
+        d = float(a.mean() - b.mean()) if a.size and b.size else math.nan
+        return d, math.nan, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    d = float(a.mean() - b.mean())
+    if se == 0:
+        return d, d, d
+    dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, dof) * se)
+    return d, d - half, d + half
 
 
 def wilson_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, float, float]:

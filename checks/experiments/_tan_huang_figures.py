@@ -57,7 +57,8 @@ import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
 from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words
-from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval
+from grokcheck.checks.experiments._study import (Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval,
+                                                 welch_interval)
 from grokcheck.checks.experiments._tan_huang_experiments import (
     _COMMON,
     DECADE_TOL,
@@ -242,25 +243,6 @@ def _last(vals):
     return math.nan
 
 
-def _welch(a, b, level: float = 0.95) -> tuple[float, float, float]:
-    """``mean(a) − mean(b)`` with its Welch 95% interval (NaN when either side has < 2 values)."""
-    from scipy import stats
-
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size < 2 or b.size < 2:
-        d = float(a.mean() - b.mean()) if a.size and b.size else math.nan
-        return d, math.nan, math.nan
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    d = float(a.mean() - b.mean())
-    if se == 0:
-        return d, d, d
-    dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, dof) * se)
-    return d, d - half, d + half
-
-
 def _band_verdict(lo, hi, *, above: bool) -> str:
     """PASS/FAIL/INCONCLUSIVE of an interval against the 0.1-decade band (``above``: the claim is > +0.1)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -352,7 +334,7 @@ def _analyze_predict(settings, results, ctx):
                                  event="memorisation in both outcome classes (grokked and not grokked)", decide=decide)
     per = {}
     for m in PREDICT_METRICS:
-        t = _welch([r[f"D_{m}"] for r in g], [r[f"D_{m}"] for r in ng])
+        t = welch_interval([r[f"D_{m}"] for r in g], [r[f"D_{m}"] for r in ng])
         per[m] = {**_iv(t), "verdict": "INCONCLUSIVE" if shortfall else _band_verdict(t[1], t[2], above=True)}
     desc = "; ".join(f"{m.upper()} Δ = {per[m]['mean']:+.3f} [{per[m]['interval'][0]:+.3f}, "
                      f"{per[m]['interval'][1]:+.3f}] decade" for m in PREDICT_METRICS)
