@@ -39,6 +39,7 @@ from functools import lru_cache
 import numpy as np
 
 from grokcheck.theory._cyclotomic import Cyclotomic
+from grokcheck.theory._integers import factorize
 
 __all__ = [
     "zumbroich_exponents",
@@ -53,26 +54,11 @@ __all__ = [
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _prime_powers(n: int) -> list[tuple[int, int]]:
-    out, p = [], 2
-    while p * p <= n:
-        if n % p == 0:
-            e = 0
-            while n % p == 0:
-                n //= p
-                e += 1
-            out.append((p, e))
-        p += 1
-    if n > 1:
-        out.append((n, 1))
-    return out
-
-
 @lru_cache(maxsize=None)
 def zumbroich_exponents(N: int) -> tuple[int, ...]:
     """GAP's ``ZumbroichBase(N, 1)``: the exponents ``j`` of the basis ``ζ_N^j`` of ``Q(ζ_N)``, sorted."""
     exps = [0]
-    for p, e in _prime_powers(N):
+    for p, e in factorize(N).items():
         q = p**e
         if p == 2:
             local = list(range(q // 2))
@@ -90,7 +76,7 @@ def _units_inverse(a: int, m: int) -> int:
 @lru_cache(maxsize=None)
 def _crt_parts(N: int) -> tuple[tuple[int, int, int, int], ...]:
     """``(p, e, q = p^e, N/q)`` for each prime power ``q ∥ N``."""
-    return tuple((p, e, p**e, N // p**e) for p, e in _prime_powers(N))
+    return tuple((p, e, p**e, N // p**e) for p, e in factorize(N).items())
 
 
 def _local_expansion(p: int, e: int, q: int, x: int) -> tuple[tuple[int, int], ...]:
@@ -335,7 +321,7 @@ def _squarefree_part(n: int) -> tuple[int, int]:
     """``n = f² · D`` with ``D`` squarefree (sign kept on ``D``); returns ``(f, D)``."""
     sign, m = (-1 if n < 0 else 1), abs(n)
     f = 1
-    for p, e in _prime_powers(m):
+    for p, e in factorize(m).items():
         f *= p ** (e // 2)
     return f, sign * (m // (f * f))
 
@@ -460,10 +446,6 @@ class GapNamer:
         return lines
 
 
-def _factor_counts(n: int) -> dict[int, int]:
-    return dict(_prime_powers(n))
-
-
 def display_table(
     identifier: str,
     order: int,
@@ -492,8 +474,8 @@ def display_table(
     """
     k = len(orders)
     nam = class_names(orders)
-    primes = [p for p, _ in _prime_powers(order)]
-    cen = [_factor_counts(int(c)) for c in centralizers]
+    primes = list(factorize(order))
+    cen = [factorize(int(c)) for c in centralizers]
     namer = GapNamer()
     if value_ids is None:
         distinct = [z for row in values for z in row]

@@ -48,6 +48,7 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, cayley_levels
+from grokcheck.theory._integers import divisors, factorize, is_prime
 
 __all__ = ["identify", "isomorphism", "isomorphism_on_generators", "abelian_invariants"]
 
@@ -67,26 +68,6 @@ _WORDS, _WORD_LENGTH = 16, 12
 _PREFERENCE = ("C", "S", "A", "D", "Q8", "Dic", "F21", "F20", "PSL", "SL", "GL", "SD")
 
 
-def _factorize(n: int) -> dict[int, int]:
-    """``{p: e}`` with ``n = Π p^e``."""
-    out, p = {}, 2
-    while p * p <= n:
-        while n % p == 0:
-            out[p] = out.get(p, 0) + 1
-            n //= p
-        p += 1
-    if n > 1:
-        out[n] = out.get(n, 0) + 1
-    return out
-
-
-def _divisors(n: int) -> list[int]:
-    divs = [1]
-    for p, e in _factorize(n).items():
-        divs = [d * p**k for d in divs for k in range(e + 1)]
-    return sorted(divs)
-
-
 def abelian_invariants(G) -> tuple[int, ...]:
     """Invariant factors ``d_1 | d_2 | …`` of an Abelian group (``()`` for the trivial group).
 
@@ -96,7 +77,7 @@ def abelian_invariants(G) -> tuple[int, ...]:
     n = G.order
     orders, sizes = np.asarray(G.class_orders), np.asarray(G.class_sizes)
     primary: list[list[int]] = []
-    for p, e in _factorize(n).items():
+    for p, e in factorize(n).items():
         # r_k = number of cyclic p-factors of order ≥ p^k = log_p(#order | p^k) − log_p(#order | p^{k-1})
         logs = [0]
         for k in range(1, e + 1):
@@ -244,10 +225,10 @@ def _semidirect_factors(n: int, sig: Counter):
     sizes_of = {}
     for o, c in sig:
         sizes_of.setdefault(o, set()).add(c)
-    for a in _divisors(n):
+    for a in divisors(n):
         if a < 3 or a not in sizes_of:
             continue
-        for m in _divisors(n // a):
+        for m in divisors(n // a):
             if m < 2 or not any(c > 1 and m % c == 0 for c in sizes_of[a]):
                 continue
             seen: set[int] = set()
@@ -265,11 +246,11 @@ def _semidirect_factors(n: int, sig: Counter):
 def _single_factors(n: int, k: int, sig: tuple) -> list:
     """Non-Abelian named factors whose order divides n, whose class number divides k and whose signature
     is a sub-multiset of ``sig`` (the classes of the factor times the identity), in preference order."""
-    from grokcheck.theory._names import _Factor, _factor_order, _is_prime
+    from grokcheck.theory._names import _Factor, _factor_order
 
     have = Counter(sig)
     out = [_Factor(x, 0) for x in ("Q8", "F21", "F20")]
-    divs = _divisors(n)
+    divs = divisors(n)
     out += [_Factor("D", d) for d in divs if d >= 3 and n % (2 * d) == 0 and have[(d, 2)]]  # the rotation r
     out += [_Factor("Dic", d) for d in divs if d >= 2 and n % (4 * d) == 0 and have[(2 * d, 2)]]  # the generator a
     sizes = {c for _, c in sig}
@@ -287,7 +268,7 @@ def _single_factors(n: int, k: int, sig: tuple) -> list:
             if k % classes == 0 and (p < 5 or p * (p + 1) in sizes):
                 out.append(_Factor(fam, p))
             p += 1
-            while not _is_prime(p):
+            while not is_prime(p):
                 p += 1
     out += list(_semidirect_factors(n, have))
     keep = []
@@ -319,7 +300,7 @@ def _large(name: str):
 
 def _abelian_groups(n: int) -> list[tuple[int, ...]]:
     """Invariant factors of every Abelian group of order n."""
-    per_prime = [[[p**x for x in sorted(part)] for part in _partitions(e)] for p, e in _factorize(n).items()]
+    per_prime = [[[p**x for x in sorted(part)] for part in _partitions(e)] for p, e in factorize(n).items()]
     out = []
     for combo in itertools.product(*per_prime):
         width = max((len(c) for c in combo), default=0)

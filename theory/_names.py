@@ -85,6 +85,7 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup
+from grokcheck.theory._integers import factorize, is_prime
 
 __all__ = ["group", "GRAMMAR", "FAMILIES", "named_factors"]
 
@@ -184,12 +185,6 @@ def _bad(text, message: str) -> GroupInputError:
     return GroupInputError(f"cannot read the group name {text!r}: {message}. Expected: {GRAMMAR}", text=text)
 
 
-def _is_prime(p: int) -> bool:
-    if p < 2:
-        return False
-    return all(p % q for q in range(2, math.isqrt(p) + 1))
-
-
 def _parse(text) -> tuple[_Factor, ...]:
     """Split a name into factors, or raise :class:`GroupInputError` saying what was expected."""
     if not isinstance(text, str):
@@ -225,7 +220,7 @@ def _parse(text) -> tuple[_Factor, ...]:
             )
         value = int(digits)
         if mat is not None:
-            if not _is_prime(value):
+            if not is_prime(value):
                 raise _bad(text, f"{mat}(2,{value}) needs a prime p, and {value} is not prime")
             factors.append(_Factor(mat, value))
         else:
@@ -425,17 +420,6 @@ def _powers_mod(base: np.ndarray, e: int, n: int) -> np.ndarray:
     return out
 
 
-def _prime_factors(n: int) -> list[int]:
-    out, p = [], 2
-    while p * p <= n:
-        if n % p == 0:
-            out.append(p)
-            while n % p == 0:
-                n //= p
-        p += 1
-    return out + ([n] if n > 1 else [])
-
-
 def _check_semidirect_order(n: int, m: int, text) -> None:
     """Refuse ``Cn:Cm`` above :data:`MAX_LARGE_ORDER` before the units mod n are listed."""
     from grokcheck.theory._perm_group import MAX_LARGE_ORDER
@@ -472,7 +456,7 @@ def _faithful_units(n: int, m: int) -> np.ndarray:
     if n == 1:
         return r if m == 1 else r[:0]
     keep = np.ones(r.size, dtype=bool)
-    for p in _prime_factors(m):
+    for p in factorize(m):
         keep &= _powers_mod(r, m // p, n) != 1
     return r[keep]
 
@@ -802,7 +786,7 @@ def named_factors(max_order: int) -> tuple[tuple[str, int, bool, str], ...]:
         while _factor_order(_Factor(fam, p)) <= max_order:
             out.append(_Factor(fam, p))
             p += 1
-            while not _is_prime(p):
+            while not is_prime(p):
                 p += 1
     rank = {fam: i for i, fam in enumerate(FAMILIES)}
     out = [f for f in out if _factor_order(f) <= max_order]

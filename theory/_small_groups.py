@@ -58,6 +58,7 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import FiniteGroup, _closure, check_cayley_table
+from grokcheck.theory._integers import factorize
 
 __all__ = [
     "SMALL_GROUP_MAX_ORDER",
@@ -634,7 +635,7 @@ def _quotient_invariants(G: FiniteGroup, K: np.ndarray) -> tuple[int, ...]:
     """
     q = G.order // int(K.sum())
     primary = []
-    for p in (d for d in range(2, q + 1) if q % d == 0 and all(d % f for f in range(2, d))):
+    for p in factorize(q):
         top = 0
         while q % p ** (top + 1) == 0:
             top += 1
@@ -656,7 +657,7 @@ def _invariants(G: FiniteGroup) -> tuple:
     n = G.order
     ar = np.arange(n)
     t, inv = G.table, G.inverses
-    primes = [p for p in range(2, n + 1) if n % p == 0 and all(p % f for f in range(2, p))]
+    primes = list(factorize(n))
     roots = [np.bincount(G.power(ar, p), minlength=n) for p in primes]  # roots[i][g] = #{x : x^p = g}
     sizes = G.class_sizes[G.class_of]
     per_element = sorted(zip(G.element_orders.tolist(), sizes.tolist(), *(r.tolist() for r in roots)))
