@@ -82,31 +82,38 @@ def _class_matrix_combination(G: FiniteGroup, z: np.ndarray) -> np.ndarray:
 
 
 def _clusters(lam: np.ndarray, tol: float) -> list[np.ndarray]:
-    """Connected components of the points ``lam`` under the relation |a − b| < tol."""
-    from scipy.sparse.csgraph import connected_components
+    """Connected components of the points ``lam`` under the relation |a − b| < tol.
 
+    Components are ordered by their smallest index and each lists its indices ascending (the
+    order scipy's ``connected_components`` labels give, which this union-find replaces: scipy's
+    import costs more than a small group's whole character table).
+    """
     m = len(lam)
     if m <= 1:
         return [np.arange(m)]
     order = np.argsort(lam.real)
     srt = lam[order]
+    parent = list(range(m))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]  # path halving
+            a = parent[a]
+        return a
+
     # Only pairs whose real parts are within tol can be close: a banded search.
-    rows, cols = [], []
     for shift in range(1, m):
         near = np.abs(srt[shift:] - srt[:-shift]) < tol
         close_re = (srt[shift:].real - srt[:-shift].real) < tol
         if not close_re.any():
             break
         idx = np.nonzero(near)[0]
-        rows.append(order[idx])
-        cols.append(order[idx + shift])
-    import scipy.sparse
-
-    r = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
-    graph = scipy.sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(m, m))
-    ncomp, labels = connected_components(graph, directed=False)
-    return [np.nonzero(labels == i)[0] for i in range(ncomp)]
+        for a, b in zip(order[idx].tolist(), order[idx + shift].tolist()):
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    labels = np.array([root(a) for a in range(m)])
+    return [np.nonzero(labels == r)[0] for r in np.unique(labels)]
 
 
 def _split(combo, k: int, inv_class: np.ndarray, rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
@@ -260,20 +267,29 @@ def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> tuple[np.ndarray
 
 
 def _values_from_multiplicities(mult: tuple[np.ndarray, ...]) -> np.ndarray:
-    """``χ(g_c) = Σ_j m[c][χ, j] ζ_{o_c}^j`` for all χ, c at once (one sparse product)."""
-    import scipy.sparse
+    """``χ(g_c) = Σ_j m[c][χ, j] ζ_{o_c}^j`` for all χ, c at once.
 
+    The sums run over ``j`` in ascending order from ``+0``, one class per column: the same
+    floating-point operations, in the same order, as the sparse product it replaces (so the
+    values are bit-identical), without importing scipy.
+    """
+    k = len(mult)
     lengths = np.array([m.shape[1] for m in mult])
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    rows = np.concatenate([off + np.arange(o) for off, o in zip(offsets, lengths)])
-    cols = np.repeat(np.arange(len(mult)), lengths)
-    j = rows - np.repeat(offsets, lengths)
-    roots = np.exp(2j * np.pi * j / np.repeat(lengths, lengths))
-    W = scipy.sparse.csr_matrix((roots, (rows, cols)), shape=(int(lengths.sum()), len(mult)))
+    j = np.concatenate([np.arange(o) for o in lengths])
+    roots = np.exp(2j * np.pi * j / np.repeat(lengths, lengths))  # ζ_{o_c}^j, class by class
     M = np.concatenate(mult, axis=1).astype(float)
-    return np.asarray((W.T @ M.T).T)
-
-
+    re = np.zeros((k, M.shape[0]))
+    im = np.zeros((k, M.shape[0]))
+    for t in range(int(lengths.max(initial=0))):
+        cls = np.nonzero(lengths > t)[0]
+        col = offsets[cls] + t
+        # (a + ib)·x: x real, so no cross terms (the complex product's ±0 terms cannot change a sum from +0)
+        re[cls] += roots.real[col][:, None] * M[:, col].T
+        im[cls] += roots.imag[col][:, None] * M[:, col].T
+    out = np.empty((k, M.shape[0]), dtype=complex)
+    out.real, out.imag = re, im
+    return out.T
 class OneHotMultiplicities(Sequence):
     """The multiplicities of a table of linear characters ``χ(g_c) = ζ_e^{exponents[χ, c]}``, built per class on demand.
 

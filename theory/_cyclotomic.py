@@ -11,20 +11,52 @@ modulo the cyclotomic polynomial ``Φ_N``), so equality is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from functools import lru_cache
 from math import gcd
 
 import numpy as np
-import sympy
+
+from grokcheck.theory._integers import divisors, factorize
 
 __all__ = ["Cyclotomic"]
 
 
 @lru_cache(maxsize=None)
 def _cyclotomic_poly(n: int) -> tuple[int, ...]:
-    """Coefficients of Φ_n, highest degree first (monic, integer)."""
-    x = sympy.Symbol("x")
-    return tuple(int(c) for c in sympy.Poly(sympy.cyclotomic_poly(n, x), x).all_coeffs())
+    """Coefficients of Φ_n, highest degree first (monic, integer).
+
+    In Python integers, without sympy (whose import alone costs more than a small group's whole
+    character table): for square-free ``r`` the Möbius product ``Φ_r = Π_{d | r} (x^d − 1)^{μ(r/d)}``
+    (the factors with ``μ = +1`` multiplied, then those with ``μ = −1`` divided out, each division
+    exact and checked), and ``Φ_n(x) = Φ_r(x^{n/r})`` with ``r`` the radical of ``n``.
+    """
+    if n < 1:
+        raise ValueError(f"cyclotomic polynomials are indexed by positive integers, not {n}")
+    primes = list(factorize(n))
+    r = math.prod(primes)
+    c = [1]  # lowest degree first
+    dividing = []
+    for d in divisors(r):
+        if sum(d % p != 0 for p in primes) % 2:  # μ(r/d) = −1: r/d has an odd number of primes
+            dividing.append(d)
+        else:  # c · (x^d − 1)
+            prod = [0] * d + c
+            for i, v in enumerate(c):
+                prod[i] -= v
+            c = prod
+    for d in dividing:  # c / (x^d − 1): c_i = q_{i−d} − q_i, solved from the bottom
+        q = []
+        for i in range(len(c) - d):
+            q.append((q[i - d] if i >= d else 0) - c[i])
+        top = range(len(c) - d, len(c))  # there q_i = 0, so c_i = q_{i−d} is the remainder's test
+        if any(c[i] != (q[i - d] if i >= d else 0) for i in top):  # pragma: no cover - x^d − 1 divides it
+            raise ArithmeticError(f"x^{d} − 1 does not divide the product for Φ_{n}")
+        c = q
+    step = n // r
+    out = [0] * ((len(c) - 1) * step + 1)
+    out[::step] = c
+    return tuple(out[::-1])
 
 
 # Reduction matrices stay in int64 while their entries are below this (coefficients of
@@ -218,6 +250,8 @@ class Cyclotomic:
 
     def minimal_polynomial(self) -> list[int]:
         """Integer coefficients (highest first) of the minimal polynomial over Q."""
+        import sympy
+
         conj = self.conjugates()
         x = sympy.Symbol("x")
         poly = sympy.Integer(1)
@@ -229,6 +263,8 @@ class Cyclotomic:
 
     def to_sympy_raw(self):
         """``Σ c_j exp(2πi j/N)`` as an unevaluated-but-exact sympy sum."""
+        import sympy
+
         terms = [c * sympy.exp(2 * sympy.pi * sympy.I * sympy.Rational(j, self.N)) for j, c in enumerate(self.coeffs) if c]
         return sympy.Add(*terms) if terms else sympy.Integer(0)
 
@@ -239,6 +275,8 @@ class Cyclotomic:
         ``(s ± sqrt(D))/2`` with the sign fixed by the numeric value; higher degree
         as a sum of ``exp(2πi j/N)`` terms (exact; ``.rewrite(sympy.cos)`` if wanted).
         """
+        import sympy
+
         if self.is_rational:
             return sympy.Integer(self.coeffs[0])
         conj = self.conjugates()

@@ -41,7 +41,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
 from grokcheck.errors import CertificationError
 from grokcheck.theory._finite_group import FiniteGroup
@@ -183,6 +182,8 @@ def _orthonormalize(X: np.ndarray) -> np.ndarray:
     All BLAS-3 work (a Gram matrix and a triangular solve), much faster here than
     Householder QR or an SVD; the second pass restores orthogonality to 1e-15.
     """
+    import scipy.linalg
+
     for _ in range(2):
         L = np.linalg.cholesky(X.conj().T @ X)
         X = scipy.linalg.solve_triangular(L, X.conj().T, lower=True).conj().T
@@ -257,6 +258,8 @@ def _matrices_from_basis(G: FiniteGroup, B: np.ndarray) -> np.ndarray:
             moved = B[idx_all[gs]]  # (c, n, d)
             out[gs] = BH[None] @ moved
         return out
+    import scipy.linalg
+
     _, _, piv = scipy.linalg.qr(B.T, pivoting=True, mode="economic")
     rows = np.sort(piv[:d])
     BS_inv = np.linalg.inv(B[rows])
