@@ -43,6 +43,7 @@ import scipy.sparse
 import torch
 
 from grokcheck.errors import GrokcheckError
+from grokcheck.numerics._blas import single_blas_thread
 
 __all__ = [
     "LinearMaxMargin",
@@ -323,20 +324,10 @@ def min_nuclear_norm_completion(
         raise GrokcheckError(f"observed indices must lie in [0, {d})")
     # Thousands of small (d×d) eigendecompositions: BLAS threads only add overhead (and are
     # ruinous on an oversubscribed machine), so limit them to one inside this call only.
-    with _single_blas_thread():
+    with single_blas_thread():
         if lam is None:
             return _nuclear_exact(d, r, c, v, tol=tol, max_iter=max_iter, rho=rho)
         return _nuclear_penalized(d, r, c, v, lam=float(lam), n_loss=n_loss or len(v), tol=tol, max_iter=max_iter)
-
-
-def _single_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _nuclear_exact(d, r, c, v, *, tol, max_iter, rho):
