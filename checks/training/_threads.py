@@ -6,7 +6,10 @@ already busy (other processes, other agents, a Ray worker per core) extra thread
 each other. :func:`auto_threads` therefore asks for one thread per ``ELEMENTS_PER_THREAD``
 elements of the step's largest activation (S · batch · width), capped by the cores that are
 free: the cores this process may run on (``os.sched_getaffinity``) less the one-minute load
-average, and never fewer than one.
+average of the *other* processes (the load average counts this process's own busy threads too,
+so its share, CPU time over wall time since it started, is taken off), and never fewer than one.
+An evaluation (a forward pass without a backward one) asks for one thread per
+``MACS_PER_THREAD`` multiply-adds of its matrix product instead (:func:`forward_threads`).
 
 ``threads`` arguments (CLI ``--threads``, sweep specs) accept ``"auto"`` (this policy), or a
 positive integer. :func:`torch_threads` applies a choice for the duration of a block and
@@ -20,16 +23,42 @@ import os
 
 from grokcheck.errors import InvalidInputError
 
-__all__ = ["ELEMENTS_PER_THREAD", "available_cores", "auto_threads", "step_elements", "train_step_elements",
-           "resolve_threads", "torch_threads"]
+__all__ = ["ELEMENTS_PER_THREAD", "MACS_PER_THREAD", "available_cores", "auto_threads", "forward_threads",
+           "step_elements", "train_step_elements", "resolve_threads", "torch_threads"]
 
 #: Elements of the largest activation of a step per intra-op thread: below about this size a
 #: second thread costs more (waking, splitting, joining) than it saves on this class of CPU.
 ELEMENTS_PER_THREAD = 1 << 21
 
+#: Multiply-adds of an evaluation's matrix product per intra-op thread. A one-layer MLP on A5
+#: (60² pairs × 128 hidden × 60 outputs, 2.8e7 multiply-adds) already evaluates in 0.67 ms with two
+#: threads against 0.87 ms with one on this class of CPU (benchmarks/analyze_external.py's shapes),
+#: so a second thread pays from about 2^24.
+MACS_PER_THREAD = 1 << 24
+
+
+def _own_load() -> float:
+    """This process's average number of busy threads since it started (CPU time / wall time).
+
+    The part of the load average that is this process itself (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            start_ticks = int(fh.read().rsplit(b")", 1)[1].split()[19])  # field 22: start time, clock ticks
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+        wall = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+    t = os.times()
+    return (t.user + t.system) / wall if wall > 1.0 else 0.0  # too young to judge: count nothing
+
 
 def available_cores() -> int:
-    """Cores this process may run on that are not busy (affinity less the 1-minute load), ≥ 1."""
+    """Cores this process may run on that the other processes leave free, ≥ 1.
+
+    The affinity's cores less the 1-minute load average, from which this process's own share
+    (:func:`_own_load`, at most the load itself) is removed first.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
@@ -38,7 +67,8 @@ def available_cores() -> int:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         load = 0.0
-    return max(1, min(cores, int(cores - load + 0.5)))
+    others = load - min(load, _own_load())
+    return max(1, min(cores, int(cores - others + 0.5)))
 
 
 def step_elements(n_seeds: int, batch: int, width: int) -> int:
@@ -66,6 +96,19 @@ def auto_threads(elements: int, *, cores: int | None = None) -> int:
     """
     cores = available_cores() if cores is None else max(1, int(cores))
     return max(1, min(cores, int(elements) // ELEMENTS_PER_THREAD))
+
+
+def forward_threads(threads, pairs: int, width: int, outputs: int, *, cores: int | None = None) -> int:
+    """Threads for evaluating a model on ``pairs`` inputs: hidden ``width``, ``outputs`` logits.
+
+    ``"auto"`` (or ``None``): one thread per ``MACS_PER_THREAD`` (2^24) multiply-adds of the readout
+    product (pairs × width × outputs), capped by the free cores (``cores``, default
+    :func:`available_cores`); an integer is taken as given (:func:`resolve_threads`).
+    """
+    if threads is None or (isinstance(threads, str) and threads.strip().lower() == "auto"):
+        cores = available_cores() if cores is None else max(1, int(cores))
+        return max(1, min(cores, int(pairs) * int(width) * int(outputs) // MACS_PER_THREAD))
+    return resolve_threads(threads)
 
 
 def resolve_threads(threads, elements: int | None = None) -> int:
