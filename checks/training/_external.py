@@ -60,7 +60,7 @@ import torch
 
 from grokcheck.errors import GroupInputError, InvalidInputError, LabellingError, NotAGroupError
 
-__all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "load_model", "load_models", "analyze_model",
+__all__ = ["MODEL_FORMATS", "ExternalModel", "ModelReport", "TableMemo", "load_model", "load_models", "analyze_model",
            "check_model_size", "labelling_accuracy", "model_path_memory"]
 
 from grokcheck.checks.training._analysis_options import ACCURACY_ALL_PAIRS, MODEL_FORMATS  # noqa: E402  (torch-free)
@@ -74,6 +74,12 @@ def labelling_accuracy(T, G, element_of_label) -> float:
     return float(np.mean(perm[T] == np.asarray(G.table)[np.ix_(perm, perm)]))
 
 F64 = torch.float64
+
+#: Pre-activation entries per block of the one-layer MLP's forward pass: 2^17 float32 (512 KiB) stay
+#: in a core's L2 cache between the broadcast sum, the ReLU and the readout product. On the released
+#: S5 model (120² pairs × 128 hidden) blocks of 2^17 evaluate in ~5.0 ms against ~11 ms for one
+#: block of all pairs; 2^16–2^18 are within noise of each other (benchmarks/analyze_external.py).
+CACHE_CHUNK_ELEMENTS = 1 << 17
 
 
 def _pairs(n: int, device, rows=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -98,6 +104,8 @@ class ExternalModel:
     pairwise : ``True`` for neurons whose response to a pair is not a sum (transformers).
     state : the float64 tensors read from the file.
     meta : what the adapter found (widths, activation, "=" token, ...).
+    chunk_elements : the forward pass runs on blocks of rows of pairs whose pre-activations
+        (pairs × width) hold about this many entries.
     """
 
     format: str
@@ -110,11 +118,12 @@ class ExternalModel:
     _logits: Callable = field(repr=False)
     _neurons: Callable = field(repr=False)
     _spectra: Callable | None = field(default=None, repr=False)
+    chunk_elements: int = 4_000_000  # bounds the (pairs × width) intermediates of a general model
 
     def _chunks(self):
         n = self.order
         width = max(int(self.meta.get("hidden") or self.meta.get("d_mlp") or n), n)
-        step = max(1, int(4_000_000 // (n * width)))  # bound the (pairs × width) intermediates
+        step = max(1, int(self.chunk_elements // (n * width)))
         for start in range(0, n, step):
             yield torch.arange(start, min(n, start + step))
 
@@ -132,8 +141,16 @@ class ExternalModel:
     def predict_table(self) -> np.ndarray:
         """``(n, n)`` int: the model's argmax label on every pair (computed in chunks of rows)."""
         n = self.order
-        parts = [self._logits(rows)[:, :n].argmax(dim=-1).cpu().numpy() for rows in self._chunks()]
-        return np.concatenate(parts).reshape(n, n).astype(np.int64)
+        out = np.empty(n * n, dtype=np.int64)
+        at = 0
+        for rows in self._chunks():
+            L = self._logits(rows)[:, :n]
+            # the first largest logit, as torch.argmax; numpy's single pass is ~3x faster on the CPU
+            on_numpy = L.device.type == "cpu" and L.dtype in (torch.float16, torch.float32, torch.float64)
+            lab = L.numpy().argmax(axis=-1) if on_numpy else L.argmax(dim=-1).cpu().numpy()
+            out[at:at + lab.size] = lab
+            at += lab.size
+        return out.reshape(n, n)
 
     def neuron_data(self) -> dict:
         """``{"left", "right", "out", "bias"}`` ((N, n) arrays, bias (N,) or None) for additive
@@ -282,7 +299,8 @@ def _onelayer(state, path, group, ed, device) -> ExternalModel:
 
     return ExternalModel("onelayer-mlp", str(path), int(n), group, False, state,
                          {"embed": int(e), "hidden": int(h), "bias": b is not None, "activation": "relu",
-                          "eval_dtype": str(ed).replace("torch.", "")}, logits, neurons)
+                          "eval_dtype": str(ed).replace("torch.", "")}, logits, neurons,
+                         chunk_elements=CACHE_CHUNK_ELEMENTS)
 
 
 def _mlp(state, path, group, fmt, activation, ed, device) -> ExternalModel:
@@ -607,8 +625,55 @@ def group_orbits(G):
     return group_spectrum(G).orbits
 
 
+class TableMemo:
+    """What :func:`analyze_model` derives from a predicted table, computed once per distinct table.
+
+    Models that predict the same table (every seed that learned the group does) share the
+    repaired table, the group built from it (one object, so its character table and spectra are
+    computed once) and its isomorphism to the given group. Every result is a pure function of
+    its inputs, so a hit is exactly what the computation would give. Pass one memo to all the
+    :func:`analyze_model` calls of a batch (``grokcheck analyze FILE…`` does).
+    """
+
+    def __init__(self):
+        self._groups: dict = {}
+        self._repairs: dict = {}
+        self._isos: dict = {}
+
+    def group(self, table):
+        """``FiniteGroup.from_table(table)``, one object per distinct table."""
+        from grokcheck.theory import FiniteGroup
+
+        key = (np.asarray(table).shape, np.asarray(table).tobytes())
+        if key not in self._groups:
+            self._groups[key] = FiniteGroup.from_table(table)
+        return self._groups[key]
+
+    def repair(self, T, max_changes):
+        """``(repair, None)`` of :func:`grokcheck.theory.repair_table`, or ``(None, its refusal)``."""
+        from grokcheck.theory._table_repair import repair_table
+
+        key = (T.shape, T.tobytes(), max_changes)
+        if key not in self._repairs:
+            try:
+                self._repairs[key] = (repair_table(T, max_changes=max_changes), None)
+            except NotAGroupError as exc:
+                self._repairs[key] = (None, str(exc))
+        return self._repairs[key]
+
+    def isomorphism(self, H, G):
+        """:func:`grokcheck.theory.find_isomorphism` ``(H, G)``, keyed by the two group objects."""
+        from grokcheck.theory._table_repair import find_isomorphism
+
+        hit = self._isos.get((id(H), id(G)))
+        if hit is None or hit[0] is not H or hit[1] is not G:  # the objects are held: ids are not reused
+            hit = (H, G, find_isomorphism(H, G))
+            self._isos[(id(H), id(G))] = hit
+        return None if hit[2] is None else hit[2].copy()  # each report owns its labelling
+
+
 def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_table: bool = False,
-                  max_changes: int | None = None, names=None, group_of_table: Callable | None = None,
+                  max_changes: int | None = None, names=None, memo: TableMemo | None = None,
                   **options) -> ModelReport:
     """Recover or match the group, then attribute every neuron to an irrep.
 
@@ -621,13 +686,14 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
         table is not a group, instead of repairing it (only where the table is needed).
     max_changes : passed to :func:`grokcheck.theory.repair_table`.
     names : the irrep names of ``group`` (default: :func:`grokcheck.theory.irrep_names`).
-    group_of_table : ``table -> FiniteGroup`` used to build the recovered group (a caller that
-        analyses many files passes a memo so equal tables share one group object and its cache).
+    memo : a :class:`TableMemo` shared by the calls of a batch (default: a fresh one), so that
+        equal predicted tables are repaired, turned into a group and matched to ``group`` once.
     options : for :meth:`ExternalModel.analysis`.
     """
-    from grokcheck.theory import FiniteGroup
     from grokcheck.theory._irrep_names import irrep_names
-    from grokcheck.theory._table_repair import TableRepair, find_isomorphism, repair_table, table_defects
+    from grokcheck.theory._table_repair import TableRepair, table_defects
+
+    memo = TableMemo() if memo is None else memo
 
     G = model.group if group is None else group
     # a labelling fixed by the caller is checked against the model's own table below; "auto" finds one
@@ -650,18 +716,14 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
                 raise NotAGroupError(f"{model.source}: the predicted table is not a group: {defect} "
                                      "(without --strict-table the nearest group table is used)", reason="strict",
                                      witness=defect)
-        try:
-            repair = repair_table(T, max_changes=max_changes)
-        except NotAGroupError as exc:
-            repair_error = str(exc)
+        repair, repair_error = memo.repair(T, max_changes)
         return repair
 
     if G is None:
         if do_repair() is None:
             raise NotAGroupError(f"{model.source}: no group given and the predicted table is not one: {repair_error}",
                                  reason="repair", witness=repair_error)
-        build = group_of_table or (lambda t: FiniteGroup.from_table(t))
-        G = build(repair.table)
+        G = memo.group(repair.table)
         perm = np.arange(n)
         how = "table"
     else:
@@ -676,8 +738,7 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
                 perm = np.arange(n)
                 how = "identity" if repair is not None else "identity (predictions are not a group)"
             else:
-                H = (group_of_table or (lambda t: FiniteGroup.from_table(t)))(repair.table)
-                perm = find_isomorphism(H, G)
+                perm = memo.isomorphism(memo.group(repair.table), G)
                 if perm is None:
                     raise GroupInputError(f"{model.source}: the model's (repaired) table is a group of order {n} not "
                                           f"isomorphic to {G}; give the right group, or labels='identity'", text=str(G))
@@ -694,8 +755,7 @@ def analyze_model(model: ExternalModel, group=None, *, labels="auto", strict_tab
         # A labelling under which the model computes G differs from the isomorphism found from its own
         # table by an automorphism of G, which maps G's table to itself: both give the same accuracy.
         # So a given labelling that scores lower than the found isomorphism contradicts the model.
-        H = (group_of_table or (lambda t: FiniteGroup.from_table(t)))(repair.table)
-        iso = find_isomorphism(H, G)
+        iso = memo.isomorphism(memo.group(repair.table), G)
         if iso is not None:
             acc_iso = labelling_accuracy(T, G, iso)
             if acc < acc_iso - 0.5 / n**2:  # fewer pairs right (counts differ by ≥ 1/n²)
