@@ -15,10 +15,14 @@ side gets the group's isotypic projectors and table in the files' own labelling 
 clock starts (a script's author knows the labelling and would load them from a file); grokcheck's
 side is its command line as a user runs it, finding the labelling from each model's predictions.
 
-Two ratios are printed (grokcheck / numpy; goal ≤ 1):
+Ratios are printed (grokcheck / numpy; goal ≤ 1) for grokcheck's default output (a table of
+text, ``text``) and for ``--json`` (the whole per-file schema, with every irrep's character per
+model label: for C113 that is 113 × 113 complex values a file, most of the ``--json`` time):
 
 * ``per model``: in this process, after one warm-up call of each (imports and the group's
-  character table are paid once), the median over ``--rounds`` of the time for all files;
+  character table are paid once), the median over ``--rounds`` of the time for all files,
+  divided by the number of files (grokcheck's per-call work, the group's irrep names
+  included, is spread over the files given);
 * ``end to end``: each side in a fresh interpreter (``python -c``), imports included, as a user
   would run them, the median over ``--rounds``.
 
@@ -100,13 +104,14 @@ def main() -> None:
     npz = os.path.join(tmp, "projectors.npz")
     np.savez(npz, P=P, table=table, trivial=triv)
     devnull = open(os.devnull, "w")
-    cli = ["analyze", *args.files, "--format", "onelayer-mlp", args.group, "--json"]
+    text = ["analyze", *args.files, "--format", "onelayer-mlp", args.group]
+    cli = text + ["--json"]
 
-    def run_grokcheck_inproc():
+    def run_grokcheck_inproc(argv):
         old = sys.stdout
         sys.stdout = devnull
         try:
-            grokcheck(cli)
+            grokcheck(argv)
         finally:
             sys.stdout = old
 
@@ -126,16 +131,20 @@ def main() -> None:
         f()
         return time.perf_counter() - t
 
-    run_grokcheck_inproc(), run_numpy_inproc()  # warm-up: imports, the group's tables
-    g_in, n_in, g_out, n_out = [], [], [], []
+    run_grokcheck_inproc(text), run_grokcheck_inproc(cli), run_numpy_inproc()  # warm-up: imports, the group's tables
+    g_in, gj_in, n_in, g_out, gj_out, n_out = [], [], [], [], [], []
     py = sys.executable
+
+    def fresh(argv):
+        return lambda: subprocess.run([py, *argv], stdout=subprocess.DEVNULL, check=True)
+
     for _ in range(args.rounds):
-        g_in.append(timed(run_grokcheck_inproc))
+        g_in.append(timed(lambda: run_grokcheck_inproc(text)))
         n_in.append(timed(run_numpy_inproc))
-        g_out.append(timed(lambda: subprocess.run([py, "-m", "grokcheck.checks.cli", *cli], stdout=subprocess.DEVNULL,
-                                                  check=True)))
-        n_out.append(timed(lambda: subprocess.run([py, "-c", NUMPY_SCRIPT, npz, *args.files], stdout=subprocess.DEVNULL,
-                                                  check=True)))
+        gj_in.append(timed(lambda: run_grokcheck_inproc(cli)))
+        g_out.append(timed(fresh(["-m", "grokcheck.checks.cli", *text])))
+        n_out.append(timed(fresh(["-c", NUMPY_SCRIPT, npz, *args.files])))
+        gj_out.append(timed(fresh(["-m", "grokcheck.checks.cli", *cli])))
     # the two sides agree on every file (the same statistic)
     res = subprocess.run([py, "-c", NUMPY_SCRIPT, npz, *args.files], capture_output=True, text=True, check=True)
     ref = json.loads(res.stdout)
@@ -146,9 +155,11 @@ def main() -> None:
     m = statistics.median
     k = len(args.files)
     print(f"{k} files of {args.group}, {args.rounds} rounds (median), same statistics on every file: {agree}")
-    print(f"{'':<12} {'grokcheck':>10} {'numpy':>10} {'ratio':>7}")
-    print(f"{'per model':<12} {m(g_in) / k:>9.3f}s {m(n_in) / k:>9.3f}s {m(g_in) / m(n_in):>7.2f}")
-    print(f"{'end to end':<12} {m(g_out):>9.2f}s {m(n_out):>9.2f}s {m(g_out) / m(n_out):>7.2f}")
+    print(f"{'':<20} {'grokcheck':>10} {'numpy':>10} {'ratio':>7}")
+    print(f"{'per model, text':<20} {m(g_in) / k:>9.4f}s {m(n_in) / k:>9.4f}s {m(g_in) / m(n_in):>7.2f}")
+    print(f"{'per model, --json':<20} {m(gj_in) / k:>9.4f}s {m(n_in) / k:>9.4f}s {m(gj_in) / m(n_in):>7.2f}")
+    print(f"{'end to end, text':<20} {m(g_out):>9.2f}s {m(n_out):>9.2f}s {m(g_out) / m(n_out):>7.2f}")
+    print(f"{'end to end, --json':<20} {m(gj_out):>9.2f}s {m(n_out):>9.2f}s {m(gj_out) / m(n_out):>7.2f}")
 
 
 if __name__ == "__main__":
