@@ -29,28 +29,15 @@ def test_cyclotomic_polynomials_equal_sympys():
 
 
 def _clusters_scipy(lam: np.ndarray, tol: float) -> list[np.ndarray]:
-    """The scipy implementation ``_clusters`` replaced (banded search, then connected_components)."""
+    """Components of |a − b| < tol over *all* pairs (no banded search), by scipy's connected_components."""
     import scipy.sparse
     from scipy.sparse.csgraph import connected_components
 
     m = len(lam)
     if m <= 1:
         return [np.arange(m)]
-    order = np.argsort(lam.real)
-    srt = lam[order]
-    rows, cols = [], []
-    for shift in range(1, m):
-        near = np.abs(srt[shift:] - srt[:-shift]) < tol
-        close_re = (srt[shift:].real - srt[:-shift].real) < tol
-        if not close_re.any():
-            break
-        idx = np.nonzero(near)[0]
-        rows.append(order[idx])
-        cols.append(order[idx + shift])
-    r = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
-    graph = scipy.sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(m, m))
-    ncomp, labels = connected_components(graph, directed=False)
+    adjacent = np.abs(lam[:, None] - lam[None, :]) < tol
+    ncomp, labels = connected_components(scipy.sparse.coo_matrix(adjacent.astype(float)), directed=False)
     return [np.nonzero(labels == i)[0] for i in range(ncomp)]
 
 
