@@ -473,38 +473,84 @@ def _squarefree(m: int) -> int:
     return sign * out * m
 
 
+@lru_cache(maxsize=64)
+def _unit_generators(N: int) -> tuple[int, tuple[int, ...]]:
+    """``(φ(N), gens)``: a generating set of ``(Z/N)^*``, greedy in increasing order.
+
+    A unit is added when it is not yet in the subgroup generated so far; that subgroup is kept
+    as a set of residues mod ``N`` (at most ``φ(N)`` of them), and each added unit at least
+    doubles it, so there are at most ``log2 φ(N)`` generators.
+    """
+    units = [k for k in range(1, N + 1) if math.gcd(k, N) == 1] if N > 1 else [1]
+    phi = len(units)
+    H = {1 % N} if N > 1 else {0}
+    gens: list[int] = []
+    for k in units:
+        if len(H) == phi:
+            break
+        if k % N in H:
+            continue
+        gens.append(k)
+        new = set(H)
+        power = k % N
+        while power not in H:  # <H, k> = ⋃_i H·k^i, one coset per step until k^i falls in H
+            new.update(h * power % N for h in H)
+            power = power * k % N
+        H = new
+    return phi, tuple(gens)
+
+
 def _fields(G) -> list[str]:
     """``Q(χ)`` of every irreducible character, from the Galois action ``χ^{σ_k}(g) = χ(g^k)``.
 
     ``χ ∘ (g ↦ g^k)`` is again an irreducible character; its row is found by the orthogonality
-    relations (inner products round to 0 or 1), so the stabiliser ``H_χ ⊂ (Z/N)^*`` (``N`` the
-    exponent) is exact and ``[Q(χ):Q] = φ(N)/|H_χ|``.
+    relations (inner products round to 0 or 1), so each unit ``k`` of ``(Z/N)^*`` (``N`` the
+    exponent) permutes the rows exactly. ``k ↦`` that permutation is an action of ``(Z/N)^*``
+    (``σ_{jk} = σ_j σ_k``), so the orbit of ``χ`` under the whole group is its closure under the
+    permutations of a generating set alone (:func:`_unit_generators`, at most ``log2 φ(N)`` Gram
+    products instead of ``φ(N)``), and by orbit–stabiliser
+    ``[Q(χ):Q] = φ(N)/|H_χ| = |orbit(χ)|`` (``H_χ ⊂ (Z/N)^*`` the stabiliser). For a quadratic
+    ``Q(χ)`` any generator moving ``χ`` (one exists, the orbit has two rows) acts on ``Q(χ)`` as
+    its unique nontrivial automorphism, so ``D`` in ``Q(√D)`` does not depend on which one.
     """
     ct = G.character_table
     vals = ct.values
     w = G.class_sizes / G.order
     N = int(G.exponent)
-    units = [k for k in range(1, N + 1) if math.gcd(k, N) == 1] if N > 1 else [1]
+    phi, gens = _unit_generators(N)
     r = ct.num_irreps
-    stab = np.zeros(r, dtype=int)
-    moved: dict[int, tuple[int, int]] = {}
-    for k in units:
+    rows = np.arange(r)
+    perms = []
+    for k in gens:
         conj = vals[:, G.power_map(k)]
         gram = (conj * w) @ np.conj(vals).T  # ⟨χ^σ, ψ⟩
         target = np.argmax(np.abs(gram), axis=1)
-        fixed = target == np.arange(r)
-        stab += fixed
-        for x in np.nonzero(~fixed)[0]:
-            moved.setdefault(int(x), (k, int(target[x])))
-    out = []
-    phi = len(units)
+        if not np.array_equal(np.sort(target), rows):
+            raise ArithmeticError(f"the Galois conjugation k = {k} mod {N} does not permute the irreducible characters")
+        perms.append(target)
+    orbit_size = np.zeros(r, dtype=int)
     for x in range(r):
-        deg = phi // int(stab[x])
+        if orbit_size[x]:
+            continue
+        orbit, todo = {x}, [x]
+        while todo:
+            y = todo.pop()
+            for p in perms:
+                z = int(p[y])
+                if z not in orbit:
+                    orbit.add(z)
+                    todo.append(z)
+        orbit_size[list(orbit)] = len(orbit)
+    out = []
+    for x in range(r):
+        deg = int(orbit_size[x])
         if deg == 1:
             out.append("Q")
             continue
         if deg == 2:
-            k, _ = moved[x]
+            # the least unit moving χ is a generator (every unit skipped by the greedy scan is a
+            # product of smaller generators), so this is the k the loop over all units used
+            k = next(k for k, p in zip(gens, perms) if p[x] != x)
             pm = G.power_map(k)
             for c in range(G.num_classes):
                 a, b = ct.cyclotomic(x, c), ct.cyclotomic(x, int(pm[c]))
