@@ -30,11 +30,11 @@ __all__ = ["ELEMENTS_PER_THREAD", "MACS_PER_THREAD", "available_cores", "auto_th
 #: second thread costs more (waking, splitting, joining) than it saves on this class of CPU.
 ELEMENTS_PER_THREAD = 1 << 21
 
-#: Multiply-adds of an evaluation's matrix product per intra-op thread. A one-layer MLP on A5
-#: (60² pairs × 128 hidden × 60 outputs, 2.8e7 multiply-adds) already evaluates in 0.67 ms with two
-#: threads against 0.87 ms with one on this class of CPU (benchmarks/analyze_external.py's shapes),
-#: so a second thread pays from about 2^24.
-MACS_PER_THREAD = 1 << 24
+#: Multiply-adds of an evaluation's matrix product per intra-op thread. The one-layer MLP's
+#: forward pass (n² pairs × 128 hidden × n outputs) on one and two threads of this class of CPU:
+#: n = 40 (8e6 multiply-adds) 0.27 against 0.26 ms, n = 60 (2.8e7) 0.93 against 0.74 ms, n = 80
+#: (6.6e7) 1.55 against 1.25 ms: a second thread pays from about 2^23.
+MACS_PER_THREAD = 1 << 23
 
 
 def _own_load() -> float:
@@ -101,7 +101,7 @@ def auto_threads(elements: int, *, cores: int | None = None) -> int:
 def forward_threads(threads, pairs: int, width: int, outputs: int, *, cores: int | None = None) -> int:
     """Threads for evaluating a model on ``pairs`` inputs: hidden ``width``, ``outputs`` logits.
 
-    ``"auto"`` (or ``None``): one thread per ``MACS_PER_THREAD`` (2^24) multiply-adds of the readout
+    ``"auto"`` (or ``None``): one thread per ``MACS_PER_THREAD`` (2^23) multiply-adds of the readout
     product (pairs × width × outputs), capped by the free cores (``cores``, default
     :func:`available_cores`); an integer is taken as given (:func:`resolve_threads`).
     """
