@@ -20,9 +20,11 @@ text, ``text``) and for ``--json`` (the whole per-file schema, with every irrep'
 model label: for C113 that is 113 × 113 complex values a file, most of the ``--json`` time):
 
 * ``per model``: in this process, after one warm-up call of each (imports and the group's
-  character table are paid once), the median over ``--rounds`` of the time for all files,
-  divided by the number of files (grokcheck's per-call work, the group's irrep names
-  included, is spread over the files given);
+  character table are paid once), what one more file costs: the median over ``--rounds`` of the
+  time of a call on all k files less that of a call on the first file alone, over k − 1 (with
+  one file: that call's time). ``one call, 1 file`` is the second time: the per-call work
+  (argument parsing, the group's irrep names; the script's reading of its projectors) plus one
+  model;
 * ``end to end``: each side in a fresh interpreter (``python -c``), imports included, as a user
   would run them, the median over ``--rounds``.
 
@@ -104,8 +106,11 @@ def main() -> None:
     npz = os.path.join(tmp, "projectors.npz")
     np.savez(npz, P=P, table=table, trivial=triv)
     devnull = open(os.devnull, "w")
-    text = ["analyze", *args.files, "--format", "onelayer-mlp", args.group]
-    cli = text + ["--json"]
+
+    def gc_argv(files, *extra):
+        return ["analyze", *files, "--format", "onelayer-mlp", args.group, *extra]
+
+    text, cli = gc_argv(args.files), gc_argv(args.files, "--json")
 
     def run_grokcheck_inproc(argv):
         old = sys.stdout
@@ -118,9 +123,9 @@ def main() -> None:
     ns = {"__name__": "bench"}
     code = compile(NUMPY_SCRIPT, "numpy_attribution", "exec")
 
-    def run_numpy_inproc():
+    def run_numpy_inproc(files=tuple(args.files)):
         old_argv, old = sys.argv, sys.stdout
-        sys.argv, sys.stdout = ["x", npz, *args.files], devnull
+        sys.argv, sys.stdout = ["x", npz, *files], devnull
         try:
             exec(code, dict(ns))
         finally:
@@ -138,10 +143,15 @@ def main() -> None:
     def fresh(argv):
         return lambda: subprocess.run([py, *argv], stdout=subprocess.DEVNULL, check=True)
 
+    one = args.files[:1]
+    g_1, gj_1, n_1 = [], [], []
     for _ in range(args.rounds):
         g_in.append(timed(lambda: run_grokcheck_inproc(text)))
         n_in.append(timed(run_numpy_inproc))
         gj_in.append(timed(lambda: run_grokcheck_inproc(cli)))
+        g_1.append(timed(lambda: run_grokcheck_inproc(gc_argv(one))))
+        n_1.append(timed(lambda: run_numpy_inproc(one)))
+        gj_1.append(timed(lambda: run_grokcheck_inproc(gc_argv(one, "--json"))))
         g_out.append(timed(fresh(["-m", "grokcheck.checks.cli", *text])))
         n_out.append(timed(fresh(["-c", NUMPY_SCRIPT, npz, *args.files])))
         gj_out.append(timed(fresh(["-m", "grokcheck.checks.cli", *cli])))
@@ -154,12 +164,20 @@ def main() -> None:
                 for (a, s), f in zip(ref, js))
     m = statistics.median
     k = len(args.files)
+
+    def per_model(all_files, first):
+        return (m(all_files) - m(first)) / (k - 1) if k > 1 else m(all_files)
+
+    def row(label, a, b, unit=".4f"):
+        print(f"{label:<22} {format(a, unit):>9}s {format(b, unit):>9}s {a / b:>7.2f}")
+
     print(f"{k} files of {args.group}, {args.rounds} rounds (median), same statistics on every file: {agree}")
-    print(f"{'':<20} {'grokcheck':>10} {'numpy':>10} {'ratio':>7}")
-    print(f"{'per model, text':<20} {m(g_in) / k:>9.4f}s {m(n_in) / k:>9.4f}s {m(g_in) / m(n_in):>7.2f}")
-    print(f"{'per model, --json':<20} {m(gj_in) / k:>9.4f}s {m(n_in) / k:>9.4f}s {m(gj_in) / m(n_in):>7.2f}")
-    print(f"{'end to end, text':<20} {m(g_out):>9.2f}s {m(n_out):>9.2f}s {m(g_out) / m(n_out):>7.2f}")
-    print(f"{'end to end, --json':<20} {m(gj_out):>9.2f}s {m(n_out):>9.2f}s {m(gj_out) / m(n_out):>7.2f}")
+    print(f"{'':<22} {'grokcheck':>10} {'numpy':>10} {'ratio':>7}")
+    row("per model, text", per_model(g_in, g_1), per_model(n_in, n_1))
+    row("per model, --json", per_model(gj_in, gj_1), per_model(n_in, n_1))
+    row("one call, 1 file", m(g_1), m(n_1))
+    row("end to end, text", m(g_out), m(n_out), ".2f")
+    row("end to end, --json", m(gj_out), m(n_out), ".2f")
 
 
 if __name__ == "__main__":
