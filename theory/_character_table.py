@@ -232,15 +232,21 @@ def _abelian_characters(G: FiniteGroup) -> np.ndarray:
     return out
 
 
-def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> tuple[np.ndarray, ...]:
+def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> "SparseMultiplicities":
     """Round ``m_j = (1/o) Σ_t χ(g^t) ζ_o^{-jt}`` to certified integers.
 
-    Returns one int array per class ``c`` of shape ``(num_characters, o_c)``.
+    Returns the :class:`SparseMultiplicities` of the ``(num_characters, o_c)`` int arrays of
+    the classes ``c`` (each class's array is built, certified and reduced to its nonzero
+    entries in turn).
     """
+    return SparseMultiplicities.from_dense(_class_multiplicities(G, chars))
+
+
+def _class_multiplicities(G: FiniteGroup, chars: np.ndarray):
+    """The certified ``(num_characters, o_c)`` int arrays of :func:`_exact_multiplicities`, class by class."""
     k = G.num_classes
     reps = G.class_representatives
     orders = G.class_orders
-    out = []
     for c in range(k):
         o = int(orders[c])
         if isinstance(G, FiniteGroup):
@@ -260,36 +266,116 @@ def _exact_multiplicities(G: FiniteGroup, chars: np.ndarray) -> tuple[np.ndarray
                 "the numeric character table is not accurate enough",
                 residuals={"multiplicity_rounding": err},
             )
-        r = r.astype(np.int64)
-        r.flags.writeable = False
-        out.append(r)
-    return tuple(out)
+        yield r.astype(np.int64)
 
 
-def _values_from_multiplicities(mult: tuple[np.ndarray, ...]) -> np.ndarray:
-    """``χ(g_c) = Σ_j m[c][χ, j] ζ_{o_c}^j`` for all χ, c at once.
+def _values_from_multiplicities(mult) -> np.ndarray:
+    """``χ(g_c) = Σ_j m[c][χ, j] ζ_{o_c}^j`` for all χ, c at once (``mult``: a
+    :class:`SparseMultiplicities`, or one ``(k, o_c)`` int array per class).
 
-    The sums run over ``j`` in ascending order from ``+0``, one class per column: the same
-    floating-point operations, in the same order, as the sparse product it replaces (so the
-    values are bit-identical), without importing scipy.
+    Each sum runs over the nonzero ``m[c][χ, j]`` in ascending ``j`` from ``+0``: the
+    floating-point operations of the dense sum over every ``j`` less its exact zero terms,
+    which cannot change a sum, so the values are those of the dense product bit for bit.
     """
-    k = len(mult)
-    lengths = np.array([m.shape[1] for m in mult])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    j = np.concatenate([np.arange(o) for o in lengths])
-    roots = np.exp(2j * np.pi * j / np.repeat(lengths, lengths))  # ζ_{o_c}^j, class by class
-    M = np.concatenate(mult, axis=1).astype(float)
-    re = np.zeros((k, M.shape[0]))
-    im = np.zeros((k, M.shape[0]))
-    for t in range(int(lengths.max(initial=0))):
-        cls = np.nonzero(lengths > t)[0]
-        col = offsets[cls] + t
-        # (a + ib)·x: x real, so no cross terms (the complex product's ±0 terms cannot change a sum from +0)
-        re[cls] += roots.real[col][:, None] * M[:, col].T
-        im[cls] += roots.imag[col][:, None] * M[:, col].T
-    out = np.empty((k, M.shape[0]), dtype=complex)
-    out.real, out.imag = re, im
-    return out.T
+    sp = mult if isinstance(mult, SparseMultiplicities) else SparseMultiplicities.from_dense(mult)
+    n_cls = len(sp)
+    cls = np.repeat(np.arange(n_cls), np.diff(sp.indptr))
+    roots = np.exp(2j * np.pi * sp.col / sp.orders[cls])  # ζ_{o_c}^j at each nonzero, as the dense sum forms them
+    val = sp.val.astype(float)
+    slot = sp.row * n_cls + cls  # (character, class), row-major
+    size = sp.num_characters * n_cls
+    out = np.empty((sp.num_characters, n_cls), dtype=complex)
+    out.real = np.bincount(slot, weights=roots.real * val, minlength=size).reshape(sp.num_characters, n_cls)
+    out.imag = np.bincount(slot, weights=roots.imag * val, minlength=size).reshape(sp.num_characters, n_cls)
+    return out
+
+
+class SparseMultiplicities(Sequence):
+    """Eigenvalue multiplicities stored by their nonzero entries, each class's array built on demand.
+
+    ``self[c]`` is the ``(num_characters, o_c)`` int array of class ``c``, as
+    :attr:`CharacterTable.multiplicities` promises. A row has at most ``χ(1)`` nonzero entries
+    of ``o_c``, so the dense arrays of a group with many classes of large order would be most
+    of its memory (D500×C3, 759 classes of order up to 1500: 3 GB dense, 12 MB here).
+
+    Attributes: ``orders`` ``(n_cls,)`` the class orders; ``indptr`` ``(n_cls + 1,)``: class
+    ``c``'s entries are ``[indptr[c], indptr[c+1])`` of ``row``, ``col``, ``val`` (character,
+    exponent ``j`` of ``ζ_{o_c}``, multiplicity), sorted by character then ``j``.
+    """
+
+    def __init__(self, num_characters: int, orders, indptr, row, col, val):
+        self.num_characters = int(num_characters)
+        self.orders = np.asarray(orders, dtype=np.int64)
+        self.indptr, self.row, self.col, self.val = (np.asarray(a, dtype=np.int64) for a in (indptr, row, col, val))
+        for a in (self.orders, self.indptr, self.row, self.col, self.val):
+            a.flags.writeable = False
+
+    @classmethod
+    def from_dense(cls, arrays) -> "SparseMultiplicities":
+        """From one ``(num_characters, o_c)`` int array per class (any iterable: each array is
+        reduced to its nonzero entries before the next is read)."""
+        rows, cols, vals, orders = [], [], [], []
+        num = 0
+        for m in arrays:
+            m = np.asarray(m)
+            r, c = np.nonzero(m)  # row-major: by character, then j
+            rows.append(r)
+            cols.append(c)
+            vals.append(m[r, c])
+            orders.append(m.shape[1])
+            num = m.shape[0]
+        counts = [len(r) for r in rows]
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(num, orders, np.concatenate([[0], np.cumsum(counts)]),
+                   np.concatenate(rows) if rows else empty, np.concatenate(cols) if cols else empty,
+                   np.concatenate(vals) if vals else empty)
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    def __getitem__(self, c):
+        if isinstance(c, slice):
+            return [self[i] for i in range(*c.indices(len(self)))]
+        c = range(len(self))[c]  # negative indices, and IndexError past the end
+        a, b = self.indptr[c], self.indptr[c + 1]
+        m = np.zeros((self.num_characters, int(self.orders[c])), dtype=np.int64)
+        m[self.row[a:b], self.col[a:b]] = self.val[a:b]
+        m.flags.writeable = False
+        return m
+
+    def character_row(self, c: int, chi: int) -> np.ndarray:
+        """``self[c][chi]`` without building the class's whole array: ``(o_c,)`` int."""
+        a, b = self.indptr[c], self.indptr[c + 1]
+        lo, hi = a + np.searchsorted(self.row[a:b], [chi, chi + 1])
+        out = np.zeros(int(self.orders[c]), dtype=np.int64)
+        out[self.col[lo:hi]] = self.val[lo:hi]
+        return out
+
+    def reorder(self, order) -> "SparseMultiplicities":
+        """The multiplicities of the characters ``order[0], order[1], …`` (rows permuted)."""
+        order = np.asarray(order, dtype=np.int64)
+        new_of_old = np.empty_like(order)
+        new_of_old[order] = np.arange(len(order))
+        cls = np.repeat(np.arange(len(self)), np.diff(self.indptr))
+        row = new_of_old[self.row]
+        perm = np.lexsort((self.col, row, cls))  # by class, then the new character, then j
+        return SparseMultiplicities(self.num_characters, self.orders, self.indptr, row[perm], self.col[perm],
+                                    self.val[perm])
+
+    def pattern_keys(self, *, conjugate: bool = False) -> list[bytes]:
+        """One key per character: its whole multiplicity pattern (every class), as bytes.
+
+        With ``conjugate`` the pattern of the complex-conjugate character: the multiplicity of
+        ``ζ^j`` in ``ρ̄(g)`` is that of ``ζ^{-j}`` in ``ρ(g)``. Equal keys ⇔ equal characters.
+        """
+        cls = np.repeat(np.arange(len(self)), np.diff(self.indptr))
+        col = (-self.col) % self.orders[cls] if conjugate else self.col
+        perm = np.lexsort((col, cls, self.row))  # by character, then class, then j
+        triples = np.stack([cls[perm], col[perm], self.val[perm]], axis=1)
+        bounds = np.searchsorted(self.row[perm], np.arange(self.num_characters + 1))
+        return [triples[bounds[x]:bounds[x + 1]].tobytes() for x in range(self.num_characters)]
+
+
 class OneHotMultiplicities(Sequence):
     """The multiplicities of a table of linear characters ``χ(g_c) = ζ_e^{exponents[χ, c]}``, built per class on demand.
 
@@ -346,8 +432,9 @@ class CharacterTable:
     multiplicities : one int array per class ``c``, of shape ``(num_irreps, o_c)``
         with ``o_c`` the order of the class-``c`` elements:
         ``χ(g_c) = Σ_j multiplicities[c][χ, j] exp(2πi j/o_c)`` (the eigenvalue
-        multiplicities of ``ρ_χ(g_c)``). For a table of linear characters (Abelian
-        groups) a :class:`OneHotMultiplicities` that builds each class's array on demand.
+        multiplicities of ``ρ_χ(g_c)``), built on demand from their nonzero entries
+        (:class:`SparseMultiplicities`), or for a table of linear characters (Abelian
+        groups) from the exponents (:class:`OneHotMultiplicities`).
     residuals : certificate numbers: ``multiplicity_rounding`` (largest distance
         of a multiplicity from its integer before rounding), ``orthogonality``
         (largest deviation of the exact table from the orthogonality relations,
@@ -399,7 +486,8 @@ class CharacterTable:
             full = np.zeros(e // g, dtype=np.int64)
             full[int(a[chi, cls]) // g] = 1
             return Cyclotomic.from_exponents(full, e // g)
-        m = self.multiplicities[cls][chi]
+        mult = self.multiplicities
+        m = mult.character_row(cls, chi) if isinstance(mult, SparseMultiplicities) else mult[cls][chi]
         o = len(m)
         # If every eigenvalue is an (o/s)-th root of unity, the value lives in Z[ζ_{o/s}].
         support = np.nonzero(m)[0]
@@ -443,6 +531,11 @@ class CharacterTable:
             out.flags.writeable = False
             return out
         # Conjugation reverses eigenvalues: multiplicity of ζ^j in ρ̄(g) is that of ζ^{-j} in ρ(g).
+        if isinstance(self.multiplicities, SparseMultiplicities):
+            keys = {key: x for x, key in enumerate(self.multiplicities.pattern_keys())}
+            out = np.array([keys[key] for key in self.multiplicities.pattern_keys(conjugate=True)], dtype=np.int64)
+            out.flags.writeable = False
+            return out
         mine = np.concatenate(self.multiplicities, axis=1)
         conj = np.concatenate([m[:, (-np.arange(m.shape[1])) % m.shape[1]] for m in self.multiplicities], axis=1)
         keys = {mine[x].tobytes(): x for x in range(self.num_irreps)}
@@ -697,7 +790,7 @@ def compute_character_table(G: FiniteGroup, *, seed: int = 0, method: str = "aut
     if isinstance(mult, OneHotMultiplicities):
         mult = OneHotMultiplicities(np.ascontiguousarray(mult.exponents[order]), mult.e, mult.orders)
     else:
-        mult = tuple(np.ascontiguousarray(m[order]) for m in mult)
+        mult = mult.reorder(order)
     vals = vals[order]
     table = CharacterTable(G, mult)
     degs = table.degrees
