@@ -267,6 +267,23 @@ def _used(summary) -> str:
 
 def _files_mode(args: argparse.Namespace) -> int:
     import gc
+
+    import grokcheck.checks.training._external  # noqa: F401  (torch: imported before the freeze)
+
+    # torch and the theory layer are imported (~10^6 objects that live as long as the process): keep them out
+    # of the full garbage collections the per-file reports would otherwise trigger a few times over (~0.2 s of
+    # a 50-file run); unfrozen afterwards for a caller in the same process (unless it had frozen objects itself)
+    own = gc.get_freeze_count() == 0
+    if own:
+        gc.freeze()
+    try:
+        return _analyze_files(args)
+    finally:
+        if own:
+            gc.unfreeze()
+
+
+def _analyze_files(args: argparse.Namespace) -> int:
     import time
 
     from grokcheck.checks._io import atomic_write_text, json_text
@@ -276,10 +293,6 @@ def _files_mode(args: argparse.Namespace) -> int:
     from grokcheck.numerics._blas import single_blas_thread
     from grokcheck.theory._irrep_names import irrep_names
 
-    # torch and the theory layer are imported (~10^6 objects that live as long as the process): keep them out
-    # of the later full garbage collections, which the per-file reports would otherwise trigger a few times
-    # over (~0.2 s of a 50-file run)
-    gc.freeze()
     G, paths = _group_from(args)
     for pth in paths:
         if not Path(pth).exists():
