@@ -203,3 +203,34 @@ def test_trained_stage_two_is_inconclusive_without_a_stage_one_solution():
                         artifacts={"trained.quadratic": net, "trained.quadratic.init": net})
     r = run_check(get_check("stage2.trained-risk-time"), ctx)
     assert r.verdict.value == "INCONCLUSIVE" and "never reached Stage II" in r.reason
+
+
+@pytest.mark.parametrize("law, passes", [("1/t", True), ("1/sqrt(t)", False), ("1/t^2", False), ("exp", False)])
+def test_trained_stage_two_checks_fail_on_curves_of_the_rival_laws(law, passes):
+    """The two trained Stage II checks read the run's risk curve only: on a curve of the claimed law (R ∝ 1/t) they
+    PASS, on each rival law the tolerances name (R ∝ t^(-1/2), R ∝ 1/t², exponential decay) they FAIL."""
+    from grokcheck.checks._registry import VerifyContext, get_check, run_check
+    from grokcheck.checks.claims._trained import TrainedNet
+    from grokcheck.numerics._stage2 import StageTwoDescent
+
+    G = group("C5")
+    t1, t2, xi = ideal_abelian_population(G, per_orbit=5, shared=False)
+    net = TrainedNet(theta1=t1[None], theta2=t2[None], xi=xi[None], logits=None, train_acc=np.array([1.0]),
+                     test_acc=np.array([1.0]), t_mem=np.array([0]), t_grok=np.array([0]), steps=1, eval_every=1,
+                     loss_trend=np.array([np.nan]), source=f"a synthetic risk curve, R ~ {law}")
+    t = np.concatenate([[0.0], np.geomspace(1.0, 1e7, 300)])
+    curve = {"1/t": 10.0 / np.maximum(t, 1.0), "1/sqrt(t)": 1.0 / np.sqrt(np.maximum(t, 1.0)),
+             "1/t^2": 100.0 / np.maximum(t, 1.0) ** 2, "exp": np.exp(-t / 1e6)}[law]
+    risk = np.minimum(np.log(5.0), curve)  # from the plateau at log|G|; every curve ends below ε = 1e-3
+
+    def run(r):
+        return StageTwoDescent(steps=np.arange(len(t)), t=t, a=np.log1p(t), risk=r, margin=0.5, lr=1.0,
+                               weight_decay=0.0, group_order=5)
+
+    saturating = np.maximum(risk, 0.5)  # the random-init baseline: the scale stops, R stays near 0.5
+    ctx = VerifyContext(G, budget="small", seed=0, artifacts={
+        "trained.quadratic": net, "trained.quadratic.init": net, "stage2.trained": (net, run(risk)),
+        "stage2.trained.init": (net, run(saturating)), "stage2.trained.wd": {"loss_decay_slope": 0.0}})
+    for cid in ("stage2.trained-loss-decay", "stage2.trained-risk-time"):
+        r = run_check(get_check(cid), ctx)
+        assert r.verdict.value == ("PASS" if passes else "FAIL"), (cid, law, r.measurement, r.reason)
