@@ -14,8 +14,9 @@ from grokcheck.theory._irrep_names import _fields, _squarefree, _unit_generators
 from grokcheck.theory.strategies import small_groups
 
 
-def _fields_every_unit(G) -> list[str]:
-    """The previous ``_fields``, verbatim: one Gram product per unit ``k`` of ``(Z/N)^*``."""
+def _fields_every_unit(G) -> list[tuple]:
+    """The previous ``_fields``' Galois stabilisers, one Gram product per unit ``k`` of ``(Z/N)^*``,
+    as (degree, D of a quadratic field, N)."""
     ct = G.character_table
     vals = ct.values
     w = G.class_sizes / G.order
@@ -32,26 +33,32 @@ def _fields_every_unit(G) -> list[str]:
         stab += fixed
         for x in np.nonzero(~fixed)[0]:
             moved.setdefault(int(x), (k, int(target[x])))
-    out = []
     phi = len(units)
+    described = []
     for x in range(r):
         deg = phi // int(stab[x])
-        if deg == 1:
-            out.append("Q")
-            continue
-        if deg == 2:
+        D = None
+        if deg == 2:  # the quadratic field: (χ − χ^σ)² at a class where they differ, σ a unit moving χ
             k, _ = moved[x]
             pm = G.power_map(k)
-            for c in range(G.num_classes):
-                a, b = ct.cyclotomic(x, c), ct.cyclotomic(x, int(pm[c]))
-                if a != b:
-                    d = (a - b) * (a - b)  # (c√D)², a rational integer
-                    out.append(f"Q(√{_squarefree(int(d.coeffs[0]))})")
-                    break
-            continue
-        NN = N // 2 if N % 4 == 2 else N
-        out.append(f"Q(ζ{NN})" if deg == phi else f"degree {deg} subfield of Q(ζ{NN})")
-    return out
+            diffs = (ct.cyclotomic(x, c) - ct.cyclotomic(x, int(pm[c])) for c in range(G.num_classes))
+            D = next(_squarefree(int((d * d).coeffs[0])) for d in diffs if d != d * 0)
+        described.append((deg, D, N // 2 if N % 4 == 2 else N))
+    return described
+
+
+def _described(field: str, N: int) -> tuple:
+    """``_fields``' string read back as (degree, D of a quadratic field, the cyclotomic field's N)."""
+    NN = N // 2 if N % 4 == 2 else N
+    if field == "Q":
+        return (1, None, NN)
+    if field.startswith("Q(√"):
+        return (2, int(field[3:-1]), NN)
+    if field == f"Q(ζ{NN})":
+        return (len([k for k in range(1, N + 1) if math.gcd(k, N) == 1]), None, NN)
+    deg = int(field.split()[1])
+    assert field == f"degree {deg} subfield of Q(ζ{NN})", field
+    return (deg, None, NN)
 
 
 # Cyclic groups with a cyclic or non-cyclic (Z/N)^* (N = 8, 12, 24, 60, 168 need several
@@ -66,13 +73,13 @@ _NAMED = ["C1", "C2", "C2xC2", "C113", "C60", "C8", "C12", "C5", "C3xC6", "C4xC2
 @pytest.mark.parametrize("name", _NAMED)
 def test_fields_equal_the_loop_over_every_unit_on_named_groups(name):
     G = group(name)
-    assert _fields(G) == _fields_every_unit(G)
+    assert [_described(f, int(G.exponent)) for f in _fields(G)] == _fields_every_unit(G)
 
 
 @settings(max_examples=40, deadline=None)
 @given(small_groups(max_order=32))
 def test_fields_equal_the_loop_over_every_unit_on_small_groups(G):
-    assert _fields(G) == _fields_every_unit(G)
+    assert [_described(f, int(G.exponent)) for f in _fields(G)] == _fields_every_unit(G)
 
 
 @pytest.mark.parametrize("N", range(1, 241))
