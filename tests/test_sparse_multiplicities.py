@@ -64,3 +64,17 @@ def test_a_table_with_many_classes_of_large_order_stays_small():
     assert dense_bytes > 3e8 and stored < dense_bytes / 50  # 0.42 GB against 7 MB
     assert np.array_equal(G.character_table.degrees[:4], [1, 1, 1, 1])  # 12 linear characters first
     assert int((G.character_table.degrees ** 2).sum()) == G.order
+
+
+@settings(max_examples=20, deadline=None)
+@given(G=small_groups(max_order=32))
+def test_value_table_from_the_nonzeros_names_the_values_the_dense_arrays_name(G):
+    from grokcheck.theory._character_table import CharacterTable
+
+    ct = G.character_table
+    if not isinstance(ct.multiplicities, SparseMultiplicities):  # Abelian: the exponents' own route
+        return
+    ids, keys = ct.value_table()
+    ids_d, keys_d = CharacterTable(G, tuple(_dense(ct))).value_table()
+    assert [keys[i] for i in ids.ravel()] == [keys_d[i] for i in ids_d.ravel()]
+    assert len(keys) == len(set(keys))  # one key per distinct value

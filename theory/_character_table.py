@@ -574,6 +574,8 @@ class CharacterTable:
             uniq, inv = np.unique(a, return_inverse=True)
             keys = [root_key(e, int(v)) for v in uniq]
             ids = inv.reshape(a.shape)
+        elif isinstance(self.multiplicities, SparseMultiplicities):
+            ids, keys = self._sparse_value_ids()
         else:
             ids = np.empty((self.num_irreps, k), dtype=np.int64)
             index: dict = {}
@@ -599,6 +601,36 @@ class CharacterTable:
                 merged.append(key)
             remap[i] = index[key]
         return remap[ids], merged
+
+    def _sparse_value_ids(self) -> tuple[np.ndarray, list]:
+        """:meth:`value_table`'s ``(ids, keys)`` read from the nonzero multiplicities: one key per distinct
+        pattern of a class, without building the class's dense array."""
+        from grokcheck.theory._gap_format import key_from_multiplicities
+
+        mult: SparseMultiplicities = self.multiplicities
+        r = self.num_irreps
+        ids = np.empty((r, len(mult)), dtype=np.int64)
+        index: dict = {}
+        keys: list = []
+        for c in range(len(mult)):
+            a, b = mult.indptr[c], mult.indptr[c + 1]
+            rows, cols, vals = mult.row[a:b], mult.col[a:b], mult.val[a:b]
+            o = int(mult.orders[c])
+            bounds = np.searchsorted(rows, np.arange(r + 1))
+            local: dict = {}
+            for x in range(r):
+                lo, hi = bounds[x], bounds[x + 1]
+                pattern = (cols[lo:hi].tobytes(), vals[lo:hi].tobytes())
+                if pattern not in local:
+                    row = np.zeros(o, dtype=np.int64)
+                    row[cols[lo:hi]] = vals[lo:hi]
+                    key = key_from_multiplicities(o, row)
+                    if key not in index:
+                        index[key] = len(keys)
+                        keys.append(key)
+                    local[pattern] = index[key]
+                ids[x, c] = local[pattern]
+        return ids, keys
 
     def power_map_primes(self) -> list[int]:
         """Every prime ``p`` up to the largest element order: the power maps GAP's Dixon–Schneider computes.
