@@ -645,20 +645,21 @@ class NeuronAnalysis:
             names = irrep_names(G, recognition=False)
         lab = np.arange(G.order) if element_of_label is None else np.asarray(element_of_label, dtype=np.int64)
         irreps = group_spectrum(G).irrep_rows(names, lab)
-        neurons = []
-        for i in range(sh.neurons):
-            w = int(sh.winner_orbit[i])
-            irr = sh.orbits[w][0] if w >= 0 else None
-            neurons.append({
-                "neuron": i,
-                "alive": bool(sh.alive[i]),
-                "irrep": None if irr is None else irr + 1,
-                "name": None if irr is None else names[irr].name,
-                "share": _f(sh.share[i]) if w >= 0 else None,
-                "share_out": _f(sh.share_out[i]) if w >= 0 else None,
-                "single_irrep": bool(sh.single[i]),
-                "strength": _f(sh.strength[i]),
-            })
+        # the columns as Python lists first (one conversion each), then one dict per neuron
+        first = [o[0] for o in sh.orbits]
+        irr = [first[w] if w >= 0 else None for w in sh.winner_orbit.tolist()]
+        neurons = [{
+            "neuron": i,
+            "alive": alive,
+            "irrep": None if r is None else r + 1,
+            "name": None if r is None else names[r].name,
+            "share": None if r is None else _f(share),
+            "share_out": None if r is None else _f(share_out),
+            "single_irrep": single,
+            "strength": _f(strength),
+        } for i, (r, alive, share, share_out, single, strength) in enumerate(zip(
+            irr, sh.alive.tolist(), sh.share.tolist(), sh.share_out.tolist(), sh.single.tolist(),
+            sh.strength.tolist()))]
         return {"group": {"name": self.group_name, "order": G.order}, "irreps": irreps, "neurons": neurons,
                 "summary": self.shares_summary(seed=seed, names=names)}
 

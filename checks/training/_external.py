@@ -49,6 +49,7 @@ be repaired to a group at all, e.g. untrained weights), or an array.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -448,6 +449,7 @@ def model_path_memory(n: int, *, width: int = 0, pairwise: bool = False) -> int:
     return (8 * int(width) * n * n if pairwise else 0) + 8 * 8 * n * n
 
 
+@functools.lru_cache(maxsize=1)  # a constant of the machine: read once, not once per model
 def _available_memory() -> int | None:
     """``MemTotal`` of ``/proc/meminfo`` in bytes (Linux), else ``None`` (then nothing is refused).
 
