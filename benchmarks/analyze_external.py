@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/analyze_external.py DIR/S5_seed*.pt --group S5           # one-layer MLP files
     python benchmarks/analyze_external.py DIR/S5_seed*.pt --group S5 --rounds 3
+    python benchmarks/analyze_external.py DIR/A5_seed*.pt --group A5 --repeat 10  # 4 files, each 10 times
 
 Both sides do the same work per file: read the state dict (``torch.load(weights_only=True)``),
 form the neurons' left/right responses ``u = W_x W[:e]``, ``v = W_y W[e:]``, evaluate the model on
@@ -84,7 +85,11 @@ def main() -> None:
     ap.add_argument("files", nargs="+")
     ap.add_argument("--group", required=True)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="list the files this many times on both sides: steadier per-model figures for a handful of "
+                         "files (a few ms each are within the machine's noise)")
     args = ap.parse_args()
+    args.files = list(args.files) * max(1, args.repeat)
 
     import json
     import tempfile
