@@ -26,7 +26,9 @@ __all__ = [
     "atomic_write_via",
     "json_safe",
     "json_text",
+    "json_text_shared",
     "remove_stale_temp_files",
+    "shared_placeholder",
 ]
 
 #: The part of a temporary file's name that marks it as ours.
@@ -78,6 +80,29 @@ def json_text(obj, *, indent: int | None = None) -> str:
         return json.dumps(obj, allow_nan=False, indent=indent, default=_plain)
     except (ValueError, TypeError):
         return json.dumps(json_safe(obj), allow_nan=False, indent=indent)
+
+
+def json_text_shared(obj, shared: dict) -> str:
+    """:func:`json_text` of ``obj`` (compact) in which some values are the placeholder strings keyed in ``shared``:
+    each ``shared[placeholder]`` is encoded once and put where the placeholder stands, every time it stands.
+
+    The text is :func:`json_text` of ``obj`` with the values put back (the same bytes): the same
+    large value listed under many entries (a group's characters under each of 50 models) is
+    encoded once instead of 50 times. Placeholders are made by :func:`shared_placeholder`, so
+    no other string of ``obj`` can be taken for one.
+    """
+    text = json_text(obj)
+    for ph, value in shared.items():
+        text = text.replace(json.dumps(ph), json_text(value))
+    return text
+
+
+def shared_placeholder(i: int) -> str:
+    """A placeholder string for :func:`json_text_shared`: NUL-delimited, with a random token no data holds."""
+    return f"\x00grokcheck-shared-{_SHARED_TOKEN}-{int(i)}\x00"
+
+
+_SHARED_TOKEN = secrets.token_hex(8)
 
 
 def _fsync_path(path: str | Path, *, directory: bool = False) -> None:

@@ -138,3 +138,34 @@ def test_forward_threads_follow_the_size_and_the_free_cores():
     assert 1 <= available_cores()
     own = _own_load()
     assert own >= 0.0 and math.isfinite(own)
+
+
+def test_shared_values_are_spliced_back_to_the_same_text():
+    from grokcheck.checks._io import json_text_shared, shared_placeholder
+
+    big = [[1.0, 0.0], [float("nan"), 2.5], {"a": np.float32(0.5)}]
+    ph = [shared_placeholder(i) for i in range(2)]
+    obj = {"files": [{"x": ph[0]}, {"x": ph[0], "y": ph[1]}, {"x": "a string like a placeholder: grokcheck-shared"}]}
+    full = {"files": [{"x": big}, {"x": big, "y": (1, 2)}, obj["files"][2]]}
+    assert json_text_shared(obj, {ph[0]: big, ph[1]: (1, 2)}) == json_text(full)
+    assert ph[0] != ph[1] and json.dumps(ph[1]) not in json.dumps(ph[0])  # no placeholder is part of another
+
+
+def test_cli_json_equals_the_plain_encoding_of_the_report(tmp_path, monkeypatch, capsys):
+    import grokcheck.checks.cli.analyze as cli_analyze
+    from grokcheck.checks.cli import main
+
+    seen = {}
+    original = cli_analyze._compact_json
+
+    def spy(out, reports):
+        seen["plain"] = json_text(out)
+        return original(out, reports)
+
+    monkeypatch.setattr(cli_analyze, "_compact_json", spy)
+    paths = [str(_onelayer_file(tmp_path, 6, s)[0]) for s in range(3)]
+    assert main(["analyze", *paths, paths[0], "--format", "onelayer-mlp", "S3", "--json"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == seen["plain"]
+    files = json.loads(printed)["files"]
+    assert files[3]["irreps"] == files[0]["irreps"] and len(files[0]["irreps"]) == 3  # S3's three irreps, each place

@@ -347,7 +347,7 @@ def _analyze_files(args: argparse.Namespace) -> int:
         atomic_write_text(path / "analysis.json", json_text(out, indent=2) + "\n")  # indented for reading
     if args.json:
         # compact: the C encoder (an indent makes json use its pure-Python one, ~10 ms per released model)
-        print(json_text(out))
+        print(_compact_json(out, reports))
         return 0
     _print_text(reports, aggregate)
     if attributions is not None:
@@ -357,6 +357,27 @@ def _analyze_files(args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {Path(args.out) / 'analysis.json'}")
     return 0
+
+
+def _compact_json(out: dict, reports) -> str:
+    """``json_text(out)``, the ``irreps`` rows of models with the same group, names and labelling encoded once.
+
+    Those rows list every irrep's character per model label (113 × 113 complex values a C113 file): the same
+    value under each of many models, encoded once and put back in each place (the same text)."""
+    import numpy as np
+
+    from grokcheck.checks._io import json_text_shared, shared_placeholder
+
+    shared: dict = {}
+    slot: dict = {}
+    files = []
+    for rep, js in reports:  # the reports hold their groups and names: the ids stay theirs
+        key = (id(rep.group), tuple(map(id, rep.names)), np.asarray(rep.element_of_label).tobytes())
+        if key not in slot:
+            slot[key] = shared_placeholder(len(slot))
+            shared[slot[key]] = js["irreps"]
+        files.append(dict(js, irreps=slot[key]))
+    return json_text_shared(dict(out, files=files), shared)
 
 
 def _aggregate(files: list[dict]) -> dict:
