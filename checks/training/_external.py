@@ -289,9 +289,10 @@ def _onelayer(state, path, group, ed, device) -> ExternalModel:
         # pairs (a, b), a in rows, row-major: broadcast u[a] + v[b] (the same sums as gathering both operands
         # of every pair, bit for bit, at half the cost)
         rows = rows.to(ue.device)
-        pre = ue[rows][:, None, :] + ve[None, :, :]
-        pre = (pre if be is None else pre + be).reshape(-1, ue.shape[1])
-        out = torch.relu(pre) @ WUe
+        pre = ue[rows][:, None, :] + ve[None, :, :]  # a fresh tensor: the bias and the ReLU act on it in place
+        if be is not None:
+            pre += be
+        out = pre.relu_().reshape(-1, ue.shape[1]) @ WUe
         return out if bUe is None else out + bUe
 
     def neurons():
