@@ -77,3 +77,22 @@ def test_package_and_readme_never_point_outside_the_project():
                                     for p in (root / d).rglob("*.py")]
     offenders = [str(p.relative_to(root)) for p in files if any(o in p.read_text() for o in outside)]
     assert not offenders, offenders
+
+
+def test_readme_counts_are_those_of_the_command_it_shows(tmp_path):
+    """The README's Q8 counts (of `grokcheck verify Q8 --budget small`) are what the command reports now
+    (~8 s; in the default tier so that a new check cannot leave the README's first screen stale)."""
+    import json
+
+    from grokcheck.checks.cli import main
+
+    assert main(["verify", "Q8", "--budget", "small", "--out", str(tmp_path / "v"), "--quiet"]) == 0
+    counts = json.loads((tmp_path / "v" / "report.json").read_text())["counts"]
+    text = " ".join((DOCS.parent / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"On Q8: (\d+) PASS, (\d+) expected FAIL .*?, (\d+) INCONCLUSIVE .*?, (\d+) NOT APPLICABLE", text)
+    assert m, "the README's sentence of Q8 counts"
+    g = counts["group"]
+    assert [int(x) for x in m.groups()] == [g["PASS"], g["expected FAIL"], g["INCONCLUSIVE"], g["NOT APPLICABLE"]]
+    m2 = re.search(r"diagonal nets: (\d+) PASS, (\d+) expected FAIL, (\d+) NOT APPLICABLE\)", text)
+    gi = counts["group_independent"]
+    assert m2 and [int(x) for x in m2.groups()] == [gi["PASS"], gi["expected FAIL"], gi["NOT APPLICABLE"]]
