@@ -39,6 +39,7 @@ import numpy as np
 from grokcheck.errors import CertificationError
 from grokcheck.theory._cyclotomic import Cyclotomic
 from grokcheck.theory._finite_group import FiniteGroup
+from grokcheck.theory._integers import is_prime
 
 __all__ = ["CharacterTable", "compute_character_table", "exact_to_floats", "orthogonality_residual"]
 
@@ -641,7 +642,7 @@ class CharacterTable:
         class by class.
         """
         top = int(np.max(self.group.class_orders))
-        return [p for p in range(2, top + 1) if all(p % d for d in range(2, math.isqrt(p) + 1))]
+        return [p for p in range(2, top + 1) if is_prime(p)]
 
     def display_power_map_primes(self) -> list[int]:
         """The primes :meth:`display` prints by default: what GAP's ``Display(CharacterTable(G))`` shows.

@@ -53,6 +53,7 @@ def _matrix_json(m) -> list:
 def _power_map_primes(spec: str, ct) -> list[int] | None:
     """The primes of ``--power-maps`` (``None``: GAP's default rows)."""
     from grokcheck.errors import InvalidInputError
+    from grokcheck.theory._integers import is_prime
 
     spec = spec.strip().lower()
     if spec == "auto":
@@ -68,7 +69,7 @@ def _power_map_primes(spec: str, ct) -> list[int] | None:
         primes = sorted({int(t) for t in spec.split(",") if t.strip()})
     except ValueError:
         primes = []
-    if not primes or any(p < 2 or any(p % d == 0 for d in range(2, int(p**0.5) + 1)) for p in primes):
+    if not primes or not all(is_prime(p) for p in primes):
         raise InvalidInputError(
             f"--power-maps {spec!r}: give auto, all, divisors, none, or primes separated by commas (e.g. 2,3)",
             option="--power-maps",
