@@ -48,7 +48,7 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import MAX_ORDER, FiniteGroup, cayley_levels
-from grokcheck.theory._integers import divisors, factorize, is_prime
+from grokcheck.theory._integers import divisors, factorize
 
 __all__ = ["identify", "isomorphism", "isomorphism_on_generators", "abelian_invariants"]
 
@@ -246,7 +246,7 @@ def _semidirect_factors(n: int, sig: Counter):
 def _single_factors(n: int, k: int, sig: tuple) -> list:
     """Non-Abelian named factors whose order divides n, whose class number divides k and whose signature
     is a sub-multiset of ``sig`` (the classes of the factor times the identity), in preference order."""
-    from grokcheck.theory._names import _Factor, _factor_order
+    from grokcheck.theory._names import _Factor, _factor_order, _family_members
 
     have = Counter(sig)
     out = [_Factor(x, 0) for x in ("Q8", "F21", "F20")]
@@ -254,22 +254,16 @@ def _single_factors(n: int, k: int, sig: tuple) -> list:
     out += [_Factor("D", d) for d in divs if d >= 3 and n % (2 * d) == 0 and have[(d, 2)]]  # the rotation r
     out += [_Factor("Dic", d) for d in divs if d >= 2 and n % (4 * d) == 0 and have[(2 * d, 2)]]  # the generator a
     sizes = {c for _, c in sig}
-    for fam, lo in (("S", 3), ("A", 4)):
-        d = lo
-        while _factor_order(_Factor(fam, d)) <= n:
-            out.append(_Factor(fam, d))
-            d += 1
+    out += _family_members("S", n, 3)
+    out += _family_members("A", n, 4)
     for fam in ("SL", "GL", "PSL"):
-        p = 2
-        while _factor_order(_Factor(fam, p)) <= n:
+        for f in _family_members(fam, n):
             # classes: SL p + 4, PSL (p + 5)/2, GL p² − 1 (p odd); for p ≥ 5 a split semisimple class of
             # size p(p + 1): both are checked before the group is built for its signature
+            p = f.param
             classes = {"SL": p + 4, "PSL": (p + 5) // 2, "GL": p * p - 1}[fam] if p > 2 else 3
             if k % classes == 0 and (p < 5 or p * (p + 1) in sizes):
-                out.append(_Factor(fam, p))
-            p += 1
-            while not is_prime(p):
-                p += 1
+                out.append(f)
     out += list(_semidirect_factors(n, have))
     keep = []
     for f in out:

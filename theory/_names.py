@@ -762,6 +762,22 @@ def group(name: str) -> FiniteGroup:
     return _build_memo(factors) if order <= _MEMO_ORDER else _build(factors)
 
 
+def _family_members(fam: str, max_order: int, start: int | None = None):
+    """The factors of one family by increasing parameter while their order is ≤ ``max_order``.
+
+    ``Sn``/``An`` step through every ``n`` (from ``start``, default 1), ``SL``/``GL``/``PSL(2,p)``
+    through the primes ``p`` (from ``start``, default 2). Orders grow with the parameter, so the
+    first one too large ends the list.
+    """
+    prime = fam in ("SL", "GL", "PSL")
+    x = (2 if prime else 1) if start is None else start
+    while _factor_order(_Factor(fam, x)) <= max_order:
+        yield _Factor(fam, x)
+        x += 1
+        while prime and not is_prime(x):
+            x += 1
+
+
 def named_factors(max_order: int) -> tuple[tuple[str, int, bool, str], ...]:
     """Every single-factor name of order ≤ ``max_order``, as ``(name, order, is_abelian, family)``.
 
@@ -776,18 +792,8 @@ def named_factors(max_order: int) -> tuple[tuple[str, int, bool, str], ...]:
     out += [_Factor("D", n) for n in range(1, max_order // 2 + 1)]
     out += [_Factor("Dic", n) for n in range(1, max_order // 4 + 1)]
     out += [_Factor(f, 0) for f in ("Q8", "F20", "F21")]
-    for fam in ("S", "A"):
-        n = 1
-        while _factor_order(_Factor(fam, n)) <= max_order:
-            out.append(_Factor(fam, n))
-            n += 1
-    for fam in ("SL", "GL", "PSL"):
-        p = 2
-        while _factor_order(_Factor(fam, p)) <= max_order:
-            out.append(_Factor(fam, p))
-            p += 1
-            while not is_prime(p):
-                p += 1
+    for fam in ("S", "A", "SL", "GL", "PSL"):
+        out += _family_members(fam, max_order)
     rank = {fam: i for i, fam in enumerate(FAMILIES)}
     out = [f for f in out if _factor_order(f) <= max_order]
     out.sort(key=lambda f: (_factor_order(f), rank[f.family], f.param))
