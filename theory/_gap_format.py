@@ -290,12 +290,7 @@ def key_complex(key) -> complex:
 
 @lru_cache(maxsize=65536)
 def _coefficients(N: int, coeffs: tuple[int, ...]) -> tuple[int, tuple[tuple[int, int], ...]]:
-    acc: dict[int, int] = {}
-    for j, m in enumerate(coeffs):
-        if m:
-            for k, c in root_in_basis(N, j):
-                acc[k] = acc.get(k, 0) + int(m) * c
-    return _reduce_conductor(N, acc)
+    return key_from_multiplicities(N, coeffs)
 
 
 def gap_coefficients(z: Cyclotomic) -> tuple[int, tuple[tuple[int, int], ...]]:
