@@ -73,11 +73,7 @@ def li2_energy(G, w, *, method: str = "convolution") -> np.ndarray:
     g = G.order
     w = np.asarray(w, dtype=np.float64)
     if method == "table":
-        X, Y = table_inputs(G)
-        Yt = Y - Y.mean(axis=0, keepdims=True)
-        s = (w @ X.T) ** 2
-        z = s @ Yt
-        return 0.5 * np.sum(z * z, axis=-1)
+        return _sample_energy(*table_inputs(G), w)
     if method != "convolution":
         raise ValueError(f"method must be 'table' or 'convolution', got {method!r}")
     c = _conv(G, w[..., :g], w[..., g:])
@@ -227,8 +223,12 @@ def empirical_energy(X, Y, W) -> np.ndarray:
     norms = np.linalg.norm(W, axis=-1, keepdims=True)
     if np.any(norms == 0):
         raise NumericalFailure("empirical_energy: a hidden node has zero weights (its energy is undefined)")
-    Yt = Y - Y.mean(axis=0, keepdims=True)
-    z = (((W / norms) @ X.T) ** 2) @ Yt
+    return _sample_energy(X, Y, W / norms)
+
+
+def _sample_energy(X, Y, w) -> np.ndarray:
+    """``½‖Ỹᵀ(Xw)²‖²`` over the rows of ``w`` ``(..., d)`` (as given, not normalised), ``Y`` centred here."""
+    z = ((w @ X.T) ** 2) @ _center(Y)
     return 0.5 * np.sum(z * z, axis=-1)
 
 
