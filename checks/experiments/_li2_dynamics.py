@@ -308,8 +308,6 @@ def _semi_model(acc_gap: float, energy_gap: float):
     return simulate
 
 
-
-
 SEMI_DESIGN = Design(
     claim=Model("semi-grokking", f"large lr: test accuracy {SEMI_ACC_GAP:g} lower and node energy "
                                  f"{SEMI_ENERGY_GAP:.0%} higher than small lr", _semi_model(SEMI_ACC_GAP, SEMI_ENERGY_GAP)),
@@ -452,6 +450,12 @@ def _time_noise(x_key, by_level=lambda settings, results: results):
     return measured
 
 
+def _time_stated(settings):
+    """Grok at a tenth of the budget at the middle level (300 of 3000 steps at the middle η: the full η
+    proxy's measured order), a 10% spread between seeds."""
+    return {"t_mid": 0.1 * float(settings["steps"]), "sd": 0.1}
+
+
 def _time_figure(path, settings, results, x_key, title):
     import matplotlib
 
@@ -490,7 +494,7 @@ def _time_figure(path, settings, results, x_key, title):
 
 
 def _time_shortfall(kept, xs, T, steps, what):
-    n_kept = int(np.sum(kept)) if kept is not None else 0
+    n_kept = int(np.sum(kept))
     if n_kept >= 3:
         return None
     per = ", ".join(f"{x:g}: {int(np.isfinite(t).sum())}/{t.size}" for x, t in zip(xs, T))
@@ -582,17 +586,11 @@ def _wd_analyze(settings, results, ctx):
                    n_seeds=len(seeds), decide="more seeds or a wider η range (the interval straddles a band edge)")
 
 
-def _wd_stated(settings):
-    """Grok at 300 steps at the middle η (the full proxy's measured order) with a 10% spread between seeds."""
-    return {"t_mid": 0.1 * float(settings["steps"]), "sd": 0.1}
-
-
-
 WD_DESIGN = Design(
     claim=Model("t ∼ 1/η", "log grok time falls with slope −1 in log η", _censored_model(-1.0, "weight_decays")),
     rivals=(Model("no effect", "grok time independent of η (slope 0)", _censored_model(0.0, "weight_decays")),
             Model("t ∼ 1/η²", "slope −2", _censored_model(-2.0, "weight_decays"))),
-    noise=_time_noise("weight_decays", _wd_results_by_level), stated_noise=_wd_stated,
+    noise=_time_noise("weight_decays", _wd_results_by_level), stated_noise=_time_stated,
     enlarge=more_seeds, enlarge_words=more_seeds_words, n_sims=200)
 
 WD_SETTING = {
@@ -683,17 +681,12 @@ def _width_analyze(settings, results, ctx):
                    n_seeds=len(seeds), decide="more seeds (the interval contains 0)")
 
 
-def _width_stated(settings):
-    """Grok at a tenth of the budget at the middle width, a 10% spread between seeds."""
-    return {"t_mid": 0.1 * float(settings["steps"]), "sd": 0.1}
-
-
 WIDTH_DESIGN = Design(
     claim=Model("large K slows grokking", f"log grok time rises with slope {WIDTH_CLAIM_SLOPE:g} in log K",
                 _censored_model(WIDTH_CLAIM_SLOPE, "widths")),
     rivals=(Model("K has no effect", "grok time independent of K (slope 0)", _censored_model(0.0, "widths")),
             Model("large K speeds grokking", f"slope −{WIDTH_CLAIM_SLOPE:g}", _censored_model(-WIDTH_CLAIM_SLOPE, "widths"))),
-    noise=_time_noise("widths"), stated_noise=_width_stated,
+    noise=_time_noise("widths"), stated_noise=_time_stated,
     enlarge=more_seeds, enlarge_words=more_seeds_words, n_sims=200)
 
 WIDTH_SETTING = {
