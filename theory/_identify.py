@@ -74,26 +74,27 @@ def abelian_invariants(G) -> tuple[int, ...]:
     From the counts ``#{g : g^{p^k} = 1} = p^{Σ_i min(k, e_i)}`` of each primary part, read off
     the classes (element order and size), so a :class:`~grokcheck.theory.PermutationGroup` works too.
     """
-    n = G.order
     orders, sizes = np.asarray(G.class_orders), np.asarray(G.class_sizes)
+    return _invariants_from_counts(G.order, lambda q: int(sizes[q % orders == 0].sum()))
+
+
+def _invariants_from_counts(n: int, count) -> tuple[int, ...]:
+    """Invariant factors of an Abelian group of order ``n`` from ``count(q) = #{x : x^q = 1}`` at prime powers ``q``."""
     primary: list[list[int]] = []
     for p, e in factorize(n).items():
         # r_k = number of cyclic p-factors of order ≥ p^k = log_p(#order | p^k) − log_p(#order | p^{k-1})
-        logs = [0]
-        for k in range(1, e + 1):
-            cnt = int(sizes[p**k % orders == 0].sum())
-            logs.append(round(math.log(cnt, p)))
-        ranks = [logs[k] - logs[k - 1] for k in range(1, e + 1)]
-        exps = []
-        for k in range(1, e + 1):
-            more = ranks[k] if k < e else 0
-            exps += [k] * (ranks[k - 1] - more)
-        primary.append(sorted(p**x for x in exps))
+        logs = [0] + [round(math.log(count(p**k), p)) for k in range(1, e + 1)]
+        ranks = [logs[k] - logs[k - 1] for k in range(1, e + 1)] + [0]
+        primary.append(sorted(p**k for k in range(1, e + 1) for _ in range(ranks[k - 1] - ranks[k])))
+    return _invariant_factors(primary)
+
+
+def _invariant_factors(primary) -> tuple[int, ...]:
+    """Invariant factors from the primary parts (one ascending list of prime powers per prime)."""
     width = max((len(x) for x in primary), default=0)
     inv = [1] * width
     for ps in primary:
-        ps = [1] * (width - len(ps)) + ps
-        inv = [a * b for a, b in zip(inv, ps)]
+        inv = [a * b for a, b in zip(inv, [1] * (width - len(ps)) + list(ps))]
     return tuple(d for d in inv if d > 1)
 
 
@@ -295,15 +296,7 @@ def _large(name: str):
 def _abelian_groups(n: int) -> list[tuple[int, ...]]:
     """Invariant factors of every Abelian group of order n."""
     per_prime = [[[p**x for x in sorted(part)] for part in _partitions(e)] for p, e in factorize(n).items()]
-    out = []
-    for combo in itertools.product(*per_prime):
-        width = max((len(c) for c in combo), default=0)
-        inv = [1] * width
-        for c in combo:
-            c = [1] * (width - len(c)) + c
-            inv = [a * b for a, b in zip(inv, c)]
-        out.append(tuple(d for d in inv if d > 1))
-    return out
+    return [_invariant_factors(combo) for combo in itertools.product(*per_prime)]
 
 
 def _candidates(n: int, k: int, sig: tuple) -> list[list]:

@@ -49,7 +49,6 @@ order is outside the catalogue.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +57,7 @@ import numpy as np
 
 from grokcheck.errors import GroupInputError
 from grokcheck.theory._finite_group import FiniteGroup, _closure, check_cayley_table
+from grokcheck.theory._identify import _invariants_from_counts
 from grokcheck.theory._integers import factorize
 
 __all__ = [
@@ -633,23 +633,9 @@ def _quotient_invariants(G: FiniteGroup, K: np.ndarray) -> tuple[int, ...]:
 
     From ``#{gK : (gK)^{p^e} = K} = p^{Σ_i min(e, e_i)}`` for each prime ``p`` of ``|G/K|``.
     """
-    q = G.order // int(K.sum())
-    primary = []
-    for p in factorize(q):
-        top = 0
-        while q % p ** (top + 1) == 0:
-            top += 1
-        logs = [0]
-        for e in range(1, top + 1):
-            cnt = int(K[G.power(np.arange(G.order), p**e)].sum()) // int(K.sum())
-            logs.append(round(math.log(cnt, p)))
-        ranks = [logs[e] - logs[e - 1] for e in range(1, top + 1)] + [0]  # ranks[e-1]: factors of order ≥ p^e
-        primary.append(sorted(p**e for e in range(1, top + 1) for _ in range(ranks[e - 1] - ranks[e])))
-    width = max((len(x) for x in primary), default=0)
-    inv = [1] * width
-    for ps in primary:
-        inv = [a * b for a, b in zip(inv, [1] * (width - len(ps)) + ps)]
-    return tuple(d for d in inv if d > 1)
+    size = int(K.sum())
+    ar = np.arange(G.order)
+    return _invariants_from_counts(G.order // size, lambda q: int(K[G.power(ar, q)].sum()) // size)
 
 
 def _invariants(G: FiniteGroup) -> tuple:
