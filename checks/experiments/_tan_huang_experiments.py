@@ -135,8 +135,9 @@ _COMMON = {
 }
 
 
-def _budgets(extra: dict | None = None) -> dict:
-    return {b: {**v, **(extra or {})} for b, v in _COMMON.items()}
+def _budgets(extra: dict | None = None, per_budget: dict | None = None) -> dict:
+    """The common budgets with ``extra`` settings (and ``per_budget`` overrides, ``{budget: settings}``)."""
+    return {b: {**v, **(extra or {}), **((per_budget or {}).get(b, {}))} for b, v in _COMMON.items()}
 
 
 # --------------------------------------------------------------------------- logging
@@ -192,11 +193,14 @@ class CommuteLogger:
 # --------------------------------------------------------------------------- cells
 
 
-def _cells_for(arms):
+def _cells_for(arms, overrides: dict | None = None):
+    """One cell per arm, on the same seeds (arms are paired by seed); ``overrides`` maps an arm to the
+    settings it changes (e.g. ``{"no_decay": {"weight_decay": 0.0}}``)."""
     def cells(settings, ctx):
         spec = {k: v for k, v in settings.items() if k != "seeds"}
         seeds = tuple(range(int(settings["seeds"])))
-        return [Cell(key=arm, spec={**spec, "arm": arm}, seeds=seeds) for arm in arms]
+        return [Cell(key=arm, spec={**spec, "arm": arm, **(overrides or {}).get(arm, {})}, seeds=seeds)
+                for arm in arms]
 
     return cells
 
@@ -657,8 +661,6 @@ def _draw_times(noise, rng):
     return tm, tg
 
 
-
-
 # claim 1: where t_commute falls between t_mem and t_grok with perturbation
 
 def _commute_noise(settings, results):
@@ -794,10 +796,12 @@ def _proxy(b, *extra):
                  "embeddings at (0.5, 0.4), σ = 0.4", *extra)
 
 
-def _settings(*extra):
-    return {"small": _proxy("small", *extra), "full": _proxy("full", *extra),
-            "paper": Setting("paper", "Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight "
-                                      "decay 1, noise λ = (0.5, 0.4) on the token embeddings")}
+_PAPER = ("Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, noise λ = (0.5, 0.4) "
+          "on the token embeddings")
+
+
+def _settings(*extra, paper: str = _PAPER):
+    return {"small": _proxy("small", *extra), "full": _proxy("full", *extra), "paper": Setting("paper", paper)}
 
 
 # --------------------------------------------------------------------------- registration

@@ -56,25 +56,25 @@ import math
 import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
-from grokcheck.checks.experiments._rivals import Design, Model, Setting, more_seeds, more_seeds_words
-from grokcheck.checks.experiments._study import (Cell, Experiment, Outcome, first_crossing, inconclusive, t_interval,
-                                                 welch_interval)
+from grokcheck.checks.experiments._rivals import Design, Model, more_seeds, more_seeds_words
+from grokcheck.checks.experiments._study import Experiment, Outcome, first_crossing, inconclusive, t_interval, welch_interval
 from grokcheck.checks.experiments._tan_huang_experiments import (
-    _COMMON,
     DECADE_TOL,
     GROKKED,
     SOURCE,
     STATED_TIMES,
     TIME_FLOOR,
     _axes,
+    _budgets,
+    _cells_for,
     _curve,
     _draw_times,
     _eval_steps,
-    _proxy,
     _rise,
     _run_arm,
     _save,
     _sd,
+    _settings,
     _times_noise,
 )
 
@@ -202,22 +202,8 @@ def _loggers(parts, *, information: bool = False):
     return make if parts else None
 
 
-def _arm_cells(arms):
-    """One cell per ``(key, arm, overrides)``: the same seeds, so arms are paired by seed."""
-    def cells(settings, ctx):
-        spec = {k: v for k, v in settings.items() if k != "seeds"}
-        seeds = tuple(range(int(settings["seeds"])))
-        return [Cell(key=key, spec={**spec, "arm": arm, **over(settings)}, seeds=seeds) for key, arm, over in arms]
-
-    return cells
-
-
-def _no_decay(settings):
-    return {"weight_decay": 0.0}
-
-
-def _same(settings):
-    return {}
+#: the λ = 0 arm: the plain arm's training without weight decay
+_NO_DECAY = {"no_decay": {"weight_decay": 0.0}}
 
 
 def _rows(results, key):
@@ -761,15 +747,6 @@ FIG2_DESIGN = Design(
 # --------------------------------------------------------------------------- budgets, settings, registration
 
 
-def _budgets(extra: dict | None = None, per_budget: dict | None = None) -> dict:
-    """The sibling module's budgets with ``extra`` settings (and per-budget overrides)."""
-    return {b: {**v, **(extra or {}), **((per_budget or {}).get(b, {}))} for b, v in _COMMON.items()}
-
-
-def _settings(paper: str, *extra):
-    return {"small": _proxy("small", *extra), "full": _proxy("full", *extra), "paper": Setting("paper", paper)}
-
-
 _LAMBDA0 = "a λ = 0 arm (no weight decay, same initialisation and split) that the paper does not run"
 
 TANHUANG_MID_ED_PREDICT = Experiment(
@@ -781,14 +758,15 @@ TANHUANG_MID_ED_PREDICT = Experiment(
     source=f"{SOURCE}, Section 5.2, Definitions 5.3–5.4 and Figures 10–11",
     # a 10-step grid at full: the proxy memorises by step ~100, so a coarser grid has ≤ 3 points before t_mem
     budgets=_budgets(per_budget={"full": {"eval_every": 10}}),
-    cells=_arm_cells((("plain", "plain", _same), ("no_decay", "no_decay", _no_decay))),
+    cells=_cells_for(("plain", "no_decay"), _NO_DECAY),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=True),
     analyze=_analyze_predict,
     decision_rule=DECISION_PREDICT,
     design=PREDICT_DESIGN,
-    setting=_settings("Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, MID/ED at "
-                      "σ = 0.4 over every training batch, with a λ = 0 arm for the runs that do not grok",
-                      _LAMBDA0 + " as the non-grokking runs; the paper shows grokking runs only"),
+    setting=_settings(_LAMBDA0 + " as the non-grokking runs; the paper shows grokking runs only",
+                      paper="Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, "
+                            "MID/ED at σ = 0.4 over every training batch, with a λ = 0 arm for the runs that do not "
+                            "grok"),
 )
 
 TANHUANG_ABELIAN_LOGITS = Experiment(
@@ -799,14 +777,14 @@ TANHUANG_ABELIAN_LOGITS = Experiment(
            "split."),
     source=f"{SOURCE}, Section 4.2 and Figure 7 (abelian test on logits)",
     budgets=_budgets(),
-    cells=_arm_cells((("plain", "plain", _same), ("perturbed", "perturbed", _same))),
+    cells=_cells_for(("plain", "perturbed")),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False, loggers=_loggers(("logits",))),
     analyze=_analyze_logits,
     decision_rule=DECISION_LOGITS,
     design=LOGITS_DESIGN,
-    setting=_settings("Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, perturbed "
-                      "training λ = (0.5, 0.4) on the token embeddings",
-                      "the logit distance divided by the mean logit norm (the paper plots the raw distance)"),
+    setting=_settings("the logit distance divided by the mean logit norm (the paper plots the raw distance)",
+                      paper="Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, "
+                            "perturbed training λ = (0.5, 0.4) on the token embeddings"),
 )
 
 TANHUANG_PERTURBATION_ERROR = Experiment(
@@ -817,14 +795,14 @@ TANHUANG_PERTURBATION_ERROR = Experiment(
            "the weight norm does not decay."),
     source=f"{SOURCE}, Section 3.1, Lemma 3.1 and Figure 2",
     budgets=_budgets({"pe_sigma": PE_SIGMA, "sharpness_samples": SHARPNESS_SAMPLES}),
-    cells=_arm_cells((("plain", "plain", _same), ("no_decay", "no_decay", _no_decay))),
+    cells=_cells_for(("plain", "no_decay"), _NO_DECAY),
     run_cell=lambda cell, ctx: _run_arm(cell, ctx, information=False, loggers=_loggers(("perturbation", "sharpness"))),
     analyze=_analyze_fig2,
     decision_rule=DECISION_FIG2,
     design=FIG2_DESIGN,
-    setting=_settings("Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, noise "
-                      "σ = 0.04 on the token embeddings, with a λ = 0 arm",
-                      _LAMBDA0 + ": the paper's explanation (Lemma 3.1) predicts no fall there",
+    setting=_settings(_LAMBDA0 + ": the paper's explanation (Lemma 3.1) predicts no fall there",
                       "the perturbation error's noise on the one-hot input at the paper's σ = 0.04 (the transformer "
-                      "takes it on the token embeddings)"),
+                      "takes it on the token embeddings)",
+                      paper="Nanda et al.'s one-layer transformer on C113 at 30%, AdamW lr 1e-3, weight decay 1, "
+                            "noise σ = 0.04 on the token embeddings, with a λ = 0 arm"),
 )
