@@ -96,7 +96,6 @@ PE_SIGMA = 0.04
 SHARPNESS_SAMPLES = 16
 
 PREDICT_METRICS = ("mid", "ed")
-FIG2_METRICS = ("perturbation_error", "sharpness", "weight_norm")
 
 
 # --------------------------------------------------------------------------- logging
@@ -192,14 +191,14 @@ class FigureLogger:
 # --------------------------------------------------------------------------- shared pieces
 
 
-def _loggers(parts, *, information: bool = False):
+def _loggers(parts):
     """The ``loggers`` hook of ``_run_arm``: a :class:`FigureLogger` with ``parts`` (and ``weight_norm``)."""
     def make(task, sp, steps, ctx):
         fl = FigureLogger(parts, sigma=float(sp.get("pe_sigma", PE_SIGMA)),
                           samples=int(sp.get("sharpness_samples", SHARPNESS_SAMPLES)), seed=ctx.seed)
         return [fl], fl.keys + ["weight_norm"]
 
-    return make if parts else None
+    return make
 
 
 #: the λ = 0 arm: the plain arm's training without weight decay
@@ -251,19 +250,16 @@ def _iv(t):
     return {"mean": t[0], "interval": [t[1], t[2]]}
 
 
-def _jitter_sd(rows, key, floor, *, until_t_mem: bool = False):
-    """The point-to-point scatter of log10 ``key`` (decades): sd of successive differences / √2.
-
-    ``until_t_mem``: only the steps up to each run's t_mem (the window a pre-memorisation rule reads;
-    its trend is counted as scatter, so the value errs large).
+def _jitter_sd(rows, key, floor):
+    """The point-to-point scatter of log10 ``key`` (decades) up to each run's t_mem: sd of successive
+    differences / √2 (the window a pre-memorisation rule reads; its trend is counted as scatter, so the
+    value errs large). Runs that did not memorise are skipped.
     """
     d = []
     for r in rows:
-        vals = r.get(key, [])
-        if until_t_mem:
-            if r.get("t_mem") is None:
-                continue
-            vals = [x for s, x in zip(r["steps"], vals) if s <= r["t_mem"]]
+        if r.get("t_mem") is None:
+            continue
+        vals = [x for s, x in zip(r["steps"], r.get(key, [])) if s <= r["t_mem"]]
         v = np.array([_log10(x, floor) for x in vals], dtype=float)
         v = v[np.isfinite(v)]
         if v.size >= 3:
@@ -386,7 +382,7 @@ def _predict_noise(settings, results):
     sd = {m: _sd([r[f"D_{m}"] - base[m] for r in ng] if len(ng) >= 2 else [r[f"D_{m}"] for r in rows], TIME_FLOOR)
           for m in PREDICT_METRICS}
     return {**times, "base": base, "sd_D": sd,
-            "jitter": {m: _jitter_sd(runs, m, METRIC_FLOOR, until_t_mem=True) for m in PREDICT_METRICS}}
+            "jitter": {m: _jitter_sd(runs, m, METRIC_FLOOR) for m in PREDICT_METRICS}}
 
 
 def _stated_predict(settings):
