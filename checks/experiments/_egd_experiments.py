@@ -59,8 +59,6 @@ import numpy as np
 
 from grokcheck.checks._registry import Verdict, regime_shortfall
 from grokcheck.checks.experiments._rivals import (
-    more_seeds,
-    more_seeds_words,
     Design,
     Magnitude,
     Model,
@@ -68,6 +66,8 @@ from grokcheck.checks.experiments._rivals import (
     censored_ratio,
     decide_bound,
     equivalence,
+    more_seeds,
+    more_seeds_words,
     proxy,
 )
 from grokcheck.checks.experiments._study import Cell, Experiment, Outcome, fit_line, inconclusive
@@ -208,7 +208,6 @@ def _toy_model(gd_slope: float, pgd_slope: float):
                                 for s in range(n)}
         return out
     return simulate
-
 
 
 TOY_DESIGN = Design(
