@@ -41,7 +41,7 @@ from grokcheck.theory._cyclotomic import Cyclotomic
 from grokcheck.theory._finite_group import FiniteGroup
 from grokcheck.theory._integers import is_prime
 
-__all__ = ["CharacterTable", "compute_character_table", "exact_to_floats", "orthogonality_residual"]
+__all__ = ["CharacterTable", "compute_character_table", "orthogonality_residual"]
 
 # Rounding eigenvalue multiplicities: their float error is ~1e-12 for the groups
 # we handle (normal eigenproblem, entries ≤ |G|); 1e-6 leaves a wide margin and
@@ -767,19 +767,6 @@ class CharacterTable:
 
     def __str__(self) -> str:
         return self.display()
-
-
-def exact_to_floats(z: Cyclotomic) -> list[float]:
-    """``[re, im]`` of an exact value without rounding noise.
-
-    A part that is exactly zero (``z`` real or purely imaginary) is ``0.0``; a
-    rational part is converted exactly; otherwise the float64 sum of the terms.
-    """
-    i = Cyclotomic.from_exponents([0, 1, 0, 0], 4)
-    re2, im2 = z + z.conjugate(), (z.conjugate() - z) * i  # 2·Re z and 2·Im z, exactly
-    re = re2.coeffs[0] / 2 if re2.is_rational else complex(z).real
-    im = im2.coeffs[0] / 2 if im2.is_rational else complex(z).imag
-    return [float(re) + 0.0, float(im) + 0.0]
 
 
 def orthogonality_residual(G: FiniteGroup, values: np.ndarray) -> float:
