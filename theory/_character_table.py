@@ -592,16 +592,9 @@ class CharacterTable:
                         keys.append(key)
                     local.append(index[key])
                 ids[:, c] = np.asarray(local, dtype=np.int64)[np.ravel(inv)]
-        # distinct keys may still repeat (two patterns, one value): merge them
-        index = {}
-        remap = np.empty(len(keys), dtype=np.int64)
-        merged: list = []
-        for i, key in enumerate(keys):
-            if key not in index:
-                index[key] = len(merged)
-                merged.append(key)
-            remap[i] = index[key]
-        return remap[ids], merged
+        # keys are distinct in every branch (canonical keys: equal values have equal keys): the exponents are
+        # distinct residues mod e, and the pattern branches index each key once, two patterns of one value included
+        return ids, keys
 
     def _sparse_value_ids(self) -> tuple[np.ndarray, list]:
         """:meth:`value_table`'s ``(ids, keys)`` read from the nonzero multiplicities: one key per distinct
