@@ -387,19 +387,37 @@ def embedding_rank(G, funcs, *, tol: float = RANK_TOLERANCE) -> dict:
 # --------------------------------------------------------------------------- ablations
 
 
+class _FiberSums:
+    """Running sums of the hidden activations over the pairs with each product ``g = a b``, from
+    which :func:`_fiber_mean` follows (fed chunk by chunk, e.g. beside :class:`_CharacterSums`)."""
+
+    def __init__(self, G):
+        import torch
+
+        self.G = G
+        self.table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
+        self.acc = None
+
+    def add(self, a, H) -> None:
+        """Add the activations ``H`` (A, n, N) (torch or numpy) of the left operands ``a`` (A,)."""
+        import torch
+
+        H = torch.as_tensor(H)
+        part = H.gather(1, _by_product(self.table, self.G.inverses, a, H.shape[-1])).sum(dim=0)  # (n, N) by product
+        self.acc = part.double() if self.acc is None else self.acc + part.double()  # float32 chunks summed in float64
+
+    def mean(self) -> np.ndarray:
+        return self.acc.numpy() / self.G.order
+
+
 def _fiber_mean(G, chunks_hidden) -> np.ndarray:
     """``(n, N)``: the mean hidden activation over the ``n`` pairs with product ``g`` (the
     projection of the hidden layer onto functions of ``a b``, before the orbit projection).
     ``chunks_hidden`` yields ``(a, H)``, ``H`` (A, n, N) torch or numpy."""
-    import torch
-
-    table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
-    acc = None
+    sums = _FiberSums(G)
     for a, H in chunks_hidden:
-        H = torch.as_tensor(H)
-        part = H.gather(1, _by_product(table, G.inverses, a, H.shape[-1])).sum(dim=0)  # (n, N) by product
-        acc = part.double() if acc is None else acc + part.double()  # float32 chunks summed in float64
-    return acc.numpy() / G.order
+        sums.add(a, H)
+    return sums.mean()
 
 
 def _orbit_projector(G, orbits) -> np.ndarray:
@@ -575,25 +593,19 @@ def attribute_model(G, *, chunks=None, names=None, net: AdditiveNet | None = Non
     With ``net`` the logits and the hidden layer's fibre means come from one forward pass over all
     pairs; the excluded losses, which need the key irreps, take a second.
     """
-    import torch
-
     orbits, chi, dims, trivial = orbit_characters(G)
     sums = _CharacterSums(G)
     hbar = None
     if chunks is None:
         if net is None:
             raise InvalidInputError("attribute_model needs the logits (chunks) or the network (net)", option="chunks")
-        want_hidden = losses
-        table = torch.tensor(np.asarray(G.table), dtype=torch.int64)
-        acc = None
-        for a, L, H in net.torch_chunks(hidden=want_hidden):
-            L = L.double()
-            sums.add(a, L)
-            if want_hidden:
-                part = H.gather(1, _by_product(table, G.inverses, a, H.shape[-1])).sum(dim=0)  # (n, N) by product
-                acc = part.double() if acc is None else acc + part.double()  # float32 chunks summed in float64
-        if want_hidden:
-            hbar = acc.numpy() / G.order
+        fibers = _FiberSums(G) if losses else None
+        for a, L, H in net.torch_chunks(hidden=losses):
+            sums.add(a, L.double())
+            if fibers is not None:
+                fibers.add(a, H)
+        if fibers is not None:
+            hbar = fibers.mean()
     else:
         for a, L in chunks:
             sums.add(a, L)
