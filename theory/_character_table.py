@@ -526,21 +526,15 @@ class CharacterTable:
         """``dual[χ]`` is the index of the complex-conjugate character ``χ̄``."""
         a = self._exponents
         if a is not None:  # χ̄ = ζ_e^{-a}
-            keys = {row.tobytes(): x for x, row in enumerate(np.ascontiguousarray(a))}
-            neg = np.ascontiguousarray((-a) % self.multiplicities.e)
-            out = np.array([keys[row.tobytes()] for row in neg], dtype=np.int64)
-            out.flags.writeable = False
-            return out
-        # Conjugation reverses eigenvalues: multiplicity of ζ^j in ρ̄(g) is that of ζ^{-j} in ρ(g).
-        if isinstance(self.multiplicities, SparseMultiplicities):
-            keys = {key: x for x, key in enumerate(self.multiplicities.pattern_keys())}
-            out = np.array([keys[key] for key in self.multiplicities.pattern_keys(conjugate=True)], dtype=np.int64)
-            out.flags.writeable = False
-            return out
-        mine = np.concatenate(self.multiplicities, axis=1)
-        conj = np.concatenate([m[:, (-np.arange(m.shape[1])) % m.shape[1]] for m in self.multiplicities], axis=1)
-        keys = {mine[x].tobytes(): x for x in range(self.num_irreps)}
-        out = np.array([keys[conj[x].tobytes()] for x in range(self.num_irreps)], dtype=np.int64)
+            mine = [row.tobytes() for row in np.ascontiguousarray(a)]
+            conj = [row.tobytes() for row in np.ascontiguousarray((-a) % self.multiplicities.e)]
+        else:  # conjugation reverses eigenvalues: multiplicity of ζ^j in ρ̄(g) is that of ζ^{-j} in ρ(g)
+            mult = self.multiplicities
+            if not isinstance(mult, SparseMultiplicities):
+                mult = SparseMultiplicities.from_dense(mult)
+            mine, conj = mult.pattern_keys(), mult.pattern_keys(conjugate=True)
+        keys = {key: x for x, key in enumerate(mine)}
+        out = np.array([keys[key] for key in conj], dtype=np.int64)
         out.flags.writeable = False
         return out
 
