@@ -185,13 +185,15 @@ def _muon(ctx) -> Measured:
 _T8_MU = np.array([1.0, 0.8, 0.6, 0.4, 0.2])
 _T8_A = 2.0
 _T8_TRIALS = 200_000
+#: the theorem's win probabilities μ_l^a / Σ μ^a
+_T8_P = _T8_MU**_T8_A / np.sum(_T8_MU**_T8_A)
 
 
 def _t8_win(ctx) -> Measured:
     from grokcheck.numerics._li2_theorems import theorem8_win_frequencies
 
     freq = theorem8_win_frequencies(_T8_MU, _T8_A, trials=_T8_TRIALS, rng=ctx.rng("li2.theorem8"))
-    p = _T8_MU**_T8_A / np.sum(_T8_MU**_T8_A)
+    p = _T8_P
     se = np.sqrt(p * (1 - p) / _T8_TRIALS)
     z = float(np.max(np.abs(freq - p) / se))
     return Measured(z, {"frequencies": freq.tolist(), "mu^a/sum": p.tolist(), "mu": _T8_MU.tolist(), "a": _T8_A,
@@ -201,7 +203,7 @@ def _t8_win(ctx) -> Measured:
 def _t8_cover(ctx) -> Measured:
     from grokcheck.numerics._li2_theorems import coupon_collector_mean
 
-    p = _T8_MU**_T8_A / np.sum(_T8_MU**_T8_A)
+    p = _T8_P
     L = p.size
     t0 = coupon_collector_mean(p)
     bound = max(1 / p.min(), sum(1 / k for k in range(1, L + 1)))
@@ -219,7 +221,7 @@ def _t8_muon(ctx) -> Measured:
     from grokcheck.numerics._li2 import guided_cover_counts
     from grokcheck.numerics._li2_theorems import coupon_collector_mean
 
-    p = _T8_MU**_T8_A / np.sum(_T8_MU**_T8_A)
+    p = _T8_P
     L = p.size
     t0 = coupon_collector_mean(p)
     t_a = 2.0**-_T8_A * t0 + (1 - 2.0**-_T8_A) * L
