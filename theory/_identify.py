@@ -221,7 +221,7 @@ def _semidirect_factors(n: int, sig: Counter):
     class ``{(0, r^k)}`` of size ``ord(r)``, and ``t = (1, 0)`` of order ``m`` a class of size
     ``a / gcd(r − 1, a)``, which G must have too (screens before any signature is formed).
     """
-    from grokcheck.theory._names import _Factor, _faithful_units, _unit_order, semidirect_actions
+    from grokcheck.theory._names import _cyclic_subgroups, _Factor, _faithful_units, _totient, semidirect_actions
 
     sizes_of = {}
     for o, c in sig:
@@ -232,13 +232,10 @@ def _semidirect_factors(n: int, sig: Counter):
         for m in divisors(n // a):
             if m < 2 or not any(c > 1 and m % c == 0 for c in sizes_of[a]):
                 continue
-            seen: set[int] = set()
-            unique = _faithful_units(a, m).size == sum(1 for j in range(1, m + 1) if math.gcd(j, m) == 1)
-            for r in semidirect_actions(a, m):
-                if r == 1 or r in seen:
+            unique = _faithful_units(a, m).size == _totient(m)
+            for r, d in _cyclic_subgroups(semidirect_actions(a, m), a):
+                if r == 1:
                     continue
-                d = _unit_order(r, a)
-                seen.update(pow(r, j, a) for j in range(1, d) if math.gcd(j, d) == 1)
                 if d not in sizes_of[a] or a // math.gcd(r - 1, a) not in sizes_of.get(m, ()):
                     continue  # the class of t = (1, 0), of order m and size a / gcd(r − 1, a), is missing
                 yield _Factor("SD", a, m, None if (d == m and unique) else r)

@@ -409,6 +409,24 @@ def _unit_order(a: int, n: int) -> int:
     return k
 
 
+def _totient(n: int) -> int:
+    """Euler's ``φ(n)``, the number of units mod n (``1`` for ``n = 1``)."""
+    return sum(1 for j in range(1, n + 1) if math.gcd(j, n) == 1)
+
+
+def _cyclic_subgroups(units, n: int):
+    """``(r, ord r)`` for the least generator ``r`` of each cyclic subgroup ``⟨r⟩`` of the units (ascending) mod n.
+
+    ``r^j`` with ``j`` prime to ``ord r`` generates the same subgroup, so it is passed over.
+    """
+    seen: set[int] = set()
+    for r in units:
+        if r not in seen:
+            d = _unit_order(r, n)
+            seen.update(pow(r, j, n) for j in range(1, d) if math.gcd(j, d) == 1)
+            yield r, d
+
+
 def _powers_mod(base: np.ndarray, e: int, n: int) -> np.ndarray:
     """``base**e mod n`` elementwise (int64; ``n ≤ 3·10⁹`` keeps every product below 2⁶³)."""
     out = np.full(base.shape, 1 % n, dtype=np.int64)
@@ -480,21 +498,16 @@ def _semidirect_multiplier(n: int, m: int, text="") -> int:
     _check_semidirect_order(n, m, text)
     of_order = _faithful_units(n, m)
     if not of_order.size:
-        n_units = sum(1 for a in range(1, n) if math.gcd(a, n) == 1) if n > 1 else 1
         raise _bad(
             text,
             f"C{n}:C{m} needs a unit of order {m} mod {n} (a faithful action of C{m} on C{n}); "
-            f"the unit group mod {n} has order {n_units} and no element of order {m}"
+            f"the unit group mod {n} has order {_totient(n)} and no element of order {m}"
             + ("" if len(semidirect_actions(n, m)) < 2 else f"; for an action that is not faithful, {_list_actions(n, m)}"),
         )
     # each cyclic subgroup of order m has φ(m) generators
-    phi_m = sum(1 for j in range(1, m + 1) if math.gcd(j, m) == 1)
+    phi_m = _totient(m)
     if of_order.size > phi_m:
-        gens, seen = [], set()
-        for a in of_order.tolist():
-            if a not in seen:
-                gens.append(a)
-                seen.update(pow(a, j, n) for j in range(1, m) if math.gcd(j, m) == 1)
+        gens = [a for a, _ in _cyclic_subgroups(of_order.tolist(), n)]
         raise _bad(
             text,
             f"C{n}:C{m} is ambiguous: the units mod {n} have {of_order.size // phi_m} cyclic subgroups of order {m} "
