@@ -102,22 +102,18 @@ class AdditiveNet:
         return int(self.left.shape[1])
 
     def logit_chunks(self, *, dtype=None):
-        """Yield ``(a, L)``: left operands ``a`` (A,) and logits ``L`` (A, n, n) ``[a, b, c]``."""
-        for a, L, _ in self.chunks(dtype=dtype):
-            yield a, L
+        """Yield ``(a, L)``: left operands ``a`` (A,) and logits ``L`` (A, n, n) ``[a, b, c]`` as float64
+        numpy arrays (computed in ``dtype``, as :meth:`torch_chunks`)."""
+        for a, out, _ in self.torch_chunks(dtype=dtype):
+            yield a, out.double().numpy()
 
-    def chunks(self, *, hidden: bool = False, dtype=None):
-        """Yield ``(a, L, H)``: left operands ``a`` (A,), logits ``L`` (A, n, n) ``[a, b, c]`` and,
-        with ``hidden``, the activations ``H`` (A, n, N) (else ``None``), as float64 numpy arrays.
+    def torch_chunks(self, *, hidden: bool = False, dtype=None):
+        """Yield ``(a, L, H)`` as torch tensors in ``dtype``: left operands ``a`` (A,), logits ``L``
+        (A, n, n) ``[a, b, c]`` and, with ``hidden``, the activations ``H`` (A, n, N) (else ``None``).
 
         ``dtype``: the torch dtype (default float64 up to n = 256, float32 above, as the file's
         own evaluation of the released checkpoints).
         """
-        for a, out, h in self.torch_chunks(hidden=hidden, dtype=dtype):
-            yield a, out.double().numpy(), (h.double().numpy() if hidden else None)
-
-    def torch_chunks(self, *, hidden: bool = False, dtype=None):
-        """:meth:`chunks` as torch tensors in ``dtype`` (no float64 copies of the activations)."""
         import torch
 
         from grokcheck.checks.training._models import activation
