@@ -122,14 +122,13 @@ def _train(sp, ctx, *, width: int, lrs, wds, seeds, want_energy: bool = False):
                          forward=forward)
     energy = None
     if want_energy:
+        from grokcheck.checks.training._analyze import gap_alive
         from grokcheck.numerics._li2 import empirical_energy, table_inputs
 
         X, Y = table_inputs(G)
         W = model.W.detach().double().cpu().numpy()
         V = model.V.detach().double().cpu().numpy()  # (S, C, K)
         mk = masks.cpu().numpy()
-        from grokcheck.checks.training._analyze import gap_alive
-
         energy = np.zeros((S, 3))
         for m in range(S):
             e = empirical_energy(X[mk[m]], Y[mk[m]], W[m])
