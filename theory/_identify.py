@@ -199,10 +199,9 @@ def _factor_signature(f) -> tuple | None:
     if fam in ("S", "A"):
         return _symmetric_signature(n, fam == "A")
     if fam in ("SD", "F21", "F20"):
-        from grokcheck.theory._names import _semidirect_r
+        from grokcheck.theory._names import _semidirect_params
 
-        n, m, r = (n, f.param2, _semidirect_r(f)) if fam == "SD" else ((7, 3, 2) if fam == "F21" else (5, 4, 2))
-        return _semidirect_signature(n, m, r)
+        return _semidirect_signature(*_semidirect_params(f))
     try:  # SL, GL, PSL(2,p): its classes, on the p + 1 or p² − 1 points
         return _signature(_large(f.name))
     except GroupInputError:

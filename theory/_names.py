@@ -544,6 +544,13 @@ def _semidirect_r(f: "_Factor") -> int:
     return _semidirect_multiplier(f.param, f.param2) if f.action is None else f.action
 
 
+def _semidirect_params(f: "_Factor") -> tuple[int, int, int]:
+    """``(n, m, r)`` with the factor ``Cn:Cm[r]``: a semidirect factor, or ``F21`` = ``C7:C3[2]``, ``F20`` = ``C5:C4[2]``."""
+    if f.family == "SD":
+        return f.param, f.param2, _semidirect_r(f)
+    return (7, 3, 2) if f.family == "F21" else (5, 4, 2)
+
+
 def _semidirect(n: int, m: int, r: int) -> np.ndarray:
     """``Cn:Cm[r]``: ``(j, b)`` at index ``j·n + b``, ``(j, b)(j', b') = (j + j' mod m, b + r^j b' mod n)``."""
     rj = np.array([pow(r, j, n) for j in range(m)], dtype=np.int64)
@@ -662,10 +669,7 @@ def _factor_permutations(f: _Factor) -> np.ndarray:
         by_x = ((e + 1) % 2) * m + (k + d * e) % m
         return np.stack([by_a, by_x])
     if fam in ("F21", "F20", "SD"):
-        if fam == "SD":
-            n, m, r = f.param, f.param2, _semidirect_r(f)
-        else:
-            n, m, r = (7, 3, 2) if fam == "F21" else (5, 4, 2)
+        n, m, r = _semidirect_params(f)
         x = np.arange(n)
         aff = np.stack([(x + 1) % n, (r * x) % n])
         if _unit_order(r, n) == m:
