@@ -69,10 +69,6 @@ def zumbroich_exponents(N: int) -> tuple[int, ...]:
     return tuple(sorted(exps))
 
 
-def _units_inverse(a: int, m: int) -> int:
-    return pow(a, -1, m) if m > 1 else 0
-
-
 @lru_cache(maxsize=None)
 def _crt_parts(N: int) -> tuple[tuple[int, int, int, int], ...]:
     """``(p, e, q = p^e, N/q)`` for each prime power ``q ∥ N``."""
@@ -110,7 +106,7 @@ def root_in_basis(N: int, j: int) -> tuple[tuple[int, int], ...]:
     """
     terms: dict[int, int] = {0: 1}
     for p, e, q, cof in _crt_parts(N):
-        x = (j * _units_inverse(cof % q, q)) % q if q > 1 else 0
+        x = (j * pow(cof, -1, q)) % q  # q > 1 and N/q is a unit mod q
         loc = _local_expansion(p, e, q, x)
         nxt: dict[int, int] = {}
         for t, c in terms.items():
@@ -148,7 +144,7 @@ def _reduce_conductor(N: int, terms: dict[int, int]) -> tuple[int, tuple[tuple[i
             else:
                 fibres: dict[int, dict[int, int]] = {}
                 for j, c in terms.items():
-                    x = (j * _units_inverse(cof % p, p)) % p
+                    x = (j * pow(cof, -1, p)) % p
                     fibres.setdefault((j - cof * x) % N, {})[x] = c
                 if any(len(f) != p - 1 or len(set(f.values())) != 1 for f in fibres.values()):
                     continue
