@@ -492,10 +492,10 @@ def isomorphism_on_generators(G, H, *, seed: int = 0) -> tuple[int, ...] | None:
 
     given = [int(g) for g in G.generator_indices]
     EG, EH = G.elements_array, H.elements_array
-    gens = [g for g in dict.fromkeys(given) if g != G.identity]
-    if len(gens) > 2:  # a generator in the group of the earlier ones is left out of the search (pc-style sets)
-        gens, kept = gens[:1], SymPermGroup([Permutation(EG[gens[0]].astype(np.int64).tolist())])
-        for g in [g for g in dict.fromkeys(given) if g != G.identity][1:]:
+    gens = distinct = [g for g in dict.fromkeys(given) if g != G.identity]
+    if len(distinct) > 2:  # a generator in the group of the earlier ones is left out of the search (pc-style sets)
+        gens, kept = distinct[:1], SymPermGroup([Permutation(EG[distinct[0]].astype(np.int64).tolist())])
+        for g in distinct[1:]:
             perm = Permutation(EG[g].astype(np.int64).tolist())
             if not kept.contains(perm):
                 gens.append(g)
