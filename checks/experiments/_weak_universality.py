@@ -341,16 +341,19 @@ def population_report(members, *, group: str, n_sims: int = POPULATION_SIMS) -> 
     the same size without an order measured (``rivals``); else it is INCONCLUSIVE, naming the rival.
     ``n_sims=0`` skips the rivals: the verdict of :func:`decide_members` alone."""
     verdict, reason, st, shortfall = decide_members(members, budget="paper")
-    grok = [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
+    grok = _grokked(members)
     counted = {id(m) for m in grok}
-    power = _population_power(group, len(grok), n_sims=n_sims) if verdict == Verdict.PASS and n_sims else None
+    power = None
     if verdict == Verdict.PASS and n_sims:  # n_sims = 0: the rule's statistics alone (decide_members)
+        power = _population_power(group, len(grok), n_sims=n_sims)
         weak = [r for r in (power or {}).get("rivals", []) if not r["power"] >= DESIGN.power_bar]
-        if power is None or weak:
+        if power is None:
             verdict = inconclusive()
-            reason += ("; " + ", ".join(f"rival '{r['name']}' excluded in only {r['power']:.0%} of simulated "
-                                        f"populations of {len(grok)}" for r in weak) if weak else
-                       "; the rivals cannot be simulated on this group (not a group name grokcheck knows)")
+            reason += "; the rivals cannot be simulated on this group (not a group name grokcheck knows)"
+        elif weak:
+            verdict = inconclusive()
+            reason += "; " + ", ".join(f"rival '{r['name']}' excluded in only {r['power']:.0%} of simulated "
+                                       f"populations of {len(grok)}" for r in weak)
     classes = {}
     if grok:
         orbits = grok[0]["orbits"]
@@ -424,8 +427,13 @@ def write_population_report(rep: dict, out) -> dict:
     return paths
 
 
+def _grokked(members) -> list[dict]:
+    """The members the statistics count: alive, with test accuracy ≥ :data:`GROKKED`."""
+    return [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
+
+
 def _stats(members) -> dict:
-    grok = [m for m in members if m["alive"] and m["test_acc"] >= GROKKED]
+    grok = _grokked(members)
     n = len(grok)
     out = {"members": len(members), "grokked": n}
     if not n:
