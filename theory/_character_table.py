@@ -401,6 +401,10 @@ class OneHotMultiplicities(Sequence):
         m.flags.writeable = False
         return m
 
+    def reorder(self, order) -> "OneHotMultiplicities":
+        """The multiplicities of the characters ``order[0], order[1], …`` (rows permuted)."""
+        return OneHotMultiplicities(np.ascontiguousarray(self.exponents[order]), self.e, self.orders)
+
 
 def _abelian_exponents(G: FiniteGroup) -> np.ndarray:
     """``(k, k)`` exponents ``a`` with ``χ(g_c) = ζ_e^{a[χ, c]}`` (``e`` the exponent), from the exact abelian characters.
@@ -794,10 +798,7 @@ def compute_character_table(G: FiniteGroup, *, seed: int = 0, method: str = "aut
     # Order: degree, then values (real parts, then imaginary parts, class by class).
     rv = np.round(vals, 9)
     order = np.lexsort(tuple(-rv.imag.T[::-1]) + tuple(-rv.real.T[::-1]) + (degs,))
-    if isinstance(mult, OneHotMultiplicities):
-        mult = OneHotMultiplicities(np.ascontiguousarray(mult.exponents[order]), mult.e, mult.orders)
-    else:
-        mult = mult.reorder(order)
+    mult = mult.reorder(order)
     vals = vals[order]
     table = CharacterTable(G, mult)
     degs = table.degrees
