@@ -31,7 +31,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from grokcheck.checks.cli._group_args import group_from_args
     from grokcheck.theory._finite_group import FiniteGroup
-    from grokcheck.theory._identify import identify, isomorphism, isomorphism_on_generators
+    from grokcheck.theory._identify import _large, _named, identify, isomorphism, isomorphism_on_generators
     from grokcheck.theory._small_groups import SMALL_GROUP_MAX_ORDER
 
     G = group_from_args(args, large=True)
@@ -51,17 +51,15 @@ def run(args) -> int:
         print(json.dumps({"name": None, "order": G.order, "small_group": None}) if args.json else msg)
         return 1
     name = name or small  # outside the named families: GAP's id, which parses back as a name too
+    # identify built the named group to prove it: _named / _large hand back that build (a dense table of up
+    # to 5040 elements, or an enumerated permutation group) rather than forming it a second time
     if dense:
-        from grokcheck.theory._names import group
-
-        H = group(name)
+        H = _named(name)
         phi = isomorphism(G, H)
         given = _given_generators(args, G)
         images = [int(phi[g]) for g in given]
     else:
-        from grokcheck.theory._perm_group import large_group
-
-        H, phi = large_group(name), None
+        H, phi = _large(name), None
         given = [int(g) for g in G.generator_indices]  # the user's generators, in order
         images = list(isomorphism_on_generators(G, H))
     gens = [{"element": _label(G, g, args), "index": g, "image": _label(H, h), "image_index": h}
