@@ -198,7 +198,9 @@ def analysis_artifacts(G, net: TrainedNet, analysis) -> dict:
     if (analysis is None or analysis.definition != DEFAULT_SINGLE_IRREP or net.n_seeds != 1
             or len(analysis.shares) != 1 or analysis.shares[0] is None):
         return {}
-    strength = np.sqrt((net.theta1[0] ** 2).sum(1) + (net.theta2[0] ** 2).sum(1)) * np.sqrt((net.xi[0] ** 2).sum(1))
+    from grokcheck.checks.training._analyze import neuron_strength
+
+    strength = neuron_strength(net.theta1[0], net.theta2[0], net.xi[0])
     if not (np.all(np.isfinite(strength)) and strength.max() > 0):
         return {}
     same = replace(analysis, group_name=str(getattr(G, "name", None) or G))

@@ -364,6 +364,13 @@ def _definition(alive_rule, alive_threshold, share_threshold, count_output):
                                               share_threshold=share_threshold, count_output=count_output)
 
 
+def neuron_strength(left, right, out=None) -> np.ndarray:
+    """``(N,)`` each neuron's ‖[left; right]‖·‖out‖ (``out=None``: ‖[left; right]‖ alone, the ``"input"``
+    alive rule): the strength every alive rule ranks neurons by; rows are neurons."""
+    s = np.sqrt((left**2).sum(1) + (right**2).sum(1))
+    return s if out is None else s * np.sqrt((out**2).sum(1))
+
+
 def _check_rows(name, a, n_rows, g):
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != g or (n_rows is not None and a.shape[0] != n_rows):
@@ -419,10 +426,7 @@ def analyze_weights(G, left, right, out, *, bias=None, alive_rule: str = DEFAULT
     E = spec.orbit_energies(np.concatenate([L, R, Ov]))  # one product for the three sets of rows
     E_in = E[:N] + E[N:2 * N]
     E_out = E[2 * N:]
-    if alive_rule == "input":
-        strength = np.sqrt((L**2).sum(1) + (R**2).sum(1))
-    else:
-        strength = np.sqrt((L**2).sum(1) + (R**2).sum(1)) * np.sqrt((Ov**2).sum(1))
+    strength = neuron_strength(L, R, None if alive_rule == "input" else Ov)
     b = np.zeros(N) if bias is None else np.asarray(bias, dtype=np.float64).reshape(N)
     fires = (L.max(axis=1) + R.max(axis=1) + b > 0) if activation in ("relu", "relusqr") else np.ones(N, dtype=bool)
     sh = _shares(spec, E_in, E_out, strength, fires, alive_rule=alive_rule, alive_threshold=alive_threshold,
@@ -750,7 +754,7 @@ def analyze_neurons(G, model, *, alive=None, definition=None, fires=None, live_t
     spec = group_spectrum(G)
     meas, lives, strengths, shares = [], [], [], []
     for s in range(S):
-        strength = np.sqrt((t1[s] ** 2).sum(1) + (t2[s] ** 2).sum(1)) * np.sqrt((xi[s] ** 2).sum(1))
+        strength = neuron_strength(t1[s], t2[s], xi[s])
         ok = alive[s] and np.all(np.isfinite(strength)) and strength.max() > 0
         if not ok:
             lives.append(np.zeros_like(strength, dtype=bool))
@@ -759,7 +763,7 @@ def analyze_neurons(G, model, *, alive=None, definition=None, fires=None, live_t
             shares.append(None)
             continue
         if d.alive_rule == "input":
-            strength = np.sqrt((t1[s] ** 2).sum(1) + (t2[s] ** 2).sum(1))
+            strength = neuron_strength(t1[s], t2[s])
         fs = np.ones(strength.shape, dtype=bool) if fires is None else np.asarray(fires[s], dtype=bool)
         E_in = spec.orbit_energies(t1[s]) + spec.orbit_energies(t2[s])
         sh = _shares(spec, E_in, spec.orbit_energies(xi[s]), strength, fs, **d.options())
