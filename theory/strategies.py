@@ -65,6 +65,23 @@ def _check_int(value: Any, name: str, lo: int, hi: int) -> int:
     return int(value)
 
 
+def _order_bounds(min_order: Any, max_order: Any, top: int) -> tuple[int, int]:
+    """``(min_order, max_order)`` checked: integers in ``[1, top]``, the first not above the second."""
+    lo = _check_int(min_order, "min_order", 1, top)
+    hi = _check_int(max_order, "max_order", 1, top)
+    if lo > hi:
+        raise InvalidArgument(f"min_order={lo} must not exceed max_order={hi}")
+    return lo, hi
+
+
+def _relabelled(draw, G: FiniteGroup, relabel: bool) -> FiniteGroup:
+    """``G``, or with ``relabel`` on some draws ``G`` with its elements shuffled by a drawn seed."""
+    if relabel and draw(st.booleans()):
+        seed = draw(st.integers(0, 2**32 - 1))
+        G = G.relabel(np.random.default_rng(seed).permutation(G.order))
+    return G
+
+
 def _check_group(G: Any, where: str) -> FiniteGroup:
     if not isinstance(G, FiniteGroup):
         raise InvalidArgument(f"{where} needs a FiniteGroup, got {G!r} (build one with grokcheck.theory.group)")
@@ -159,10 +176,7 @@ def _plan(lo: int, hi: int, abelian: bool | None) -> _Plan:
 # ------------------------------------------------------------- strategies
 @st.composite
 def _groups(draw, min_order, max_order, abelian, relabel) -> FiniteGroup:
-    lo = _check_int(min_order, "min_order", 1, MAX_ORDER)
-    hi = _check_int(max_order, "max_order", 1, MAX_ORDER)
-    if lo > hi:
-        raise InvalidArgument(f"min_order={lo} must not exceed max_order={hi}")
+    lo, hi = _order_bounds(min_order, max_order, MAX_ORDER)
     if abelian is not None and not isinstance(abelian, bool):
         raise InvalidArgument(f"abelian={abelian!r} must be None, True or False")
     if not isinstance(relabel, bool):
@@ -196,11 +210,7 @@ def _groups(draw, min_order, max_order, abelian, relabel) -> FiniteGroup:
     rank = {fam: i for i, fam in enumerate(FAMILIES)}
     index = {str(n): i for i, n in enumerate(plan.names)}
     names = sorted(names, key=lambda n: (int(plan.orders[index[n]]), rank[plan.families[index[n]]], index[n]))
-    G = group("x".join(names))
-    if relabel and draw(st.booleans()):
-        seed = draw(st.integers(0, 2**32 - 1))
-        G = G.relabel(np.random.default_rng(seed).permutation(G.order))
-    return G
+    return _relabelled(draw, group("x".join(names)), relabel)
 
 
 def groups(
@@ -229,17 +239,11 @@ def groups(
 def _small_groups(draw, min_order, max_order, relabel) -> FiniteGroup:
     from grokcheck.theory._small_groups import SMALL_GROUP_MAX_ORDER, number_small_groups, small_group
 
-    lo = _check_int(min_order, "min_order", 1, SMALL_GROUP_MAX_ORDER)
-    hi = _check_int(max_order, "max_order", 1, SMALL_GROUP_MAX_ORDER)
-    if lo > hi:
-        raise InvalidArgument(f"min_order={lo} must not exceed max_order={hi}")
+    lo, hi = _order_bounds(min_order, max_order, SMALL_GROUP_MAX_ORDER)
     if not isinstance(relabel, bool):
         raise InvalidArgument(f"relabel={relabel!r} must be True or False")
     n = draw(st.integers(lo, hi))
-    G = small_group(n, draw(st.integers(1, number_small_groups(n))))
-    if relabel and draw(st.booleans()):
-        G = G.relabel(np.random.default_rng(draw(st.integers(0, 2**32 - 1))).permutation(G.order))
-    return G
+    return _relabelled(draw, small_group(n, draw(st.integers(1, number_small_groups(n)))), relabel)
 
 
 def small_groups(*, min_order: int = 1, max_order: int = 32, relabel: bool = True) -> st.SearchStrategy[FiniteGroup]:
